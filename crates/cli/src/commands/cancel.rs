@@ -1,0 +1,76 @@
+//! `fredbatch cancel JOB_ID` / `fredbatch cancel --run RUN_ID`.
+
+use std::process::ExitCode;
+use std::time::{Duration, Instant};
+
+use anyhow::bail;
+use chrono::Utc;
+use fredbatch_core::sync::CANCELLED_REASON;
+use fredbatch_core::{JobId, RunId};
+
+use crate::backend::{BackendKind, LocalCapacity, create_runner};
+use crate::joblock::JobLock;
+use crate::Context;
+
+/// How long to wait for a supervising process to confirm a local cancellation.
+const CONFIRM_WITHIN: Duration = Duration::from_secs(60);
+
+/// Cancel a job's runs, or one run. Queued runs never start; running ones are stopped.
+/// Cancelled runs end CANCELLED; runs that already ended keep their status.
+#[derive(clap::Args, Debug)]
+#[command(group = clap::ArgGroup::new("target").required(true))]
+pub struct CancelArgs {
+    /// Cancel every open run of this job.
+    #[arg(group = "target")]
+    pub job_id: Option<JobId>,
+    /// Cancel only this run.
+    #[arg(long, value_name = "RUN_ID", group = "target")]
+    pub run: Option<RunId>,
+}
+
+pub async fn run(args: CancelArgs, ctx: &Context) -> anyhow::Result<ExitCode> {
+    let store = ctx.settings.open_store().await?;
+    let (job_id, run_id) = match (args.job_id, args.run) {
+        (_, Some(run)) => (store.run(run).await?.job_id, Some(run)),
+        (Some(job), None) => (job, None),
+        (None, None) => bail!("name a job (`fredbatch cancel JOB_ID`) or a run (`--run RUN_ID`)"),
+    };
+    let job = store.job(job_id).await?;
+    let targets = store.request_cancel(job.id, run_id).await?;
+    if targets.is_empty() {
+        ctx.note("Nothing to cancel: the runs already ended.");
+        return Ok(ExitCode::SUCCESS);
+    }
+    let ids: Vec<RunId> = targets.iter().map(|r| r.id).collect();
+    match BackendKind::from_recorded(&job.backend)? {
+        BackendKind::Local if JobLock::is_held(&ctx.settings.lock_dir(), job.id) => {
+            // The supervising process owns the executor: it sees the request and stops the runs.
+            let deadline = Instant::now() + CONFIRM_WITHIN;
+            while store.runs_by_ids(&ids).await?.iter().any(|r| !r.status.is_terminal()) {
+                if Instant::now() > deadline {
+                    bail!("the process running job {} has not confirmed the cancellation yet; check `fredbatch status {}`", job.id, job.id);
+                }
+                tokio::time::sleep(Duration::from_millis(200)).await;
+            }
+        }
+        BackendKind::Local => store.mark_cancelled(&ids, Utc::now()).await?,
+        kind => {
+            let runner = create_runner(kind, &ctx.settings, LocalCapacity::default())?;
+            let mut unsubmitted = Vec::new();
+            for run in &targets {
+                match &run.backend_job_id {
+                    Some(backend_id) => runner.cancel(backend_id, CANCELLED_REASON).await?,
+                    None => unsubmitted.push(run.id),
+                }
+            }
+            store.mark_cancelled(&unsubmitted, Utc::now()).await?;
+        }
+    }
+    let message = format!("Cancelled {} run(s) of job {}.", ids.len(), job.id);
+    if ctx.output.is_json() {
+        println!("{}", serde_json::json!({ "job_id": job.id, "cancelled_runs": ids }));
+    } else {
+        println!("{message}");
+    }
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,13 @@
+//! One module per subcommand.
+
+pub mod args;
+pub mod cancel;
+pub mod demo_fred;
+pub mod infra;
+pub mod logs;
+pub mod resume;
+pub mod results;
+pub mod run;
+pub mod status;
+pub mod supervised;
+pub mod worker;

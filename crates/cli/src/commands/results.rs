@@ -1,0 +1,81 @@
+//! `fredbatch results JOB_ID --out DIR`: copy every DONE run's committed results out.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::{Context as _, bail};
+use fredbatch_core::{JobId, RunStatus};
+use fredbatch_worker::results::{MANIFEST, Manifest};
+use serde::Serialize;
+
+use crate::output::emit;
+use crate::Context;
+
+/// Copy the committed results of a job's DONE runs to a folder, one `run-<N>/` per run.
+///
+/// Only committed results are copied: each run's manifest lists its files, and every copied
+/// file is checked against the manifest's size.
+#[derive(clap::Args, Debug)]
+pub struct ResultsArgs {
+    /// The job.
+    pub job_id: JobId,
+    /// Where to put them (created if missing).
+    #[arg(long, short)]
+    pub out: PathBuf,
+}
+
+#[derive(Serialize)]
+struct Copied {
+    job_id: JobId,
+    out: PathBuf,
+    runs_copied: usize,
+    files: usize,
+    bytes: u64,
+    runs_without_results: Vec<u32>,
+}
+
+impl std::fmt::Display for Copied {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "Copied {} run(s) of job {} ({} files, {:.1} MB) to {}",
+            self.runs_copied,
+            self.job_id,
+            self.files,
+            self.bytes as f64 / 1e6,
+            self.out.display()
+        )?;
+        if !self.runs_without_results.is_empty() {
+            write!(f, "\nNo committed results for run number(s) {:?} (not DONE).", self.runs_without_results)?;
+        }
+        Ok(())
+    }
+}
+
+pub async fn run(args: ResultsArgs, ctx: &Context) -> anyhow::Result<ExitCode> {
+    let store = ctx.settings.open_store().await?;
+    let job = store.job(args.job_id).await?;
+    let results = ctx.settings.results()?;
+    let mut copied = Copied { job_id: job.id, out: args.out.clone(), runs_copied: 0, files: 0, bytes: 0, runs_without_results: Vec::new() };
+    for run in store.runs(job.id).await? {
+        let (RunStatus::Done, Some(prefix)) = (run.status, run.results_key.as_deref()) else {
+            copied.runs_without_results.push(run.run_number);
+            continue;
+        };
+        let manifest: Manifest = serde_json::from_slice(&results.get_bytes(&format!("{prefix}/{MANIFEST}")).await?)
+            .with_context(|| format!("the manifest of run {} is unreadable", run.run_number))?;
+        let run_dir = args.out.join(format!("run-{}", run.run_number));
+        for file in &manifest.files {
+            let target = run_dir.join(&file.path);
+            let size = results.get_file(&format!("{prefix}/{}", file.path), &target).await?;
+            if size != file.size {
+                bail!("{} has {size} bytes but its manifest says {}; the stored results are damaged", target.display(), file.size);
+            }
+            copied.files += 1;
+            copied.bytes += size;
+        }
+        copied.runs_copied += 1;
+    }
+    emit(ctx.output, &copied)?;
+    Ok(ExitCode::SUCCESS)
+}

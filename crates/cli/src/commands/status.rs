@@ -1,0 +1,129 @@
+//! `fredbatch status [JOB_ID]` and `fredbatch jobs`.
+
+use std::process::ExitCode;
+
+use anyhow::bail;
+use chrono::Utc;
+use comfy_table::{Table, presets::UTF8_FULL_CONDENSED};
+use fredbatch_core::{Attempt, JobId, Run, RunId};
+use serde::Serialize;
+
+use crate::output::emit;
+use crate::progress::describe;
+use crate::report::StatusReport;
+use crate::Context;
+
+/// Show a job's runs: status, attempts, duration, failure reasons, where results are.
+#[derive(clap::Args, Debug)]
+pub struct StatusArgs {
+    /// The job [default: the latest].
+    pub job_id: Option<JobId>,
+    /// Show one run in detail instead, with each attempt's measurements.
+    #[arg(long, value_name = "RUN_ID", conflicts_with = "job_id")]
+    pub run: Option<RunId>,
+    /// List every run in the table, not only the first ones.
+    #[arg(long)]
+    pub all: bool,
+}
+
+pub async fn run(args: StatusArgs, ctx: &Context) -> anyhow::Result<ExitCode> {
+    let store = ctx.settings.open_store().await?;
+    if let Some(run_id) = args.run {
+        let run = store.run(run_id).await?;
+        let attempts = store.attempts(run_id).await?;
+        emit(ctx.output, &RunDetail { run, attempts })?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    let job = match args.job_id {
+        Some(id) => store.job(id).await?,
+        None => match store.latest_job().await? {
+            Some(job) => job,
+            None => bail!("there are no jobs yet; start one with `fredbatch run MODEL_DIR`"),
+        },
+    };
+    let runs = store.runs(job.id).await?;
+    let mut report = StatusReport::new(job, runs, Some(&ctx.settings.results()?), Utc::now());
+    report.show_all = args.all;
+    emit(ctx.output, &report)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+#[derive(Serialize)]
+struct RunDetail {
+    run: Run,
+    attempts: Vec<Attempt>,
+}
+
+impl std::fmt::Display for RunDetail {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let run = &self.run;
+        writeln!(f, "Run {} (job {}, run number {}): {}", run.id, run.job_id, run.run_number, run.status)?;
+        if let Some(reason) = &run.status_reason {
+            writeln!(f, "Reason: {reason}")?;
+        }
+        if let Some(backend) = &run.backend_job_id {
+            let state = run.backend_state.map(|s| s.to_string()).unwrap_or_default();
+            writeln!(f, "Backend job: {backend} {state}")?;
+        }
+        let mut table = Table::new();
+        table.load_preset(UTF8_FULL_CONDENSED).set_header([
+            "Attempt", "Status", "Exit", "Wall", "CPU", "Peak RSS", "Output", "Reason",
+        ]);
+        for attempt in &self.attempts {
+            let m = attempt.measurements;
+            table.add_row([
+                attempt.number.to_string(),
+                attempt.status.as_str().to_owned(),
+                attempt.exit_code.map(|c| c.to_string()).unwrap_or_default(),
+                m.map(|m| format!("{:.2}s", m.wall_seconds)).unwrap_or_default(),
+                m.map(|m| format!("{:.2}s", m.cpu_seconds)).unwrap_or_default(),
+                m.map(|m| format!("{:.1} MB", m.peak_rss_kb as f64 / 1024.0)).unwrap_or_default(),
+                m.map(|m| format!("{:.1} MB", m.output_bytes as f64 / 1e6)).unwrap_or_default(),
+                attempt.reason.clone().unwrap_or_default(),
+            ]);
+        }
+        write!(f, "{table}")
+    }
+}
+
+/// List jobs, newest first, with their run counts.
+#[derive(clap::Args, Debug)]
+pub struct JobsArgs {
+    /// How many jobs to list.
+    #[arg(long, default_value_t = 20)]
+    pub limit: u32,
+}
+
+pub async fn jobs(args: JobsArgs, ctx: &Context) -> anyhow::Result<ExitCode> {
+    let store = ctx.settings.open_store().await?;
+    let jobs = store.jobs(args.limit).await?;
+    emit(ctx.output, &JobList { jobs })?;
+    Ok(ExitCode::SUCCESS)
+}
+
+#[derive(Serialize)]
+struct JobList {
+    jobs: Vec<fredbatch_store::JobSummary>,
+}
+
+impl std::fmt::Display for JobList {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if self.jobs.is_empty() {
+            return write!(f, "No jobs yet; start one with `fredbatch run MODEL_DIR`.");
+        }
+        let mut table = Table::new();
+        table.load_preset(UTF8_FULL_CONDENSED).set_header(["Job", "Model", "Runs", "Backend", "Created", "Runs by status"]);
+        for summary in &self.jobs {
+            let job = &summary.job;
+            table.add_row([
+                job.id.to_string(),
+                job.name.clone(),
+                job.run_count.to_string(),
+                job.backend.clone(),
+                job.created_at.format("%Y-%m-%d %H:%M:%S").to_string(),
+                describe(&summary.counts),
+            ]);
+        }
+        write!(f, "{table}")
+    }
+}

@@ -1,0 +1,73 @@
+//! `fredbatch worker --job-id J --run-id R`: one attempt of one run. The exact command the
+//! AWS Batch container runs, and what the local executor starts as a child process.
+
+use std::process::ExitCode;
+use std::time::Duration;
+
+use anyhow::Context as _;
+use fredbatch_core::{BackendJobId, JobId, RunId};
+use fredbatch_inputs::ExtractLimits;
+use fredbatch_store::Store;
+use fredbatch_worker::{Engine, WorkerConfig, WorkerOutcome};
+
+use crate::Context;
+
+/// Run one attempt of one run (used by the backends; rarely typed by hand).
+///
+/// Reads DATABASE_URL, FREDBATCH_UPLOADS, FREDBATCH_RESULTS and FRED_HOME (the built-in demo
+/// engine without it). Exits 0 when the run is DONE, 1 when it failed; on SIGTERM it stops
+/// FRED, records the interruption and ends by SIGTERM so the backend can retry it.
+#[derive(clap::Args, Debug)]
+pub struct WorkerArgs {
+    /// The run's job.
+    #[arg(long)]
+    pub job_id: JobId,
+    /// The run.
+    #[arg(long)]
+    pub run_id: RunId,
+    /// Largest size the job's inputs may expand to, in MB.
+    #[arg(long, default_value_t = 2048, value_name = "MB")]
+    pub max_input_mb: u64,
+}
+
+pub async fn run(args: WorkerArgs, ctx: &Context) -> anyhow::Result<ExitCode> {
+    let settings = &ctx.settings;
+    let store = Store::connect_existing(&settings.database_url).await?;
+    let engine = match &settings.fred_home {
+        Some(home) => Engine::fred(home),
+        None => Engine::demo(std::env::current_exe().context("cannot find the fredbatch executable")?),
+    };
+    let backend_job_id = ["FREDBATCH_BACKEND_JOB_ID", "AWS_BATCH_JOB_ID"]
+        .into_iter()
+        .find_map(|name| std::env::var(name).ok())
+        .map(BackendJobId);
+    let outcome = fredbatch_worker::run(WorkerConfig {
+        job_id: args.job_id,
+        run_id: args.run_id,
+        store,
+        uploads: settings.uploads()?,
+        results: settings.results()?,
+        engine,
+        workspace_root: settings.workspace_root(),
+        backend_job_id,
+        extract_limits: ExtractLimits { max_bytes: args.max_input_mb << 20, ..ExtractLimits::default() },
+        stop_grace: Duration::from_secs(10),
+    })
+    .await?;
+    if let WorkerOutcome::Interrupted { .. } = outcome {
+        end_by_sigterm();
+    }
+    Ok(ExitCode::from(outcome.exit_code() as u8))
+}
+
+/// Ends the process by SIGTERM itself, so whoever waits for it sees an interruption, not an
+/// ordinary failure.
+fn end_by_sigterm() {
+    use nix::sys::signal::{SigHandler, Signal, raise, signal};
+    // SAFETY: restoring the default disposition installs no handler code.
+    #[allow(unsafe_code)]
+    unsafe {
+        let _ = signal(Signal::SIGTERM, SigHandler::SigDfl);
+    }
+    let _ = raise(Signal::SIGTERM);
+}

@@ -1,0 +1,28 @@
+//! How commands report: human text on a terminal, or one JSON document for scripts.
+
+use serde::Serialize;
+
+/// The global `--output` choice.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum)]
+pub enum OutputFormat {
+    /// Tables and sentences for people.
+    #[default]
+    Text,
+    /// One JSON document on stdout, nothing else.
+    Json,
+}
+
+impl OutputFormat {
+    pub fn is_json(self) -> bool {
+        self == OutputFormat::Json
+    }
+}
+
+/// Print a report: its `Display` form as text, or its `Serialize` form as pretty JSON.
+pub fn emit<T: Serialize + std::fmt::Display>(format: OutputFormat, report: &T) -> anyhow::Result<()> {
+    match format {
+        OutputFormat::Text => println!("{report}"),
+        OutputFormat::Json => println!("{}", serde_json::to_string_pretty(report)?),
+    }
+    Ok(())
+}

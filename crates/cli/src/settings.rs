@@ -1,0 +1,89 @@
+//! Where fredbatch keeps things, from the environment first, as the seed's application does:
+//! `FREDBATCH_HOME` (default `.fredbatch/` in the working directory), `DATABASE_URL`,
+//! `FREDBATCH_UPLOADS`, `FREDBATCH_RESULTS`, `FRED_HOME`. Flags override the environment.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::Context as _;
+use fredbatch_storage::Storage;
+use fredbatch_store::Store;
+
+#[derive(Clone, Debug)]
+pub struct Settings {
+    pub home: PathBuf,
+    pub database_url: String,
+    pub uploads: String,
+    pub results: String,
+    /// A FRED installation; `None` means the built-in demo engine.
+    pub fred_home: Option<PathBuf>,
+}
+
+fn env(name: &str) -> Option<String> {
+    std::env::var(name).ok().filter(|value| !value.trim().is_empty())
+}
+
+impl Settings {
+    pub fn from_env(home: Option<PathBuf>) -> anyhow::Result<Settings> {
+        let home = match home.or_else(|| env("FREDBATCH_HOME").map(PathBuf::from)) {
+            Some(home) => home,
+            None => std::env::current_dir().context("cannot read the working directory")?.join(".fredbatch"),
+        };
+        let home = absolute(&home)?;
+        let database_url = env("DATABASE_URL").unwrap_or_else(|| Store::sqlite_url(&home));
+        let uploads = env("FREDBATCH_UPLOADS").unwrap_or_else(|| home.join("uploads").display().to_string());
+        let results = env("FREDBATCH_RESULTS").unwrap_or_else(|| home.join("results").display().to_string());
+        let fred_home = env("FRED_HOME").map(PathBuf::from);
+        Ok(Settings { home, database_url, uploads, results, fred_home })
+    }
+
+    /// Opens the store, creating the home folder and the schema when needed.
+    pub async fn open_store(&self) -> anyhow::Result<Store> {
+        if self.database_url.starts_with("sqlite:") {
+            std::fs::create_dir_all(&self.home)
+                .with_context(|| format!("cannot create fredbatch's folder {}", self.home.display()))?;
+        }
+        Ok(Store::open(&self.database_url).await?)
+    }
+
+    pub fn uploads(&self) -> anyhow::Result<Storage> {
+        Storage::open(&self.uploads).context("FREDBATCH_UPLOADS is not usable")
+    }
+
+    pub fn results(&self) -> anyhow::Result<Storage> {
+        Storage::open(&self.results).context("FREDBATCH_RESULTS is not usable")
+    }
+
+    pub fn log_dir(&self) -> PathBuf {
+        self.home.join("logs")
+    }
+
+    pub fn lock_dir(&self) -> PathBuf {
+        self.home.join("locks")
+    }
+
+    pub fn workspace_root(&self) -> PathBuf {
+        self.home.join("workspaces")
+    }
+
+    /// The environment every local worker process gets, so it finds the same store and storage.
+    pub fn worker_env(&self) -> Vec<(String, String)> {
+        let mut env = vec![
+            ("FREDBATCH_HOME".to_owned(), self.home.display().to_string()),
+            ("DATABASE_URL".to_owned(), self.database_url.clone()),
+            ("FREDBATCH_UPLOADS".to_owned(), self.uploads.clone()),
+            ("FREDBATCH_RESULTS".to_owned(), self.results.clone()),
+        ];
+        if let Some(fred_home) = &self.fred_home {
+            env.push(("FRED_HOME".to_owned(), fred_home.display().to_string()));
+        }
+        env
+    }
+}
+
+fn absolute(path: &Path) -> anyhow::Result<PathBuf> {
+    if path.is_absolute() {
+        Ok(path.to_owned())
+    } else {
+        Ok(std::env::current_dir().context("cannot read the working directory")?.join(path))
+    }
+}

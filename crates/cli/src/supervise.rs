@@ -1,0 +1,192 @@
+//! Supervising a job: submitting its open runs and watching them to the end.
+//!
+//! The store is the source of truth for what was asked and what finished; the backend for where
+//! execution is now. Each tick describes every open run at once (in batches the backend
+//! accepts), reconciles the answers with the store in one transaction, forwards cancellation
+//! requests (from Ctrl-C or from `fredbatch cancel` in another terminal), and updates progress.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context as _;
+use chrono::Utc;
+use fredbatch_core::ids::run_job_name;
+use fredbatch_core::sync::{CANCELLED_REASON, RunChange, reconcile};
+use fredbatch_core::{BackendJob, BackendJobId, Job, JobSpec, Run, RunId, RunStatus, RunSubmission, SimulationRunner};
+use fredbatch_store::{StatusCounts, Store};
+
+use crate::progress::Progress;
+
+/// Runs submitted per call, so the store records progress as it goes.
+const SUBMIT_CHUNK: usize = 500;
+/// Ids per describe call: AWS Batch's DescribeJobs takes at most 100.
+const DESCRIBE_CHUNK: usize = 100;
+
+/// The worker command for one run.
+pub fn worker_args(job: &Job, run: &Run) -> Vec<String> {
+    ["worker", "--job-id", &job.id.to_string(), "--run-id", &run.id.to_string()]
+        .map(str::to_owned)
+        .to_vec()
+}
+
+/// Submits every open run that no live backend job holds: new runs, and runs whose backend
+/// job was lost with the process that ran it. Returns how many were submitted.
+pub async fn submit_open_runs(store: &Store, runner: &dyn SimulationRunner, job: &Job, spec: &JobSpec) -> anyhow::Result<usize> {
+    let open = store.open_runs(job.id).await?;
+    let held: Vec<BackendJobId> = open.iter().filter_map(|r| r.backend_job_id.clone()).collect();
+    let known = describe_all(runner, &held).await?;
+    let (cancelled, to_submit): (Vec<Run>, Vec<Run>) = open
+        .into_iter()
+        .filter(|run| run.backend_job_id.as_ref().is_none_or(|id| !known.contains_key(id)))
+        .partition(|run| run.cancel_requested);
+    let cancelled: Vec<RunId> = cancelled.iter().map(|r| r.id).collect();
+    store.mark_cancelled(&cancelled, Utc::now()).await?;
+    let lost: Vec<RunId> = to_submit.iter().filter(|r| r.backend_job_id.is_some()).map(|r| r.id).collect();
+    store.reset_for_resubmission(&lost).await?;
+    for chunk in to_submit.chunks(SUBMIT_CHUNK) {
+        let submissions: Vec<RunSubmission> = chunk
+            .iter()
+            .map(|run| RunSubmission {
+                run_id: run.id,
+                run_number: run.run_number,
+                name: run_job_name(job.id, run.run_number),
+                worker_args: worker_args(job, run),
+            })
+            .collect();
+        let ids = runner.submit(spec, &submissions).await.context("submitting runs failed")?;
+        let recorded: Vec<(RunId, BackendJobId)> = chunk.iter().map(|r| r.id).zip(ids).collect();
+        store.record_submissions(&recorded).await?;
+    }
+    Ok(to_submit.len())
+}
+
+async fn describe_all(runner: &dyn SimulationRunner, ids: &[BackendJobId]) -> anyhow::Result<HashMap<BackendJobId, BackendJob>> {
+    let mut all = HashMap::with_capacity(ids.len());
+    for chunk in ids.chunks(DESCRIBE_CHUNK) {
+        all.extend(runner.describe(chunk).await.context("asking the backend for run states failed")?);
+    }
+    Ok(all)
+}
+
+/// How watching ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Ending {
+    /// Every run ended by itself.
+    Finished,
+    /// The user pressed Ctrl-C; the job's runs were cancelled.
+    Interrupted,
+}
+
+/// Watches a job's open runs until none is left.
+pub async fn watch(
+    store: &Store,
+    runner: Arc<dyn SimulationRunner>,
+    job: &Job,
+    progress: &mut Progress,
+    tick: Duration,
+) -> anyhow::Result<Ending> {
+    let mut open: HashMap<RunId, Run> = store.open_runs(job.id).await?.into_iter().map(|r| (r.id, r)).collect();
+    let mut counts = store.status_counts(job.id).await?;
+    let mut cancelling: HashSet<RunId> = HashSet::new();
+    let mut interrupted = false;
+    let mut interval = tokio::time::interval(tick);
+    interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let ctrl_c = tokio::signal::ctrl_c();
+    tokio::pin!(ctrl_c);
+    progress.update(&counts);
+    while !open.is_empty() {
+        tokio::select! {
+            _ = interval.tick() => {}
+            _ = &mut ctrl_c, if !interrupted => {
+                interrupted = true;
+                progress.println("Interrupted: cancelling the job's runs (they end CANCELLED)...");
+                store.request_cancel(job.id, None).await?;
+            }
+        }
+        forward_cancellations(store, runner.as_ref(), job, &open, &mut cancelling).await?;
+        let ids: Vec<BackendJobId> = open.values().filter_map(|r| r.backend_job_id.clone()).collect();
+        let described = describe_all(runner.as_ref(), &ids).await?;
+        let now = Utc::now();
+        let mut changes = Vec::new();
+        let mut finished = Vec::new();
+        for run in open.values() {
+            let Some(backend) = run.backend_job_id.as_ref().and_then(|id| described.get(id)) else {
+                continue;
+            };
+            if backend.state.is_final() {
+                finished.push(run.id);
+            } else if let Some(change) = reconcile(run, backend, now) {
+                changes.push(change);
+            }
+        }
+        store.apply_changes(&changes).await?;
+        for change in &changes {
+            if let Some(run) = open.get_mut(&change.run_id) {
+                apply_to_snapshot(run, change, &mut counts);
+            }
+        }
+        // A run that ended may have been committed by its worker meanwhile: judge it on a fresh read.
+        let mut final_changes = Vec::new();
+        for fresh in store.runs_by_ids(&finished).await? {
+            let previous = open.remove(&fresh.id).map(|r| r.status).unwrap_or(fresh.status);
+            let status = if fresh.status.is_terminal() {
+                fresh.status
+            } else {
+                let backend = fresh.backend_job_id.as_ref().and_then(|id| described.get(id));
+                match backend.and_then(|b| reconcile(&fresh, b, now)) {
+                    Some(change) => {
+                        let status = change.status;
+                        final_changes.push(change);
+                        status
+                    }
+                    None => fresh.status,
+                }
+            };
+            move_count(&mut counts, previous, status);
+        }
+        store.apply_changes(&final_changes).await?;
+        progress.update(&counts);
+    }
+    Ok(if interrupted { Ending::Interrupted } else { Ending::Finished })
+}
+
+async fn forward_cancellations(
+    store: &Store,
+    runner: &dyn SimulationRunner,
+    job: &Job,
+    open: &HashMap<RunId, Run>,
+    cancelling: &mut HashSet<RunId>,
+) -> anyhow::Result<()> {
+    let requested = store.cancel_requests(job.id).await?;
+    let mut unsubmitted = Vec::new();
+    for run_id in requested {
+        if !cancelling.insert(run_id) {
+            continue;
+        }
+        match open.get(&run_id).and_then(|r| r.backend_job_id.as_ref()) {
+            Some(backend_id) => runner.cancel(backend_id, CANCELLED_REASON).await.context("cancelling a run failed")?,
+            None => unsubmitted.push(run_id),
+        }
+    }
+    store.mark_cancelled(&unsubmitted, Utc::now()).await?;
+    Ok(())
+}
+
+fn apply_to_snapshot(run: &mut Run, change: &RunChange, counts: &mut StatusCounts) {
+    move_count(counts, run.status, change.status);
+    run.status = change.status;
+    run.backend_state = Some(change.backend_state);
+    run.attempts = change.attempts;
+    run.started_at = change.started_at;
+    if change.status_reason.is_some() {
+        run.status_reason.clone_from(&change.status_reason);
+    }
+}
+
+fn move_count(counts: &mut StatusCounts, from: RunStatus, to: RunStatus) {
+    if from != to {
+        counts.remove(from, 1);
+        counts.add(to, 1);
+    }
+}

@@ -1,0 +1,127 @@
+//! Running the real `fredbatch` binary against a throwaway home folder.
+
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+pub struct Sandbox {
+    pub dir: tempfile::TempDir,
+}
+
+impl Sandbox {
+    pub fn new() -> Sandbox {
+        Sandbox { dir: tempfile::tempdir().expect("temp dir") }
+    }
+
+    pub fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    pub fn home(&self) -> PathBuf {
+        self.path().join("home")
+    }
+
+    /// `fredbatch` with this sandbox's home and none of the caller's configuration.
+    pub fn command(&self) -> Command {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_fredbatch"));
+        for name in [
+            "FRED_HOME",
+            "DATABASE_URL",
+            "FREDBATCH_UPLOADS",
+            "FREDBATCH_RESULTS",
+            "FREDBATCH_OUTPUT",
+            "AWS_BATCH_JOB_DEFINITION",
+            "AWS_BATCH_JOB_QUEUE",
+        ] {
+            command.env_remove(name);
+        }
+        command.env("FREDBATCH_HOME", self.home()).current_dir(self.path());
+        command
+    }
+
+    pub fn run(&self, args: &[&str]) -> Output {
+        self.command().args(args).stdin(Stdio::null()).output().expect("run fredbatch")
+    }
+
+    pub fn spawn(&self, args: &[&str]) -> Child {
+        self.command()
+            .args(args)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("spawn fredbatch")
+    }
+
+    /// `fredbatch --output json ARGS`, parsed; panics with stderr when it fails.
+    pub fn json(&self, args: &[&str]) -> Value {
+        let mut all = vec!["--output", "json"];
+        all.extend_from_slice(args);
+        let output = self.run(&all);
+        serde_json::from_slice(&output.stdout).unwrap_or_else(|e| {
+            panic!("not JSON ({e}): {}\nstderr: {}", text(&output.stdout), text(&output.stderr))
+        })
+    }
+
+    /// A model directory with a tiny, fast model.
+    pub fn model(&self, name: &str, main: &str) -> PathBuf {
+        let dir = self.path().join(name);
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join("main.fred"), main).unwrap();
+        dir
+    }
+
+    pub fn tiny_model(&self) -> PathBuf {
+        self.model("tiny", TINY_MODEL)
+    }
+
+    /// A FRED installation whose `bin/FRED` is the given shell script, to provoke what the demo
+    /// engine never does (hanging, being killed, writing nothing).
+    pub fn fake_fred(&self, script: &str) -> PathBuf {
+        let home = self.path().join("fake-fred");
+        std::fs::create_dir_all(home.join("bin")).unwrap();
+        let fred = home.join("bin/FRED");
+        std::fs::write(&fred, format!("#!/bin/sh\n{script}\n")).unwrap();
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&fred, std::fs::Permissions::from_mode(0o755)).unwrap();
+        home
+    }
+}
+
+pub const TINY_MODEL: &str = "use FRED::Influenza\nlocations = Test_Town\nstart_date = 2020-Jan-01\ndays = 10\n";
+
+pub fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+/// Polls `check` until it returns Some, or panics after `limit` with `what`.
+pub fn wait_for<T>(what: &str, limit: Duration, mut check: impl FnMut() -> Option<T>) -> T {
+    let deadline = Instant::now() + limit;
+    loop {
+        if let Some(value) = check() {
+            return value;
+        }
+        assert!(Instant::now() < deadline, "timed out waiting for {what}");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+/// Runs of a status document by run number: (status, attempts, reason).
+pub fn runs(status: &Value) -> Vec<(String, u64, String)> {
+    status["runs"]
+        .as_array()
+        .expect("runs array")
+        .iter()
+        .map(|run| {
+            (
+                run["status"].as_str().unwrap().to_owned(),
+                run["attempts"].as_u64().unwrap(),
+                run["status_reason"].as_str().unwrap_or_default().to_owned(),
+            )
+        })
+        .collect()
+}

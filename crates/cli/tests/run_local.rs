@@ -1,0 +1,191 @@
+//! `fredbatch run` end to end on the local executor, with real processes.
+
+mod common;
+
+use std::time::Duration;
+
+use common::{Sandbox, runs, text, wait_for};
+
+#[test]
+fn a_job_runs_every_run_to_done_and_results_can_be_copied_out() {
+    let sandbox = Sandbox::new();
+    let model = sandbox.tiny_model();
+    let output = sandbox.run(&["run", model.to_str().unwrap(), "--runs", "3", "--param", "days=5"]);
+    let stdout = text(&output.stdout);
+    assert!(output.status.success(), "stdout: {stdout}\nstderr: {}", text(&output.stderr));
+    assert!(text(&output.stderr).contains("FRED_HOME is not set"), "says the demo engine is used");
+    assert!(stdout.contains("DONE"), "summary table: {stdout}");
+
+    let status = sandbox.json(&["status"]);
+    assert_eq!(status["job"]["id"], 1);
+    assert_eq!(status["job"]["status"], "DONE");
+    let all = runs(&status);
+    assert_eq!(all.len(), 3);
+    assert!(all.iter().all(|(s, attempts, _)| s == "DONE" && *attempts == 1), "{all:?}");
+    assert_eq!(status["runs"][2]["run_number"], 3);
+
+    let out = sandbox.path().join("collected");
+    let copied = sandbox.run(&["results", "1", "--out", out.to_str().unwrap()]);
+    assert!(copied.status.success(), "{}", text(&copied.stderr));
+    let csv = |n: u32| std::fs::read_to_string(out.join(format!("run-{n}/RUN{n}/out.csv"))).unwrap();
+    // days = 5 from --param: a header and days 0..=5.
+    assert_eq!(csv(1).lines().count(), 7, "{}", csv(1));
+    assert!(csv(1).starts_with("Day,Date,EpiWeek,Popsize,"));
+    assert!(out.join("run-2/fred.log").is_file(), "FRED's log is kept with the results");
+    assert_ne!(csv(1), csv(2), "runs are seeded by their run number");
+}
+
+#[test]
+fn the_same_run_number_reproduces_the_same_results() {
+    let sandbox = Sandbox::new();
+    let model = sandbox.tiny_model();
+    for _ in 0..2 {
+        assert!(sandbox.run(&["run", model.to_str().unwrap(), "--runs", "1"]).status.success());
+    }
+    let out = sandbox.path().join("out");
+    for job in ["1", "2"] {
+        let dest = out.join(job);
+        assert!(sandbox.run(&["results", job, "--out", dest.to_str().unwrap()]).status.success());
+    }
+    let read = |job: &str| std::fs::read(out.join(job).join("run-1/RUN1/out.csv")).unwrap();
+    assert_eq!(read("1"), read("2"));
+}
+
+#[test]
+fn a_model_fred_rejects_ends_error_with_freds_own_words() {
+    let sandbox = Sandbox::new();
+    let model = sandbox.model("broken", "use FRED::Influenza\ndays = 10\n");
+    let output = sandbox.run(&["run", model.to_str().unwrap(), "--runs", "2"]);
+    assert_eq!(output.status.code(), Some(1), "a failed job exits 1");
+    let stdout = text(&output.stdout);
+    assert!(stdout.contains("No locations specified"), "the summary shows FRED's error: {stdout}");
+    let status = sandbox.json(&["status", "1"]);
+    assert_eq!(status["job"]["status"], "FAILED");
+    for (status, attempts, reason) in runs(&status) {
+        assert_eq!(status, "ERROR");
+        assert_eq!(attempts, 1, "a model error is not retried");
+        assert!(reason.contains("FRED Error") && reason.contains("No locations specified"), "{reason}");
+    }
+}
+
+#[test]
+fn an_engine_that_exits_zero_without_output_is_an_error() {
+    let sandbox = Sandbox::new();
+    let fred_home = sandbox.fake_fred("echo \"FRED program file $2 not found\"; exit 0");
+    let model = sandbox.tiny_model();
+    let output = sandbox
+        .command()
+        .env("FRED_HOME", &fred_home)
+        .args(["run", model.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let (status, _, reason) = runs(&sandbox.json(&["status"])).remove(0);
+    assert_eq!(status, "ERROR");
+    assert!(reason.contains("not found"), "{reason}");
+}
+
+#[test]
+fn interrupted_attempts_are_retried_and_timeouts_are_not() {
+    let sandbox = Sandbox::new();
+    // First attempt: the worker's whole process group is killed, as by the OOM killer or a
+    // reclaimed machine. Second attempt: success.
+    let marker = sandbox.path().join("attempted");
+    let fred_home = sandbox.fake_fred(&format!(
+        "if [ ! -e {m} ]; then touch {m}; kill -9 $PPID; sleep 5; fi\n\
+         mkdir -p \"$6/RUN$4\" && echo 'Day,Date' > \"$6/RUN$4/out.csv\"",
+        m = marker.display()
+    ));
+    let model = sandbox.tiny_model();
+    let output = sandbox
+        .command()
+        .env("FRED_HOME", &fred_home)
+        .args(["run", model.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{}{}", text(&output.stdout), text(&output.stderr));
+    let (status, attempts, _) = runs(&sandbox.json(&["status"])).remove(0);
+    assert_eq!((status.as_str(), attempts), ("DONE", 2));
+
+    let slow = sandbox.fake_fred("sleep 34");
+    let output = sandbox
+        .command()
+        .env("FRED_HOME", &slow)
+        .args(["run", model.to_str().unwrap(), "--timeout", "1s"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let (status, attempts, reason) = runs(&sandbox.json(&["status", "2"])).remove(0);
+    assert_eq!((status.as_str(), attempts), ("ERROR", 1), "{reason}");
+    assert!(reason.starts_with("timed out"), "{reason}");
+}
+
+#[test]
+fn logs_show_freds_output() {
+    let sandbox = Sandbox::new();
+    let model = sandbox.tiny_model();
+    assert!(sandbox.run(&["run", model.to_str().unwrap()]).status.success());
+    let run_id = sandbox.json(&["status"])["runs"][0]["id"].as_i64().unwrap().to_string();
+    let logs = sandbox.run(&["logs", &run_id]);
+    assert!(logs.status.success(), "{}", text(&logs.stderr));
+    assert!(text(&logs.stdout).contains("FRED finished"), "{}", text(&logs.stdout));
+    let detail = sandbox.json(&["status", "--run", &run_id]);
+    let measured = &detail["attempts"][0]["measurements"];
+    assert!(measured["peak_rss_kb"].as_u64().unwrap() > 0, "{detail}");
+    assert!(measured["output_bytes"].as_u64().unwrap() > 0, "{detail}");
+}
+
+#[test]
+fn bad_input_is_refused_with_a_clear_message_and_nothing_stored() {
+    let sandbox = Sandbox::new();
+    let model = sandbox.tiny_model();
+    let model = model.to_str().unwrap();
+    let empty = sandbox.path().join("empty");
+    std::fs::create_dir(&empty).unwrap();
+    let no_main = sandbox.model("no-main", "days = 1\n");
+    std::fs::rename(no_main.join("main.fred"), no_main.join("other.fred")).unwrap();
+    let cases: Vec<(Vec<&str>, &str)> = vec![
+        (vec!["run", "does-not-exist"], "does not exist"),
+        (vec!["run", empty.to_str().unwrap()], "is empty"),
+        (vec!["run", no_main.to_str().unwrap()], "--program"),
+        (vec!["run", model, "--runs", "0"], "--runs"),
+        (vec!["run", model, "--param", "days"], "KEY=VALUE"),
+        (vec!["run", model, "--param", "9x=1"], "not a FRED model key"),
+        (vec!["run", model, "--vcpus", "256"], "lower --vcpus"),
+        (vec!["run", model, "--memory", "999999999"], "lower --vcpus/--memory"),
+    ];
+    for (args, expected) in cases {
+        let output = sandbox.run(&args);
+        assert!(!output.status.success(), "{args:?} must fail");
+        let stderr = text(&output.stderr);
+        assert!(stderr.contains(expected), "{args:?}: expected `{expected}` in: {stderr}");
+    }
+    let jobs = sandbox.json(&["jobs"]);
+    assert_eq!(jobs["jobs"].as_array().map(Vec::len), Some(0), "nothing was registered: {jobs}");
+}
+
+#[test]
+fn ctrl_c_cancels_the_runs_cleanly() {
+    let sandbox = Sandbox::new();
+    let slow = sandbox.fake_fred("sleep 31");
+    let model = sandbox.tiny_model();
+    let mut child = sandbox
+        .command()
+        .env("FRED_HOME", &slow)
+        .args(["run", model.to_str().unwrap(), "--runs", "4", "--max-vcpus", "1"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    wait_for("a running run", Duration::from_secs(30), || {
+        let status = sandbox.json(&["status"]);
+        runs(&status).iter().any(|(s, _, _)| s == "RUNNING").then_some(())
+    });
+    nix::sys::signal::kill(nix::unistd::Pid::from_raw(child.id() as i32), nix::sys::signal::Signal::SIGINT).unwrap();
+    let status = child.wait().unwrap();
+    assert_eq!(status.code(), Some(130));
+    let all = runs(&sandbox.json(&["status"]));
+    assert!(all.iter().all(|(s, _, _)| s == "CANCELLED"), "{all:?}");
+    let stray = std::process::Command::new("pgrep").args(["-f", "sleep 31"]).output().unwrap();
+    assert!(text(&stray.stdout).trim().is_empty(), "no FRED process is left running");
+}

@@ -1,0 +1,32 @@
+//! The domain of fredbatch: what a job and a run are, which states they move through, how a FRED
+//! outcome is judged, and the gateway trait every execution backend implements.
+//!
+//! Terms used throughout:
+//! - **job**: one model directory submitted with a number of runs and the same overrides for all;
+//! - **run**: one FRED invocation (`-r <run_number>`) of a job; 1 backend job = 1 run;
+//! - **attempt**: one execution of a run by a backend; a run may take several (retries);
+//! - **backend state**: where the backend says a run is (AWS Batch's states, exactly);
+//! - **run status**: what fredbatch tells users (QUEUED, RUNNING, DONE, ERROR, CANCELLED).
+//!
+//! Nothing here knows about AWS, SQL or processes.
+
+pub mod ids;
+pub mod judge;
+pub mod model;
+pub mod params;
+pub mod program;
+pub mod resources;
+pub mod retry;
+pub mod runner;
+pub mod status;
+pub mod sync;
+
+pub use ids::{BackendJobId, JobId, RunId};
+pub use model::{Attempt, AttemptStatus, Job, Run};
+pub use resources::Resources;
+pub use retry::{RetryAction, RetryRule, RetryStrategy};
+pub use runner::{
+    BackendAttempt, BackendJob, DynRunner, JobSpec, LogPage, LogRequest, RunSubmission, RunnerError,
+    SimulationRunner,
+};
+pub use status::{BackendState, RunStatus};

@@ -1,0 +1,110 @@
+//! The records fredbatch keeps: jobs, their runs, and each run's attempts.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::ids::{BackendJobId, JobId, RunId};
+use crate::params::ParamOverride;
+use crate::resources::Resources;
+use crate::status::{BackendState, RunStatus};
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Job {
+    pub id: JobId,
+    /// The model directory's name, for people.
+    pub name: String,
+    /// The model directory as the user gave it.
+    pub model_dir: String,
+    /// The main program file inside the model directory, e.g. `main.fred`.
+    pub program: String,
+    pub params: Vec<ParamOverride>,
+    pub run_count: u32,
+    pub resources: Resources,
+    /// Attempts allowed per run (retries of interruptions included).
+    pub max_attempts: u32,
+    /// Each attempt is terminated after this long.
+    pub attempt_timeout_seconds: u64,
+    /// Which backend runs it: `local` or `aws-batch`.
+    pub backend: String,
+    /// Where the job's inputs were stored (a storage key prefix).
+    pub inputs_key: String,
+    pub created_at: DateTime<Utc>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Run {
+    pub id: RunId,
+    pub job_id: JobId,
+    pub run_number: u32,
+    pub status: RunStatus,
+    pub status_reason: Option<String>,
+    pub attempts: u32,
+    pub backend_job_id: Option<BackendJobId>,
+    pub backend_state: Option<BackendState>,
+    pub cancel_requested: bool,
+    /// The committed attempt's results prefix; set only when the run is DONE.
+    pub results_key: Option<String>,
+    pub started_at: Option<DateTime<Utc>>,
+    pub finished_at: Option<DateTime<Utc>>,
+}
+
+impl Run {
+    /// Wall time from the first start to the end, or to now while running.
+    pub fn duration(&self, now: DateTime<Utc>) -> Option<chrono::Duration> {
+        let start = self.started_at?;
+        Some(self.finished_at.unwrap_or(now) - start)
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum AttemptStatus {
+    Running,
+    Succeeded,
+    Failed,
+    /// Stopped from outside (terminate, timeout, Spot reclaim) before FRED finished.
+    Interrupted,
+}
+
+impl AttemptStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AttemptStatus::Running => "RUNNING",
+            AttemptStatus::Succeeded => "SUCCEEDED",
+            AttemptStatus::Failed => "FAILED",
+            AttemptStatus::Interrupted => "INTERRUPTED",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Self> {
+        [Self::Running, Self::Succeeded, Self::Failed, Self::Interrupted]
+            .into_iter()
+            .find(|status| status.as_str() == text)
+    }
+}
+
+/// One execution of a run, as the worker recorded it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Attempt {
+    pub run_id: RunId,
+    pub number: u32,
+    pub backend_job_id: Option<BackendJobId>,
+    pub status: AttemptStatus,
+    pub reason: Option<String>,
+    pub exit_code: Option<i32>,
+    pub started_at: DateTime<Utc>,
+    pub finished_at: Option<DateTime<Utc>>,
+    pub measurements: Option<Measurements>,
+    /// Where this attempt's outputs were uploaded (committed or not).
+    pub results_key: Option<String>,
+}
+
+/// What the engine process used, from the kernel's accounting.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Measurements {
+    pub wall_seconds: f64,
+    /// User + system CPU time of the engine and the children it waited for.
+    pub cpu_seconds: f64,
+    pub peak_rss_kb: u64,
+    pub output_bytes: u64,
+}

@@ -1,0 +1,135 @@
+//! The simulation runner gateway: the one trait every execution backend implements.
+//!
+//! 1 backend job = 1 FRED run. Implementations: the local executor (child processes on this
+//! machine) and AWS Batch. Everything above this trait is backend-agnostic.
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::ids::{BackendJobId, JobId, RunId};
+use crate::resources::Resources;
+use crate::retry::RetryStrategy;
+use crate::status::BackendState;
+
+/// What every run of one job shares when submitted.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct JobSpec {
+    pub job_id: JobId,
+    pub resources: Resources,
+    pub retry: RetryStrategy,
+    /// Per-attempt limit; the backend terminates an attempt that runs longer.
+    pub attempt_timeout: Duration,
+}
+
+/// One run to submit.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RunSubmission {
+    pub run_id: RunId,
+    pub run_number: u32,
+    /// The run's natural key (see [`crate::ids::run_job_name`]), used as the backend job name.
+    pub name: String,
+    /// Arguments of the worker command, e.g. `["worker", "--job-id", "1", "--run-id", "7"]`.
+    /// The backend supplies the program (the container entrypoint, or this executable).
+    pub worker_args: Vec<String>,
+}
+
+/// A backend's view of one submitted run.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct BackendJob {
+    pub id: BackendJobId,
+    pub name: String,
+    pub state: BackendState,
+    /// Why the job is in its state, in the backend's words.
+    pub status_reason: Option<String>,
+    pub attempts: Vec<BackendAttempt>,
+    pub started_at: Option<DateTime<Utc>>,
+    pub stopped_at: Option<DateTime<Utc>>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct BackendAttempt {
+    pub exit_code: Option<i32>,
+    pub status_reason: Option<String>,
+    /// The container's own reason (e.g. out of memory), when the backend gives one.
+    pub reason: Option<String>,
+    pub started_at: Option<DateTime<Utc>>,
+    pub stopped_at: Option<DateTime<Utc>>,
+    /// Where this attempt's log is (a file path, or a CloudWatch log stream).
+    pub log_ref: Option<String>,
+}
+
+/// Which part of a run's log to read.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct LogRequest {
+    /// 1-based attempt; `None` means the latest.
+    pub attempt: Option<u32>,
+    /// Where the previous page ended; `None` reads from the start.
+    pub cursor: Option<String>,
+    /// At most this many lines.
+    pub limit: usize,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LogPage {
+    pub lines: Vec<String>,
+    /// Pass back to continue after these lines (also when no line was new).
+    pub next_cursor: Option<String>,
+    /// Which attempt the lines belong to.
+    pub attempt: Option<u32>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum RunnerError {
+    #[error("the backend refused the request: {message}")]
+    Rejected { message: String },
+    #[error("the backend is throttling requests; retry later: {message}")]
+    Throttled { message: String },
+    #[error("the backend could not be reached: {message}")]
+    Unavailable { message: String },
+    #[error("no job `{0}` is known to this backend")]
+    UnknownJob(BackendJobId),
+    #[error("{what} asks {asked} but the most this backend can offer is {available}")]
+    TooLarge { what: String, asked: crate::Resources, available: crate::Resources },
+    #[error("I/O failed on {path}: {source}")]
+    Io {
+        path: String,
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+/// The gateway. Implementations must be safe to call from many tasks at once.
+#[async_trait]
+pub trait SimulationRunner: Send + Sync {
+    /// `local` or `aws-batch`: recorded with each job.
+    fn name(&self) -> &'static str;
+
+    /// Submits runs and returns their backend ids, in the order given. A run that this backend
+    /// already holds under the same name is not submitted twice: its existing id is returned.
+    /// On error, runs submitted before the failure may exist: their ids are in the error's
+    /// context only if the backend can tell; callers reconcile by name.
+    async fn submit(
+        &self,
+        job: &JobSpec,
+        runs: &[RunSubmission],
+    ) -> Result<Vec<BackendJobId>, RunnerError>;
+
+    /// Describes many runs at once. Ids the backend does not know are absent from the map.
+    async fn describe(
+        &self,
+        ids: &[BackendJobId],
+    ) -> Result<HashMap<BackendJobId, BackendJob>, RunnerError>;
+
+    /// Cancels a run: one not yet started never starts; a started one is terminated. The job
+    /// ends FAILED with `reason` as its status reason. Cancelling a finished job does nothing.
+    async fn cancel(&self, id: &BackendJobId, reason: &str) -> Result<(), RunnerError>;
+
+    /// Reads a page of a run's log.
+    async fn logs(&self, id: &BackendJobId, request: &LogRequest) -> Result<LogPage, RunnerError>;
+}
+
+pub type DynRunner = Box<dyn SimulationRunner>;

@@ -1,0 +1,112 @@
+//! Extracting an inputs archive into a fresh workspace, refusing anything unsafe.
+
+use std::fs::{File, OpenOptions};
+use std::io::{self, Read};
+use std::path::{Component, Path, PathBuf};
+
+use zip::ZipArchive;
+
+use crate::{InputsError, io_error};
+
+/// Bounds on what an archive may expand to.
+#[derive(Clone, Copy, Debug)]
+pub struct ExtractLimits {
+    pub max_bytes: u64,
+    pub max_entries: usize,
+}
+
+impl Default for ExtractLimits {
+    fn default() -> Self {
+        ExtractLimits { max_bytes: 2 << 30, max_entries: 10_000 }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Extracted {
+    pub files: usize,
+    pub bytes: u64,
+}
+
+/// Unix file-type bits of a zip entry's external attributes, to recognise links.
+const S_IFMT: u32 = 0o170_000;
+const S_IFLNK: u32 = 0o120_000;
+
+/// Extracts `archive` into `dest` (which should be a new, empty directory). On error, what was
+/// extracted so far is inside `dest` only; the caller discards `dest`.
+pub fn extract_archive(archive: &Path, dest: &Path, limits: ExtractLimits) -> Result<Extracted, InputsError> {
+    let file = File::open(archive).map_err(io_error(archive))?;
+    let mut zip = ZipArchive::new(file).map_err(|e| InputsError::CorruptArchive(e.to_string()))?;
+    if zip.len() > limits.max_entries {
+        return Err(InputsError::TooManyEntries { limit: limits.max_entries });
+    }
+    let mut extracted = Extracted { files: 0, bytes: 0 };
+    for index in 0..zip.len() {
+        let mut entry = zip.by_index(index).map_err(|e| InputsError::CorruptArchive(e.to_string()))?;
+        let name = entry.name().to_owned();
+        if entry.unix_mode().is_some_and(|mode| mode & S_IFMT == S_IFLNK) {
+            return Err(InputsError::UnsafeEntry { entry: name, why: "it is a link" });
+        }
+        let relative = safe_relative_path(&name)?;
+        let target = dest.join(&relative);
+        if entry.is_dir() {
+            std::fs::create_dir_all(&target).map_err(io_error(&target))?;
+            continue;
+        }
+        if let Some(parent) = target.parent() {
+            std::fs::create_dir_all(parent).map_err(io_error(parent))?;
+        }
+        // create_new: a second entry with the same name cannot overwrite the first.
+        let mut out = OpenOptions::new().write(true).create_new(true).open(&target).map_err(|e| {
+            if e.kind() == io::ErrorKind::AlreadyExists {
+                InputsError::UnsafeEntry { entry: name.clone(), why: "it appears twice" }
+            } else {
+                InputsError::Io { path: target.display().to_string(), source: e }
+            }
+        })?;
+        // Count what is actually written: the header's size is the archive's claim, not a fact.
+        let remaining = limits.max_bytes - extracted.bytes;
+        let written = io::copy(&mut (&mut entry).take(remaining + 1), &mut out).map_err(|e| {
+            if e.kind() == io::ErrorKind::InvalidData || e.kind() == io::ErrorKind::UnexpectedEof {
+                InputsError::CorruptArchive(format!("entry `{name}`: {e}"))
+            } else {
+                InputsError::Io { path: target.display().to_string(), source: e }
+            }
+        })?;
+        if written > remaining {
+            return Err(InputsError::TooLarge { limit: limits.max_bytes });
+        }
+        extracted.bytes += written;
+        extracted.files += 1;
+    }
+    Ok(extracted)
+}
+
+/// The entry's path if it stays inside the destination: relative, no `..`, no root or prefix.
+fn safe_relative_path(name: &str) -> Result<PathBuf, InputsError> {
+    let unsafe_entry = |why| InputsError::UnsafeEntry { entry: name.to_owned(), why };
+    if name.is_empty() || name.contains('\0') {
+        return Err(unsafe_entry("its name is empty or has a NUL byte"));
+    }
+    if name.starts_with('/') || name.starts_with('\\') || name.contains(':') {
+        return Err(unsafe_entry("it is an absolute path"));
+    }
+    let mut path = PathBuf::new();
+    for component in Path::new(&name.replace('\\', "/")).components() {
+        match component {
+            Component::Normal(part) => path.push(part),
+            Component::CurDir => {}
+            Component::ParentDir => return Err(unsafe_entry("it climbs out with `..`")),
+            Component::RootDir | Component::Prefix(_) => {
+                return Err(unsafe_entry("it is an absolute path"));
+            }
+        }
+    }
+    if path.as_os_str().is_empty() {
+        return Err(unsafe_entry("its name is empty"));
+    }
+    Ok(path)
+}
+
+#[cfg(test)]
+#[path = "extract_tests.rs"]
+mod tests;

@@ -1,0 +1,240 @@
+//! Storage for job inputs ("uploads") and run results, behind the `object_store` crate so the
+//! same code writes to a local folder (the default, under `.fredbatch/`) or to an S3 bucket.
+//!
+//! A **location** is what users configure (`FREDBATCH_UPLOADS`, `FREDBATCH_RESULTS`): a local
+//! path or `file://` URL. A **key** is a `/`-separated name inside a location, such as
+//! `jobs/3/job_input.zip`.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use futures::TryStreamExt;
+use object_store::local::LocalFileSystem;
+use object_store::path::Path as ObjectPath;
+use object_store::{ObjectStore, PutPayload, WriteMultipart};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+/// Parts of a large file are read and sent this many bytes at a time, so memory stays flat
+/// whatever the file's size.
+const PART_SIZE: usize = 8 * 1024 * 1024;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StorageError {
+    #[error("`{0}` is not a storage location fredbatch can use: give a local folder path or file:// URL")]
+    UnsupportedLocation(String),
+    #[error("cannot use folder {path} for storage: {source}")]
+    Folder {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("`{key}` is missing from {location}")]
+    NotFound { location: String, key: String },
+    #[error("storage at {location} failed on `{key}`: {source}")]
+    Store {
+        location: String,
+        key: String,
+        #[source]
+        source: object_store::Error,
+    },
+    #[error("cannot read or write local file {path}: {source}")]
+    LocalFile {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+/// One configured location.
+#[derive(Clone, Debug)]
+pub struct Storage {
+    store: Arc<dyn ObjectStore>,
+    /// How the location is shown to people, e.g. `/home/me/.fredbatch/results`.
+    location: String,
+    /// The folder behind a local location, so results can be shown as paths.
+    local_root: Option<PathBuf>,
+}
+
+/// An object's key and size, from a listing.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct StoredObject {
+    pub key: String,
+    pub size: u64,
+}
+
+impl Storage {
+    /// Opens a location: a local folder (created if missing) or `file://` URL.
+    pub fn open(location: &str) -> Result<Storage, StorageError> {
+        let path = match location.strip_prefix("file://") {
+            Some(path) => PathBuf::from(path),
+            None if location.contains("://") => {
+                return Err(StorageError::UnsupportedLocation(location.to_owned()));
+            }
+            None => PathBuf::from(location),
+        };
+        Storage::local(&path)
+    }
+
+    /// A folder on this machine.
+    pub fn local(root: &Path) -> Result<Storage, StorageError> {
+        let folder_error = |source| StorageError::Folder { path: root.to_owned(), source };
+        std::fs::create_dir_all(root).map_err(folder_error)?;
+        let root = root.canonicalize().map_err(folder_error)?;
+        let store = LocalFileSystem::new_with_prefix(&root)
+            .map_err(|e| folder_error(std::io::Error::other(e)))?;
+        Ok(Storage {
+            store: Arc::new(store),
+            location: root.display().to_string(),
+            local_root: Some(root),
+        })
+    }
+
+    /// Any other object store (S3 and friends), shown to people as `location`.
+    pub fn from_store(store: Arc<dyn ObjectStore>, location: String) -> Storage {
+        Storage { store, location, local_root: None }
+    }
+
+    pub fn location(&self) -> &str {
+        &self.location
+    }
+
+    /// Where a key is, in words a person can use: a path for local storage, a URL otherwise.
+    pub fn describe(&self, key: &str) -> String {
+        match &self.local_root {
+            Some(root) => root.join(key).display().to_string(),
+            None => format!("{}/{key}", self.location.trim_end_matches('/')),
+        }
+    }
+
+    fn error(&self, key: &str, source: object_store::Error) -> StorageError {
+        match source {
+            object_store::Error::NotFound { .. } => {
+                StorageError::NotFound { location: self.location.clone(), key: key.to_owned() }
+            }
+            source => StorageError::Store { location: self.location.clone(), key: key.to_owned(), source },
+        }
+    }
+
+    pub async fn put_bytes(&self, key: &str, bytes: impl Into<bytes::Bytes>) -> Result<(), StorageError> {
+        self.store
+            .put(&ObjectPath::from(key), PutPayload::from_bytes(bytes.into()))
+            .await
+            .map_err(|e| self.error(key, e))?;
+        Ok(())
+    }
+
+    pub async fn get_bytes(&self, key: &str) -> Result<bytes::Bytes, StorageError> {
+        let result = self.store.get(&ObjectPath::from(key)).await.map_err(|e| self.error(key, e))?;
+        result.bytes().await.map_err(|e| self.error(key, e))
+    }
+
+    /// Uploads a local file, streamed from disk in parts. Returns its size.
+    pub async fn put_file(&self, key: &str, path: &Path) -> Result<u64, StorageError> {
+        let local = |source| StorageError::LocalFile { path: path.to_owned(), source };
+        let mut file = tokio::fs::File::open(path).await.map_err(local)?;
+        let upload = self.store.put_multipart(&ObjectPath::from(key)).await.map_err(|e| self.error(key, e))?;
+        let mut writer = WriteMultipart::new_with_chunk_size(upload, PART_SIZE);
+        let mut buffer = vec![0u8; PART_SIZE.min(1 << 20)];
+        let mut total = 0u64;
+        loop {
+            let read = match file.read(&mut buffer).await {
+                Ok(read) => read,
+                Err(source) => {
+                    writer.abort().await.ok();
+                    return Err(local(source));
+                }
+            };
+            if read == 0 {
+                break;
+            }
+            total += read as u64;
+            writer.wait_for_capacity(2).await.map_err(|e| self.error(key, e))?;
+            writer.write(&buffer[..read]);
+        }
+        writer.finish().await.map_err(|e| self.error(key, e))?;
+        Ok(total)
+    }
+
+    /// Downloads an object to a local file, streamed. Returns its size.
+    pub async fn get_file(&self, key: &str, path: &Path) -> Result<u64, StorageError> {
+        let local = |source| StorageError::LocalFile { path: path.to_owned(), source };
+        let result = self.store.get(&ObjectPath::from(key)).await.map_err(|e| self.error(key, e))?;
+        if let Some(parent) = path.parent() {
+            tokio::fs::create_dir_all(parent).await.map_err(local)?;
+        }
+        let mut file = tokio::fs::File::create(path).await.map_err(local)?;
+        let mut stream = result.into_stream();
+        let mut total = 0u64;
+        while let Some(chunk) = stream.try_next().await.map_err(|e| self.error(key, e))? {
+            total += chunk.len() as u64;
+            file.write_all(&chunk).await.map_err(local)?;
+        }
+        file.flush().await.map_err(local)?;
+        Ok(total)
+    }
+
+    /// Every object under a key prefix, sorted by key.
+    pub async fn list(&self, prefix: &str) -> Result<Vec<StoredObject>, StorageError> {
+        let prefix_path = ObjectPath::from(prefix);
+        let mut objects: Vec<StoredObject> = self
+            .store
+            .list(Some(&prefix_path))
+            .map_ok(|meta| StoredObject { key: meta.location.to_string(), size: meta.size })
+            .try_collect()
+            .await
+            .map_err(|e| self.error(prefix, e))?;
+        objects.sort_by(|a, b| a.key.cmp(&b.key));
+        Ok(objects)
+    }
+
+    pub async fn delete_prefix(&self, prefix: &str) -> Result<(), StorageError> {
+        for object in self.list(prefix).await? {
+            self.store
+                .delete(&ObjectPath::from(object.key.as_str()))
+                .await
+                .map_err(|e| self.error(&object.key, e))?;
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn files_round_trip_through_a_local_location() {
+        let root = tempfile::tempdir().unwrap();
+        let storage = Storage::open(root.path().join("results").to_str().unwrap()).unwrap();
+        let source = root.path().join("big.bin");
+        let data: Vec<u8> = (0..(PART_SIZE * 2 + 123)).map(|i| (i % 251) as u8).collect();
+        std::fs::write(&source, &data).unwrap();
+        assert_eq!(storage.put_file("results/1/2/out.bin", &source).await.unwrap(), data.len() as u64);
+        storage.put_bytes("results/1/2/small.txt", "hello").await.unwrap();
+        let listed = storage.list("results/1").await.unwrap();
+        assert_eq!(
+            listed,
+            vec![
+                StoredObject { key: "results/1/2/out.bin".into(), size: data.len() as u64 },
+                StoredObject { key: "results/1/2/small.txt".into(), size: 5 },
+            ]
+        );
+        let copy = root.path().join("copy/out.bin");
+        storage.get_file("results/1/2/out.bin", &copy).await.unwrap();
+        assert_eq!(std::fs::read(&copy).unwrap(), data);
+        assert_eq!(storage.get_bytes("results/1/2/small.txt").await.unwrap(), "hello");
+        storage.delete_prefix("results/1").await.unwrap();
+        assert!(storage.list("results").await.unwrap().is_empty());
+    }
+
+    #[tokio::test]
+    async fn missing_keys_and_unknown_schemes_say_what_is_wrong() {
+        let root = tempfile::tempdir().unwrap();
+        let storage = Storage::local(root.path()).unwrap();
+        let error = storage.get_bytes("jobs/9/job_input.zip").await.unwrap_err();
+        assert!(matches!(error, StorageError::NotFound { .. }), "{error}");
+        assert!(error.to_string().contains("jobs/9/job_input.zip"));
+        let error = Storage::open("ftp://host/x").unwrap_err();
+        assert!(error.to_string().contains("not a storage location"));
+    }
+}

@@ -1,0 +1,154 @@
+//! What the worker records: the start and end of each attempt, and the one committed result.
+//!
+//! A run's result is committed at most once: the commit is a conditional update that only an
+//! open run accepts, so of two workers racing on one run exactly one commits, and a later
+//! failing attempt can never replace a committed success.
+
+use chrono::{DateTime, Utc};
+use fredbatch_core::model::Measurements;
+use fredbatch_core::{Attempt, AttemptStatus, BackendJobId, RunId, RunStatus};
+
+use crate::error::StoreError;
+use crate::rows::{self, ATTEMPT_COLUMNS};
+use crate::time::to_millis;
+use crate::Store;
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum BeginAttempt {
+    /// Go ahead: this is attempt `number`.
+    Started { number: u32 },
+    /// The run ended already (DONE, CANCELLED or ERROR); there is nothing to do.
+    AlreadyEnded { status: RunStatus },
+}
+
+/// How an attempt ended, as the worker saw it.
+#[derive(Clone, Debug)]
+pub struct AttemptEnd {
+    pub status: AttemptStatus,
+    pub reason: Option<String>,
+    pub exit_code: Option<i32>,
+    pub finished_at: DateTime<Utc>,
+    pub measurements: Option<Measurements>,
+    /// Where this attempt's outputs were uploaded.
+    pub results_key: Option<String>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CommitOutcome {
+    /// This attempt's result is the run's result; the run is DONE.
+    Committed,
+    /// Another attempt committed first; this one's outputs are not the run's.
+    AlreadyCommitted,
+    /// A failed or interrupted attempt was recorded; the run stays open for the backend to
+    /// retry or end.
+    Recorded,
+}
+
+impl Store {
+    /// Starts a new attempt of an open run: numbers it and marks the run RUNNING.
+    pub async fn begin_attempt(
+        &self,
+        run: RunId,
+        backend_job_id: Option<&BackendJobId>,
+        now: DateTime<Utc>,
+    ) -> Result<BeginAttempt, StoreError> {
+        let mut tx = self.pool.begin().await?;
+        let number: Option<i64> = sqlx::query_scalar(
+            "UPDATE runs SET attempts = attempts + 1, status = 'RUNNING', \
+             started_at = COALESCE(started_at, $1) \
+             WHERE id = $2 AND status NOT IN ('DONE', 'ERROR', 'CANCELLED') RETURNING attempts",
+        )
+        .bind(to_millis(now))
+        .bind(run.0)
+        .fetch_optional(&mut *tx)
+        .await?;
+        let Some(number) = number else {
+            tx.rollback().await?;
+            let status = self.run(run).await?.status;
+            return Ok(BeginAttempt::AlreadyEnded { status });
+        };
+        sqlx::query(
+            "INSERT INTO attempts (run_id, number, backend_job_id, status, started_at) \
+             VALUES ($1, $2, $3, 'RUNNING', $4)",
+        )
+        .bind(run.0)
+        .bind(number)
+        .bind(backend_job_id.map(|id| id.0.as_str()))
+        .bind(to_millis(now))
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(BeginAttempt::Started { number: number as u32 })
+    }
+
+    /// Records the end of an attempt and, for a success, commits its result unless another
+    /// attempt already did.
+    pub async fn finish_attempt(
+        &self,
+        run: RunId,
+        number: u32,
+        end: &AttemptEnd,
+    ) -> Result<CommitOutcome, StoreError> {
+        let mut tx = self.pool.begin().await?;
+        let measured = end.measurements;
+        sqlx::query(
+            "UPDATE attempts SET status = $1, reason = $2, exit_code = $3, finished_at = $4, \
+             wall_seconds = $5, cpu_seconds = $6, peak_rss_kb = $7, output_bytes = $8, \
+             results_key = $9 WHERE run_id = $10 AND number = $11",
+        )
+        .bind(end.status.as_str())
+        .bind(end.reason.as_deref())
+        .bind(end.exit_code.map(i64::from))
+        .bind(to_millis(end.finished_at))
+        .bind(measured.map(|m| m.wall_seconds))
+        .bind(measured.map(|m| m.cpu_seconds))
+        .bind(measured.map(|m| m.peak_rss_kb as i64))
+        .bind(measured.map(|m| m.output_bytes as i64))
+        .bind(end.results_key.as_deref())
+        .bind(run.0)
+        .bind(i64::from(number))
+        .execute(&mut *tx)
+        .await?;
+        let outcome = if end.status == AttemptStatus::Succeeded {
+            let committed = sqlx::query(
+                "UPDATE runs SET status = 'DONE', status_reason = NULL, results_key = $1, \
+                 committed_attempt = $2, finished_at = $3 \
+                 WHERE id = $4 AND status NOT IN ('DONE', 'ERROR', 'CANCELLED')",
+            )
+            .bind(end.results_key.as_deref())
+            .bind(i64::from(number))
+            .bind(to_millis(end.finished_at))
+            .bind(run.0)
+            .execute(&mut *tx)
+            .await?;
+            if committed.rows_affected() == 1 {
+                CommitOutcome::Committed
+            } else {
+                CommitOutcome::AlreadyCommitted
+            }
+        } else {
+            sqlx::query(
+                "UPDATE runs SET status_reason = $1 \
+                 WHERE id = $2 AND status NOT IN ('DONE', 'ERROR', 'CANCELLED')",
+            )
+            .bind(end.reason.as_deref())
+            .bind(run.0)
+            .execute(&mut *tx)
+            .await?;
+            CommitOutcome::Recorded
+        };
+        tx.commit().await?;
+        Ok(outcome)
+    }
+
+    /// A run's attempts, first to last.
+    pub async fn attempts(&self, run: RunId) -> Result<Vec<Attempt>, StoreError> {
+        let rows = sqlx::query(&format!(
+            "SELECT {ATTEMPT_COLUMNS} FROM attempts WHERE run_id = $1 ORDER BY number"
+        ))
+        .bind(run.0)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(rows::attempt).collect()
+    }
+}

@@ -1,0 +1,223 @@
+//! Registering jobs and reading them back.
+
+use chrono::{DateTime, Utc};
+use fredbatch_core::params::ParamOverride;
+use fredbatch_core::{Job, JobId, Resources, RunStatus};
+use serde::Serialize;
+use sqlx::{Any, Row, Transaction};
+
+use crate::error::StoreError;
+use crate::rows::{self, JOB_COLUMNS};
+use crate::time::{from_millis, to_millis};
+use crate::Store;
+
+/// Rows per INSERT when creating runs: large sweeps go in few statements.
+const RUN_INSERT_CHUNK: usize = 500;
+
+/// A job to register, with runs numbered 1..=run_count.
+#[derive(Clone, Debug)]
+pub struct NewJob {
+    pub name: String,
+    pub model_dir: String,
+    pub program: String,
+    pub params: Vec<ParamOverride>,
+    pub run_count: u32,
+    pub resources: Resources,
+    pub max_attempts: u32,
+    pub attempt_timeout_seconds: u64,
+    pub backend: String,
+    pub created_at: DateTime<Utc>,
+}
+
+/// How many runs of a job are in each status.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct StatusCounts {
+    pub queued: u32,
+    pub running: u32,
+    pub done: u32,
+    pub error: u32,
+    pub cancelled: u32,
+}
+
+impl StatusCounts {
+    pub fn total(&self) -> u32 {
+        self.queued + self.running + self.done + self.error + self.cancelled
+    }
+
+    pub fn finished(&self) -> u32 {
+        self.done + self.error + self.cancelled
+    }
+
+    pub fn add(&mut self, status: RunStatus, count: u32) {
+        *self.slot(status) += count;
+    }
+
+    pub fn remove(&mut self, status: RunStatus, count: u32) {
+        let slot = self.slot(status);
+        *slot = slot.saturating_sub(count);
+    }
+
+    pub fn get(&self, status: RunStatus) -> u32 {
+        match status {
+            RunStatus::Queued => self.queued,
+            RunStatus::Running => self.running,
+            RunStatus::Done => self.done,
+            RunStatus::Error => self.error,
+            RunStatus::Cancelled => self.cancelled,
+        }
+    }
+
+    fn slot(&mut self, status: RunStatus) -> &mut u32 {
+        match status {
+            RunStatus::Queued => &mut self.queued,
+            RunStatus::Running => &mut self.running,
+            RunStatus::Done => &mut self.done,
+            RunStatus::Error => &mut self.error,
+            RunStatus::Cancelled => &mut self.cancelled,
+        }
+    }
+}
+
+/// A job with its run counts, for listings.
+#[derive(Clone, Debug, Serialize)]
+pub struct JobSummary {
+    #[serde(flatten)]
+    pub job: Job,
+    pub counts: StatusCounts,
+}
+
+impl Store {
+    /// Registers a job and its runs (all QUEUED) in one transaction, so a failure leaves nothing.
+    /// `inputs_key` is computed from the new job's id.
+    pub async fn create_job(
+        &self,
+        new: NewJob,
+        inputs_key: impl Fn(JobId) -> String,
+    ) -> Result<Job, StoreError> {
+        let mut tx = self.pool.begin().await?;
+        let job_id = JobId(allocate(&mut tx, "job", 1).await?);
+        let first_run = allocate(&mut tx, "run", i64::from(new.run_count)).await?;
+        let params = serde_json::to_string(&new.params).expect("overrides serialize");
+        let job = Job {
+            id: job_id,
+            name: new.name,
+            model_dir: new.model_dir,
+            program: new.program,
+            params: new.params,
+            run_count: new.run_count,
+            resources: new.resources,
+            max_attempts: new.max_attempts,
+            attempt_timeout_seconds: new.attempt_timeout_seconds,
+            backend: new.backend,
+            inputs_key: inputs_key(job_id),
+            // Stored to the millisecond; return what a later read will see.
+            created_at: from_millis(to_millis(new.created_at)),
+        };
+        sqlx::query(&format!(
+            "INSERT INTO jobs ({JOB_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)"
+        ))
+        .bind(job.id.0)
+        .bind(&job.name)
+        .bind(&job.model_dir)
+        .bind(&job.program)
+        .bind(params)
+        .bind(i64::from(job.run_count))
+        .bind(i64::from(job.resources.vcpus))
+        .bind(job.resources.memory_mb as i64)
+        .bind(i64::from(job.max_attempts))
+        .bind(job.attempt_timeout_seconds as i64)
+        .bind(&job.backend)
+        .bind(&job.inputs_key)
+        .bind(to_millis(job.created_at))
+        .execute(&mut *tx)
+        .await?;
+        // Only integers and a constant go into this statement, so it is built as text: one
+        // statement per chunk instead of one per run.
+        let numbers: Vec<u32> = (1..=job.run_count).collect();
+        for chunk in numbers.chunks(RUN_INSERT_CHUNK) {
+            let values: Vec<String> = chunk
+                .iter()
+                .map(|n| format!("({}, {}, {n}, 'QUEUED')", first_run + i64::from(*n) - 1, job.id.0))
+                .collect();
+            sqlx::query(&format!(
+                "INSERT INTO runs (id, job_id, run_number, status) VALUES {}",
+                values.join(", ")
+            ))
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(job)
+    }
+
+    /// Removes a job that never ran (its inputs could not be stored).
+    pub async fn delete_unstarted_job(&self, job: JobId) -> Result<(), StoreError> {
+        let mut tx = self.pool.begin().await?;
+        sqlx::query("DELETE FROM runs WHERE job_id = $1").bind(job.0).execute(&mut *tx).await?;
+        sqlx::query("DELETE FROM jobs WHERE id = $1").bind(job.0).execute(&mut *tx).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    pub async fn job(&self, id: JobId) -> Result<Job, StoreError> {
+        let row = sqlx::query(&format!("SELECT {JOB_COLUMNS} FROM jobs WHERE id = $1"))
+            .bind(id.0)
+            .fetch_optional(&self.pool)
+            .await?
+            .ok_or(StoreError::NoSuchJob(id))?;
+        rows::job(&row)
+    }
+
+    /// The most recently registered job, if any.
+    pub async fn latest_job(&self) -> Result<Option<Job>, StoreError> {
+        let row = sqlx::query(&format!("SELECT {JOB_COLUMNS} FROM jobs ORDER BY id DESC LIMIT 1"))
+            .fetch_optional(&self.pool)
+            .await?;
+        row.as_ref().map(rows::job).transpose()
+    }
+
+    /// The newest jobs first, with their run counts.
+    pub async fn jobs(&self, limit: u32) -> Result<Vec<JobSummary>, StoreError> {
+        let rows = sqlx::query(&format!(
+            "SELECT {JOB_COLUMNS} FROM jobs ORDER BY id DESC LIMIT $1"
+        ))
+        .bind(i64::from(limit))
+        .fetch_all(&self.pool)
+        .await?;
+        let mut summaries = Vec::with_capacity(rows.len());
+        for row in &rows {
+            let job = rows::job(row)?;
+            let counts = self.status_counts(job.id).await?;
+            summaries.push(JobSummary { job, counts });
+        }
+        Ok(summaries)
+    }
+
+    pub async fn status_counts(&self, job: JobId) -> Result<StatusCounts, StoreError> {
+        let rows = sqlx::query("SELECT status, COUNT(*) AS n FROM runs WHERE job_id = $1 GROUP BY status")
+            .bind(job.0)
+            .fetch_all(&self.pool)
+            .await?;
+        let mut counts = StatusCounts::default();
+        for row in rows {
+            let status: String = row.try_get("status")?;
+            let status: RunStatus = status
+                .parse()
+                .map_err(|_| StoreError::Corrupt { what: format!("run status {status}") })?;
+            counts.add(status, row.try_get::<i64, _>("n")? as u32);
+        }
+        Ok(counts)
+    }
+}
+
+/// Takes `count` consecutive ids from a counter and returns the first. The counter row is
+/// locked until the transaction ends, so concurrent registrations never share ids.
+async fn allocate(tx: &mut Transaction<'_, Any>, counter: &str, count: i64) -> Result<i64, StoreError> {
+    let last: i64 =
+        sqlx::query_scalar("UPDATE counters SET value = value + $1 WHERE name = $2 RETURNING value")
+            .bind(count)
+            .bind(counter)
+            .fetch_one(&mut **tx)
+            .await?;
+    Ok(last - count + 1)
+}

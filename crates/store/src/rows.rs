@@ -1,0 +1,102 @@
+//! Turning rows into domain records.
+
+use fredbatch_core::model::Measurements;
+use fredbatch_core::params::ParamOverride;
+use fredbatch_core::{
+    Attempt, AttemptStatus, BackendJobId, BackendState, Job, JobId, Resources, Run, RunId,
+};
+use sqlx::Row;
+use sqlx::any::AnyRow;
+
+use crate::error::StoreError;
+use crate::time::{from_millis, opt_from_millis};
+
+pub const JOB_COLUMNS: &str = "id, name, model_dir, program, params, run_count, vcpus, memory_mb, \
+                               max_attempts, attempt_timeout_seconds, backend, inputs_key, created_at";
+
+pub const RUN_COLUMNS: &str = "id, job_id, run_number, status, status_reason, attempts, \
+                               backend_job_id, backend_state, cancel_requested, results_key, \
+                               started_at, finished_at";
+
+pub const ATTEMPT_COLUMNS: &str = "run_id, number, backend_job_id, status, reason, exit_code, \
+                                   started_at, finished_at, wall_seconds, cpu_seconds, \
+                                   peak_rss_kb, output_bytes, results_key";
+
+fn corrupt(what: impl Into<String>) -> StoreError {
+    StoreError::Corrupt { what: what.into() }
+}
+
+fn u32_of(value: i64, what: &str) -> Result<u32, StoreError> {
+    u32::try_from(value).map_err(|_| corrupt(format!("{what} = {value}")))
+}
+
+pub fn job(row: &AnyRow) -> Result<Job, StoreError> {
+    let params: String = row.try_get("params")?;
+    let params: Vec<ParamOverride> =
+        serde_json::from_str(&params).map_err(|e| corrupt(format!("job params: {e}")))?;
+    Ok(Job {
+        id: JobId(row.try_get("id")?),
+        name: row.try_get("name")?,
+        model_dir: row.try_get("model_dir")?,
+        program: row.try_get("program")?,
+        params,
+        run_count: u32_of(row.try_get("run_count")?, "run_count")?,
+        resources: Resources {
+            vcpus: u32_of(row.try_get("vcpus")?, "vcpus")?,
+            memory_mb: row.try_get::<i64, _>("memory_mb")? as u64,
+        },
+        max_attempts: u32_of(row.try_get("max_attempts")?, "max_attempts")?,
+        attempt_timeout_seconds: row.try_get::<i64, _>("attempt_timeout_seconds")? as u64,
+        backend: row.try_get("backend")?,
+        inputs_key: row.try_get("inputs_key")?,
+        created_at: from_millis(row.try_get("created_at")?),
+    })
+}
+
+pub fn run(row: &AnyRow) -> Result<Run, StoreError> {
+    let status: String = row.try_get("status")?;
+    let backend_state: Option<String> = row.try_get("backend_state")?;
+    Ok(Run {
+        id: RunId(row.try_get("id")?),
+        job_id: JobId(row.try_get("job_id")?),
+        run_number: u32_of(row.try_get("run_number")?, "run_number")?,
+        status: status.parse().map_err(|_| corrupt(format!("run status {status}")))?,
+        status_reason: row.try_get("status_reason")?,
+        attempts: u32_of(row.try_get("attempts")?, "attempts")?,
+        backend_job_id: row.try_get::<Option<String>, _>("backend_job_id")?.map(BackendJobId),
+        backend_state: backend_state
+            .map(|s| s.parse::<BackendState>().map_err(|_| corrupt(format!("backend state {s}"))))
+            .transpose()?,
+        cancel_requested: row.try_get::<i64, _>("cancel_requested")? != 0,
+        results_key: row.try_get("results_key")?,
+        started_at: opt_from_millis(row.try_get("started_at")?),
+        finished_at: opt_from_millis(row.try_get("finished_at")?),
+    })
+}
+
+pub fn attempt(row: &AnyRow) -> Result<Attempt, StoreError> {
+    let status: String = row.try_get("status")?;
+    let wall_seconds: Option<f64> = row.try_get("wall_seconds")?;
+    let measurements = match wall_seconds {
+        Some(wall_seconds) => Some(Measurements {
+            wall_seconds,
+            cpu_seconds: row.try_get::<Option<f64>, _>("cpu_seconds")?.unwrap_or(0.0),
+            peak_rss_kb: row.try_get::<Option<i64>, _>("peak_rss_kb")?.unwrap_or(0) as u64,
+            output_bytes: row.try_get::<Option<i64>, _>("output_bytes")?.unwrap_or(0) as u64,
+        }),
+        None => None,
+    };
+    Ok(Attempt {
+        run_id: RunId(row.try_get("run_id")?),
+        number: u32_of(row.try_get("number")?, "attempt number")?,
+        backend_job_id: row.try_get::<Option<String>, _>("backend_job_id")?.map(BackendJobId),
+        status: AttemptStatus::parse(&status)
+            .ok_or_else(|| corrupt(format!("attempt status {status}")))?,
+        reason: row.try_get("reason")?,
+        exit_code: row.try_get::<Option<i64>, _>("exit_code")?.map(|c| c as i32),
+        started_at: from_millis(row.try_get("started_at")?),
+        finished_at: opt_from_millis(row.try_get("finished_at")?),
+        measurements,
+        results_key: row.try_get("results_key")?,
+    })
+}

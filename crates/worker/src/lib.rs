@@ -1,0 +1,253 @@
+//! The worker: what runs one attempt of one FRED run, in an AWS Batch container or as a child
+//! process of the local executor. Same command in both (`fredbatch worker --job-id J --run-id R`):
+//!
+//! 1. start an attempt in the store (a run that already ended is left alone: exit 0);
+//! 2. fetch the job's inputs archive and extract it safely into a fresh workspace;
+//! 3. write the run's program (the model's main file plus the job's overrides);
+//! 4. run the engine (`FRED -p <program> -r <run> -d <out>`), streaming its output;
+//! 5. judge the outcome from the files FRED left (its exit code alone proves nothing);
+//! 6. upload the outputs under the attempt's own prefix, the manifest last;
+//! 7. record the attempt, committing the run's result if it succeeded and no other attempt did.
+//!
+//! On SIGTERM (cancel, timeout, Spot reclaim) the engine is stopped, the attempt is recorded as
+//! interrupted, nothing is committed, and the worker ends by that same signal so the backend
+//! sees an interruption.
+
+mod engine;
+mod measure;
+pub mod results;
+mod workspace;
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use chrono::Utc;
+use fredbatch_core::judge::{RunEvidence, Verdict, judge};
+use fredbatch_core::{AttemptStatus, BackendJobId, Job, JobId, Run, RunId, RunStatus};
+use fredbatch_inputs::{ExtractLimits, InputsError};
+use fredbatch_storage::{Storage, StorageError};
+use fredbatch_store::{AttemptEnd, BeginAttempt, CommitOutcome, Store, StoreError};
+use tokio::signal::unix::{Signal, SignalKind, signal};
+use tracing::{info, warn};
+
+pub use engine::Engine;
+pub use workspace::inputs_archive_key;
+
+use crate::results::{Manifest, attempt_prefix, upload_dir, upload_file, write_manifest};
+
+/// Everything one attempt needs.
+pub struct WorkerConfig {
+    pub job_id: JobId,
+    pub run_id: RunId,
+    pub store: Store,
+    pub uploads: Storage,
+    pub results: Storage,
+    pub engine: Engine,
+    /// Fresh workspaces are made in here.
+    pub workspace_root: PathBuf,
+    pub backend_job_id: Option<BackendJobId>,
+    pub extract_limits: ExtractLimits,
+    /// Between asking the engine to stop and killing it.
+    pub stop_grace: Duration,
+}
+
+/// How the attempt ended.
+#[derive(Clone, Debug, PartialEq)]
+pub enum WorkerOutcome {
+    /// The run's result is this attempt's.
+    Committed { attempt: u32, results_key: String },
+    /// The run had already ended; nothing was run.
+    AlreadyEnded { status: RunStatus },
+    /// FRED succeeded but another attempt had committed first; this attempt's outputs are unused.
+    AlreadyCommitted { attempt: u32 },
+    /// The run failed; the reason is recorded.
+    Failed { attempt: u32, reason: String },
+    /// Stopped by SIGTERM before the engine finished.
+    Interrupted { attempt: u32 },
+}
+
+impl WorkerOutcome {
+    /// The process exit status: 0 when the run is DONE (now or before), 1 when it failed.
+    /// (An interrupted worker ends by re-raising SIGTERM instead; see the binary.)
+    pub fn exit_code(&self) -> i32 {
+        match self {
+            WorkerOutcome::Committed { .. }
+            | WorkerOutcome::AlreadyCommitted { .. }
+            | WorkerOutcome::AlreadyEnded { .. } => 0,
+            WorkerOutcome::Failed { .. } => 1,
+            WorkerOutcome::Interrupted { .. } => 128 + libc::SIGTERM,
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum WorkerError {
+    #[error("run {run} belongs to job {actual}, not job {given}; check --job-id and --run-id")]
+    WrongJob { run: RunId, given: JobId, actual: JobId },
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("cannot fetch the job's inputs: {0}")]
+    Storage(#[from] StorageError),
+    #[error(transparent)]
+    Inputs(#[from] InputsError),
+    #[error("the inputs archive has no main program `{0}`")]
+    NoProgram(String),
+    #[error("cannot prepare the workspace at {0}: {1}")]
+    Workspace(PathBuf, #[source] std::io::Error),
+    #[error(transparent)]
+    Engine(#[from] engine::SpawnError),
+    #[error("lost track of the engine process: {0}")]
+    EngineWait(#[source] std::io::Error),
+    #[error("cannot store the run's outputs: {0}")]
+    Upload(#[from] results::UploadError),
+    #[error("cannot listen for SIGTERM: {0}")]
+    Signal(#[source] std::io::Error),
+}
+
+/// Runs one attempt. Errors before the attempt starts (bad ids, no database) are returned;
+/// errors after it started are recorded as the attempt's failure and returned as `Failed`.
+pub async fn run(config: WorkerConfig) -> Result<WorkerOutcome, WorkerError> {
+    let mut sigterm = signal(SignalKind::terminate()).map_err(WorkerError::Signal)?;
+    let job = config.store.job(config.job_id).await?;
+    let run = config.store.run(config.run_id).await?;
+    if run.job_id != job.id {
+        return Err(WorkerError::WrongJob { run: run.id, given: job.id, actual: run.job_id });
+    }
+    let attempt = match config.store.begin_attempt(run.id, config.backend_job_id.as_ref(), Utc::now()).await? {
+        BeginAttempt::Started { number } => number,
+        BeginAttempt::AlreadyEnded { status } => {
+            info!(job = %job.id, run = %run.id, %status, "run already ended; nothing to do");
+            return Ok(WorkerOutcome::AlreadyEnded { status });
+        }
+    };
+    let span = tracing::info_span!("attempt", job = %job.id, run = %run.id, run_number = run.run_number, attempt);
+    let _entered = span.enter();
+    info!(engine = %config.engine.describe(), "attempt started");
+
+    let finished = execute(&config, &job, &run, attempt, &mut sigterm).await;
+    let prefix = attempt_prefix(job.id, run.run_number, attempt);
+    let (end, outcome) = match finished {
+        Ok(Finished { measurements, results_key }) => (
+            AttemptEnd {
+                status: AttemptStatus::Succeeded,
+                reason: None,
+                exit_code: Some(0),
+                finished_at: Utc::now(),
+                measurements: Some(measurements),
+                results_key: Some(results_key.clone()),
+            },
+            WorkerOutcome::Committed { attempt, results_key },
+        ),
+        Err(Stop::Failed { reason, exit_code, measurements }) => (
+            AttemptEnd {
+                status: AttemptStatus::Failed,
+                reason: Some(reason.clone()),
+                exit_code,
+                finished_at: Utc::now(),
+                measurements,
+                results_key: Some(prefix),
+            },
+            WorkerOutcome::Failed { attempt, reason },
+        ),
+        Err(Stop::Interrupted(measurements)) => (
+            AttemptEnd {
+                status: AttemptStatus::Interrupted,
+                reason: Some("interrupted by SIGTERM before FRED finished; nothing was committed".into()),
+                exit_code: None,
+                finished_at: Utc::now(),
+                measurements,
+                results_key: None,
+            },
+            WorkerOutcome::Interrupted { attempt },
+        ),
+    };
+    let recorded = config.store.finish_attempt(run.id, attempt, &end).await?;
+    let outcome = match (outcome, recorded) {
+        (WorkerOutcome::Committed { attempt, .. }, CommitOutcome::AlreadyCommitted) => {
+            warn!("another attempt committed this run first; this attempt's outputs are not used");
+            WorkerOutcome::AlreadyCommitted { attempt }
+        }
+        (outcome, _) => outcome,
+    };
+    info!(?outcome, "attempt ended");
+    Ok(outcome)
+}
+
+struct Finished {
+    measurements: fredbatch_core::model::Measurements,
+    results_key: String,
+}
+
+enum Stop {
+    Failed { reason: String, exit_code: Option<i32>, measurements: Option<fredbatch_core::model::Measurements> },
+    Interrupted(Option<fredbatch_core::model::Measurements>),
+}
+
+impl From<WorkerError> for Stop {
+    fn from(error: WorkerError) -> Self {
+        Stop::Failed { reason: error.to_string(), exit_code: None, measurements: None }
+    }
+}
+
+/// Steps 2 to 6, stopping early (and stopping the engine) on SIGTERM.
+async fn execute(
+    config: &WorkerConfig,
+    job: &Job,
+    run: &Run,
+    attempt: u32,
+    sigterm: &mut Signal,
+) -> Result<Finished, Stop> {
+    let prepare = workspace::prepare(&config.workspace_root, &config.uploads, job, run, attempt, config.extract_limits);
+    let ws = tokio::select! {
+        ws = prepare => ws?,
+        _ = sigterm.recv() => return Err(Stop::Interrupted(None)),
+    };
+    let log = std::fs::File::create(&ws.log_path).map_err(|e| WorkerError::Workspace(ws.log_path.clone(), e))?;
+    let running = engine::start(&config.engine, &ws.program, run.run_number, &ws.out_dir, &ws.model_dir, log)
+        .map_err(WorkerError::from)?;
+    let pid = running.pid();
+    let wait = running.wait();
+    tokio::pin!(wait);
+    let engine_run = tokio::select! {
+        done = &mut wait => done.map_err(WorkerError::EngineWait)?,
+        _ = sigterm.recv() => {
+            warn!("SIGTERM received; stopping FRED");
+            let stopped = engine::stop(pid, config.stop_grace, wait).await;
+            return Err(Stop::Interrupted(stopped.ok().map(|run| run.measurements)));
+        }
+    };
+    let mut measurements = engine_run.measurements;
+    let errors_txt = std::fs::read_to_string(ws.out_dir.join("errors.txt")).ok();
+    let out_csv = ws.out_dir.join(format!("RUN{}/out.csv", run.run_number));
+    let verdict = judge(
+        engine_run.exit,
+        &RunEvidence {
+            errors_txt: errors_txt.as_deref(),
+            out_csv_exists: out_csv.is_file(),
+            last_output_lines: &engine_run.last_lines,
+        },
+    );
+    let prefix = attempt_prefix(job.id, run.run_number, attempt);
+    let mut files = if ws.out_dir.is_dir() { upload_dir(&config.results, &prefix, &ws.out_dir).await.map_err(WorkerError::from)? } else { Vec::new() };
+    files.push(upload_file(&config.results, &prefix, "fred.log", &ws.log_path).await.map_err(WorkerError::from)?);
+    measurements.output_bytes = files.iter().map(|f| f.size).sum();
+    let exit_code = match engine_run.exit {
+        fredbatch_core::judge::EngineExit::Code(code) => Some(code),
+        fredbatch_core::judge::EngineExit::Signal(_) => None,
+    };
+    match verdict {
+        Verdict::Failed { reason } => Err(Stop::Failed { reason, exit_code, measurements: Some(measurements) }),
+        Verdict::Succeeded => {
+            let manifest = Manifest {
+                job_id: job.id,
+                run_id: run.id,
+                run_number: run.run_number,
+                attempt,
+                total_bytes: measurements.output_bytes,
+                files,
+            };
+            write_manifest(&config.results, &prefix, &manifest).await.map_err(WorkerError::from)?;
+            Ok(Finished { measurements, results_key: prefix })
+        }
+    }
+}

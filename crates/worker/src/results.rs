@@ -1,0 +1,108 @@
+//! Storing an attempt's outputs. Every attempt writes under its own prefix
+//! (`job-<J>/run-<N>/attempt-<A>/`); `MANIFEST.json`, written last, lists every file with its
+//! size and SHA-256. An attempt without a manifest committed nothing.
+
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+use fredbatch_core::{JobId, RunId};
+use fredbatch_storage::{Storage, StorageError};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+pub const MANIFEST: &str = "MANIFEST.json";
+
+/// The key prefix of one attempt's outputs.
+pub fn attempt_prefix(job: JobId, run_number: u32, attempt: u32) -> String {
+    format!("job-{job}/run-{run_number}/attempt-{attempt}")
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ManifestFile {
+    /// Relative to the attempt's prefix, `/`-separated.
+    pub path: String,
+    pub size: u64,
+    pub sha256: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Manifest {
+    pub job_id: JobId,
+    pub run_id: RunId,
+    pub run_number: u32,
+    pub attempt: u32,
+    pub files: Vec<ManifestFile>,
+    pub total_bytes: u64,
+}
+
+/// Uploads every file below `dir` to `prefix/<relative path>`, returning what was uploaded.
+pub async fn upload_dir(storage: &Storage, prefix: &str, dir: &Path) -> Result<Vec<ManifestFile>, UploadError> {
+    let mut uploaded = Vec::new();
+    for relative in files_below(dir).map_err(|e| UploadError::Read(dir.to_owned(), e))? {
+        let path = dir.join(&relative);
+        let name = relative.to_string_lossy().replace('\\', "/");
+        uploaded.push(upload_file(storage, prefix, &name, &path).await?);
+    }
+    Ok(uploaded)
+}
+
+/// Uploads one file as `prefix/name` and returns its manifest entry.
+pub async fn upload_file(storage: &Storage, prefix: &str, name: &str, path: &Path) -> Result<ManifestFile, UploadError> {
+    let sha256 = {
+        let path = path.to_owned();
+        tokio::task::spawn_blocking(move || sha256_of(&path).map_err(|e| UploadError::Read(path, e)))
+            .await
+            .map_err(|e| UploadError::Read(PathBuf::new(), std::io::Error::other(e)))??
+    };
+    let size = storage.put_file(&format!("{prefix}/{name}"), path).await?;
+    Ok(ManifestFile { path: name.to_owned(), size, sha256 })
+}
+
+/// Writes the manifest: the commit point of the attempt's outputs.
+pub async fn write_manifest(storage: &Storage, prefix: &str, manifest: &Manifest) -> Result<(), UploadError> {
+    let json = serde_json::to_vec_pretty(manifest).expect("manifest serializes");
+    storage.put_bytes(&format!("{prefix}/{MANIFEST}"), json).await?;
+    Ok(())
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum UploadError {
+    #[error("cannot read output {0}: {1}")]
+    Read(PathBuf, #[source] std::io::Error),
+    #[error(transparent)]
+    Storage(#[from] StorageError),
+}
+
+fn sha256_of(path: &Path) -> std::io::Result<String> {
+    let mut file = std::fs::File::open(path)?;
+    let mut hasher = Sha256::new();
+    let mut buffer = vec![0u8; 1 << 16];
+    loop {
+        let read = file.read(&mut buffer)?;
+        if read == 0 {
+            break;
+        }
+        hasher.update(&buffer[..read]);
+    }
+    Ok(hasher.finalize().iter().map(|b| format!("{b:02x}")).collect())
+}
+
+/// Regular files below `root`, relative to it, sorted.
+fn files_below(root: &Path) -> std::io::Result<Vec<PathBuf>> {
+    let mut files = Vec::new();
+    let mut pending = vec![PathBuf::new()];
+    while let Some(relative) = pending.pop() {
+        for entry in std::fs::read_dir(root.join(&relative))? {
+            let entry = entry?;
+            let kind = entry.file_type()?;
+            let child = relative.join(entry.file_name());
+            if kind.is_dir() {
+                pending.push(child);
+            } else if kind.is_file() {
+                files.push(child);
+            }
+        }
+    }
+    files.sort();
+    Ok(files)
+}
