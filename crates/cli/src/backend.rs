@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use anyhow::{Context as _, bail};
 use fredbatch_core::{Resources, RetryStrategy, SimulationRunner};
-use fredbatch_local::{LocalConfig, LocalExecutor, machine_capacity};
+use fredbatch_executor::{LocalConfig, LocalExecutor, machine_capacity};
 
 use crate::settings::Settings;
 

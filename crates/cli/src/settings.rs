@@ -1,12 +1,14 @@
 //! Where fredbatch keeps things, from the environment first, as the seed's application does:
 //! `FREDBATCH_HOME` (default `.fredbatch/` in the working directory), `DATABASE_URL`,
 //! `FREDBATCH_UPLOADS`, `FREDBATCH_RESULTS`, `FRED_HOME`. Flags override the environment.
+//! In an AWS Batch container the database comes from `DATABASE_SECRET`, the RDS secret's JSON
+//! that the job definition injects from Secrets Manager.
 
 use std::path::{Path, PathBuf};
 
 use anyhow::Context as _;
 use fredbatch_storage::Storage;
-use fredbatch_store::Store;
+use fredbatch_store::{Store, database_url_from_secret};
 
 #[derive(Clone, Debug)]
 pub struct Settings {
@@ -29,7 +31,11 @@ impl Settings {
             None => std::env::current_dir().context("cannot read the working directory")?.join(".fredbatch"),
         };
         let home = absolute(&home)?;
-        let database_url = env("DATABASE_URL").unwrap_or_else(|| Store::sqlite_url(&home));
+        let database_url = match (env("DATABASE_URL"), env("DATABASE_SECRET")) {
+            (Some(url), _) => url,
+            (None, Some(secret)) => database_url_from_secret(&secret)?,
+            (None, None) => Store::sqlite_url(&home),
+        };
         let uploads = env("FREDBATCH_UPLOADS").unwrap_or_else(|| home.join("uploads").display().to_string());
         let results = env("FREDBATCH_RESULTS").unwrap_or_else(|| home.join("results").display().to_string());
         let fred_home = env("FRED_HOME").map(PathBuf::from);

@@ -22,6 +22,8 @@ use crate::progress::Progress;
 const SUBMIT_CHUNK: usize = 500;
 /// Ids per describe call: AWS Batch's DescribeJobs takes at most 100.
 const DESCRIBE_CHUNK: usize = 100;
+/// Consecutive ticks a backend may fail to know a submitted run before it counts as lost.
+const LOST_AFTER: u32 = 5;
 
 /// The worker command for one run.
 pub fn worker_args(job: &Job, run: &Run) -> Vec<String> {
@@ -89,6 +91,7 @@ pub async fn watch(
     let mut open: HashMap<RunId, Run> = store.open_runs(job.id).await?.into_iter().map(|r| (r.id, r)).collect();
     let mut counts = store.status_counts(job.id).await?;
     let mut cancelling: HashSet<RunId> = HashSet::new();
+    let mut unknown: HashMap<RunId, u32> = HashMap::new();
     let mut interrupted = false;
     let mut interval = tokio::time::interval(tick);
     interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -98,10 +101,14 @@ pub async fn watch(
     while !open.is_empty() {
         tokio::select! {
             _ = interval.tick() => {}
-            _ = &mut ctrl_c, if !interrupted => {
+            _ = &mut ctrl_c => {
+                if interrupted {
+                    anyhow::bail!("stopped waiting; the runs were told to stop. `fredbatch status {}` shows where they ended", job.id);
+                }
                 interrupted = true;
-                progress.println("Interrupted: cancelling the job's runs (they end CANCELLED)...");
+                progress.println("Interrupted: cancelling the job's runs (they end CANCELLED); press Ctrl-C again to stop waiting.");
                 store.request_cancel(job.id, None).await?;
+                ctrl_c.set(tokio::signal::ctrl_c());
             }
         }
         forward_cancellations(store, runner.as_ref(), job, &open, &mut cancelling).await?;
@@ -109,13 +116,20 @@ pub async fn watch(
         let described = describe_all(runner.as_ref(), &ids).await?;
         let now = Utc::now();
         let mut changes = Vec::new();
-        let mut finished = Vec::new();
+        // Runs leaving the watch: ended on the backend, or lost by it.
+        let mut leaving = Vec::new();
         for run in open.values() {
             let Some(backend) = run.backend_job_id.as_ref().and_then(|id| described.get(id)) else {
+                let misses = unknown.entry(run.id).or_default();
+                *misses += 1;
+                if *misses >= LOST_AFTER {
+                    leaving.push(run.id);
+                }
                 continue;
             };
+            unknown.remove(&run.id);
             if backend.state.is_final() {
-                finished.push(run.id);
+                leaving.push(run.id);
             } else if let Some(change) = reconcile(run, backend, now) {
                 changes.push(change);
             }
@@ -126,15 +140,21 @@ pub async fn watch(
                 apply_to_snapshot(run, change, &mut counts);
             }
         }
-        // A run that ended may have been committed by its worker meanwhile: judge it on a fresh read.
+        // The worker may have committed a leaving run meanwhile: judge each on a fresh read.
         let mut final_changes = Vec::new();
-        for fresh in store.runs_by_ids(&finished).await? {
+        let mut final_states = Vec::new();
+        for fresh in store.runs_by_ids(&leaving).await? {
             let previous = open.remove(&fresh.id).map(|r| r.status).unwrap_or(fresh.status);
+            let backend = fresh.backend_job_id.as_ref().and_then(|id| described.get(id));
             let status = if fresh.status.is_terminal() {
+                final_states.extend(backend.map(|b| (fresh.id, b.state)));
                 fresh.status
             } else {
-                let backend = fresh.backend_job_id.as_ref().and_then(|id| described.get(id));
-                match backend.and_then(|b| reconcile(&fresh, b, now)) {
+                let change = match backend {
+                    Some(backend) => reconcile(&fresh, backend, now),
+                    None => Some(lost(&fresh, now)),
+                };
+                match change {
                     Some(change) => {
                         let status = change.status;
                         final_changes.push(change);
@@ -146,9 +166,25 @@ pub async fn watch(
             move_count(&mut counts, previous, status);
         }
         store.apply_changes(&final_changes).await?;
+        store.record_backend_states(&final_states).await?;
         progress.update(&counts);
     }
     Ok(if interrupted { Ending::Interrupted } else { Ending::Finished })
+}
+
+/// A run whose backend job the backend no longer knows: it ends ERROR rather than being
+/// watched forever.
+fn lost(run: &Run, now: chrono::DateTime<Utc>) -> RunChange {
+    let backend = run.backend_job_id.as_ref().map_or_else(String::new, |id| format!(" ({id})"));
+    RunChange {
+        run_id: run.id,
+        status: RunStatus::Error,
+        backend_state: run.backend_state.unwrap_or(fredbatch_core::BackendState::Failed),
+        status_reason: Some(format!("the backend no longer knows this run's job{backend}")),
+        attempts: run.attempts,
+        started_at: run.started_at,
+        finished_at: Some(now),
+    }
 }
 
 async fn forward_cancellations(

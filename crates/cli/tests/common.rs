@@ -110,6 +110,15 @@ pub fn wait_for<T>(what: &str, limit: Duration, mut check: impl FnMut() -> Optio
     }
 }
 
+/// How many runs of the latest job are in `status`, or 0 while there is no job yet.
+pub fn count_in(sandbox: &Sandbox, status: &str) -> usize {
+    let document = sandbox.json(&["status"]);
+    match document["runs"].as_array() {
+        Some(_) => runs(&document).iter().filter(|(s, _, _)| s == status).count(),
+        None => 0,
+    }
+}
+
 /// Runs of a status document by run number: (status, attempts, reason).
 pub fn runs(status: &Value) -> Vec<(String, u64, String)> {
     status["runs"]

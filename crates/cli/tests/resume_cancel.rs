@@ -4,7 +4,7 @@ mod common;
 
 use std::time::Duration;
 
-use common::{Sandbox, runs, wait_for};
+use common::{Sandbox, count_in, runs, wait_for};
 use nix::sys::signal::{Signal, kill};
 use nix::unistd::Pid;
 
@@ -25,8 +25,7 @@ fn resume_after_kill_9_finishes_every_run_exactly_once() {
         .spawn()
         .unwrap();
     let done_before = wait_for("two runs done", Duration::from_secs(60), || {
-        let all = runs(&sandbox.json(&["status"]));
-        let done = all.iter().filter(|(s, _, _)| s == "DONE").count();
+        let done = count_in(&sandbox, "DONE");
         (done >= 2).then_some(done)
     });
     kill(Pid::from_raw(child.id() as i32), Signal::SIGKILL).unwrap();
@@ -66,9 +65,7 @@ fn cancel_from_another_terminal_stops_a_detached_job() {
         .output()
         .unwrap();
     assert!(detached.status.success(), "{}", common::text(&detached.stderr));
-    wait_for("a running run", Duration::from_secs(30), || {
-        runs(&sandbox.json(&["status"])).iter().any(|(s, _, _)| s == "RUNNING").then_some(())
-    });
+    wait_for("a running run", Duration::from_secs(30), || (count_in(&sandbox, "RUNNING") > 0).then_some(()));
     let cancel = sandbox.run(&["cancel", "1"]);
     assert!(cancel.status.success(), "{}", common::text(&cancel.stderr));
     let all = runs(&sandbox.json(&["status"]));

@@ -2,14 +2,18 @@
 //! same code writes to a local folder (the default, under `.fredbatch/`) or to an S3 bucket.
 //!
 //! A **location** is what users configure (`FREDBATCH_UPLOADS`, `FREDBATCH_RESULTS`): a local
-//! path or `file://` URL. A **key** is a `/`-separated name inside a location, such as
+//! path, a `file://` URL, or `s3://bucket[/prefix]`. S3 credentials and region come from the
+//! standard AWS environment (in a Batch container: the job role through the ECS credentials
+//! endpoint); `AWS_ENDPOINT_URL` (or `AWS_ENDPOINT_URL_S3`) points at an S3-compatible store. A **key** is a `/`-separated name inside a location, such as
 //! `jobs/3/job_input.zip`.
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use futures::TryStreamExt;
+use object_store::aws::AmazonS3Builder;
 use object_store::local::LocalFileSystem;
+use object_store::prefix::PrefixStore;
 use object_store::path::Path as ObjectPath;
 use object_store::{ObjectStore, PutPayload, WriteMultipart};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -20,7 +24,7 @@ const PART_SIZE: usize = 8 * 1024 * 1024;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StorageError {
-    #[error("`{0}` is not a storage location fredbatch can use: give a local folder path or file:// URL")]
+    #[error("`{0}` is not a storage location fredbatch can use: give a local folder, a file:// URL or s3://bucket[/prefix]")]
     UnsupportedLocation(String),
     #[error("cannot use folder {path} for storage: {source}")]
     Folder {
@@ -63,8 +67,12 @@ pub struct StoredObject {
 }
 
 impl Storage {
-    /// Opens a location: a local folder (created if missing) or `file://` URL.
+    /// Opens a location: a local folder (created if missing), a `file://` URL, or an
+    /// `s3://bucket[/prefix]` URL.
     pub fn open(location: &str) -> Result<Storage, StorageError> {
+        if location.starts_with("s3://") {
+            return Storage::s3(location);
+        }
         let path = match location.strip_prefix("file://") {
             Some(path) => PathBuf::from(path),
             None if location.contains("://") => {
@@ -89,7 +97,37 @@ impl Storage {
         })
     }
 
-    /// Any other object store (S3 and friends), shown to people as `location`.
+    /// An S3 bucket, optionally below a key prefix.
+    pub fn s3(location: &str) -> Result<Storage, StorageError> {
+        let rest = location.trim_start_matches("s3://");
+        let (bucket, prefix) = rest.split_once('/').unwrap_or((rest, ""));
+        if bucket.is_empty() {
+            return Err(StorageError::UnsupportedLocation(location.to_owned()));
+        }
+        let mut builder = AmazonS3Builder::from_env().with_bucket_name(bucket);
+        let endpoint = ["AWS_ENDPOINT_URL_S3", "AWS_ENDPOINT_URL"]
+            .into_iter()
+            .find_map(|name| std::env::var(name).ok().filter(|v| !v.is_empty()));
+        if let Some(endpoint) = endpoint {
+            // S3-compatible stores and emulators address buckets by path, often over plain HTTP.
+            builder = builder
+                .with_allow_http(endpoint.starts_with("http://"))
+                .with_endpoint(endpoint)
+                .with_virtual_hosted_style_request(false);
+        }
+        let s3 = builder.build().map_err(|source| StorageError::Store {
+            location: location.to_owned(),
+            key: String::new(),
+            source,
+        })?;
+        let store: Arc<dyn ObjectStore> = match prefix.trim_matches('/') {
+            "" => Arc::new(s3),
+            prefix => Arc::new(PrefixStore::new(s3, prefix)),
+        };
+        Ok(Storage::from_store(store, location.trim_end_matches('/').to_owned()))
+    }
+
+    /// Any other object store, shown to people as `location`.
     pub fn from_store(store: Arc<dyn ObjectStore>, location: String) -> Storage {
         Storage { store, location, local_root: None }
     }

@@ -31,7 +31,10 @@ CREATE TABLE runs (
     run_number BIGINT NOT NULL,
     status TEXT NOT NULL,
     status_reason TEXT,
+    -- Attempts made as far as anyone knows (the worker's count or the backend's, the larger).
     attempts BIGINT NOT NULL DEFAULT 0,
+    -- Attempts the worker started; numbers each attempt, written by the worker alone.
+    attempts_started BIGINT NOT NULL DEFAULT 0,
     backend_job_id TEXT,
     backend_state TEXT,
     cancel_requested BIGINT NOT NULL DEFAULT 0,

@@ -54,9 +54,10 @@ impl Store {
     ) -> Result<BeginAttempt, StoreError> {
         let mut tx = self.pool.begin().await?;
         let number: Option<i64> = sqlx::query_scalar(
-            "UPDATE runs SET attempts = attempts + 1, status = 'RUNNING', \
-             started_at = COALESCE(started_at, $1) \
-             WHERE id = $2 AND status NOT IN ('DONE', 'ERROR', 'CANCELLED') RETURNING attempts",
+            "UPDATE runs SET attempts_started = attempts_started + 1, \
+             attempts = CASE WHEN attempts > attempts_started THEN attempts ELSE attempts_started + 1 END, \
+             status = 'RUNNING', started_at = COALESCE(started_at, $1) \
+             WHERE id = $2 AND status NOT IN ('DONE', 'ERROR', 'CANCELLED') RETURNING attempts_started",
         )
         .bind(to_millis(now))
         .bind(run.0)

@@ -16,8 +16,12 @@ pub enum StoreError {
     Query(#[from] sqlx::Error),
     #[error("the database holds a value fredbatch cannot read ({what}); was it written by a newer fredbatch?")]
     Corrupt { what: String },
+    #[error("the database secret (DATABASE_SECRET) is not the JSON Secrets Manager keeps for RDS: {0}; it needs username, password, host, and optionally port and dbname")]
+    BadSecret(String),
     #[error("no job {0}; `fredbatch jobs` lists the jobs")]
     NoSuchJob(fredbatch_core::JobId),
+    #[error("job {job} has no run number {run_number}")]
+    NoSuchRunNumber { job: fredbatch_core::JobId, run_number: u32 },
     #[error("no run {0}; `fredbatch status JOB_ID` lists a job's runs")]
     NoSuchRun(fredbatch_core::RunId),
 }

@@ -9,6 +9,7 @@ mod error;
 mod jobs;
 mod rows;
 mod runs;
+mod secret;
 mod time;
 
 use std::path::Path;
@@ -20,6 +21,7 @@ use sqlx::{AnyPool, Executor};
 pub use attempts::{AttemptEnd, BeginAttempt, CommitOutcome};
 pub use error::StoreError;
 pub use jobs::{JobSummary, NewJob, StatusCounts};
+pub use secret::database_url_from_secret;
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
 

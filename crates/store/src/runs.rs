@@ -65,6 +65,17 @@ impl Store {
         Ok(ids.into_iter().map(RunId).collect())
     }
 
+    /// A job's run by its number (array jobs address runs by index).
+    pub async fn run_by_number(&self, job: JobId, run_number: u32) -> Result<Run, StoreError> {
+        let row = sqlx::query(&format!("SELECT {RUN_COLUMNS} FROM runs WHERE job_id = $1 AND run_number = $2"))
+            .bind(job.0)
+            .bind(i64::from(run_number))
+            .fetch_optional(&self.pool)
+            .await?
+            .ok_or(StoreError::NoSuchRunNumber { job, run_number })?;
+        rows::run(&row)
+    }
+
     pub async fn run(&self, id: RunId) -> Result<Run, StoreError> {
         let row = sqlx::query(&format!("SELECT {RUN_COLUMNS} FROM runs WHERE id = $1"))
             .bind(id.0)
@@ -103,7 +114,8 @@ impl Store {
         for change in changes {
             let result = sqlx::query(&format!(
                 "UPDATE runs SET status = $1, backend_state = $2, \
-                 status_reason = COALESCE($3, status_reason), attempts = $4, \
+                 status_reason = COALESCE($3, status_reason), \
+                 attempts = CASE WHEN attempts > $4 THEN attempts ELSE $4 END, \
                  started_at = COALESCE(started_at, $5), finished_at = $6 \
                  WHERE id = $7 AND {NOT_TERMINAL}"
             ))
@@ -120,6 +132,23 @@ impl Store {
         }
         tx.commit().await?;
         Ok(changed)
+    }
+
+    /// Records the backend's last word on runs that already ended (their status stays).
+    pub async fn record_backend_states(&self, states: &[(RunId, fredbatch_core::BackendState)]) -> Result<(), StoreError> {
+        if states.is_empty() {
+            return Ok(());
+        }
+        let mut tx = self.pool.begin().await?;
+        for (run, state) in states {
+            sqlx::query("UPDATE runs SET backend_state = $1 WHERE id = $2")
+                .bind(state.as_str())
+                .bind(run.0)
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx.commit().await?;
+        Ok(())
     }
 
     /// Marks open runs (one, or all of a job) as to be cancelled and returns them.

@@ -38,7 +38,7 @@ use crate::results::{Manifest, attempt_prefix, upload_dir, upload_file, write_ma
 /// Everything one attempt needs.
 pub struct WorkerConfig {
     pub job_id: JobId,
-    pub run_id: RunId,
+    pub run: RunRef,
     pub store: Store,
     pub uploads: Storage,
     pub results: Storage,
@@ -49,6 +49,14 @@ pub struct WorkerConfig {
     pub extract_limits: ExtractLimits,
     /// Between asking the engine to stop and killing it.
     pub stop_grace: Duration,
+}
+
+/// Which run to execute: by id, or by number (an array job's child computes its number from
+/// its index).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RunRef {
+    Id(RunId),
+    Number(u32),
 }
 
 /// How the attempt ended.
@@ -109,7 +117,10 @@ pub enum WorkerError {
 pub async fn run(config: WorkerConfig) -> Result<WorkerOutcome, WorkerError> {
     let mut sigterm = signal(SignalKind::terminate()).map_err(WorkerError::Signal)?;
     let job = config.store.job(config.job_id).await?;
-    let run = config.store.run(config.run_id).await?;
+    let run = match config.run {
+        RunRef::Id(id) => config.store.run(id).await?,
+        RunRef::Number(number) => config.store.run_by_number(job.id, number).await?,
+    };
     if run.job_id != job.id {
         return Err(WorkerError::WrongJob { run: run.id, given: job.id, actual: run.job_id });
     }

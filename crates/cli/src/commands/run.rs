@@ -65,6 +65,7 @@ pub async fn run(args: RunArgs, ctx: &Context) -> anyhow::Result<ExitCode> {
         ctx.note("FRED_HOME is not set: using the built-in demo engine (set FRED_HOME to run real FRED).");
     }
 
+    let runner = create_runner(kind, &ctx.settings, args.backend.capacity())?;
     let store = ctx.settings.open_store().await?;
     let uploads = ctx.settings.uploads()?;
     let model_dir = args.model_dir.canonicalize().unwrap_or(args.model_dir.clone());
@@ -111,6 +112,5 @@ pub async fn run(args: RunArgs, ctx: &Context) -> anyhow::Result<ExitCode> {
         BackendKind::Local => Some(JobLock::acquire(&ctx.settings.lock_dir(), job.id)?),
         BackendKind::Aws => None,
     };
-    let runner = create_runner(kind, &ctx.settings, args.backend.capacity())?;
     submit_and_watch(ctx, &store, runner, kind, &job, args.detach).await
 }

@@ -4,11 +4,11 @@
 use std::process::ExitCode;
 use std::time::Duration;
 
-use anyhow::Context as _;
+use anyhow::{Context as _, bail};
 use fredbatch_core::{BackendJobId, JobId, RunId};
 use fredbatch_inputs::ExtractLimits;
 use fredbatch_store::Store;
-use fredbatch_worker::{Engine, WorkerConfig, WorkerOutcome};
+use fredbatch_worker::{Engine, RunRef, WorkerConfig, WorkerOutcome};
 
 use crate::Context;
 
@@ -23,8 +23,12 @@ pub struct WorkerArgs {
     #[arg(long)]
     pub job_id: JobId,
     /// The run.
-    #[arg(long)]
-    pub run_id: RunId,
+    #[arg(long, required_unless_present = "array_first_run")]
+    pub run_id: Option<RunId>,
+    /// For an AWS Batch array job: the run number of index 0; this child's run is that plus
+    /// AWS_BATCH_JOB_ARRAY_INDEX.
+    #[arg(long, value_name = "RUN_NUMBER", conflicts_with = "run_id")]
+    pub array_first_run: Option<u32>,
     /// Largest size the job's inputs may expand to, in MB.
     #[arg(long, default_value_t = 2048, value_name = "MB")]
     pub max_input_mb: u64,
@@ -41,9 +45,14 @@ pub async fn run(args: WorkerArgs, ctx: &Context) -> anyhow::Result<ExitCode> {
         .into_iter()
         .find_map(|name| std::env::var(name).ok())
         .map(BackendJobId);
+    let run = match (args.run_id, args.array_first_run) {
+        (Some(id), _) => RunRef::Id(id),
+        (None, Some(first)) => RunRef::Number(first + array_index()?),
+        (None, None) => bail!("give --run-id, or --array-first-run inside an AWS Batch array job"),
+    };
     let outcome = fredbatch_worker::run(WorkerConfig {
         job_id: args.job_id,
-        run_id: args.run_id,
+        run,
         store,
         uploads: settings.uploads()?,
         results: settings.results()?,
@@ -58,6 +67,14 @@ pub async fn run(args: WorkerArgs, ctx: &Context) -> anyhow::Result<ExitCode> {
         end_by_sigterm();
     }
     Ok(ExitCode::from(outcome.exit_code() as u8))
+}
+
+/// This array child's index, which AWS Batch sets for every child of an array job.
+fn array_index() -> anyhow::Result<u32> {
+    let value = std::env::var("AWS_BATCH_JOB_ARRAY_INDEX").context(
+        "AWS_BATCH_JOB_ARRAY_INDEX is not set: --array-first-run works only inside an AWS Batch array job",
+    )?;
+    value.parse().with_context(|| format!("AWS_BATCH_JOB_ARRAY_INDEX is `{value}`, not a number"))
 }
 
 /// Ends the process by SIGTERM itself, so whoever waits for it sees an interruption, not an

@@ -1,0 +1,53 @@
+//! Attempt logs on disk: `<log dir>/<backend id>/attempt-<n>.log`, read in pages of whole lines
+//! with a byte offset as the cursor.
+
+use std::io::{BufRead, BufReader, Seek, SeekFrom};
+use std::path::{Path, PathBuf};
+
+use fredbatch_core::{LogPage, LogRequest, RunnerError};
+
+pub fn attempt_log(dir: &Path, attempt: u32) -> PathBuf {
+    dir.join(format!("attempt-{attempt}.log"))
+}
+
+/// The highest attempt with a log in `dir`.
+fn latest_attempt(dir: &Path) -> Option<u32> {
+    std::fs::read_dir(dir)
+        .ok()?
+        .filter_map(|entry| {
+            let name = entry.ok()?.file_name();
+            name.to_str()?.strip_prefix("attempt-")?.strip_suffix(".log")?.parse().ok()
+        })
+        .max()
+}
+
+pub fn read_page(dir: &Path, request: &LogRequest) -> Result<LogPage, RunnerError> {
+    let Some(attempt) = request.attempt.or_else(|| latest_attempt(dir)) else {
+        return Ok(LogPage { lines: Vec::new(), next_cursor: request.cursor.clone(), attempt: None });
+    };
+    let path = attempt_log(dir, attempt);
+    let io_error = |source| RunnerError::Io { path: path.display().to_string(), source };
+    let file = match std::fs::File::open(&path) {
+        Ok(file) => file,
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
+            return Ok(LogPage { lines: Vec::new(), next_cursor: request.cursor.clone(), attempt: Some(attempt) });
+        }
+        Err(error) => return Err(io_error(error)),
+    };
+    let mut offset: u64 = request.cursor.as_deref().and_then(|c| c.parse().ok()).unwrap_or(0);
+    let mut reader = BufReader::new(file);
+    reader.seek(SeekFrom::Start(offset)).map_err(io_error)?;
+    let mut lines = Vec::new();
+    let mut line = Vec::new();
+    while lines.len() < request.limit.max(1) {
+        line.clear();
+        let read = reader.read_until(b'\n', &mut line).map_err(io_error)?;
+        // A line still being written is left for the next page.
+        if read == 0 || !line.ends_with(b"\n") {
+            break;
+        }
+        offset += read as u64;
+        lines.push(String::from_utf8_lossy(&line).trim_end_matches(['\n', '\r']).to_owned());
+    }
+    Ok(LogPage { lines, next_cursor: Some(offset.to_string()), attempt: Some(attempt) })
+}

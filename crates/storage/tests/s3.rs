@@ -1,0 +1,80 @@
+//! Storage on S3, against the moto server the test command starts (FREDBATCH_TEST_MOTO_URL).
+
+use std::io::{Read, Write};
+use std::net::TcpStream;
+
+use fredbatch_storage::{Storage, StorageError};
+
+fn moto_url() -> String {
+    std::env::var("FREDBATCH_TEST_MOTO_URL")
+        .expect("FREDBATCH_TEST_MOTO_URL is not set: run the tests with `scripts/test`, which starts a moto server")
+}
+
+/// Creates a bucket with a plain HTTP request (the emulator does not check signatures).
+fn create_bucket(name: &str) {
+    let url = moto_url();
+    let address = url.trim_start_matches("http://");
+    let mut stream = TcpStream::connect(address).expect("connect to moto");
+    write!(stream, "PUT /{name} HTTP/1.1\r\nHost: {address}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n").unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).unwrap();
+    assert!(response.starts_with("HTTP/1.1 200"), "creating bucket {name}: {response}");
+}
+
+/// Points the AWS environment at the emulator. Every test sets the same values, before any
+/// storage is built.
+fn s3_env() {
+    unsafe_env("AWS_ENDPOINT_URL", &moto_url());
+    unsafe_env("AWS_ACCESS_KEY_ID", "testing");
+    unsafe_env("AWS_SECRET_ACCESS_KEY", "testing");
+    unsafe_env("AWS_REGION", "us-east-1");
+}
+
+fn unsafe_env(name: &str, value: &str) {
+    if std::env::var(name).as_deref() != Ok(value) {
+        // SAFETY: nextest runs each test in its own process, and this runs before any thread
+        // of ours reads the environment.
+        #[allow(unsafe_code)]
+        unsafe {
+            std::env::set_var(name, value)
+        };
+    }
+}
+
+fn unique(name: &str) -> String {
+    format!("{name}-{}-{}", std::process::id(), std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().subsec_nanos())
+}
+
+#[tokio::test]
+async fn large_files_round_trip_through_s3_in_parts() {
+    s3_env();
+    let bucket = unique("results");
+    create_bucket(&bucket);
+    let storage = Storage::open(&format!("s3://{bucket}/team-a")).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let source = dir.path().join("big.bin");
+    // Larger than one part, so the upload is a real multipart upload.
+    let data: Vec<u8> = (0..(9 * 1024 * 1024 + 17)).map(|i| (i % 253) as u8).collect();
+    std::fs::write(&source, &data).unwrap();
+    assert_eq!(storage.put_file("job-1/run-1/attempt-1/out.bin", &source).await.unwrap(), data.len() as u64);
+    storage.put_bytes("job-1/run-1/attempt-1/MANIFEST.json", "{}").await.unwrap();
+    let listed = storage.list("job-1/run-1").await.unwrap();
+    assert_eq!(listed.len(), 2);
+    assert_eq!(listed[1].key, "job-1/run-1/attempt-1/out.bin");
+    assert_eq!(listed[1].size, data.len() as u64);
+    let copy = dir.path().join("copy.bin");
+    storage.get_file("job-1/run-1/attempt-1/out.bin", &copy).await.unwrap();
+    assert_eq!(std::fs::read(&copy).unwrap(), data);
+    assert_eq!(storage.describe("job-1/x"), format!("s3://{bucket}/team-a/job-1/x"));
+}
+
+#[tokio::test]
+async fn a_missing_key_names_what_is_missing() {
+    s3_env();
+    let bucket = unique("uploads");
+    create_bucket(&bucket);
+    let storage = Storage::open(&format!("s3://{bucket}")).unwrap();
+    let error = storage.get_bytes("job-9/job_input.zip").await.unwrap_err();
+    assert!(matches!(error, StorageError::NotFound { .. }), "{error}");
+    assert!(error.to_string().contains("job-9/job_input.zip"));
+}
