@@ -13,8 +13,10 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 /// The trivial engine: honours FRED's command line and writes the one file a success needs.
-const TRIVIAL_FRED: &str = "#!/bin/sh\nmkdir -p \"$6/RUN$4\" && echo 'Day,Date' > \"$6/RUN$4/out.csv\"\n";
-const MODEL: &str = "use FRED::Influenza\nlocations = Test_Town\nstart_date = 2020-Jan-01\ndays = 1\n";
+const TRIVIAL_FRED: &str =
+    "#!/bin/sh\nmkdir -p \"$6/RUN$4\" && echo 'Day,Date' > \"$6/RUN$4/out.csv\"\n";
+const MODEL: &str =
+    "use FRED::Influenza\nlocations = Test_Town\nstart_date = 2020-Jan-01\ndays = 1\n";
 
 fn main() {
     let runs = env_number("FREDBATCH_BENCH_RUNS", 500);
@@ -24,21 +26,41 @@ fn main() {
     let model = dir.path().join("model");
     std::fs::create_dir_all(&model).unwrap();
     std::fs::write(model.join("main.fred"), MODEL).unwrap();
-    let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1);
+    let cores = std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(1);
 
     let (fredbatch, _) = time_fredbatch(dir.path(), "home-a", &fred_home, &model, runs);
     let xargs = time_xargs(dir.path(), &fred_home, &model, runs, cores);
     println!("local executor, {runs} runs of a trivial engine on {cores} cores:");
-    println!("  fredbatch run : {:>8.2} s  ({:.1} ms per run)", fredbatch.as_secs_f64(), ms_per(fredbatch, runs));
-    println!("  xargs -P {cores}    : {:>8.2} s  ({:.1} ms per run)", xargs.as_secs_f64(), ms_per(xargs, runs));
-    println!("  ratio         : {:>8.2}x  (target <= 1.2x)", fredbatch.as_secs_f64() / xargs.as_secs_f64());
+    println!(
+        "  fredbatch run : {:>8.2} s  ({:.1} ms per run)",
+        fredbatch.as_secs_f64(),
+        ms_per(fredbatch, runs)
+    );
+    println!(
+        "  xargs -P {cores}    : {:>8.2} s  ({:.1} ms per run)",
+        xargs.as_secs_f64(),
+        ms_per(xargs, runs)
+    );
+    println!(
+        "  ratio         : {:>8.2}x  (target <= 1.2x)",
+        fredbatch.as_secs_f64() / xargs.as_secs_f64()
+    );
 
     let (elapsed, peak_kb) = time_fredbatch(dir.path(), "home-b", &fred_home, &model, big_runs);
-    println!("{big_runs}-run job: {:.1} s, peak RSS of `fredbatch run`: {:.1} MB (target < 100 MB)", elapsed.as_secs_f64(), peak_kb as f64 / 1024.0);
+    println!(
+        "{big_runs}-run job: {:.1} s, peak RSS of `fredbatch run`: {:.1} MB (target < 100 MB)",
+        elapsed.as_secs_f64(),
+        peak_kb as f64 / 1024.0
+    );
 }
 
 fn env_number(name: &str, default: u32) -> u32 {
-    std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
 }
 
 fn ms_per(elapsed: Duration, runs: u32) -> f64 {
@@ -56,7 +78,13 @@ fn trivial_engine(dir: &Path) -> PathBuf {
 }
 
 /// Runs a job to the end; returns its wall time and the peak RSS (kB) of the run process.
-fn time_fredbatch(dir: &Path, home: &str, fred_home: &Path, model: &Path, runs: u32) -> (Duration, u64) {
+fn time_fredbatch(
+    dir: &Path,
+    home: &str,
+    fred_home: &Path,
+    model: &Path,
+    runs: u32,
+) -> (Duration, u64) {
     let started = Instant::now();
     let mut child = Command::new(env!("CARGO_BIN_EXE_fredbatch"))
         .args(["--output", "json", "run"])
@@ -103,7 +131,11 @@ fn time_xargs(dir: &Path, fred_home: &Path, model: &Path, runs: u32, cores: usiz
         out = out.display(),
     );
     let started = Instant::now();
-    let status = Command::new("sh").arg("-c").arg(&script).status().expect("run xargs");
+    let status = Command::new("sh")
+        .arg("-c")
+        .arg(&script)
+        .status()
+        .expect("run xargs");
     assert!(status.success());
     started.elapsed()
 }

@@ -99,8 +99,12 @@ pub fn create_runner(
     }
 }
 
-pub fn local_executor(settings: &Settings, capacity: LocalCapacity) -> anyhow::Result<LocalExecutor> {
-    let program = std::env::current_exe().context("cannot find the fredbatch executable to run workers")?;
+pub fn local_executor(
+    settings: &Settings,
+    capacity: LocalCapacity,
+) -> anyhow::Result<LocalExecutor> {
+    let program =
+        std::env::current_exe().context("cannot find the fredbatch executable to run workers")?;
     Ok(LocalExecutor::new(LocalConfig {
         program,
         capacity: capacity.resolve(),

@@ -18,7 +18,8 @@ impl JobLock {
     /// Takes the job's lock, or says which process holds it.
     pub fn acquire(lock_dir: &Path, job: JobId) -> anyhow::Result<JobLock> {
         let path = lock_dir.join(format!("job-{job}.lock"));
-        std::fs::create_dir_all(lock_dir).with_context(|| format!("cannot create {}", lock_dir.display()))?;
+        std::fs::create_dir_all(lock_dir)
+            .with_context(|| format!("cannot create {}", lock_dir.display()))?;
         let file = std::fs::OpenOptions::new()
             .read(true)
             .write(true)
@@ -46,7 +47,9 @@ impl JobLock {
     /// Whether some process supervises the job now.
     pub fn is_held(lock_dir: &Path, job: JobId) -> bool {
         let path = lock_dir.join(format!("job-{job}.lock"));
-        let Ok(file) = File::open(&path) else { return false };
+        let Ok(file) = File::open(&path) else {
+            return false;
+        };
         match Flock::lock(file, FlockArg::LockSharedNonblock) {
             Ok(_released_on_drop) => false,
             Err(_) => true,

@@ -25,14 +25,29 @@ use crate::settings::Settings;
 /// database, each job's inputs, each run's results and logs.
 #[derive(Parser, Debug)]
 #[command(name = "fredbatch", version, propagate_version = true)]
-#[command(after_help = "Start with:\n  fredbatch run examples/influenza --runs 4\n  fredbatch status\n  fredbatch results 1 --out results/")]
+#[command(
+    after_help = "Start with:\n  fredbatch run examples/influenza --runs 4\n  fredbatch status\n  fredbatch results 1 --out results/"
+)]
 struct Cli {
     /// How to report: `text` for people, `json` for scripts (one document on stdout).
-    #[arg(long, global = true, value_enum, default_value_t, env = "FREDBATCH_OUTPUT", help_heading = "Global options")]
+    #[arg(
+        long,
+        global = true,
+        value_enum,
+        default_value_t,
+        env = "FREDBATCH_OUTPUT",
+        help_heading = "Global options"
+    )]
     output: OutputFormat,
 
     /// Where fredbatch keeps its database, inputs, results and logs [default: ./.fredbatch].
-    #[arg(long, global = true, env = "FREDBATCH_HOME", value_name = "DIR", help_heading = "Global options")]
+    #[arg(
+        long,
+        global = true,
+        env = "FREDBATCH_HOME",
+        value_name = "DIR",
+        help_heading = "Global options"
+    )]
     home: Option<PathBuf>,
 
     #[command(subcommand)]
@@ -81,9 +96,13 @@ fn main() -> ExitCode {
         // The worker supervises one engine: one thread is enough, and FRED's parent-death
         // signal is tied to the thread that spawned it, which must outlive it.
         let runtime = if is_worker {
-            tokio::runtime::Builder::new_current_thread().enable_all().build()
+            tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
         } else {
-            tokio::runtime::Builder::new_multi_thread().enable_all().build()
+            tokio::runtime::Builder::new_multi_thread()
+                .enable_all()
+                .build()
         }?;
         runtime.block_on(dispatch(cli.command, &ctx))
     });
@@ -120,8 +139,11 @@ async fn dispatch(command: Command, ctx: &Context) -> anyhow::Result<ExitCode> {
 fn init_tracing(is_worker: bool) {
     use tracing_subscriber::EnvFilter;
     let default = if is_worker { "info" } else { "warn" };
-    let filter = EnvFilter::try_from_env("FREDBATCH_LOG").unwrap_or_else(|_| EnvFilter::new(default));
-    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    let filter =
+        EnvFilter::try_from_env("FREDBATCH_LOG").unwrap_or_else(|_| EnvFilter::new(default));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
     if is_worker && !std::io::stderr().is_terminal() {
         builder.json().with_current_span(true).init();
     } else {

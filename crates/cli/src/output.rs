@@ -19,7 +19,10 @@ impl OutputFormat {
 }
 
 /// Print a report: its `Display` form as text, or its `Serialize` form as pretty JSON.
-pub fn emit<T: Serialize + std::fmt::Display>(format: OutputFormat, report: &T) -> anyhow::Result<()> {
+pub fn emit<T: Serialize + std::fmt::Display>(
+    format: OutputFormat,
+    report: &T,
+) -> anyhow::Result<()> {
     match format {
         OutputFormat::Text => println!("{report}"),
         OutputFormat::Json => println!("{}", serde_json::to_string_pretty(report)?),

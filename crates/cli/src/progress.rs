@@ -18,7 +18,9 @@ pub struct Progress {
 
 enum Mode {
     Bar(ProgressBar),
-    Plain { last: Option<(Instant, StatusCounts)> },
+    Plain {
+        last: Option<(Instant, StatusCounts)>,
+    },
     Quiet,
 }
 
@@ -28,7 +30,8 @@ impl Progress {
         let mode = if quiet {
             Mode::Quiet
         } else if std::io::stderr().is_terminal() {
-            let bar = ProgressBar::with_draw_target(Some(u64::from(total)), ProgressDrawTarget::stderr());
+            let bar =
+                ProgressBar::with_draw_target(Some(u64::from(total)), ProgressDrawTarget::stderr());
             bar.set_style(
                 ProgressStyle::with_template(
                     "{elapsed_precise} [{bar:30.cyan/blue}] {pos}/{len} ended  {msg}  ETA {eta}",
@@ -41,7 +44,10 @@ impl Progress {
         } else {
             Mode::Plain { last: None }
         };
-        Progress { mode, started: Instant::now() }
+        Progress {
+            mode,
+            started: Instant::now(),
+        }
     }
 
     pub fn update(&mut self, counts: &StatusCounts) {
@@ -55,7 +61,8 @@ impl Progress {
                 let due = match last {
                     None => true,
                     Some((at, previous)) => {
-                        previous != counts && (at.elapsed() >= PLAIN_EVERY || counts.finished() == counts.total())
+                        previous != counts
+                            && (at.elapsed() >= PLAIN_EVERY || counts.finished() == counts.total())
                     }
                 };
                 if due {
@@ -91,8 +98,15 @@ impl Progress {
 
 /// `queued 3 · running 2 · done 10 · error 1`, zeros left out except queued/running.
 pub fn describe(counts: &StatusCounts) -> String {
-    let mut parts = vec![format!("queued {}", counts.queued), format!("running {}", counts.running)];
-    for (name, count) in [("done", counts.done), ("error", counts.error), ("cancelled", counts.cancelled)] {
+    let mut parts = vec![
+        format!("queued {}", counts.queued),
+        format!("running {}", counts.running),
+    ];
+    for (name, count) in [
+        ("done", counts.done),
+        ("error", counts.error),
+        ("cancelled", counts.cancelled),
+    ] {
         if count > 0 {
             parts.push(format!("{name} {count}"));
         }

@@ -43,7 +43,12 @@ pub struct RunView {
 }
 
 impl StatusReport {
-    pub fn new(job: Job, runs: Vec<Run>, results: Option<&Storage>, now: DateTime<Utc>) -> StatusReport {
+    pub fn new(
+        job: Job,
+        runs: Vec<Run>,
+        results: Option<&Storage>,
+        now: DateTime<Utc>,
+    ) -> StatusReport {
         let mut counts = StatusCounts::default();
         for run in &runs {
             counts.add(run.status, 1);
@@ -51,7 +56,9 @@ impl StatusReport {
         let runs = runs
             .into_iter()
             .map(|run| RunView {
-                duration_seconds: run.duration(now).map(|d| d.num_milliseconds() as f64 / 1000.0),
+                duration_seconds: run
+                    .duration(now)
+                    .map(|d| d.num_milliseconds() as f64 / 1000.0),
                 results: match (results, &run.results_key) {
                     (Some(storage), Some(key)) => Some(storage.describe(key)),
                     _ => None,
@@ -59,7 +66,15 @@ impl StatusReport {
                 run,
             })
             .collect();
-        StatusReport { job: JobView { status: job_status(&counts), job, counts }, runs, show_all: false }
+        StatusReport {
+            job: JobView {
+                status: job_status(&counts),
+                job,
+                counts,
+            },
+            runs,
+            show_all: false,
+        }
     }
 
     /// Whether every run is DONE.
@@ -101,13 +116,19 @@ impl fmt::Display for StatusReport {
         // Problems first, so they are seen even when the table is cut.
         let mut rows: Vec<&RunView> = self.runs.iter().collect();
         rows.sort_by_key(|r| (r.run.status == RunStatus::Done, r.run.run_number));
-        let shown = if self.show_all { rows.len() } else { rows.len().min(TEXT_ROWS) };
+        let shown = if self.show_all {
+            rows.len()
+        } else {
+            rows.len().min(TEXT_ROWS)
+        };
         for view in &rows[..shown] {
             table.add_row([
                 view.run.run_number.to_string(),
                 view.run.status.to_string(),
                 view.run.attempts.to_string(),
-                view.duration_seconds.map(|s| format!("{s:.1}s")).unwrap_or_else(|| "-".into()),
+                view.duration_seconds
+                    .map(|s| format!("{s:.1}s"))
+                    .unwrap_or_else(|| "-".into()),
                 view.run.status_reason.clone().unwrap_or_default(),
                 view.results.clone().unwrap_or_default(),
             ]);

@@ -21,14 +21,18 @@ pub struct Settings {
 }
 
 fn env(name: &str) -> Option<String> {
-    std::env::var(name).ok().filter(|value| !value.trim().is_empty())
+    std::env::var(name)
+        .ok()
+        .filter(|value| !value.trim().is_empty())
 }
 
 impl Settings {
     pub fn from_env(home: Option<PathBuf>) -> anyhow::Result<Settings> {
         let home = match home.or_else(|| env("FREDBATCH_HOME").map(PathBuf::from)) {
             Some(home) => home,
-            None => std::env::current_dir().context("cannot read the working directory")?.join(".fredbatch"),
+            None => std::env::current_dir()
+                .context("cannot read the working directory")?
+                .join(".fredbatch"),
         };
         let home = absolute(&home)?;
         let database_url = match (env("DATABASE_URL"), env("DATABASE_SECRET")) {
@@ -36,17 +40,26 @@ impl Settings {
             (None, Some(secret)) => database_url_from_secret(&secret)?,
             (None, None) => Store::sqlite_url(&home),
         };
-        let uploads = env("FREDBATCH_UPLOADS").unwrap_or_else(|| home.join("uploads").display().to_string());
-        let results = env("FREDBATCH_RESULTS").unwrap_or_else(|| home.join("results").display().to_string());
+        let uploads =
+            env("FREDBATCH_UPLOADS").unwrap_or_else(|| home.join("uploads").display().to_string());
+        let results =
+            env("FREDBATCH_RESULTS").unwrap_or_else(|| home.join("results").display().to_string());
         let fred_home = env("FRED_HOME").map(PathBuf::from);
-        Ok(Settings { home, database_url, uploads, results, fred_home })
+        Ok(Settings {
+            home,
+            database_url,
+            uploads,
+            results,
+            fred_home,
+        })
     }
 
     /// Opens the store, creating the home folder and the schema when needed.
     pub async fn open_store(&self) -> anyhow::Result<Store> {
         if self.database_url.starts_with("sqlite:") {
-            std::fs::create_dir_all(&self.home)
-                .with_context(|| format!("cannot create fredbatch's folder {}", self.home.display()))?;
+            std::fs::create_dir_all(&self.home).with_context(|| {
+                format!("cannot create fredbatch's folder {}", self.home.display())
+            })?;
         }
         Ok(Store::open(&self.database_url).await?)
     }
@@ -90,6 +103,8 @@ fn absolute(path: &Path) -> anyhow::Result<PathBuf> {
     if path.is_absolute() {
         Ok(path.to_owned())
     } else {
-        Ok(std::env::current_dir().context("cannot read the working directory")?.join(path))
+        Ok(std::env::current_dir()
+            .context("cannot read the working directory")?
+            .join(path))
     }
 }

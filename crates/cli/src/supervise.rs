@@ -13,7 +13,9 @@ use anyhow::Context as _;
 use chrono::Utc;
 use fredbatch_core::ids::run_job_name;
 use fredbatch_core::sync::{CANCELLED_REASON, RunChange, reconcile};
-use fredbatch_core::{BackendJob, BackendJobId, Job, JobSpec, Run, RunId, RunStatus, RunSubmission, SimulationRunner};
+use fredbatch_core::{
+    BackendJob, BackendJobId, Job, JobSpec, Run, RunId, RunStatus, RunSubmission, SimulationRunner,
+};
 use fredbatch_store::{StatusCounts, Store};
 
 use crate::progress::Progress;
@@ -27,24 +29,46 @@ const LOST_AFTER: u32 = 5;
 
 /// The worker command for one run.
 pub fn worker_args(job: &Job, run: &Run) -> Vec<String> {
-    ["worker", "--job-id", &job.id.to_string(), "--run-id", &run.id.to_string()]
-        .map(str::to_owned)
-        .to_vec()
+    [
+        "worker",
+        "--job-id",
+        &job.id.to_string(),
+        "--run-id",
+        &run.id.to_string(),
+    ]
+    .map(str::to_owned)
+    .to_vec()
 }
 
 /// Submits every open run that no live backend job holds: new runs, and runs whose backend
 /// job was lost with the process that ran it. Returns how many were submitted.
-pub async fn submit_open_runs(store: &Store, runner: &dyn SimulationRunner, job: &Job, spec: &JobSpec) -> anyhow::Result<usize> {
+pub async fn submit_open_runs(
+    store: &Store,
+    runner: &dyn SimulationRunner,
+    job: &Job,
+    spec: &JobSpec,
+) -> anyhow::Result<usize> {
     let open = store.open_runs(job.id).await?;
-    let held: Vec<BackendJobId> = open.iter().filter_map(|r| r.backend_job_id.clone()).collect();
+    let held: Vec<BackendJobId> = open
+        .iter()
+        .filter_map(|r| r.backend_job_id.clone())
+        .collect();
     let known = describe_all(runner, &held).await?;
     let (cancelled, to_submit): (Vec<Run>, Vec<Run>) = open
         .into_iter()
-        .filter(|run| run.backend_job_id.as_ref().is_none_or(|id| !known.contains_key(id)))
+        .filter(|run| {
+            run.backend_job_id
+                .as_ref()
+                .is_none_or(|id| !known.contains_key(id))
+        })
         .partition(|run| run.cancel_requested);
     let cancelled: Vec<RunId> = cancelled.iter().map(|r| r.id).collect();
     store.mark_cancelled(&cancelled, Utc::now()).await?;
-    let lost: Vec<RunId> = to_submit.iter().filter(|r| r.backend_job_id.is_some()).map(|r| r.id).collect();
+    let lost: Vec<RunId> = to_submit
+        .iter()
+        .filter(|r| r.backend_job_id.is_some())
+        .map(|r| r.id)
+        .collect();
     store.reset_for_resubmission(&lost).await?;
     for chunk in to_submit.chunks(SUBMIT_CHUNK) {
         let submissions: Vec<RunSubmission> = chunk
@@ -56,17 +80,28 @@ pub async fn submit_open_runs(store: &Store, runner: &dyn SimulationRunner, job:
                 worker_args: worker_args(job, run),
             })
             .collect();
-        let ids = runner.submit(spec, &submissions).await.context("submitting runs failed")?;
+        let ids = runner
+            .submit(spec, &submissions)
+            .await
+            .context("submitting runs failed")?;
         let recorded: Vec<(RunId, BackendJobId)> = chunk.iter().map(|r| r.id).zip(ids).collect();
         store.record_submissions(&recorded).await?;
     }
     Ok(to_submit.len())
 }
 
-async fn describe_all(runner: &dyn SimulationRunner, ids: &[BackendJobId]) -> anyhow::Result<HashMap<BackendJobId, BackendJob>> {
+async fn describe_all(
+    runner: &dyn SimulationRunner,
+    ids: &[BackendJobId],
+) -> anyhow::Result<HashMap<BackendJobId, BackendJob>> {
     let mut all = HashMap::with_capacity(ids.len());
     for chunk in ids.chunks(DESCRIBE_CHUNK) {
-        all.extend(runner.describe(chunk).await.context("asking the backend for run states failed")?);
+        all.extend(
+            runner
+                .describe(chunk)
+                .await
+                .context("asking the backend for run states failed")?,
+        );
     }
     Ok(all)
 }
@@ -88,7 +123,12 @@ pub async fn watch(
     progress: &mut Progress,
     tick: Duration,
 ) -> anyhow::Result<Ending> {
-    let mut open: HashMap<RunId, Run> = store.open_runs(job.id).await?.into_iter().map(|r| (r.id, r)).collect();
+    let mut open: HashMap<RunId, Run> = store
+        .open_runs(job.id)
+        .await?
+        .into_iter()
+        .map(|r| (r.id, r))
+        .collect();
     let mut counts = store.status_counts(job.id).await?;
     let mut cancelling: HashSet<RunId> = HashSet::new();
     let mut unknown: HashMap<RunId, u32> = HashMap::new();
@@ -112,7 +152,10 @@ pub async fn watch(
             }
         }
         forward_cancellations(store, runner.as_ref(), job, &open, &mut cancelling).await?;
-        let ids: Vec<BackendJobId> = open.values().filter_map(|r| r.backend_job_id.clone()).collect();
+        let ids: Vec<BackendJobId> = open
+            .values()
+            .filter_map(|r| r.backend_job_id.clone())
+            .collect();
         let described = describe_all(runner.as_ref(), &ids).await?;
         let now = Utc::now();
         let mut changes = Vec::new();
@@ -144,8 +187,14 @@ pub async fn watch(
         let mut final_changes = Vec::new();
         let mut final_states = Vec::new();
         for fresh in store.runs_by_ids(&leaving).await? {
-            let previous = open.remove(&fresh.id).map(|r| r.status).unwrap_or(fresh.status);
-            let backend = fresh.backend_job_id.as_ref().and_then(|id| described.get(id));
+            let previous = open
+                .remove(&fresh.id)
+                .map(|r| r.status)
+                .unwrap_or(fresh.status);
+            let backend = fresh
+                .backend_job_id
+                .as_ref()
+                .and_then(|id| described.get(id));
             let status = if fresh.status.is_terminal() {
                 final_states.extend(backend.map(|b| (fresh.id, b.state)));
                 fresh.status
@@ -169,18 +218,29 @@ pub async fn watch(
         store.record_backend_states(&final_states).await?;
         progress.update(&counts);
     }
-    Ok(if interrupted { Ending::Interrupted } else { Ending::Finished })
+    Ok(if interrupted {
+        Ending::Interrupted
+    } else {
+        Ending::Finished
+    })
 }
 
 /// A run whose backend job the backend no longer knows: it ends ERROR rather than being
 /// watched forever.
 fn lost(run: &Run, now: chrono::DateTime<Utc>) -> RunChange {
-    let backend = run.backend_job_id.as_ref().map_or_else(String::new, |id| format!(" ({id})"));
+    let backend = run
+        .backend_job_id
+        .as_ref()
+        .map_or_else(String::new, |id| format!(" ({id})"));
     RunChange {
         run_id: run.id,
         status: RunStatus::Error,
-        backend_state: run.backend_state.unwrap_or(fredbatch_core::BackendState::Failed),
-        status_reason: Some(format!("the backend no longer knows this run's job{backend}")),
+        backend_state: run
+            .backend_state
+            .unwrap_or(fredbatch_core::BackendState::Failed),
+        status_reason: Some(format!(
+            "the backend no longer knows this run's job{backend}"
+        )),
         attempts: run.attempts,
         started_at: run.started_at,
         finished_at: Some(now),
@@ -201,7 +261,10 @@ async fn forward_cancellations(
             continue;
         }
         match open.get(&run_id).and_then(|r| r.backend_job_id.as_ref()) {
-            Some(backend_id) => runner.cancel(backend_id, CANCELLED_REASON).await.context("cancelling a run failed")?,
+            Some(backend_id) => runner
+                .cancel(backend_id, CANCELLED_REASON)
+                .await
+                .context("cancelling a run failed")?,
             None => unsubmitted.push(run_id),
         }
     }

@@ -10,20 +10,29 @@ use std::process::Command;
 use common::{Sandbox, runs, text};
 
 fn required(name: &str) -> String {
-    std::env::var(name).unwrap_or_else(|_| panic!("{name} is not set: run the tests with `scripts/test`, which starts the servers"))
+    std::env::var(name).unwrap_or_else(|_| {
+        panic!("{name} is not set: run the tests with `scripts/test`, which starts the servers")
+    })
 }
 
 /// A fresh database on the test server.
 fn database() -> String {
     let url = required("FREDBATCH_TEST_POSTGRES_URL");
     let name = format!("fredbatch_cli_{}_{}", std::process::id(), nanos());
-    let status = Command::new("psql").arg(&url).args(["-qc", &format!("CREATE DATABASE {name}")]).status().expect("psql");
+    let status = Command::new("psql")
+        .arg(&url)
+        .args(["-qc", &format!("CREATE DATABASE {name}")])
+        .status()
+        .expect("psql");
     assert!(status.success(), "cannot create a test database");
     format!("{}/{name}", url.rsplit_once('/').unwrap().0)
 }
 
 fn nanos() -> u32 {
-    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().subsec_nanos()
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .subsec_nanos()
 }
 
 /// A fresh bucket on the moto server.
@@ -32,7 +41,11 @@ fn bucket(kind: &str) -> String {
     let address = url.trim_start_matches("http://").to_owned();
     let name = format!("{kind}-{}-{}", std::process::id(), nanos());
     let mut stream = TcpStream::connect(&address).unwrap();
-    write!(stream, "PUT /{name} HTTP/1.1\r\nHost: {address}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n").unwrap();
+    write!(
+        stream,
+        "PUT /{name} HTTP/1.1\r\nHost: {address}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
     let mut response = String::new();
     stream.read_to_string(&mut response).unwrap();
     assert!(response.starts_with("HTTP/1.1 200"), "{response}");
@@ -74,20 +87,46 @@ fn assert_clean_retry(sandbox: &Sandbox, signal: &str) {
     let fred_home = interrupted_once(sandbox, signal);
     let fredbatch = production(sandbox);
     let model = sandbox.tiny_model();
-    let output = fredbatch(&["run", model.to_str().unwrap()]).env("FRED_HOME", &fred_home).output().unwrap();
-    assert!(output.status.success(), "{}{}", text(&output.stdout), text(&output.stderr));
+    let output = fredbatch(&["run", model.to_str().unwrap()])
+        .env("FRED_HOME", &fred_home)
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}{}",
+        text(&output.stdout),
+        text(&output.stderr)
+    );
 
-    let status: serde_json::Value =
-        serde_json::from_slice(&fredbatch(&["--output", "json", "status"]).output().unwrap().stdout).unwrap();
+    let status: serde_json::Value = serde_json::from_slice(
+        &fredbatch(&["--output", "json", "status"])
+            .output()
+            .unwrap()
+            .stdout,
+    )
+    .unwrap();
     let (run_status, attempts, _) = runs(&status).remove(0);
     assert_eq!((run_status.as_str(), attempts), ("DONE", 2), "{status}");
     let results_key = status["runs"][0]["results_key"].as_str().unwrap();
-    assert!(results_key.ends_with("attempt-2"), "the second attempt's result is the run's: {results_key}");
-    assert!(status["runs"][0]["results"].as_str().unwrap().starts_with("s3://"));
+    assert!(
+        results_key.ends_with("attempt-2"),
+        "the second attempt's result is the run's: {results_key}"
+    );
+    assert!(
+        status["runs"][0]["results"]
+            .as_str()
+            .unwrap()
+            .starts_with("s3://")
+    );
 
     let run_id = status["runs"][0]["id"].to_string();
-    let detail: serde_json::Value =
-        serde_json::from_slice(&fredbatch(&["--output", "json", "status", "--run", &run_id]).output().unwrap().stdout).unwrap();
+    let detail: serde_json::Value = serde_json::from_slice(
+        &fredbatch(&["--output", "json", "status", "--run", &run_id])
+            .output()
+            .unwrap()
+            .stdout,
+    )
+    .unwrap();
     let first = &detail["attempts"][0];
     if signal == "TERM" {
         assert_eq!(first["status"], "INTERRUPTED", "{detail}");
@@ -99,7 +138,9 @@ fn assert_clean_retry(sandbox: &Sandbox, signal: &str) {
     assert_eq!(detail["attempts"][1]["status"], "SUCCEEDED");
 
     let out = sandbox.path().join("collected");
-    let copied = fredbatch(&["results", "1", "--out", out.to_str().unwrap()]).output().unwrap();
+    let copied = fredbatch(&["results", "1", "--out", out.to_str().unwrap()])
+        .output()
+        .unwrap();
     assert!(copied.status.success(), "{}", text(&copied.stderr));
     assert!(out.join("run-1/RUN1/out.csv").is_file());
 }
@@ -132,40 +173,76 @@ fn a_done_run_is_never_run_again_and_racing_workers_commit_once() {
     };
 
     // Register two runs; run 1 holds the only slot at the gate; then the supervisor dies.
-    let mut supervisor = fredbatch(&["run", model.to_str().unwrap(), "--runs", "2", "--max-vcpus", "1"])
-        .env("FRED_HOME", &fred_home)
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .unwrap();
+    let mut supervisor = fredbatch(&[
+        "run",
+        model.to_str().unwrap(),
+        "--runs",
+        "2",
+        "--max-vcpus",
+        "1",
+    ])
+    .env("FRED_HOME", &fred_home)
+    .stdout(std::process::Stdio::null())
+    .stderr(std::process::Stdio::null())
+    .spawn()
+    .unwrap();
     common::wait_for("run 1 to start", std::time::Duration::from_secs(30), || {
         (json(&["status"])["runs"][0]["status"] == "RUNNING").then_some(())
     });
-    nix::sys::signal::kill(nix::unistd::Pid::from_raw(supervisor.id() as i32), nix::sys::signal::Signal::SIGKILL).unwrap();
+    nix::sys::signal::kill(
+        nix::unistd::Pid::from_raw(supervisor.id() as i32),
+        nix::sys::signal::Signal::SIGKILL,
+    )
+    .unwrap();
     supervisor.wait().unwrap();
     std::fs::write(&gate, "open").unwrap();
     let run_two = json(&["status"])["runs"][1]["id"].to_string();
 
     // Two workers racing on run 2 (as after a lost submission): exactly one commits.
     let mut racers: Vec<_> = (0..2)
-        .map(|_| fredbatch(&["worker", "--job-id", "1", "--run-id", &run_two]).env("FRED_HOME", &fred_home).spawn().unwrap())
+        .map(|_| {
+            fredbatch(&["worker", "--job-id", "1", "--run-id", &run_two])
+                .env("FRED_HOME", &fred_home)
+                .spawn()
+                .unwrap()
+        })
         .collect();
-    let exits: Vec<_> = racers.iter_mut().map(|racer| racer.wait().unwrap()).collect();
+    let exits: Vec<_> = racers
+        .iter_mut()
+        .map(|racer| racer.wait().unwrap())
+        .collect();
     assert!(exits.iter().all(|e| e.success()), "{exits:?}");
     let detail = json(&["status", "--run", &run_two]);
     assert_eq!(detail["run"]["status"], "DONE", "{detail}");
     let attempts = detail["attempts"].as_array().unwrap();
     assert_eq!(attempts.len(), 2, "both workers ran an attempt: {detail}");
-    assert!(attempts.iter().all(|a| a["status"] == "SUCCEEDED"), "{detail}");
+    assert!(
+        attempts.iter().all(|a| a["status"] == "SUCCEEDED"),
+        "{detail}"
+    );
     let committed = detail["run"]["results_key"].as_str().unwrap();
-    assert!(attempts.iter().any(|a| a["results_key"] == committed), "the run's result is one attempt's: {detail}");
+    assert!(
+        attempts.iter().any(|a| a["results_key"] == committed),
+        "the run's result is one attempt's: {detail}"
+    );
 
     // A DONE run is not run again, and a failing engine cannot replace its result.
     let failing = sandbox.fake_fred("echo 'FRED Error (file x) boom' > \"$6/errors.txt\"");
-    let again = fredbatch(&["worker", "--job-id", "1", "--run-id", &run_two]).env("FRED_HOME", &failing).output().unwrap();
+    let again = fredbatch(&["worker", "--job-id", "1", "--run-id", &run_two])
+        .env("FRED_HOME", &failing)
+        .output()
+        .unwrap();
     assert!(again.status.success());
-    assert!(text(&again.stderr).contains("already ended"), "{}", text(&again.stderr));
+    assert!(
+        text(&again.stderr).contains("already ended"),
+        "{}",
+        text(&again.stderr)
+    );
     let after = json(&["status", "--run", &run_two]);
     assert_eq!(after["run"]["results_key"], committed);
-    assert_eq!(after["attempts"].as_array().unwrap().len(), 2, "nothing ran");
+    assert_eq!(
+        after["attempts"].as_array().unwrap().len(),
+        2,
+        "nothing ran"
+    );
 }

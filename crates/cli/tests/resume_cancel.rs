@@ -19,7 +19,14 @@ fn resume_after_kill_9_finishes_every_run_exactly_once() {
     let mut child = sandbox
         .command()
         .env("FRED_HOME", &fred_home)
-        .args(["run", model.to_str().unwrap(), "--runs", "6", "--max-vcpus", "1"])
+        .args([
+            "run",
+            model.to_str().unwrap(),
+            "--runs",
+            "6",
+            "--max-vcpus",
+            "1",
+        ])
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::null())
         .spawn()
@@ -32,14 +39,26 @@ fn resume_after_kill_9_finishes_every_run_exactly_once() {
     child.wait().unwrap();
     let before = sandbox.json(&["status"]);
 
-    let resumed = sandbox.command().env("FRED_HOME", &fred_home).args(["resume", "1"]).output().unwrap();
-    assert!(resumed.status.success(), "{}", common::text(&resumed.stderr));
+    let resumed = sandbox
+        .command()
+        .env("FRED_HOME", &fred_home)
+        .args(["resume", "1"])
+        .output()
+        .unwrap();
+    assert!(
+        resumed.status.success(),
+        "{}",
+        common::text(&resumed.stderr)
+    );
     let after = sandbox.json(&["status"]);
     let all = runs(&after);
     assert!(all.iter().all(|(s, _, _)| s == "DONE"), "{all:?}");
     for (index, run) in before["runs"].as_array().unwrap().iter().enumerate() {
         if run["status"] == "DONE" {
-            assert_eq!(after["runs"][index]["attempts"], run["attempts"], "a DONE run did not run again");
+            assert_eq!(
+                after["runs"][index]["attempts"], run["attempts"],
+                "a DONE run did not run again"
+            );
             assert_eq!(after["runs"][index]["results_key"], run["results_key"]);
         }
     }
@@ -48,7 +67,10 @@ fn resume_after_kill_9_finishes_every_run_exactly_once() {
     assert!(done_before >= 2);
     // Every run completed FRED once, except one killed mid-flight that completed twice at most.
     for n in 1..=6 {
-        let times = completed.iter().filter(|line| **line == format!("run {n}")).count();
+        let times = completed
+            .iter()
+            .filter(|line| **line == format!("run {n}"))
+            .count();
         assert!((1..=2).contains(&times), "run {n} completed {times} times");
     }
 }
@@ -61,19 +83,40 @@ fn cancel_from_another_terminal_stops_a_detached_job() {
     let detached = sandbox
         .command()
         .env("FRED_HOME", &slow)
-        .args(["run", model.to_str().unwrap(), "--runs", "3", "--max-vcpus", "1", "--detach"])
+        .args([
+            "run",
+            model.to_str().unwrap(),
+            "--runs",
+            "3",
+            "--max-vcpus",
+            "1",
+            "--detach",
+        ])
         .output()
         .unwrap();
-    assert!(detached.status.success(), "{}", common::text(&detached.stderr));
-    wait_for("a running run", Duration::from_secs(30), || (count_in(&sandbox, "RUNNING") > 0).then_some(()));
+    assert!(
+        detached.status.success(),
+        "{}",
+        common::text(&detached.stderr)
+    );
+    wait_for("a running run", Duration::from_secs(30), || {
+        (count_in(&sandbox, "RUNNING") > 0).then_some(())
+    });
     let cancel = sandbox.run(&["cancel", "1"]);
     assert!(cancel.status.success(), "{}", common::text(&cancel.stderr));
     let all = runs(&sandbox.json(&["status"]));
     assert!(all.iter().all(|(s, _, _)| s == "CANCELLED"), "{all:?}");
-    wait_for("the background supervisor to exit", Duration::from_secs(30), || {
-        let stray = std::process::Command::new("pgrep").args(["-f", "sleep 32"]).output().unwrap();
-        common::text(&stray.stdout).trim().is_empty().then_some(())
-    });
+    wait_for(
+        "the background supervisor to exit",
+        Duration::from_secs(30),
+        || {
+            let stray = std::process::Command::new("pgrep")
+                .args(["-f", "sleep 32"])
+                .output()
+                .unwrap();
+            common::text(&stray.stdout).trim().is_empty().then_some(())
+        },
+    );
 }
 
 #[test]
@@ -84,7 +127,15 @@ fn cancelling_one_run_leaves_the_others() {
     let detached = sandbox
         .command()
         .env("FRED_HOME", &slow)
-        .args(["run", model.to_str().unwrap(), "--runs", "2", "--max-vcpus", "1", "--detach"])
+        .args([
+            "run",
+            model.to_str().unwrap(),
+            "--runs",
+            "2",
+            "--max-vcpus",
+            "1",
+            "--detach",
+        ])
         .output()
         .unwrap();
     assert!(detached.status.success());

@@ -10,10 +10,24 @@ use common::{Sandbox, count_in, runs, text, wait_for};
 fn a_job_runs_every_run_to_done_and_results_can_be_copied_out() {
     let sandbox = Sandbox::new();
     let model = sandbox.tiny_model();
-    let output = sandbox.run(&["run", model.to_str().unwrap(), "--runs", "3", "--param", "days=5"]);
+    let output = sandbox.run(&[
+        "run",
+        model.to_str().unwrap(),
+        "--runs",
+        "3",
+        "--param",
+        "days=5",
+    ]);
     let stdout = text(&output.stdout);
-    assert!(output.status.success(), "stdout: {stdout}\nstderr: {}", text(&output.stderr));
-    assert!(text(&output.stderr).contains("FRED_HOME is not set"), "says the demo engine is used");
+    assert!(
+        output.status.success(),
+        "stdout: {stdout}\nstderr: {}",
+        text(&output.stderr)
+    );
+    assert!(
+        text(&output.stderr).contains("FRED_HOME is not set"),
+        "says the demo engine is used"
+    );
     assert!(stdout.contains("DONE"), "summary table: {stdout}");
 
     let status = sandbox.json(&["status"]);
@@ -21,17 +35,25 @@ fn a_job_runs_every_run_to_done_and_results_can_be_copied_out() {
     assert_eq!(status["job"]["status"], "DONE");
     let all = runs(&status);
     assert_eq!(all.len(), 3);
-    assert!(all.iter().all(|(s, attempts, _)| s == "DONE" && *attempts == 1), "{all:?}");
+    assert!(
+        all.iter()
+            .all(|(s, attempts, _)| s == "DONE" && *attempts == 1),
+        "{all:?}"
+    );
     assert_eq!(status["runs"][2]["run_number"], 3);
 
     let out = sandbox.path().join("collected");
     let copied = sandbox.run(&["results", "1", "--out", out.to_str().unwrap()]);
     assert!(copied.status.success(), "{}", text(&copied.stderr));
-    let csv = |n: u32| std::fs::read_to_string(out.join(format!("run-{n}/RUN{n}/out.csv"))).unwrap();
+    let csv =
+        |n: u32| std::fs::read_to_string(out.join(format!("run-{n}/RUN{n}/out.csv"))).unwrap();
     // days = 5 from --param: a header and days 0..=5.
     assert_eq!(csv(1).lines().count(), 7, "{}", csv(1));
     assert!(csv(1).starts_with("Day,Date,EpiWeek,Popsize,"));
-    assert!(out.join("run-2/fred.log").is_file(), "FRED's log is kept with the results");
+    assert!(
+        out.join("run-2/fred.log").is_file(),
+        "FRED's log is kept with the results"
+    );
     assert_ne!(csv(1), csv(2), "runs are seeded by their run number");
 }
 
@@ -40,12 +62,22 @@ fn the_same_run_number_reproduces_the_same_results() {
     let sandbox = Sandbox::new();
     let model = sandbox.tiny_model();
     for _ in 0..2 {
-        assert!(sandbox.run(&["run", model.to_str().unwrap(), "--runs", "1"]).status.success());
+        assert!(
+            sandbox
+                .run(&["run", model.to_str().unwrap(), "--runs", "1"])
+                .status
+                .success()
+        );
     }
     let out = sandbox.path().join("out");
     for job in ["1", "2"] {
         let dest = out.join(job);
-        assert!(sandbox.run(&["results", job, "--out", dest.to_str().unwrap()]).status.success());
+        assert!(
+            sandbox
+                .run(&["results", job, "--out", dest.to_str().unwrap()])
+                .status
+                .success()
+        );
     }
     let read = |job: &str| std::fs::read(out.join(job).join("run-1/RUN1/out.csv")).unwrap();
     assert_eq!(read("1"), read("2"));
@@ -58,13 +90,19 @@ fn a_model_fred_rejects_ends_error_with_freds_own_words() {
     let output = sandbox.run(&["run", model.to_str().unwrap(), "--runs", "2"]);
     assert_eq!(output.status.code(), Some(1), "a failed job exits 1");
     let stdout = text(&output.stdout);
-    assert!(stdout.contains("No locations specified"), "the summary shows FRED's error: {stdout}");
+    assert!(
+        stdout.contains("No locations specified"),
+        "the summary shows FRED's error: {stdout}"
+    );
     let status = sandbox.json(&["status", "1"]);
     assert_eq!(status["job"]["status"], "FAILED");
     for (status, attempts, reason) in runs(&status) {
         assert_eq!(status, "ERROR");
         assert_eq!(attempts, 1, "a model error is not retried");
-        assert!(reason.contains("FRED Error") && reason.contains("No locations specified"), "{reason}");
+        assert!(
+            reason.contains("FRED Error") && reason.contains("No locations specified"),
+            "{reason}"
+        );
     }
 }
 
@@ -103,7 +141,12 @@ fn interrupted_attempts_are_retried_and_timeouts_are_not() {
         .args(["run", model.to_str().unwrap()])
         .output()
         .unwrap();
-    assert!(output.status.success(), "{}{}", text(&output.stdout), text(&output.stderr));
+    assert!(
+        output.status.success(),
+        "{}{}",
+        text(&output.stdout),
+        text(&output.stderr)
+    );
     let (status, attempts, _) = runs(&sandbox.json(&["status"])).remove(0);
     assert_eq!((status.as_str(), attempts), ("DONE", 2));
 
@@ -124,11 +167,23 @@ fn interrupted_attempts_are_retried_and_timeouts_are_not() {
 fn logs_show_freds_output() {
     let sandbox = Sandbox::new();
     let model = sandbox.tiny_model();
-    assert!(sandbox.run(&["run", model.to_str().unwrap()]).status.success());
-    let run_id = sandbox.json(&["status"])["runs"][0]["id"].as_i64().unwrap().to_string();
+    assert!(
+        sandbox
+            .run(&["run", model.to_str().unwrap()])
+            .status
+            .success()
+    );
+    let run_id = sandbox.json(&["status"])["runs"][0]["id"]
+        .as_i64()
+        .unwrap()
+        .to_string();
     let logs = sandbox.run(&["logs", &run_id]);
     assert!(logs.status.success(), "{}", text(&logs.stderr));
-    assert!(text(&logs.stdout).contains("FRED finished"), "{}", text(&logs.stdout));
+    assert!(
+        text(&logs.stdout).contains("FRED finished"),
+        "{}",
+        text(&logs.stdout)
+    );
     let detail = sandbox.json(&["status", "--run", &run_id]);
     let measured = &detail["attempts"][0]["measurements"];
     assert!(measured["peak_rss_kb"].as_u64().unwrap() > 0, "{detail}");
@@ -150,18 +205,31 @@ fn bad_input_is_refused_with_a_clear_message_and_nothing_stored() {
         (vec!["run", no_main.to_str().unwrap()], "--program"),
         (vec!["run", model, "--runs", "0"], "--runs"),
         (vec!["run", model, "--param", "days"], "KEY=VALUE"),
-        (vec!["run", model, "--param", "9x=1"], "not a FRED model key"),
+        (
+            vec!["run", model, "--param", "9x=1"],
+            "not a FRED model key",
+        ),
         (vec!["run", model, "--vcpus", "256"], "lower --vcpus"),
-        (vec!["run", model, "--memory", "999999999"], "lower --vcpus/--memory"),
+        (
+            vec!["run", model, "--memory", "999999999"],
+            "lower --vcpus/--memory",
+        ),
     ];
     for (args, expected) in cases {
         let output = sandbox.run(&args);
         assert!(!output.status.success(), "{args:?} must fail");
         let stderr = text(&output.stderr);
-        assert!(stderr.contains(expected), "{args:?}: expected `{expected}` in: {stderr}");
+        assert!(
+            stderr.contains(expected),
+            "{args:?}: expected `{expected}` in: {stderr}"
+        );
     }
     let jobs = sandbox.json(&["jobs"]);
-    assert_eq!(jobs["jobs"].as_array().map(Vec::len), Some(0), "nothing was registered: {jobs}");
+    assert_eq!(
+        jobs["jobs"].as_array().map(Vec::len),
+        Some(0),
+        "nothing was registered: {jobs}"
+    );
 }
 
 #[test]
@@ -172,17 +240,36 @@ fn ctrl_c_cancels_the_runs_cleanly() {
     let mut child = sandbox
         .command()
         .env("FRED_HOME", &slow)
-        .args(["run", model.to_str().unwrap(), "--runs", "4", "--max-vcpus", "1"])
+        .args([
+            "run",
+            model.to_str().unwrap(),
+            "--runs",
+            "4",
+            "--max-vcpus",
+            "1",
+        ])
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped())
         .spawn()
         .unwrap();
-    wait_for("a running run", Duration::from_secs(30), || (count_in(&sandbox, "RUNNING") > 0).then_some(()));
-    nix::sys::signal::kill(nix::unistd::Pid::from_raw(child.id() as i32), nix::sys::signal::Signal::SIGINT).unwrap();
+    wait_for("a running run", Duration::from_secs(30), || {
+        (count_in(&sandbox, "RUNNING") > 0).then_some(())
+    });
+    nix::sys::signal::kill(
+        nix::unistd::Pid::from_raw(child.id() as i32),
+        nix::sys::signal::Signal::SIGINT,
+    )
+    .unwrap();
     let status = child.wait().unwrap();
     assert_eq!(status.code(), Some(130));
     let all = runs(&sandbox.json(&["status"]));
     assert!(all.iter().all(|(s, _, _)| s == "CANCELLED"), "{all:?}");
-    let stray = std::process::Command::new("pgrep").args(["-f", "sleep 31"]).output().unwrap();
-    assert!(text(&stray.stdout).trim().is_empty(), "no FRED process is left running");
+    let stray = std::process::Command::new("pgrep")
+        .args(["-f", "sleep 31"])
+        .output()
+        .unwrap();
+    assert!(
+        text(&stray.stdout).trim().is_empty(),
+        "no FRED process is left running"
+    );
 }

@@ -68,7 +68,10 @@ mod tests {
         let name = run_job_name(JobId(42), 10_000);
         assert_eq!(name, "fred-job-42-run-10000");
         assert!(name.len() <= 128);
-        assert!(name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_'));
+        assert!(
+            name.chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+        );
     }
 
     #[test]

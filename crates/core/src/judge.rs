@@ -34,14 +34,23 @@ const MAX_REASON_LINES: usize = 5;
 pub fn judge(exit: EngineExit, evidence: &RunEvidence<'_>) -> Verdict {
     let errors: Vec<&str> = evidence
         .errors_txt
-        .map(|text| text.lines().map(str::trim).filter(|l| !l.is_empty()).collect())
+        .map(|text| {
+            text.lines()
+                .map(str::trim)
+                .filter(|l| !l.is_empty())
+                .collect()
+        })
         .unwrap_or_default();
     if !errors.is_empty() {
-        return Verdict::Failed { reason: summarize(&errors) };
+        return Verdict::Failed {
+            reason: summarize(&errors),
+        };
     }
     match exit {
         EngineExit::Signal(signal) => {
-            return Verdict::Failed { reason: format!("FRED was killed by signal {signal}") };
+            return Verdict::Failed {
+                reason: format!("FRED was killed by signal {signal}"),
+            };
         }
         EngineExit::Code(code) if code != 0 => {
             let mut reason = format!("FRED exited with status {code}");
@@ -73,16 +82,27 @@ pub fn judge(exit: EngineExit, evidence: &RunEvidence<'_>) -> Verdict {
 }
 
 fn summarize(lines: &[&str]) -> String {
-    let mut reason = lines.iter().take(MAX_REASON_LINES).copied().collect::<Vec<_>>().join("; ");
+    let mut reason = lines
+        .iter()
+        .take(MAX_REASON_LINES)
+        .copied()
+        .collect::<Vec<_>>()
+        .join("; ");
     if lines.len() > MAX_REASON_LINES {
-        reason.push_str(&format!(" (and {} more in errors.txt)", lines.len() - MAX_REASON_LINES));
+        reason.push_str(&format!(
+            " (and {} more in errors.txt)",
+            lines.len() - MAX_REASON_LINES
+        ));
     }
     reason
 }
 
 fn last_words(lines: &[String]) -> Option<String> {
-    let tail: Vec<&str> =
-        lines.iter().map(|l| l.trim()).filter(|l| !l.is_empty()).collect::<Vec<_>>();
+    let tail: Vec<&str> = lines
+        .iter()
+        .map(|l| l.trim())
+        .filter(|l| !l.is_empty())
+        .collect::<Vec<_>>();
     let start = tail.len().saturating_sub(3);
     (!tail.is_empty()).then(|| tail[start..].join(" | "))
 }
@@ -91,14 +111,28 @@ fn last_words(lines: &[String]) -> Option<String> {
 mod tests {
     use super::*;
 
-    fn evidence<'a>(errors: Option<&'a str>, out_csv: bool, lines: &'a [String]) -> RunEvidence<'a> {
-        RunEvidence { errors_txt: errors, out_csv_exists: out_csv, last_output_lines: lines }
+    fn evidence<'a>(
+        errors: Option<&'a str>,
+        out_csv: bool,
+        lines: &'a [String],
+    ) -> RunEvidence<'a> {
+        RunEvidence {
+            errors_txt: errors,
+            out_csv_exists: out_csv,
+            last_output_lines: lines,
+        }
     }
 
     #[test]
     fn success_needs_exit_zero_no_errors_and_out_csv() {
-        assert_eq!(judge(EngineExit::Code(0), &evidence(None, true, &[])), Verdict::Succeeded);
-        assert_eq!(judge(EngineExit::Code(0), &evidence(Some("\n"), true, &[])), Verdict::Succeeded);
+        assert_eq!(
+            judge(EngineExit::Code(0), &evidence(None, true, &[])),
+            Verdict::Succeeded
+        );
+        assert_eq!(
+            judge(EngineExit::Code(0), &evidence(Some("\n"), true, &[])),
+            Verdict::Succeeded
+        );
     }
 
     #[test]
@@ -122,7 +156,9 @@ mod tests {
         let verdict = judge(EngineExit::Code(0), &evidence(None, false, &lines));
         assert_eq!(
             verdict,
-            Verdict::Failed { reason: "FRED program file missing.fred not found".into() }
+            Verdict::Failed {
+                reason: "FRED program file missing.fred not found".into()
+            }
         );
     }
 
@@ -137,11 +173,15 @@ mod tests {
         let lines = vec!["Segmentation fault".to_owned()];
         assert_eq!(
             judge(EngineExit::Code(139), &evidence(None, true, &lines)),
-            Verdict::Failed { reason: "FRED exited with status 139: Segmentation fault".into() }
+            Verdict::Failed {
+                reason: "FRED exited with status 139: Segmentation fault".into()
+            }
         );
         assert_eq!(
             judge(EngineExit::Signal(9), &evidence(None, true, &[])),
-            Verdict::Failed { reason: "FRED was killed by signal 9".into() }
+            Verdict::Failed {
+                reason: "FRED was killed by signal 9".into()
+            }
         );
     }
 
@@ -149,7 +189,9 @@ mod tests {
     fn long_error_files_are_summarized() {
         let errors: String = (1..=8).map(|i| format!("FRED Error {i}\n")).collect();
         let verdict = judge(EngineExit::Code(0), &evidence(Some(&errors), false, &[]));
-        let Verdict::Failed { reason } = verdict else { panic!("must fail") };
+        let Verdict::Failed { reason } = verdict else {
+            panic!("must fail")
+        };
         assert!(reason.starts_with("FRED Error 1; "));
         assert!(reason.ends_with("(and 3 more in errors.txt)"));
     }

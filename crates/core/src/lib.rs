@@ -26,7 +26,7 @@ pub use model::{Attempt, AttemptStatus, Job, Run};
 pub use resources::Resources;
 pub use retry::{RetryAction, RetryRule, RetryStrategy};
 pub use runner::{
-    BackendAttempt, BackendJob, DynRunner, JobSpec, LogPage, LogRequest, RunSubmission, RunnerError,
-    SimulationRunner,
+    BackendAttempt, BackendJob, DynRunner, JobSpec, LogPage, LogRequest, RunSubmission,
+    RunnerError, SimulationRunner,
 };
 pub use status::{BackendState, RunStatus};

@@ -77,9 +77,14 @@ impl AttemptStatus {
     }
 
     pub fn parse(text: &str) -> Option<Self> {
-        [Self::Running, Self::Succeeded, Self::Failed, Self::Interrupted]
-            .into_iter()
-            .find(|status| status.as_str() == text)
+        [
+            Self::Running,
+            Self::Succeeded,
+            Self::Failed,
+            Self::Interrupted,
+        ]
+        .into_iter()
+        .find(|status| status.as_str() == text)
     }
 }
 

@@ -25,7 +25,9 @@ pub enum ParamError {
     BadKey(String),
     #[error("the value of `{0}` is empty: give a value, for example `--param {0}=30`")]
     EmptyValue(String),
-    #[error("the value of `{0}` contains a line break or control character, which FRED cannot read")]
+    #[error(
+        "the value of `{0}` contains a line break or control character, which FRED cannot read"
+    )]
     ControlCharacter(String),
 }
 
@@ -33,8 +35,9 @@ impl FromStr for ParamOverride {
     type Err = ParamError;
 
     fn from_str(text: &str) -> Result<Self, Self::Err> {
-        let (key, value) =
-            text.split_once('=').ok_or_else(|| ParamError::MissingEquals(text.to_owned()))?;
+        let (key, value) = text
+            .split_once('=')
+            .ok_or_else(|| ParamError::MissingEquals(text.to_owned()))?;
         let (key, value) = (key.trim(), value.trim());
         if !is_model_key(key) {
             return Err(ParamError::BadKey(key.to_owned()));
@@ -45,7 +48,10 @@ impl FromStr for ParamOverride {
         if value.chars().any(char::is_control) {
             return Err(ParamError::ControlCharacter(key.to_owned()));
         }
-        Ok(ParamOverride { key: key.to_owned(), value: value.to_owned() })
+        Ok(ParamOverride {
+            key: key.to_owned(),
+            value: value.to_owned(),
+        })
     }
 }
 
@@ -77,10 +83,22 @@ mod tests {
 
     #[test]
     fn rejects_what_fred_could_not_read() {
-        assert_eq!("days".parse::<ParamOverride>(), Err(ParamError::MissingEquals("days".into())));
-        assert_eq!("=3".parse::<ParamOverride>(), Err(ParamError::BadKey(String::new())));
-        assert_eq!("9days=3".parse::<ParamOverride>(), Err(ParamError::BadKey("9days".into())));
-        assert_eq!("days=".parse::<ParamOverride>(), Err(ParamError::EmptyValue("days".into())));
+        assert_eq!(
+            "days".parse::<ParamOverride>(),
+            Err(ParamError::MissingEquals("days".into()))
+        );
+        assert_eq!(
+            "=3".parse::<ParamOverride>(),
+            Err(ParamError::BadKey(String::new()))
+        );
+        assert_eq!(
+            "9days=3".parse::<ParamOverride>(),
+            Err(ParamError::BadKey("9days".into()))
+        );
+        assert_eq!(
+            "days=".parse::<ParamOverride>(),
+            Err(ParamError::EmptyValue("days".into()))
+        );
         assert_eq!(
             "days=3\nlocations=x".parse::<ParamOverride>(),
             Err(ParamError::ControlCharacter("days".into()))

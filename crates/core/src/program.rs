@@ -26,14 +26,17 @@ mod tests {
 
     #[test]
     fn overrides_come_after_the_model_so_they_win() {
-        let overrides = vec!["days=30".parse().unwrap(), "INF.transmissibility=2".parse().unwrap()];
+        let overrides = vec![
+            "days=30".parse().unwrap(),
+            "INF.transmissibility=2".parse().unwrap(),
+        ];
         let program = prepare_program("days = 100\nlocations = X", &overrides);
         assert_eq!(
             program,
             "days = 100\nlocations = X\n\n# Overrides added by fredbatch for this job\n\
              days = 30\nINF.transmissibility = 2\n"
         );
-        let last_days = program.lines().filter(|l| l.starts_with("days")).last();
+        let last_days = program.lines().rfind(|l| l.starts_with("days"));
         assert_eq!(last_days, Some("days = 30"));
     }
 

@@ -13,9 +13,15 @@ pub struct Resources {
 
 impl Resources {
     /// The seed's job definition: 4 vCPUs and 8192 MB per run.
-    pub const AWS_DEFAULT: Resources = Resources { vcpus: 4, memory_mb: 8192 };
+    pub const AWS_DEFAULT: Resources = Resources {
+        vcpus: 4,
+        memory_mb: 8192,
+    };
     /// A laptop is not a c5.xlarge: locally a run asks one core and 2 GB unless told otherwise.
-    pub const LOCAL_DEFAULT: Resources = Resources { vcpus: 1, memory_mb: 2048 };
+    pub const LOCAL_DEFAULT: Resources = Resources {
+        vcpus: 1,
+        memory_mb: 2048,
+    };
 
     /// Whether `self` fits inside `capacity`.
     pub fn fits_in(&self, capacity: &Resources) -> bool {

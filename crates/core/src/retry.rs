@@ -110,7 +110,11 @@ mod tests {
     }
 
     fn exit(status_reason: &str, code: Option<i32>) -> AttemptExit<'_> {
-        AttemptExit { exit_code: code, status_reason: Some(status_reason), reason: None }
+        AttemptExit {
+            exit_code: code,
+            status_reason: Some(status_reason),
+            reason: None,
+        }
     }
 
     #[test]
@@ -146,15 +150,30 @@ mod tests {
                 action: RetryAction::Exit,
             }],
         };
-        assert_eq!(strategy.decide(1, &exit("Essential container", Some(137))), RetryAction::Exit);
-        assert_eq!(strategy.decide(1, &exit("Essential container", Some(1))), RetryAction::Retry);
-        assert_eq!(strategy.decide(1, &exit("Host EC2", Some(137))), RetryAction::Retry);
+        assert_eq!(
+            strategy.decide(1, &exit("Essential container", Some(137))),
+            RetryAction::Exit
+        );
+        assert_eq!(
+            strategy.decide(1, &exit("Essential container", Some(1))),
+            RetryAction::Retry
+        );
+        assert_eq!(
+            strategy.decide(1, &exit("Host EC2", Some(137))),
+            RetryAction::Retry
+        );
     }
 
     #[test]
     fn patterns_are_exact_unless_they_end_with_a_star() {
-        assert!(pattern_matches("Host EC2*", "Host EC2 (instance i-1) terminated."));
-        assert!(!pattern_matches("Host EC2", "Host EC2 (instance i-1) terminated."));
+        assert!(pattern_matches(
+            "Host EC2*",
+            "Host EC2 (instance i-1) terminated."
+        ));
+        assert!(!pattern_matches(
+            "Host EC2",
+            "Host EC2 (instance i-1) terminated."
+        ));
         assert!(pattern_matches("*", ""));
         assert!(pattern_matches("137", "137"));
     }

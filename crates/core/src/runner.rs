@@ -93,7 +93,11 @@ pub enum RunnerError {
     #[error("no job `{0}` is known to this backend")]
     UnknownJob(BackendJobId),
     #[error("{what} asks {asked} but the most this backend can offer is {available}")]
-    TooLarge { what: String, asked: crate::Resources, available: crate::Resources },
+    TooLarge {
+        what: String,
+        asked: crate::Resources,
+        available: crate::Resources,
+    },
     #[error("I/O failed on {path}: {source}")]
     Io {
         path: String,

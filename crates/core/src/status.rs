@@ -106,7 +106,10 @@ impl RunStatus {
 
     /// DONE, ERROR and CANCELLED never change again.
     pub fn is_terminal(self) -> bool {
-        matches!(self, RunStatus::Done | RunStatus::Error | RunStatus::Cancelled)
+        matches!(
+            self,
+            RunStatus::Done | RunStatus::Error | RunStatus::Cancelled
+        )
     }
 
     /// The status a live backend state maps to. Final states need more than the state to judge
@@ -150,7 +153,10 @@ mod tests {
     fn names_round_trip() {
         for state in BackendState::ALL {
             assert_eq!(state.as_str().parse::<BackendState>().unwrap(), state);
-            assert_eq!(serde_json::to_string(&state).unwrap(), format!("\"{state}\""));
+            assert_eq!(
+                serde_json::to_string(&state).unwrap(),
+                format!("\"{state}\"")
+            );
         }
         for status in RunStatus::ALL {
             assert_eq!(status.as_str().parse::<RunStatus>().unwrap(), status);

@@ -107,7 +107,11 @@ pub fn is_interruption(status_reason: &str) -> bool {
 
 /// An interruption in plain words, keeping the backend's own text for reference.
 pub fn explain_interruption(status_reason: &str, attempts: usize) -> String {
-    let attempts = if attempts > 1 { format!(" on all {attempts} attempts") } else { String::new() };
+    let attempts = if attempts > 1 {
+        format!(" on all {attempts} attempts")
+    } else {
+        String::new()
+    };
     if status_reason.starts_with("Host EC2") {
         format!(
             "interrupted{attempts}: AWS reclaimed the Spot instance running it ({status_reason})"
@@ -165,9 +169,17 @@ mod tests {
     #[test]
     fn live_states_become_queued_or_running() {
         let now = Utc::now();
-        let change = reconcile(&run(RunStatus::Queued), &backend(BackendState::Running, &[]), now);
+        let change = reconcile(
+            &run(RunStatus::Queued),
+            &backend(BackendState::Running, &[]),
+            now,
+        );
         assert_eq!(change.unwrap().status, RunStatus::Running);
-        let same = reconcile(&run(RunStatus::Queued), &backend(BackendState::Submitted, &[]), now);
+        let same = reconcile(
+            &run(RunStatus::Queued),
+            &backend(BackendState::Submitted, &[]),
+            now,
+        );
         assert_eq!(same, None, "nothing moved, nothing to write");
     }
 
@@ -175,7 +187,10 @@ mod tests {
     fn finished_runs_never_change() {
         let now = Utc::now();
         for status in [RunStatus::Done, RunStatus::Error, RunStatus::Cancelled] {
-            assert_eq!(reconcile(&run(status), &backend(BackendState::Failed, &[]), now), None);
+            assert_eq!(
+                reconcile(&run(status), &backend(BackendState::Failed, &[]), now),
+                None
+            );
         }
     }
 
@@ -185,12 +200,18 @@ mod tests {
         failed.status_reason = Some("FRED Error (file main.fred) No locations specified".into());
         let change = reconcile(
             &failed,
-            &backend(BackendState::Failed, &["Essential container in task exited"]),
+            &backend(
+                BackendState::Failed,
+                &["Essential container in task exited"],
+            ),
             Utc::now(),
         )
         .unwrap();
         assert_eq!(change.status, RunStatus::Error);
-        assert_eq!(change.status_reason.unwrap(), "FRED Error (file main.fred) No locations specified");
+        assert_eq!(
+            change.status_reason.unwrap(),
+            "FRED Error (file main.fred) No locations specified"
+        );
     }
 
     #[test]
@@ -212,24 +233,39 @@ mod tests {
     fn timeouts_win_over_the_workers_interruption_note() {
         let mut timed_out = run(RunStatus::Running);
         timed_out.status_reason = Some("interrupted by SIGTERM".into());
-        let change =
-            reconcile(&timed_out, &backend(BackendState::Failed, &[TIMEOUT_REASON]), Utc::now());
-        assert!(change.unwrap().status_reason.unwrap().starts_with("timed out"));
+        let change = reconcile(
+            &timed_out,
+            &backend(BackendState::Failed, &[TIMEOUT_REASON]),
+            Utc::now(),
+        );
+        assert!(
+            change
+                .unwrap()
+                .status_reason
+                .unwrap()
+                .starts_with("timed out")
+        );
     }
 
     #[test]
     fn cancelled_runs_end_cancelled() {
         let mut cancelled = run(RunStatus::Running);
         cancelled.cancel_requested = true;
-        let change =
-            reconcile(&cancelled, &backend(BackendState::Failed, &[CANCELLED_REASON]), Utc::now());
+        let change = reconcile(
+            &cancelled,
+            &backend(BackendState::Failed, &[CANCELLED_REASON]),
+            Utc::now(),
+        );
         assert_eq!(change.unwrap().status, RunStatus::Cancelled);
     }
 
     #[test]
     fn success_without_a_commit_is_an_error() {
-        let change =
-            reconcile(&run(RunStatus::Running), &backend(BackendState::Succeeded, &[]), Utc::now());
+        let change = reconcile(
+            &run(RunStatus::Running),
+            &backend(BackendState::Succeeded, &[]),
+            Utc::now(),
+        );
         assert_eq!(change.unwrap().status, RunStatus::Error);
     }
 }

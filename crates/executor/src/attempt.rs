@@ -52,7 +52,10 @@ fn spawn(
     if let Some(dir) = log_path.parent() {
         std::fs::create_dir_all(dir)?;
     }
-    let log = std::fs::OpenOptions::new().create(true).append(true).open(log_path)?;
+    let log = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(log_path)?;
     let mut command = std::process::Command::new(&inner.config.program);
     command
         .args(args)
@@ -70,9 +73,13 @@ fn spawn(
     // SAFETY: prctl is async-signal-safe and touches no memory of the parent.
     #[allow(unsafe_code)]
     unsafe {
-        command.pre_exec(|| nix::sys::prctl::set_pdeathsig(Signal::SIGTERM).map_err(std::io::Error::from));
+        command.pre_exec(|| {
+            nix::sys::prctl::set_pdeathsig(Signal::SIGTERM).map_err(std::io::Error::from)
+        });
     }
-    let child = tokio::process::Command::from(command).kill_on_drop(false).spawn()?;
+    let child = tokio::process::Command::from(command)
+        .kill_on_drop(false)
+        .spawn()?;
     let group = Pid::from_raw(child.id().expect("a spawned child has an id") as i32);
     let mut state = inner.state.lock().expect("state lock");
     let entry = state.jobs.get_mut(id).expect("job exists");
@@ -95,7 +102,12 @@ fn spawn(
     Ok(child)
 }
 
-async fn supervise(inner: &Inner, id: &BackendJobId, mut child: tokio::process::Child, timeout: Duration) -> Ended {
+async fn supervise(
+    inner: &Inner,
+    id: &BackendJobId,
+    mut child: tokio::process::Child,
+    timeout: Duration,
+) -> Ended {
     let status = tokio::select! {
         status = child.wait() => status,
         _ = tokio::time::sleep(timeout) => {
@@ -111,7 +123,9 @@ async fn supervise(inner: &Inner, id: &BackendJobId, mut child: tokio::process::
             child.wait().await
         }
     };
-    let cause = inner.state.lock().expect("state lock").jobs[id].stop_cause.clone();
+    let cause = inner.state.lock().expect("state lock").jobs[id]
+        .stop_cause
+        .clone();
     match (status, cause) {
         (_, Some(cause)) => Ended::Stopped(cause),
         (Ok(status), None) => Ended::Exited(status),
@@ -127,14 +141,25 @@ fn finish(inner: &Inner, id: &BackendJobId, number: u32, ended: Ended) {
     let now = Utc::now();
     let (exit_code, reason, retryable) = match &ended {
         Ended::Exited(status) if status.success() => (Some(0), None, false),
-        Ended::Exited(status) => match (status.code(), std::os::unix::process::ExitStatusExt::signal(status)) {
-            (Some(code), _) => (Some(code), Some(format!("Worker exited with status {code}")), true),
+        Ended::Exited(status) => match (
+            status.code(),
+            std::os::unix::process::ExitStatusExt::signal(status),
+        ) {
+            (Some(code), _) => (
+                Some(code),
+                Some(format!("Worker exited with status {code}")),
+                true,
+            ),
             (None, Some(signal)) => (None, Some(interruption(signal)), true),
             (None, None) => (None, Some("Worker ended without a status".to_owned()), true),
         },
         Ended::Stopped(StopCause::TimedOut) => (None, Some(TIMEOUT_REASON.to_owned()), false),
         Ended::Stopped(StopCause::Cancelled(reason)) => (None, Some(reason.clone()), false),
-        Ended::CouldNotStart(error) => (None, Some(format!("Cannot start the worker: {error}")), false),
+        Ended::CouldNotStart(error) => (
+            None,
+            Some(format!("Cannot start the worker: {error}")),
+            false,
+        ),
     };
     if let Some(attempt) = entry.attempts.last_mut() {
         attempt.exit_code = exit_code;
@@ -148,7 +173,14 @@ fn finish(inner: &Inner, id: &BackendJobId, number: u32, ended: Ended) {
         return;
     };
     let action = if retryable {
-        entry.spec.retry.decide(number, &AttemptExit { exit_code, status_reason: Some(&reason), reason: None })
+        entry.spec.retry.decide(
+            number,
+            &AttemptExit {
+                exit_code,
+                status_reason: Some(&reason),
+                reason: None,
+            },
+        )
     } else {
         RetryAction::Exit
     };
@@ -166,7 +198,9 @@ fn finish(inner: &Inner, id: &BackendJobId, number: u32, ended: Ended) {
 /// The local twin of AWS's `Host EC2 (instance …) terminated.`: the worker was killed by a
 /// signal the executor did not send (the OOM killer, a `kill -9`, a shutdown).
 fn interruption(signal: i32) -> String {
-    let name = Signal::try_from(signal).map(|s| s.as_str()).unwrap_or("unknown signal");
+    let name = Signal::try_from(signal)
+        .map(|s| s.as_str())
+        .unwrap_or("unknown signal");
     format!("Host local: worker killed by signal {signal} ({name})")
 }
 

@@ -27,8 +27,8 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use fredbatch_core::{
-    BackendJob, BackendJobId, BackendState, JobSpec, LogPage, LogRequest, Resources, RunSubmission, RunnerError,
-    SimulationRunner,
+    BackendJob, BackendJobId, BackendState, JobSpec, LogPage, LogRequest, Resources, RunSubmission,
+    RunnerError, SimulationRunner,
 };
 use tokio::sync::Notify;
 
@@ -64,13 +64,18 @@ struct Inner {
 impl LocalExecutor {
     pub fn new(config: LocalConfig) -> LocalExecutor {
         LocalExecutor {
-            inner: Arc::new(Inner { config, state: Mutex::new(State::default()), wake: Notify::new() }),
+            inner: Arc::new(Inner {
+                config,
+                state: Mutex::new(State::default()),
+                wake: Notify::new(),
+            }),
             scheduler: OnceLock::new(),
         }
     }
 
     fn ensure_scheduler(&self) {
-        self.scheduler.get_or_init(|| tokio::spawn(schedule(Arc::clone(&self.inner))));
+        self.scheduler
+            .get_or_init(|| tokio::spawn(schedule(Arc::clone(&self.inner))));
     }
 }
 
@@ -88,7 +93,11 @@ async fn schedule(inner: Arc<Inner>) {
         let notified = inner.wake.notified();
         tokio::pin!(notified);
         notified.as_mut().enable();
-        let ready = inner.state.lock().expect("state lock").take_startable(inner.config.capacity);
+        let ready = inner
+            .state
+            .lock()
+            .expect("state lock")
+            .take_startable(inner.config.capacity);
         for (id, attempt) in ready {
             tokio::spawn(attempt::run(Arc::clone(&inner), id, attempt));
         }
@@ -102,7 +111,11 @@ impl SimulationRunner for LocalExecutor {
         "local"
     }
 
-    async fn submit(&self, job: &JobSpec, runs: &[RunSubmission]) -> Result<Vec<BackendJobId>, RunnerError> {
+    async fn submit(
+        &self,
+        job: &JobSpec,
+        runs: &[RunSubmission],
+    ) -> Result<Vec<BackendJobId>, RunnerError> {
         let capacity = self.inner.config.capacity;
         if !job.resources.fits_in(&capacity) {
             return Err(RunnerError::TooLarge {
@@ -121,23 +134,41 @@ impl SimulationRunner for LocalExecutor {
         Ok(ids)
     }
 
-    async fn describe(&self, ids: &[BackendJobId]) -> Result<HashMap<BackendJobId, BackendJob>, RunnerError> {
+    async fn describe(
+        &self,
+        ids: &[BackendJobId],
+    ) -> Result<HashMap<BackendJobId, BackendJob>, RunnerError> {
         let state = self.inner.state.lock().expect("state lock");
-        Ok(ids.iter().filter_map(|id| state.jobs.get(id).map(|entry| (id.clone(), entry.describe(id)))).collect())
+        Ok(ids
+            .iter()
+            .filter_map(|id| {
+                state
+                    .jobs
+                    .get(id)
+                    .map(|entry| (id.clone(), entry.describe(id)))
+            })
+            .collect())
     }
 
     async fn cancel(&self, id: &BackendJobId, reason: &str) -> Result<(), RunnerError> {
         let mut state = self.inner.state.lock().expect("state lock");
-        let entry = state.jobs.get_mut(id).ok_or_else(|| RunnerError::UnknownJob(id.clone()))?;
+        let entry = state
+            .jobs
+            .get_mut(id)
+            .ok_or_else(|| RunnerError::UnknownJob(id.clone()))?;
         match entry.state {
             BackendState::Succeeded | BackendState::Failed => {}
             BackendState::Starting | BackendState::Running => {
                 if let Some(group) = entry.process_group {
-                    entry.stop_cause.get_or_insert(StopCause::Cancelled(reason.to_owned()));
+                    entry
+                        .stop_cause
+                        .get_or_insert(StopCause::Cancelled(reason.to_owned()));
                     attempt::terminate_group(group, self.inner.config.kill_grace);
                 } else {
                     // Spawning right now: the attempt sees the cause as soon as it has a process.
-                    entry.stop_cause.get_or_insert(StopCause::Cancelled(reason.to_owned()));
+                    entry
+                        .stop_cause
+                        .get_or_insert(StopCause::Cancelled(reason.to_owned()));
                 }
             }
             _ => {
@@ -155,7 +186,10 @@ impl SimulationRunner for LocalExecutor {
             move || logs::read_page(&dir, &request)
         })
         .await
-        .map_err(|e| RunnerError::Io { path: id.0.clone(), source: std::io::Error::other(e) })?
+        .map_err(|e| RunnerError::Io {
+            path: id.0.clone(),
+            source: std::io::Error::other(e),
+        })?
     }
 }
 

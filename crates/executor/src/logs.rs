@@ -16,25 +16,44 @@ fn latest_attempt(dir: &Path) -> Option<u32> {
         .ok()?
         .filter_map(|entry| {
             let name = entry.ok()?.file_name();
-            name.to_str()?.strip_prefix("attempt-")?.strip_suffix(".log")?.parse().ok()
+            name.to_str()?
+                .strip_prefix("attempt-")?
+                .strip_suffix(".log")?
+                .parse()
+                .ok()
         })
         .max()
 }
 
 pub fn read_page(dir: &Path, request: &LogRequest) -> Result<LogPage, RunnerError> {
     let Some(attempt) = request.attempt.or_else(|| latest_attempt(dir)) else {
-        return Ok(LogPage { lines: Vec::new(), next_cursor: request.cursor.clone(), attempt: None });
+        return Ok(LogPage {
+            lines: Vec::new(),
+            next_cursor: request.cursor.clone(),
+            attempt: None,
+        });
     };
     let path = attempt_log(dir, attempt);
-    let io_error = |source| RunnerError::Io { path: path.display().to_string(), source };
+    let io_error = |source| RunnerError::Io {
+        path: path.display().to_string(),
+        source,
+    };
     let file = match std::fs::File::open(&path) {
         Ok(file) => file,
         Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
-            return Ok(LogPage { lines: Vec::new(), next_cursor: request.cursor.clone(), attempt: Some(attempt) });
+            return Ok(LogPage {
+                lines: Vec::new(),
+                next_cursor: request.cursor.clone(),
+                attempt: Some(attempt),
+            });
         }
         Err(error) => return Err(io_error(error)),
     };
-    let mut offset: u64 = request.cursor.as_deref().and_then(|c| c.parse().ok()).unwrap_or(0);
+    let mut offset: u64 = request
+        .cursor
+        .as_deref()
+        .and_then(|c| c.parse().ok())
+        .unwrap_or(0);
     let mut reader = BufReader::new(file);
     reader.seek(SeekFrom::Start(offset)).map_err(io_error)?;
     let mut lines = Vec::new();
@@ -47,7 +66,15 @@ pub fn read_page(dir: &Path, request: &LogRequest) -> Result<LogPage, RunnerErro
             break;
         }
         offset += read as u64;
-        lines.push(String::from_utf8_lossy(&line).trim_end_matches(['\n', '\r']).to_owned());
+        lines.push(
+            String::from_utf8_lossy(&line)
+                .trim_end_matches(['\n', '\r'])
+                .to_owned(),
+        );
     }
-    Ok(LogPage { lines, next_cursor: Some(offset.to_string()), attempt: Some(attempt) })
+    Ok(LogPage {
+        lines,
+        next_cursor: Some(offset.to_string()),
+        attempt: Some(attempt),
+    })
 }

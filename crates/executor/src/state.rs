@@ -5,7 +5,9 @@ use std::collections::{HashMap, VecDeque};
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
-use fredbatch_core::{BackendAttempt, BackendJobId, BackendState, JobSpec, Resources, RunSubmission};
+use fredbatch_core::{
+    BackendAttempt, BackendJobId, BackendState, JobSpec, Resources, RunSubmission,
+};
 use nix::unistd::Pid;
 
 /// Why the executor itself stopped an attempt (so its end is not mistaken for an interruption).
@@ -57,13 +59,21 @@ impl State {
     /// Queues a run, or returns the id of the job already holding its name (submission is
     /// idempotent by name, as the AWS backend is). A failed job's name can be submitted again.
     pub fn enqueue(&mut self, spec: &Arc<JobSpec>, run: &RunSubmission) -> BackendJobId {
-        if let Some(id) = self.by_name.get(&run.name) {
-            if self.jobs.get(id).is_some_and(|entry| entry.state != BackendState::Failed) {
-                return id.clone();
-            }
+        if let Some(id) = self.by_name.get(&run.name)
+            && self
+                .jobs
+                .get(id)
+                .is_some_and(|entry| entry.state != BackendState::Failed)
+        {
+            return id.clone();
         }
         self.sequence += 1;
-        let id = BackendJobId(format!("{}-{}-{}", run.name, Utc::now().timestamp_millis(), self.sequence));
+        let id = BackendJobId(format!(
+            "{}-{}-{}",
+            run.name,
+            Utc::now().timestamp_millis(),
+            self.sequence
+        ));
         self.jobs.insert(
             id.clone(),
             Entry {

@@ -50,7 +50,12 @@ pub fn parse_args<I: IntoIterator<Item = OsString>>(args: I) -> Option<Invocatio
             _ => return None,
         }
     }
-    Some(Invocation { program: program?, run_number: run?, out_dir: out?, check_only })
+    Some(Invocation {
+        program: program?,
+        run_number: run?,
+        out_dir: out?,
+        check_only,
+    })
 }
 
 /// Runs the demo engine with FRED's arguments (without the program name) and returns the exit
@@ -61,9 +66,16 @@ pub fn run_cli<I: IntoIterator<Item = OsString>>(args: I) -> i32 {
         return 0;
     };
     let started = Instant::now();
-    let file_name = invocation.program.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let file_name = invocation
+        .program
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
     let Ok(text) = std::fs::read_to_string(&invocation.program) else {
-        println!("FRED program file {} not found", invocation.program.display());
+        println!(
+            "FRED program file {} not found",
+            invocation.program.display()
+        );
         return 0;
     };
     let defaults = std::env::var_os("FRED_HOME")
@@ -75,11 +87,14 @@ pub fn run_cli<I: IntoIterator<Item = OsString>>(args: I) -> i32 {
         println!("PARAM {key} = {value}");
     }
     let result = match &model {
-        Err(errors) => output::write_errors(&invocation, &file_name, &errors),
+        Err(errors) => output::write_errors(&invocation, errors),
         Ok(_) if invocation.check_only => Ok(()),
         Ok(model) => {
             let epidemic = simulate(model, invocation.run_number, |day, counts| {
-                println!("FRED_VERBOSE: day {day} infectious {} recovered {}", counts.0, counts.1);
+                println!(
+                    "FRED_VERBOSE: day {day} infectious {} recovered {}",
+                    counts.0, counts.1
+                );
             });
             output::write_run(&invocation, model, &epidemic)
         }
@@ -88,7 +103,10 @@ pub fn run_cli<I: IntoIterator<Item = OsString>>(args: I) -> i32 {
         println!("FRED: cannot write output: {error}");
         return 1;
     }
-    println!("FRED finished {}", chrono::Local::now().format("%a %b %e %H:%M:%S %Y"));
+    println!(
+        "FRED finished {}",
+        chrono::Local::now().format("%a %b %e %H:%M:%S %Y")
+    );
     println!("FRED took {:.3} seconds", started.elapsed().as_secs_f64());
     0
 }

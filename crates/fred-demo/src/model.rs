@@ -54,7 +54,11 @@ pub struct Epidemic {
 }
 
 /// Runs the model; `progress(day, (infectious, recovered))` is called once per simulated day.
-pub fn simulate(model: &Model, run_number: u32, mut progress: impl FnMut(u32, (i64, i64))) -> Epidemic {
+pub fn simulate(
+    model: &Model,
+    run_number: u32,
+    mut progress: impl FnMut(u32, (i64, i64)),
+) -> Epidemic {
     // FRED seeds its random stream from the run number: same model + same run → same result.
     let mut rng = Pcg64::seed_from_u64(0x9E37_79B9_7F4A_7C15 ^ u64::from(run_number));
     let n = model.population as usize;
@@ -86,27 +90,58 @@ pub fn simulate(model: &Model, run_number: u32, mut progress: impl FnMut(u32, (i
         }
         let inf: [Count; 6] = std::array::from_fn(|i| Count {
             new: new[i],
-            current: if i == 5 { imports.min(current[1] + current[2] + current[3]) } else { current[i] },
+            current: if i == 5 {
+                imports.min(current[1] + current[2] + current[3])
+            } else {
+                current[i]
+            },
             total: if i == 0 { n as i64 } else { totals[i] },
         });
         let infectious = current[2] + current[3];
-        let inf_rr = if previous_infectious > 0 { new[1] as f64 / previous_infectious as f64 } else { 0.0 };
+        let inf_rr = if previous_infectious > 0 {
+            new[1] as f64 / previous_infectious as f64
+        } else {
+            0.0
+        };
         previous_infectious = infectious;
         let staying = (current[2] as f64 * STAY_HOME_SHARE).round() as i64;
-        let stay_new = [if day == 0 { n as i64 } else { 0 }, new[2], (new[2] as f64 * STAY_HOME_SHARE).round() as i64, new[2] - (new[2] as f64 * STAY_HOME_SHARE).round() as i64];
+        let stay_new = [
+            if day == 0 { n as i64 } else { 0 },
+            new[2],
+            (new[2] as f64 * STAY_HOME_SHARE).round() as i64,
+            new[2] - (new[2] as f64 * STAY_HOME_SHARE).round() as i64,
+        ];
         for (total, added) in stay_home_totals.iter_mut().zip(stay_new) {
             *total += added;
         }
         let stay_current = [0, 0, staying, n as i64 - staying];
-        let stay_home: [Count; 4] = std::array::from_fn(|i| Count { new: stay_new[i], current: stay_current[i], total: stay_home_totals[i] });
+        let stay_home: [Count; 4] = std::array::from_fn(|i| Count {
+            new: stay_new[i],
+            current: stay_current[i],
+            total: stay_home_totals[i],
+        });
         progress(day, (infectious, current[4]));
-        days.push(Day { inf, inf_rr, stay_home, stay_home_rr: 0.0, exposed: std::mem::take(&mut exposed_today) });
+        days.push(Day {
+            inf,
+            inf_rr,
+            stay_home,
+            stay_home_rr: 0.0,
+            exposed: std::mem::take(&mut exposed_today),
+        });
     }
-    Epidemic { population: model.population, days }
+    Epidemic {
+        population: model.population,
+        days,
+    }
 }
 
 /// One day: progressions first, then transmission from those infectious today.
-fn step(health: &mut [Health], transmissibility: f64, rng: &mut Pcg64, new: &mut [i64; 6]) -> Vec<u32> {
+fn step(
+    health: &mut [Health],
+    transmissibility: f64,
+    rng: &mut Pcg64,
+    new: &mut [i64; 6],
+) -> Vec<u32> {
     let n = health.len();
     let mut infectious = Vec::new();
     for (person, state) in health.iter_mut().enumerate() {

@@ -7,12 +7,16 @@ use std::path::Path;
 
 use chrono::{Datelike, Duration, NaiveDate};
 
+use crate::Invocation;
 use crate::model::{Count, Epidemic, INF_VARS, STAY_HOME_VARS};
 use crate::program::{Model, ModelError};
-use crate::Invocation;
 
-pub fn write_errors(invocation: &Invocation, _file: &str, errors: &ModelError) -> std::io::Result<()> {
-    std::fs::create_dir_all(invocation.out_dir.join(format!("RUN{}", invocation.run_number)))?;
+pub fn write_errors(invocation: &Invocation, errors: &ModelError) -> std::io::Result<()> {
+    std::fs::create_dir_all(
+        invocation
+            .out_dir
+            .join(format!("RUN{}", invocation.run_number)),
+    )?;
     let mut text = errors.messages.join("\n");
     text.push('\n');
     std::fs::write(invocation.out_dir.join("errors.txt"), text)
@@ -22,28 +26,50 @@ pub fn write_errors(invocation: &Invocation, _file: &str, errors: &ModelError) -
 fn columns(condition: &str, vars: &[&str]) -> Vec<String> {
     let mut names: Vec<String> = vars
         .iter()
-        .flat_map(|v| [format!("{condition}.new{v}"), format!("{condition}.{v}"), format!("{condition}.tot{v}")])
+        .flat_map(|v| {
+            [
+                format!("{condition}.new{v}"),
+                format!("{condition}.{v}"),
+                format!("{condition}.tot{v}"),
+            ]
+        })
         .collect();
     names.push(format!("{condition}.RR"));
     names
 }
 
 fn values(counts: &[Count], rr: f64) -> Vec<String> {
-    let mut out: Vec<String> = counts.iter().flat_map(|c| [c.new, c.current, c.total].map(|v| v.to_string())).collect();
+    let mut out: Vec<String> = counts
+        .iter()
+        .flat_map(|c| [c.new, c.current, c.total].map(|v| v.to_string()))
+        .collect();
     out.push(format!("{rr:.6}"));
     out
 }
 
-pub fn write_run(invocation: &Invocation, model: &Model, epidemic: &Epidemic) -> std::io::Result<()> {
-    let run_dir = invocation.out_dir.join(format!("RUN{}", invocation.run_number));
+pub fn write_run(
+    invocation: &Invocation,
+    model: &Model,
+    epidemic: &Epidemic,
+) -> std::io::Result<()> {
+    let run_dir = invocation
+        .out_dir
+        .join(format!("RUN{}", invocation.run_number));
     let daily = run_dir.join("DAILY");
     std::fs::create_dir_all(&daily)?;
-    let dates: Vec<NaiveDate> = (0..epidemic.days.len()).map(|d| model.start_date + Duration::days(d as i64)).collect();
+    let dates: Vec<NaiveDate> = (0..epidemic.days.len())
+        .map(|d| model.start_date + Duration::days(d as i64))
+        .collect();
 
     let inf_columns = columns("INF", &INF_VARS);
     let stay_columns = columns("StayHome", &STAY_HOME_VARS);
     let mut out = BufWriter::new(File::create(run_dir.join("out.csv"))?);
-    writeln!(out, "Day,Date,EpiWeek,Popsize,{},{}", inf_columns.join(","), stay_columns.join(","))?;
+    writeln!(
+        out,
+        "Day,Date,EpiWeek,Popsize,{},{}",
+        inf_columns.join(","),
+        stay_columns.join(",")
+    )?;
     for (day, (row, date)) in epidemic.days.iter().zip(&dates).enumerate() {
         writeln!(
             out,
@@ -62,10 +88,17 @@ pub fn write_run(invocation: &Invocation, model: &Model, epidemic: &Epidemic) ->
         ("StayHome", &stay_columns, 1usize),
     ] {
         let mut table = BufWriter::new(File::create(run_dir.join(format!("{condition}.csv")))?);
-        let short: Vec<&str> = names.iter().map(|n| n.split_once('.').map_or(n.as_str(), |(_, v)| v)).collect();
+        let short: Vec<&str> = names
+            .iter()
+            .map(|n| n.split_once('.').map_or(n.as_str(), |(_, v)| v))
+            .collect();
         writeln!(table, "Day ,{}", short.join(","))?;
         for (day, row) in epidemic.days.iter().enumerate() {
-            let cells = if pick == 0 { values(&row.inf, row.inf_rr) } else { values(&row.stay_home, row.stay_home_rr) };
+            let cells = if pick == 0 {
+                values(&row.inf, row.inf_rr)
+            } else {
+                values(&row.stay_home, row.stay_home_rr)
+            };
             writeln!(table, "{day} ,{}", cells.join(","))?;
         }
         table.flush()?;
@@ -74,22 +107,45 @@ pub fn write_run(invocation: &Invocation, model: &Model, epidemic: &Epidemic) ->
                 .days
                 .iter()
                 .map(|row| {
-                    let cells = if pick == 0 { values(&row.inf, row.inf_rr) } else { values(&row.stay_home, row.stay_home_rr) };
+                    let cells = if pick == 0 {
+                        values(&row.inf, row.inf_rr)
+                    } else {
+                        values(&row.stay_home, row.stay_home_rr)
+                    };
                     cells[column].clone()
                 })
                 .collect();
             write_daily(&daily, name, &series)?;
         }
     }
-    write_daily(&daily, "Date", &dates.iter().map(|d| d.format("%Y-%m-%d").to_string()).collect::<Vec<_>>())?;
-    write_daily(&daily, "EpiWeek", &dates.iter().map(|d| epi_week(*d)).collect::<Vec<_>>())?;
-    write_daily(&daily, "Popsize", &vec![epidemic.population.to_string(); dates.len()])?;
+    write_daily(
+        &daily,
+        "Date",
+        &dates
+            .iter()
+            .map(|d| d.format("%Y-%m-%d").to_string())
+            .collect::<Vec<_>>(),
+    )?;
+    write_daily(
+        &daily,
+        "EpiWeek",
+        &dates.iter().map(|d| epi_week(*d)).collect::<Vec<_>>(),
+    )?;
+    write_daily(
+        &daily,
+        "Popsize",
+        &vec![epidemic.population.to_string(); dates.len()],
+    )?;
 
     if model.health_records {
         let mut records = BufWriter::new(File::create(run_dir.join("health_records.txt"))?);
         for (row, date) in epidemic.days.iter().zip(&dates) {
             for person in &row.exposed {
-                writeln!(records, "HEALTH RECORD: {} person {person} is EXPOSED to INF", date.format("%Y-%m-%d"))?;
+                writeln!(
+                    records,
+                    "HEALTH RECORD: {} person {person} is EXPOSED to INF",
+                    date.format("%Y-%m-%d")
+                )?;
             }
         }
         records.flush()?;
@@ -111,7 +167,11 @@ pub fn epi_week(date: NaiveDate) -> String {
     let week_one = |year: i32| {
         let jan1 = NaiveDate::from_ymd_opt(year, 1, 1).expect("valid date");
         let weekday = i64::from(jan1.weekday().num_days_from_sunday());
-        if weekday <= 3 { jan1 - Duration::days(weekday) } else { jan1 + Duration::days(7 - weekday) }
+        if weekday <= 3 {
+            jan1 - Duration::days(weekday)
+        } else {
+            jan1 + Duration::days(7 - weekday)
+        }
     };
     let mut year = date.year();
     if date >= week_one(year + 1) {
@@ -134,6 +194,9 @@ mod tests {
         assert_eq!(epi_week(day(1, 4)), "2020.01");
         assert_eq!(epi_week(day(1, 5)), "2020.02");
         assert_eq!(epi_week(day(1, 12)), "2020.03");
-        assert_eq!(epi_week(NaiveDate::from_ymd_opt(2021, 1, 2).unwrap()), "2020.53");
+        assert_eq!(
+            epi_week(NaiveDate::from_ymd_opt(2021, 1, 2).unwrap()),
+            "2020.53"
+        );
     }
 }

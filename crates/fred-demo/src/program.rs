@@ -46,7 +46,8 @@ impl Params for Result<Model, ModelError> {
 pub fn parse_model(defaults: &str, program: &str, file_name: &str) -> Result<Model, ModelError> {
     let mut params: Vec<(String, String)> = Vec::new();
     let mut errors = Vec::new();
-    let mut error = |message: String| errors.push(format!("FRED Error (file {file_name}) {message}"));
+    let mut error =
+        |message: String| errors.push(format!("FRED Error (file {file_name}) {message}"));
     for line in defaults.lines().chain(program.lines()) {
         let line = line.split('#').next().unwrap_or("").trim();
         if line.is_empty() {
@@ -63,14 +64,23 @@ pub fn parse_model(defaults: &str, program: &str, file_name: &str) -> Result<Mod
             None => error(format!("Unrecognized line `{line}`")),
         }
     }
-    let get = |key: &str| params.iter().rev().find(|(k, _)| k == key).map(|(_, v)| v.as_str());
+    let get = |key: &str| {
+        params
+            .iter()
+            .rev()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.as_str())
+    };
     let start_date = get("start_date").unwrap_or("");
     let start = NaiveDate::parse_from_str(start_date, "%Y-%b-%d").ok();
     if start.is_none() {
         error(format!("Bad start_date = '{start_date}'"));
     }
     let location = get("locations").unwrap_or("").to_owned();
-    let population = LOCATIONS.iter().find(|(name, _)| *name == location).map(|(_, size)| *size);
+    let population = LOCATIONS
+        .iter()
+        .find(|(name, _)| *name == location)
+        .map(|(_, size)| *size);
     if location.is_empty() {
         error("No locations specified".to_owned());
     } else if population.is_none() {
@@ -91,7 +101,9 @@ pub fn parse_model(defaults: &str, program: &str, file_name: &str) -> Result<Mod
     let imports = number("INF.imports", 10.0, &mut error);
     let health_records = get("enable_health_records") == Some("1");
     match (start, population, days, transmissibility, imports) {
-        (Some(start_date), Some(population), Some(days), Some(transmissibility), Some(imports)) if errors.is_empty() => {
+        (Some(start_date), Some(population), Some(days), Some(transmissibility), Some(imports))
+            if errors.is_empty() =>
+        {
             Ok(Model {
                 params,
                 location,
@@ -103,7 +115,10 @@ pub fn parse_model(defaults: &str, program: &str, file_name: &str) -> Result<Mod
                 imports: imports as u32,
             })
         }
-        _ => Err(ModelError { params, messages: errors }),
+        _ => Err(ModelError {
+            params,
+            messages: errors,
+        }),
     }
 }
 
@@ -115,14 +130,20 @@ mod tests {
 
     #[test]
     fn reads_the_influenza_model_and_later_lines_win() {
-        let model = parse_model("", &format!("{INFLUENZA}days = 30 # shorter\n"), "m.fred").unwrap();
+        let model =
+            parse_model("", &format!("{INFLUENZA}days = 30 # shorter\n"), "m.fred").unwrap();
         assert_eq!((model.population, model.days), (45_318, 30));
-        assert_eq!(model.start_date, NaiveDate::from_ymd_opt(2020, 1, 1).unwrap());
+        assert_eq!(
+            model.start_date,
+            NaiveDate::from_ymd_opt(2020, 1, 1).unwrap()
+        );
     }
 
     #[test]
     fn broken_models_get_freds_error_lines() {
-        let errors = parse_model("", "use FRED::Influenza\ndays = 10\n", "bad.fred").unwrap_err().messages;
+        let errors = parse_model("", "use FRED::Influenza\ndays = 10\n", "bad.fred")
+            .unwrap_err()
+            .messages;
         assert_eq!(
             errors,
             vec![
@@ -130,8 +151,22 @@ mod tests {
                 "FRED Error (file bad.fred) No locations specified".to_owned(),
             ]
         );
-        let errors = parse_model("", &format!("{INFLUENZA}days = soon\nlocations = Atlantis\n"), "m.fred").unwrap_err().messages;
-        assert!(errors.iter().any(|e| e.ends_with("Unknown location Atlantis")), "{errors:?}");
-        assert!(errors.iter().any(|e| e.ends_with("Bad days = 'soon'")), "{errors:?}");
+        let errors = parse_model(
+            "",
+            &format!("{INFLUENZA}days = soon\nlocations = Atlantis\n"),
+            "m.fred",
+        )
+        .unwrap_err()
+        .messages;
+        assert!(
+            errors
+                .iter()
+                .any(|e| e.ends_with("Unknown location Atlantis")),
+            "{errors:?}"
+        );
+        assert!(
+            errors.iter().any(|e| e.ends_with("Bad days = 'soon'")),
+            "{errors:?}"
+        );
     }
 }

@@ -17,7 +17,10 @@ pub struct ExtractLimits {
 
 impl Default for ExtractLimits {
     fn default() -> Self {
-        ExtractLimits { max_bytes: 2 << 30, max_entries: 10_000 }
+        ExtractLimits {
+            max_bytes: 2 << 30,
+            max_entries: 10_000,
+        }
     }
 }
 
@@ -33,18 +36,32 @@ const S_IFLNK: u32 = 0o120_000;
 
 /// Extracts `archive` into `dest` (which should be a new, empty directory). On error, what was
 /// extracted so far is inside `dest` only; the caller discards `dest`.
-pub fn extract_archive(archive: &Path, dest: &Path, limits: ExtractLimits) -> Result<Extracted, InputsError> {
+pub fn extract_archive(
+    archive: &Path,
+    dest: &Path,
+    limits: ExtractLimits,
+) -> Result<Extracted, InputsError> {
     let file = File::open(archive).map_err(io_error(archive))?;
     let mut zip = ZipArchive::new(file).map_err(|e| InputsError::CorruptArchive(e.to_string()))?;
     if zip.len() > limits.max_entries {
-        return Err(InputsError::TooManyEntries { limit: limits.max_entries });
+        return Err(InputsError::TooManyEntries {
+            limit: limits.max_entries,
+        });
     }
     let mut extracted = Extracted { files: 0, bytes: 0 };
     for index in 0..zip.len() {
-        let mut entry = zip.by_index(index).map_err(|e| InputsError::CorruptArchive(e.to_string()))?;
+        let mut entry = zip
+            .by_index(index)
+            .map_err(|e| InputsError::CorruptArchive(e.to_string()))?;
         let name = entry.name().to_owned();
-        if entry.unix_mode().is_some_and(|mode| mode & S_IFMT == S_IFLNK) {
-            return Err(InputsError::UnsafeEntry { entry: name, why: "it is a link" });
+        if entry
+            .unix_mode()
+            .is_some_and(|mode| mode & S_IFMT == S_IFLNK)
+        {
+            return Err(InputsError::UnsafeEntry {
+                entry: name,
+                why: "it is a link",
+            });
         }
         let relative = safe_relative_path(&name)?;
         let target = dest.join(&relative);
@@ -56,24 +73,39 @@ pub fn extract_archive(archive: &Path, dest: &Path, limits: ExtractLimits) -> Re
             std::fs::create_dir_all(parent).map_err(io_error(parent))?;
         }
         // create_new: a second entry with the same name cannot overwrite the first.
-        let mut out = OpenOptions::new().write(true).create_new(true).open(&target).map_err(|e| {
-            if e.kind() == io::ErrorKind::AlreadyExists {
-                InputsError::UnsafeEntry { entry: name.clone(), why: "it appears twice" }
-            } else {
-                InputsError::Io { path: target.display().to_string(), source: e }
-            }
-        })?;
+        let mut out = OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&target)
+            .map_err(|e| {
+                if e.kind() == io::ErrorKind::AlreadyExists {
+                    InputsError::UnsafeEntry {
+                        entry: name.clone(),
+                        why: "it appears twice",
+                    }
+                } else {
+                    InputsError::Io {
+                        path: target.display().to_string(),
+                        source: e,
+                    }
+                }
+            })?;
         // Count what is actually written: the header's size is the archive's claim, not a fact.
         let remaining = limits.max_bytes - extracted.bytes;
         let written = io::copy(&mut (&mut entry).take(remaining + 1), &mut out).map_err(|e| {
             if e.kind() == io::ErrorKind::InvalidData || e.kind() == io::ErrorKind::UnexpectedEof {
                 InputsError::CorruptArchive(format!("entry `{name}`: {e}"))
             } else {
-                InputsError::Io { path: target.display().to_string(), source: e }
+                InputsError::Io {
+                    path: target.display().to_string(),
+                    source: e,
+                }
             }
         })?;
         if written > remaining {
-            return Err(InputsError::TooLarge { limit: limits.max_bytes });
+            return Err(InputsError::TooLarge {
+                limit: limits.max_bytes,
+            });
         }
         extracted.bytes += written;
         extracted.files += 1;
@@ -83,7 +115,10 @@ pub fn extract_archive(archive: &Path, dest: &Path, limits: ExtractLimits) -> Re
 
 /// The entry's path if it stays inside the destination: relative, no `..`, no root or prefix.
 fn safe_relative_path(name: &str) -> Result<PathBuf, InputsError> {
-    let unsafe_entry = |why| InputsError::UnsafeEntry { entry: name.to_owned(), why };
+    let unsafe_entry = |why| InputsError::UnsafeEntry {
+        entry: name.to_owned(),
+        why,
+    };
     if name.is_empty() || name.contains('\0') {
         return Err(unsafe_entry("its name is empty or has a NUL byte"));
     }

@@ -19,7 +19,11 @@ fn archive_with(dir: &Path, entries: &[(&str, &[u8])]) -> PathBuf {
     path
 }
 
-fn extract_into(dir: &Path, archive: &Path, limits: ExtractLimits) -> Result<Extracted, InputsError> {
+fn extract_into(
+    dir: &Path,
+    archive: &Path,
+    limits: ExtractLimits,
+) -> Result<Extracted, InputsError> {
     let dest = dir.join("workspace");
     std::fs::create_dir(&dest).unwrap();
     extract_archive(archive, &dest, limits)
@@ -39,17 +43,36 @@ fn a_packed_model_extracts_to_the_same_files() {
     assert_eq!(extracted.files, 2);
     assert_eq!(extracted.bytes, packed.bytes);
     let ws = dir.path().join("workspace");
-    assert_eq!(std::fs::read_to_string(ws.join("main.fred")).unwrap(), "use FRED::Influenza\ndays = 10\n");
-    assert_eq!(std::fs::read_to_string(ws.join("include/extra.fred")).unwrap(), "x = 1\n");
+    assert_eq!(
+        std::fs::read_to_string(ws.join("main.fred")).unwrap(),
+        "use FRED::Influenza\ndays = 10\n"
+    );
+    assert_eq!(
+        std::fs::read_to_string(ws.join("include/extra.fred")).unwrap(),
+        "x = 1\n"
+    );
 }
 
 #[test]
 fn entries_that_escape_the_workspace_are_refused() {
-    for name in ["../evil.txt", "a/../../evil.txt", "/etc/evil.txt", "\\evil.txt", "C:/evil.txt", "a/./../../evil.txt"] {
+    for name in [
+        "../evil.txt",
+        "a/../../evil.txt",
+        "/etc/evil.txt",
+        "\\evil.txt",
+        "C:/evil.txt",
+        "a/./../../evil.txt",
+    ] {
         let dir = tempfile::tempdir().unwrap();
-        let archive = archive_with(dir.path(), &[("main.fred", b"days = 1\n"), (name, b"pwned")]);
+        let archive = archive_with(
+            dir.path(),
+            &[("main.fred", b"days = 1\n"), (name, b"pwned")],
+        );
         let error = extract_into(dir.path(), &archive, ExtractLimits::default()).unwrap_err();
-        assert!(matches!(error, InputsError::UnsafeEntry { .. }), "{name}: {error}");
+        assert!(
+            matches!(error, InputsError::UnsafeEntry { .. }),
+            "{name}: {error}"
+        );
         assert!(!dir.path().join("evil.txt").exists(), "{name} escaped");
     }
 }
@@ -59,10 +82,20 @@ fn links_in_archives_are_refused() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("link.zip");
     let mut zip = ZipWriter::new(File::create(&path).unwrap());
-    zip.add_symlink("passwd", "/etc/passwd", SimpleFileOptions::default()).unwrap();
+    zip.add_symlink("passwd", "/etc/passwd", SimpleFileOptions::default())
+        .unwrap();
     zip.finish().unwrap();
     let error = extract_into(dir.path(), &path, ExtractLimits::default()).unwrap_err();
-    assert!(matches!(error, InputsError::UnsafeEntry { why: "it is a link", .. }), "{error}");
+    assert!(
+        matches!(
+            error,
+            InputsError::UnsafeEntry {
+                why: "it is a link",
+                ..
+            }
+        ),
+        "{error}"
+    );
     assert!(std::fs::symlink_metadata(dir.path().join("workspace/passwd")).is_err());
 }
 
@@ -71,14 +104,28 @@ fn archives_that_expand_beyond_the_limit_are_refused() {
     let dir = tempfile::tempdir().unwrap();
     let zeros = vec![0u8; 1 << 20];
     let archive = archive_with(dir.path(), &[("a.bin", &zeros), ("b.bin", &zeros)]);
-    let limits = ExtractLimits { max_bytes: (1 << 20) + 10, max_entries: 10 };
+    let limits = ExtractLimits {
+        max_bytes: (1 << 20) + 10,
+        max_entries: 10,
+    };
     let error = extract_into(dir.path(), &archive, limits).unwrap_err();
     assert!(matches!(error, InputsError::TooLarge { .. }), "{error}");
     let many = archive_with(dir.path(), &[("a", b"1"), ("b", b"2"), ("c", b"3")]);
     let dest = dir.path().join("ws2");
     std::fs::create_dir(&dest).unwrap();
-    let error = extract_archive(&many, &dest, ExtractLimits { max_bytes: 100, max_entries: 2 }).unwrap_err();
-    assert!(matches!(error, InputsError::TooManyEntries { limit: 2 }), "{error}");
+    let error = extract_archive(
+        &many,
+        &dest,
+        ExtractLimits {
+            max_bytes: 100,
+            max_entries: 2,
+        },
+    )
+    .unwrap_err();
+    assert!(
+        matches!(error, InputsError::TooManyEntries { limit: 2 }),
+        "{error}"
+    );
 }
 
 #[test]
@@ -87,11 +134,26 @@ fn duplicate_entries_cannot_overwrite() {
     let path = dir.path().join("dup.zip");
     // The zip writer refuses duplicates, so build two archives' worth of names differently:
     // a file and then a directory-prefixed twin that normalises to the same path.
-    let archive = archive_with(dir.path(), &[("main.fred", b"days = 1\n"), ("./main.fred", b"evil")]);
+    let archive = archive_with(
+        dir.path(),
+        &[("main.fred", b"days = 1\n"), ("./main.fred", b"evil")],
+    );
     std::fs::rename(&archive, &path).unwrap();
     let error = extract_into(dir.path(), &path, ExtractLimits::default()).unwrap_err();
-    assert!(matches!(error, InputsError::UnsafeEntry { why: "it appears twice", .. }), "{error}");
-    assert_eq!(std::fs::read_to_string(dir.path().join("workspace/main.fred")).unwrap(), "days = 1\n");
+    assert!(
+        matches!(
+            error,
+            InputsError::UnsafeEntry {
+                why: "it appears twice",
+                ..
+            }
+        ),
+        "{error}"
+    );
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("workspace/main.fred")).unwrap(),
+        "days = 1\n"
+    );
 }
 
 #[test]
@@ -103,7 +165,12 @@ fn corrupt_or_missing_archives_say_so() {
     assert!(matches!(error, InputsError::CorruptArchive(_)), "{error}");
     let dest = dir.path().join("ws-missing");
     std::fs::create_dir(&dest).unwrap();
-    let error = extract_archive(&dir.path().join("absent.zip"), &dest, ExtractLimits::default()).unwrap_err();
+    let error = extract_archive(
+        &dir.path().join("absent.zip"),
+        &dest,
+        ExtractLimits::default(),
+    )
+    .unwrap_err();
     assert!(matches!(error, InputsError::Io { .. }), "{error}");
 }
 
@@ -111,18 +178,35 @@ fn corrupt_or_missing_archives_say_so() {
 fn packing_checks_the_model_directory() {
     let dir = tempfile::tempdir().unwrap();
     let archive = dir.path().join("x.zip");
-    let missing = pack_model_dir(&dir.path().join("nope"), "main.fred", &archive, PackLimits::default());
+    let missing = pack_model_dir(
+        &dir.path().join("nope"),
+        "main.fred",
+        &archive,
+        PackLimits::default(),
+    );
     assert!(matches!(missing, Err(InputsError::NoModelDir(_))));
     let empty = dir.path().join("empty");
     std::fs::create_dir(&empty).unwrap();
-    assert!(matches!(pack_model_dir(&empty, "main.fred", &archive, PackLimits::default()), Err(InputsError::EmptyModelDir(_))));
+    assert!(matches!(
+        pack_model_dir(&empty, "main.fred", &archive, PackLimits::default()),
+        Err(InputsError::EmptyModelDir(_))
+    ));
     std::fs::write(empty.join("other.fred"), "days = 1").unwrap();
     let no_main = pack_model_dir(&empty, "main.fred", &archive, PackLimits::default()).unwrap_err();
     assert!(no_main.to_string().contains("--program"), "{no_main}");
     std::os::unix::fs::symlink("/etc/passwd", empty.join("main.fred")).unwrap();
-    assert!(matches!(pack_model_dir(&empty, "main.fred", &archive, PackLimits::default()), Err(InputsError::LinkInModel(_))));
+    assert!(matches!(
+        pack_model_dir(&empty, "main.fred", &archive, PackLimits::default()),
+        Err(InputsError::LinkInModel(_))
+    ));
     std::fs::remove_file(empty.join("main.fred")).unwrap();
     std::fs::write(empty.join("main.fred"), vec![b'#'; 2000]).unwrap();
-    let limits = PackLimits { max_bytes: 1000, max_files: 10 };
-    assert!(matches!(pack_model_dir(&empty, "main.fred", &archive, limits), Err(InputsError::ModelTooLarge { .. })));
+    let limits = PackLimits {
+        max_bytes: 1000,
+        max_files: 10,
+    };
+    assert!(matches!(
+        pack_model_dir(&empty, "main.fred", &archive, limits),
+        Err(InputsError::ModelTooLarge { .. })
+    ));
 }

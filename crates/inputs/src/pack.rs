@@ -18,7 +18,10 @@ pub struct PackLimits {
 
 impl Default for PackLimits {
     fn default() -> Self {
-        PackLimits { max_bytes: 1 << 30, max_files: 10_000 }
+        PackLimits {
+            max_bytes: 1 << 30,
+            max_files: 10_000,
+        }
     }
 }
 
@@ -47,7 +50,10 @@ pub fn pack_model_dir(
         return Err(InputsError::EmptyModelDir(shown));
     }
     if !model_dir.join(program).is_file() {
-        return Err(InputsError::NoProgram { dir: shown, program: program.to_owned() });
+        return Err(InputsError::NoProgram {
+            dir: shown,
+            program: program.to_owned(),
+        });
     }
     let out = File::create(archive).map_err(io_error(archive))?;
     let mut zip = ZipWriter::new(BufWriter::new(out));
@@ -55,17 +61,23 @@ pub fn pack_model_dir(
     let mut bytes = 0u64;
     for relative in &files {
         let name = relative.to_string_lossy().replace('\\', "/");
-        zip.start_file(name, options)
-            .map_err(|e| InputsError::Io { path: archive.display().to_string(), source: e.into() })?;
+        zip.start_file(name, options).map_err(|e| InputsError::Io {
+            path: archive.display().to_string(),
+            source: e.into(),
+        })?;
         let path = model_dir.join(relative);
         let mut input = File::open(&path).map_err(io_error(&path))?;
         bytes += std::io::copy(&mut input, &mut zip).map_err(io_error(&path))?;
     }
-    let mut writer = zip
-        .finish()
-        .map_err(|e| InputsError::Io { path: archive.display().to_string(), source: e.into() })?;
+    let mut writer = zip.finish().map_err(|e| InputsError::Io {
+        path: archive.display().to_string(),
+        source: e.into(),
+    })?;
     writer.flush().map_err(io_error(archive))?;
-    Ok(Packed { files: files.len(), bytes })
+    Ok(Packed {
+        files: files.len(),
+        bytes,
+    })
 }
 
 /// Regular files below `root`, relative to it, sorted so archives are reproducible.
@@ -86,11 +98,17 @@ fn list_files(root: &Path, limits: PackLimits, shown: &str) -> Result<Vec<PathBu
             } else if kind.is_file() {
                 total += entry.metadata().map_err(io_error(&entry.path()))?.len();
                 if total > limits.max_bytes {
-                    return Err(InputsError::ModelTooLarge { dir: shown.to_owned(), limit: limits.max_bytes });
+                    return Err(InputsError::ModelTooLarge {
+                        dir: shown.to_owned(),
+                        limit: limits.max_bytes,
+                    });
                 }
                 files.push(child);
                 if files.len() > limits.max_files {
-                    return Err(InputsError::TooManyModelFiles { dir: shown.to_owned(), limit: limits.max_files });
+                    return Err(InputsError::TooManyModelFiles {
+                        dir: shown.to_owned(),
+                        limit: limits.max_files,
+                    });
                 }
             }
         }

@@ -13,8 +13,8 @@ use std::sync::Arc;
 use futures::TryStreamExt;
 use object_store::aws::AmazonS3Builder;
 use object_store::local::LocalFileSystem;
-use object_store::prefix::PrefixStore;
 use object_store::path::Path as ObjectPath;
+use object_store::prefix::PrefixStore;
 use object_store::{ObjectStore, PutPayload, WriteMultipart};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
@@ -24,7 +24,9 @@ const PART_SIZE: usize = 8 * 1024 * 1024;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StorageError {
-    #[error("`{0}` is not a storage location fredbatch can use: give a local folder, a file:// URL or s3://bucket[/prefix]")]
+    #[error(
+        "`{0}` is not a storage location fredbatch can use: give a local folder, a file:// URL or s3://bucket[/prefix]"
+    )]
     UnsupportedLocation(String),
     #[error("cannot use folder {path} for storage: {source}")]
     Folder {
@@ -85,7 +87,10 @@ impl Storage {
 
     /// A folder on this machine.
     pub fn local(root: &Path) -> Result<Storage, StorageError> {
-        let folder_error = |source| StorageError::Folder { path: root.to_owned(), source };
+        let folder_error = |source| StorageError::Folder {
+            path: root.to_owned(),
+            source,
+        };
         std::fs::create_dir_all(root).map_err(folder_error)?;
         let root = root.canonicalize().map_err(folder_error)?;
         let store = LocalFileSystem::new_with_prefix(&root)
@@ -124,12 +129,19 @@ impl Storage {
             "" => Arc::new(s3),
             prefix => Arc::new(PrefixStore::new(s3, prefix)),
         };
-        Ok(Storage::from_store(store, location.trim_end_matches('/').to_owned()))
+        Ok(Storage::from_store(
+            store,
+            location.trim_end_matches('/').to_owned(),
+        ))
     }
 
     /// Any other object store, shown to people as `location`.
     pub fn from_store(store: Arc<dyn ObjectStore>, location: String) -> Storage {
-        Storage { store, location, local_root: None }
+        Storage {
+            store,
+            location,
+            local_root: None,
+        }
     }
 
     pub fn location(&self) -> &str {
@@ -146,14 +158,23 @@ impl Storage {
 
     fn error(&self, key: &str, source: object_store::Error) -> StorageError {
         match source {
-            object_store::Error::NotFound { .. } => {
-                StorageError::NotFound { location: self.location.clone(), key: key.to_owned() }
-            }
-            source => StorageError::Store { location: self.location.clone(), key: key.to_owned(), source },
+            object_store::Error::NotFound { .. } => StorageError::NotFound {
+                location: self.location.clone(),
+                key: key.to_owned(),
+            },
+            source => StorageError::Store {
+                location: self.location.clone(),
+                key: key.to_owned(),
+                source,
+            },
         }
     }
 
-    pub async fn put_bytes(&self, key: &str, bytes: impl Into<bytes::Bytes>) -> Result<(), StorageError> {
+    pub async fn put_bytes(
+        &self,
+        key: &str,
+        bytes: impl Into<bytes::Bytes>,
+    ) -> Result<(), StorageError> {
         self.store
             .put(&ObjectPath::from(key), PutPayload::from_bytes(bytes.into()))
             .await
@@ -162,15 +183,26 @@ impl Storage {
     }
 
     pub async fn get_bytes(&self, key: &str) -> Result<bytes::Bytes, StorageError> {
-        let result = self.store.get(&ObjectPath::from(key)).await.map_err(|e| self.error(key, e))?;
+        let result = self
+            .store
+            .get(&ObjectPath::from(key))
+            .await
+            .map_err(|e| self.error(key, e))?;
         result.bytes().await.map_err(|e| self.error(key, e))
     }
 
     /// Uploads a local file, streamed from disk in parts. Returns its size.
     pub async fn put_file(&self, key: &str, path: &Path) -> Result<u64, StorageError> {
-        let local = |source| StorageError::LocalFile { path: path.to_owned(), source };
+        let local = |source| StorageError::LocalFile {
+            path: path.to_owned(),
+            source,
+        };
         let mut file = tokio::fs::File::open(path).await.map_err(local)?;
-        let upload = self.store.put_multipart(&ObjectPath::from(key)).await.map_err(|e| self.error(key, e))?;
+        let upload = self
+            .store
+            .put_multipart(&ObjectPath::from(key))
+            .await
+            .map_err(|e| self.error(key, e))?;
         let mut writer = WriteMultipart::new_with_chunk_size(upload, PART_SIZE);
         let mut buffer = vec![0u8; PART_SIZE.min(1 << 20)];
         let mut total = 0u64;
@@ -186,7 +218,10 @@ impl Storage {
                 break;
             }
             total += read as u64;
-            writer.wait_for_capacity(2).await.map_err(|e| self.error(key, e))?;
+            writer
+                .wait_for_capacity(2)
+                .await
+                .map_err(|e| self.error(key, e))?;
             writer.write(&buffer[..read]);
         }
         writer.finish().await.map_err(|e| self.error(key, e))?;
@@ -195,8 +230,15 @@ impl Storage {
 
     /// Downloads an object to a local file, streamed. Returns its size.
     pub async fn get_file(&self, key: &str, path: &Path) -> Result<u64, StorageError> {
-        let local = |source| StorageError::LocalFile { path: path.to_owned(), source };
-        let result = self.store.get(&ObjectPath::from(key)).await.map_err(|e| self.error(key, e))?;
+        let local = |source| StorageError::LocalFile {
+            path: path.to_owned(),
+            source,
+        };
+        let result = self
+            .store
+            .get(&ObjectPath::from(key))
+            .await
+            .map_err(|e| self.error(key, e))?;
         if let Some(parent) = path.parent() {
             tokio::fs::create_dir_all(parent).await.map_err(local)?;
         }
@@ -217,7 +259,10 @@ impl Storage {
         let mut objects: Vec<StoredObject> = self
             .store
             .list(Some(&prefix_path))
-            .map_ok(|meta| StoredObject { key: meta.location.to_string(), size: meta.size })
+            .map_ok(|meta| StoredObject {
+                key: meta.location.to_string(),
+                size: meta.size,
+            })
             .try_collect()
             .await
             .map_err(|e| self.error(prefix, e))?;
@@ -245,22 +290,45 @@ mod tests {
         let root = tempfile::tempdir().unwrap();
         let storage = Storage::open(root.path().join("results").to_str().unwrap()).unwrap();
         let source = root.path().join("big.bin");
-        let data: Vec<u8> = (0..(PART_SIZE * 2 + 123)).map(|i| (i % 251) as u8).collect();
+        let data: Vec<u8> = (0..(PART_SIZE * 2 + 123))
+            .map(|i| (i % 251) as u8)
+            .collect();
         std::fs::write(&source, &data).unwrap();
-        assert_eq!(storage.put_file("results/1/2/out.bin", &source).await.unwrap(), data.len() as u64);
-        storage.put_bytes("results/1/2/small.txt", "hello").await.unwrap();
+        assert_eq!(
+            storage
+                .put_file("results/1/2/out.bin", &source)
+                .await
+                .unwrap(),
+            data.len() as u64
+        );
+        storage
+            .put_bytes("results/1/2/small.txt", "hello")
+            .await
+            .unwrap();
         let listed = storage.list("results/1").await.unwrap();
         assert_eq!(
             listed,
             vec![
-                StoredObject { key: "results/1/2/out.bin".into(), size: data.len() as u64 },
-                StoredObject { key: "results/1/2/small.txt".into(), size: 5 },
+                StoredObject {
+                    key: "results/1/2/out.bin".into(),
+                    size: data.len() as u64
+                },
+                StoredObject {
+                    key: "results/1/2/small.txt".into(),
+                    size: 5
+                },
             ]
         );
         let copy = root.path().join("copy/out.bin");
-        storage.get_file("results/1/2/out.bin", &copy).await.unwrap();
+        storage
+            .get_file("results/1/2/out.bin", &copy)
+            .await
+            .unwrap();
         assert_eq!(std::fs::read(&copy).unwrap(), data);
-        assert_eq!(storage.get_bytes("results/1/2/small.txt").await.unwrap(), "hello");
+        assert_eq!(
+            storage.get_bytes("results/1/2/small.txt").await.unwrap(),
+            "hello"
+        );
         storage.delete_prefix("results/1").await.unwrap();
         assert!(storage.list("results").await.unwrap().is_empty());
     }

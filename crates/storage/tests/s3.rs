@@ -15,10 +15,17 @@ fn create_bucket(name: &str) {
     let url = moto_url();
     let address = url.trim_start_matches("http://");
     let mut stream = TcpStream::connect(address).expect("connect to moto");
-    write!(stream, "PUT /{name} HTTP/1.1\r\nHost: {address}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n").unwrap();
+    write!(
+        stream,
+        "PUT /{name} HTTP/1.1\r\nHost: {address}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
     let mut response = String::new();
     stream.read_to_string(&mut response).unwrap();
-    assert!(response.starts_with("HTTP/1.1 200"), "creating bucket {name}: {response}");
+    assert!(
+        response.starts_with("HTTP/1.1 200"),
+        "creating bucket {name}: {response}"
+    );
 }
 
 /// Points the AWS environment at the emulator. Every test sets the same values, before any
@@ -42,7 +49,14 @@ fn unsafe_env(name: &str, value: &str) {
 }
 
 fn unique(name: &str) -> String {
-    format!("{name}-{}-{}", std::process::id(), std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().subsec_nanos())
+    format!(
+        "{name}-{}-{}",
+        std::process::id(),
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .subsec_nanos()
+    )
 }
 
 #[tokio::test]
@@ -54,18 +68,35 @@ async fn large_files_round_trip_through_s3_in_parts() {
     let dir = tempfile::tempdir().unwrap();
     let source = dir.path().join("big.bin");
     // Larger than one part, so the upload is a real multipart upload.
-    let data: Vec<u8> = (0..(9 * 1024 * 1024 + 17)).map(|i| (i % 253) as u8).collect();
+    let data: Vec<u8> = (0..(9 * 1024 * 1024 + 17))
+        .map(|i| (i % 253) as u8)
+        .collect();
     std::fs::write(&source, &data).unwrap();
-    assert_eq!(storage.put_file("job-1/run-1/attempt-1/out.bin", &source).await.unwrap(), data.len() as u64);
-    storage.put_bytes("job-1/run-1/attempt-1/MANIFEST.json", "{}").await.unwrap();
+    assert_eq!(
+        storage
+            .put_file("job-1/run-1/attempt-1/out.bin", &source)
+            .await
+            .unwrap(),
+        data.len() as u64
+    );
+    storage
+        .put_bytes("job-1/run-1/attempt-1/MANIFEST.json", "{}")
+        .await
+        .unwrap();
     let listed = storage.list("job-1/run-1").await.unwrap();
     assert_eq!(listed.len(), 2);
     assert_eq!(listed[1].key, "job-1/run-1/attempt-1/out.bin");
     assert_eq!(listed[1].size, data.len() as u64);
     let copy = dir.path().join("copy.bin");
-    storage.get_file("job-1/run-1/attempt-1/out.bin", &copy).await.unwrap();
+    storage
+        .get_file("job-1/run-1/attempt-1/out.bin", &copy)
+        .await
+        .unwrap();
     assert_eq!(std::fs::read(&copy).unwrap(), data);
-    assert_eq!(storage.describe("job-1/x"), format!("s3://{bucket}/team-a/job-1/x"));
+    assert_eq!(
+        storage.describe("job-1/x"),
+        format!("s3://{bucket}/team-a/job-1/x")
+    );
 }
 
 #[tokio::test]

@@ -8,10 +8,10 @@ use chrono::{DateTime, Utc};
 use fredbatch_core::model::Measurements;
 use fredbatch_core::{Attempt, AttemptStatus, BackendJobId, RunId, RunStatus};
 
+use crate::Store;
 use crate::error::StoreError;
 use crate::rows::{self, ATTEMPT_COLUMNS};
 use crate::time::to_millis;
-use crate::Store;
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum BeginAttempt {
@@ -79,7 +79,9 @@ impl Store {
         .execute(&mut *tx)
         .await?;
         tx.commit().await?;
-        Ok(BeginAttempt::Started { number: number as u32 })
+        Ok(BeginAttempt::Started {
+            number: number as u32,
+        })
     }
 
     /// Records the end of an attempt and, for a success, commits its result unless another

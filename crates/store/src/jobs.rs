@@ -6,10 +6,10 @@ use fredbatch_core::{Job, JobId, Resources, RunStatus};
 use serde::Serialize;
 use sqlx::{Any, Row, Transaction};
 
+use crate::Store;
 use crate::error::StoreError;
 use crate::rows::{self, JOB_COLUMNS};
 use crate::time::{from_millis, to_millis};
-use crate::Store;
 
 /// Rows per INSERT when creating runs: large sweeps go in few statements.
 const RUN_INSERT_CHUNK: usize = 500;
@@ -137,7 +137,13 @@ impl Store {
         for chunk in numbers.chunks(RUN_INSERT_CHUNK) {
             let values: Vec<String> = chunk
                 .iter()
-                .map(|n| format!("({}, {}, {n}, 'QUEUED')", first_run + i64::from(*n) - 1, job.id.0))
+                .map(|n| {
+                    format!(
+                        "({}, {}, {n}, 'QUEUED')",
+                        first_run + i64::from(*n) - 1,
+                        job.id.0
+                    )
+                })
                 .collect();
             sqlx::query(&format!(
                 "INSERT INTO runs (id, job_id, run_number, status) VALUES {}",
@@ -153,8 +159,14 @@ impl Store {
     /// Removes a job that never ran (its inputs could not be stored).
     pub async fn delete_unstarted_job(&self, job: JobId) -> Result<(), StoreError> {
         let mut tx = self.pool.begin().await?;
-        sqlx::query("DELETE FROM runs WHERE job_id = $1").bind(job.0).execute(&mut *tx).await?;
-        sqlx::query("DELETE FROM jobs WHERE id = $1").bind(job.0).execute(&mut *tx).await?;
+        sqlx::query("DELETE FROM runs WHERE job_id = $1")
+            .bind(job.0)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query("DELETE FROM jobs WHERE id = $1")
+            .bind(job.0)
+            .execute(&mut *tx)
+            .await?;
         tx.commit().await?;
         Ok(())
     }
@@ -170,9 +182,11 @@ impl Store {
 
     /// The most recently registered job, if any.
     pub async fn latest_job(&self) -> Result<Option<Job>, StoreError> {
-        let row = sqlx::query(&format!("SELECT {JOB_COLUMNS} FROM jobs ORDER BY id DESC LIMIT 1"))
-            .fetch_optional(&self.pool)
-            .await?;
+        let row = sqlx::query(&format!(
+            "SELECT {JOB_COLUMNS} FROM jobs ORDER BY id DESC LIMIT 1"
+        ))
+        .fetch_optional(&self.pool)
+        .await?;
         row.as_ref().map(rows::job).transpose()
     }
 
@@ -194,16 +208,17 @@ impl Store {
     }
 
     pub async fn status_counts(&self, job: JobId) -> Result<StatusCounts, StoreError> {
-        let rows = sqlx::query("SELECT status, COUNT(*) AS n FROM runs WHERE job_id = $1 GROUP BY status")
-            .bind(job.0)
-            .fetch_all(&self.pool)
-            .await?;
+        let rows =
+            sqlx::query("SELECT status, COUNT(*) AS n FROM runs WHERE job_id = $1 GROUP BY status")
+                .bind(job.0)
+                .fetch_all(&self.pool)
+                .await?;
         let mut counts = StatusCounts::default();
         for row in rows {
             let status: String = row.try_get("status")?;
-            let status: RunStatus = status
-                .parse()
-                .map_err(|_| StoreError::Corrupt { what: format!("run status {status}") })?;
+            let status: RunStatus = status.parse().map_err(|_| StoreError::Corrupt {
+                what: format!("run status {status}"),
+            })?;
             counts.add(status, row.try_get::<i64, _>("n")? as u32);
         }
         Ok(counts)
@@ -212,12 +227,17 @@ impl Store {
 
 /// Takes `count` consecutive ids from a counter and returns the first. The counter row is
 /// locked until the transaction ends, so concurrent registrations never share ids.
-async fn allocate(tx: &mut Transaction<'_, Any>, counter: &str, count: i64) -> Result<i64, StoreError> {
-    let last: i64 =
-        sqlx::query_scalar("UPDATE counters SET value = value + $1 WHERE name = $2 RETURNING value")
-            .bind(count)
-            .bind(counter)
-            .fetch_one(&mut **tx)
-            .await?;
+async fn allocate(
+    tx: &mut Transaction<'_, Any>,
+    counter: &str,
+    count: i64,
+) -> Result<i64, StoreError> {
+    let last: i64 = sqlx::query_scalar(
+        "UPDATE counters SET value = value + $1 WHERE name = $2 RETURNING value",
+    )
+    .bind(count)
+    .bind(counter)
+    .fetch_one(&mut **tx)
+    .await?;
     Ok(last - count + 1)
 }

@@ -35,7 +35,10 @@ impl Store {
     /// Connects and brings the schema up to date. For commands that own the database.
     pub async fn open(url: &str) -> Result<Store, StoreError> {
         let store = Store::connect(url).await?;
-        MIGRATOR.run(&store.pool).await.map_err(StoreError::Migrate)?;
+        MIGRATOR
+            .run(&store.pool)
+            .await
+            .map_err(StoreError::Migrate)?;
         Ok(store)
     }
 
@@ -71,7 +74,10 @@ impl Store {
             })
             .connect(url)
             .await
-            .map_err(|source| StoreError::Connect { url: redact(url), source })?;
+            .map_err(|source| StoreError::Connect {
+                url: redact(url),
+                source,
+            })?;
         Ok(Store { pool })
     }
 

@@ -60,12 +60,19 @@ pub fn run(row: &AnyRow) -> Result<Run, StoreError> {
         id: RunId(row.try_get("id")?),
         job_id: JobId(row.try_get("job_id")?),
         run_number: u32_of(row.try_get("run_number")?, "run_number")?,
-        status: status.parse().map_err(|_| corrupt(format!("run status {status}")))?,
+        status: status
+            .parse()
+            .map_err(|_| corrupt(format!("run status {status}")))?,
         status_reason: row.try_get("status_reason")?,
         attempts: u32_of(row.try_get("attempts")?, "attempts")?,
-        backend_job_id: row.try_get::<Option<String>, _>("backend_job_id")?.map(BackendJobId),
+        backend_job_id: row
+            .try_get::<Option<String>, _>("backend_job_id")?
+            .map(BackendJobId),
         backend_state: backend_state
-            .map(|s| s.parse::<BackendState>().map_err(|_| corrupt(format!("backend state {s}"))))
+            .map(|s| {
+                s.parse::<BackendState>()
+                    .map_err(|_| corrupt(format!("backend state {s}")))
+            })
             .transpose()?,
         cancel_requested: row.try_get::<i64, _>("cancel_requested")? != 0,
         results_key: row.try_get("results_key")?,
@@ -89,11 +96,15 @@ pub fn attempt(row: &AnyRow) -> Result<Attempt, StoreError> {
     Ok(Attempt {
         run_id: RunId(row.try_get("run_id")?),
         number: u32_of(row.try_get("number")?, "attempt number")?,
-        backend_job_id: row.try_get::<Option<String>, _>("backend_job_id")?.map(BackendJobId),
+        backend_job_id: row
+            .try_get::<Option<String>, _>("backend_job_id")?
+            .map(BackendJobId),
         status: AttemptStatus::parse(&status)
             .ok_or_else(|| corrupt(format!("attempt status {status}")))?,
         reason: row.try_get("reason")?,
-        exit_code: row.try_get::<Option<i64>, _>("exit_code")?.map(|c| c as i32),
+        exit_code: row
+            .try_get::<Option<i64>, _>("exit_code")?
+            .map(|c| c as i32),
         started_at: from_millis(row.try_get("started_at")?),
         finished_at: opt_from_millis(row.try_get("finished_at")?),
         measurements,

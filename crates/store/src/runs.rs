@@ -4,10 +4,10 @@ use chrono::{DateTime, Utc};
 use fredbatch_core::sync::{CANCELLED_REASON, RunChange};
 use fredbatch_core::{BackendJobId, JobId, Run, RunId};
 
+use crate::Store;
 use crate::error::StoreError;
 use crate::rows::{self, RUN_COLUMNS};
 use crate::time::to_millis;
-use crate::Store;
 
 /// Statuses that never change again; every update below leaves such runs alone.
 const NOT_TERMINAL: &str = "status NOT IN ('DONE', 'ERROR', 'CANCELLED')";
@@ -67,12 +67,14 @@ impl Store {
 
     /// A job's run by its number (array jobs address runs by index).
     pub async fn run_by_number(&self, job: JobId, run_number: u32) -> Result<Run, StoreError> {
-        let row = sqlx::query(&format!("SELECT {RUN_COLUMNS} FROM runs WHERE job_id = $1 AND run_number = $2"))
-            .bind(job.0)
-            .bind(i64::from(run_number))
-            .fetch_optional(&self.pool)
-            .await?
-            .ok_or(StoreError::NoSuchRunNumber { job, run_number })?;
+        let row = sqlx::query(&format!(
+            "SELECT {RUN_COLUMNS} FROM runs WHERE job_id = $1 AND run_number = $2"
+        ))
+        .bind(job.0)
+        .bind(i64::from(run_number))
+        .fetch_optional(&self.pool)
+        .await?
+        .ok_or(StoreError::NoSuchRunNumber { job, run_number })?;
         rows::run(&row)
     }
 
@@ -87,7 +89,10 @@ impl Store {
 
     /// Records which backend job runs each run, in one transaction. Runs that ended meanwhile
     /// keep their row as it is.
-    pub async fn record_submissions(&self, submitted: &[(RunId, BackendJobId)]) -> Result<(), StoreError> {
+    pub async fn record_submissions(
+        &self,
+        submitted: &[(RunId, BackendJobId)],
+    ) -> Result<(), StoreError> {
         let mut tx = self.pool.begin().await?;
         for (run, backend_id) in submitted {
             sqlx::query(&format!(
@@ -135,7 +140,10 @@ impl Store {
     }
 
     /// Records the backend's last word on runs that already ended (their status stays).
-    pub async fn record_backend_states(&self, states: &[(RunId, fredbatch_core::BackendState)]) -> Result<(), StoreError> {
+    pub async fn record_backend_states(
+        &self,
+        states: &[(RunId, fredbatch_core::BackendState)],
+    ) -> Result<(), StoreError> {
         if states.is_empty() {
             return Ok(());
         }
@@ -152,17 +160,23 @@ impl Store {
     }
 
     /// Marks open runs (one, or all of a job) as to be cancelled and returns them.
-    pub async fn request_cancel(&self, job: JobId, run: Option<RunId>) -> Result<Vec<Run>, StoreError> {
+    pub async fn request_cancel(
+        &self,
+        job: JobId,
+        run: Option<RunId>,
+    ) -> Result<Vec<Run>, StoreError> {
         let mut tx = self.pool.begin().await?;
         let filter = match run {
             Some(_) => "job_id = $1 AND id = $2",
             None => "job_id = $1 AND $2 = $2",
         };
-        sqlx::query(&format!("UPDATE runs SET cancel_requested = 1 WHERE {filter} AND {NOT_TERMINAL}"))
-            .bind(job.0)
-            .bind(run.map_or(0, |r| r.0))
-            .execute(&mut *tx)
-            .await?;
+        sqlx::query(&format!(
+            "UPDATE runs SET cancel_requested = 1 WHERE {filter} AND {NOT_TERMINAL}"
+        ))
+        .bind(job.0)
+        .bind(run.map_or(0, |r| r.0))
+        .execute(&mut *tx)
+        .await?;
         let rows = sqlx::query(&format!(
             "SELECT {RUN_COLUMNS} FROM runs WHERE {filter} AND cancel_requested = 1 AND {NOT_TERMINAL} \
              ORDER BY run_number"
@@ -176,7 +190,11 @@ impl Store {
     }
 
     /// Ends runs as CANCELLED directly, when no backend holds them any more.
-    pub async fn mark_cancelled(&self, runs: &[RunId], now: DateTime<Utc>) -> Result<(), StoreError> {
+    pub async fn mark_cancelled(
+        &self,
+        runs: &[RunId],
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
         let mut tx = self.pool.begin().await?;
         for run in runs {
             sqlx::query(&format!(

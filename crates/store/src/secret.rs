@@ -16,11 +16,16 @@ struct RdsSecret {
 
 /// A `postgres://` URL from a secret's JSON (`username`, `password`, `host`, `port`, `dbname`).
 pub fn database_url_from_secret(json: &str) -> Result<String, StoreError> {
-    let secret: RdsSecret = serde_json::from_str(json).map_err(|e| StoreError::BadSecret(e.to_string()))?;
+    let secret: RdsSecret =
+        serde_json::from_str(json).map_err(|e| StoreError::BadSecret(e.to_string()))?;
     let port = match secret.port {
         None => 5432,
-        Some(serde_json::Value::Number(n)) => n.as_u64().ok_or_else(|| StoreError::BadSecret("port is not a port number".into()))?,
-        Some(serde_json::Value::String(s)) => s.parse().map_err(|_| StoreError::BadSecret(format!("port `{s}` is not a number")))?,
+        Some(serde_json::Value::Number(n)) => n
+            .as_u64()
+            .ok_or_else(|| StoreError::BadSecret("port is not a port number".into()))?,
+        Some(serde_json::Value::String(s)) => s
+            .parse()
+            .map_err(|_| StoreError::BadSecret(format!("port `{s}` is not a number")))?,
         Some(_) => return Err(StoreError::BadSecret("port is not a number".into())),
     };
     let dbname = secret.dbname.unwrap_or_else(|| "postgres".to_owned());
@@ -53,14 +58,21 @@ mod tests {
     #[test]
     fn rds_secrets_become_urls_with_escaped_credentials() {
         let json = r#"{"username":"fred","password":"p@ss:w/rd","engine":"postgres","host":"db.internal","port":5432,"dbname":"fred"}"#;
-        assert_eq!(database_url_from_secret(json).unwrap(), "postgres://fred:p%40ss%3Aw%2Frd@db.internal:5432/fred");
+        assert_eq!(
+            database_url_from_secret(json).unwrap(),
+            "postgres://fred:p%40ss%3Aw%2Frd@db.internal:5432/fred"
+        );
         let minimal = r#"{"username":"u","password":"p","host":"h","port":"6543"}"#;
-        assert_eq!(database_url_from_secret(minimal).unwrap(), "postgres://u:p@h:6543/postgres");
+        assert_eq!(
+            database_url_from_secret(minimal).unwrap(),
+            "postgres://u:p@h:6543/postgres"
+        );
     }
 
     #[test]
     fn broken_secrets_say_what_is_wrong_without_leaking_them() {
-        let error = database_url_from_secret(r#"{"username":"u","password":"hunter2"}"#).unwrap_err();
+        let error =
+            database_url_from_secret(r#"{"username":"u","password":"hunter2"}"#).unwrap_err();
         let message = error.to_string();
         assert!(message.contains("host"), "{message}");
         assert!(!message.contains("hunter2"));

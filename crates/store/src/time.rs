@@ -7,7 +7,9 @@ pub fn to_millis(time: DateTime<Utc>) -> i64 {
 }
 
 pub fn from_millis(millis: i64) -> DateTime<Utc> {
-    Utc.timestamp_millis_opt(millis).single().unwrap_or(DateTime::UNIX_EPOCH)
+    Utc.timestamp_millis_opt(millis)
+        .single()
+        .unwrap_or(DateTime::UNIX_EPOCH)
 }
 
 pub fn opt_from_millis(millis: Option<i64>) -> Option<DateTime<Utc>> {

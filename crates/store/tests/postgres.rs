@@ -13,11 +13,21 @@ async fn open() -> ((), Store) {
         "FREDBATCH_TEST_POSTGRES_URL is not set: run the tests with `scripts/test`, which starts a PostgreSQL server",
     );
     let name = format!("fredbatch_test_{}_{}", std::process::id(), rand_suffix());
-    let admin = sqlx::PgPool::connect(&url).await.expect("connect to the test PostgreSQL server");
-    admin.execute(format!("CREATE DATABASE {name}").as_str()).await.expect("create a test database");
+    let admin = sqlx::PgPool::connect(&url)
+        .await
+        .expect("connect to the test PostgreSQL server");
+    admin
+        .execute(format!("CREATE DATABASE {name}").as_str())
+        .await
+        .expect("create a test database");
     admin.close().await;
     let base = url.rsplit_once('/').map_or(url.as_str(), |(base, _)| base);
-    ((), Store::open(&format!("{base}/{name}")).await.expect("open store"))
+    (
+        (),
+        Store::open(&format!("{base}/{name}"))
+            .await
+            .expect("open store"),
+    )
 }
 
 fn rand_suffix() -> u64 {

@@ -32,12 +32,18 @@ pub struct Engine {
 impl Engine {
     /// Real FRED from an installation directory.
     pub fn fred(fred_home: &Path) -> Engine {
-        Engine { program: fred_home.join("bin/FRED"), leading_args: Vec::new() }
+        Engine {
+            program: fred_home.join("bin/FRED"),
+            leading_args: Vec::new(),
+        }
     }
 
     /// The demo engine built into the `fredbatch` executable.
     pub fn demo(fredbatch: PathBuf) -> Engine {
-        Engine { program: fredbatch, leading_args: vec!["demo-fred".into()] }
+        Engine {
+            program: fredbatch,
+            leading_args: vec!["demo-fred".into()],
+        }
     }
 
     pub fn describe(&self) -> String {
@@ -68,7 +74,9 @@ pub struct RunningEngine {
 }
 
 #[derive(Debug, thiserror::Error)]
-#[error("cannot start the engine {engine}: {source}. Check FRED_HOME (FRED must be at $FRED_HOME/bin/FRED)")]
+#[error(
+    "cannot start the engine {engine}: {source}. Check FRED_HOME (FRED must be at $FRED_HOME/bin/FRED)"
+)]
 pub struct SpawnError {
     engine: String,
     #[source]
@@ -83,7 +91,10 @@ pub fn start(
     cwd: &Path,
     log: File,
 ) -> Result<RunningEngine, SpawnError> {
-    let spawn_error = |source| SpawnError { engine: engine.describe(), source };
+    let spawn_error = |source| SpawnError {
+        engine: engine.describe(),
+        source,
+    };
     let mut command = Command::new(&engine.program);
     command
         .args(&engine.leading_args)
@@ -117,7 +128,13 @@ pub fn start(
     // The child is reaped with wait4 (for its rusage), never through `Child::wait`.
     drop(child);
     let reaper = tokio::task::spawn_blocking(move || wait_and_measure(pid));
-    Ok(RunningEngine { pid, started, tail, reaper, pump })
+    Ok(RunningEngine {
+        pid,
+        started,
+        tail,
+        reaper,
+        pump,
+    })
 }
 
 impl RunningEngine {
@@ -126,7 +143,11 @@ impl RunningEngine {
         let reaped = self.reaper.await.map_err(std::io::Error::other)??;
         let wall_seconds = self.started.elapsed().as_secs_f64();
         let _ = self.pump.join();
-        let last_lines = self.tail.lock().map(|t| t.iter().cloned().collect()).unwrap_or_default();
+        let last_lines = self
+            .tail
+            .lock()
+            .map(|t| t.iter().cloned().collect())
+            .unwrap_or_default();
         Ok(EngineRun {
             exit: reaped.exit,
             measurements: Measurements {

@@ -91,7 +91,11 @@ impl WorkerOutcome {
 #[derive(Debug, thiserror::Error)]
 pub enum WorkerError {
     #[error("run {run} belongs to job {actual}, not job {given}; check --job-id and --run-id")]
-    WrongJob { run: RunId, given: JobId, actual: JobId },
+    WrongJob {
+        run: RunId,
+        given: JobId,
+        actual: JobId,
+    },
     #[error(transparent)]
     Store(#[from] StoreError),
     #[error("cannot fetch the job's inputs: {0}")]
@@ -122,9 +126,17 @@ pub async fn run(config: WorkerConfig) -> Result<WorkerOutcome, WorkerError> {
         RunRef::Number(number) => config.store.run_by_number(job.id, number).await?,
     };
     if run.job_id != job.id {
-        return Err(WorkerError::WrongJob { run: run.id, given: job.id, actual: run.job_id });
+        return Err(WorkerError::WrongJob {
+            run: run.id,
+            given: job.id,
+            actual: run.job_id,
+        });
     }
-    let attempt = match config.store.begin_attempt(run.id, config.backend_job_id.as_ref(), Utc::now()).await? {
+    let attempt = match config
+        .store
+        .begin_attempt(run.id, config.backend_job_id.as_ref(), Utc::now())
+        .await?
+    {
         BeginAttempt::Started { number } => number,
         BeginAttempt::AlreadyEnded { status } => {
             info!(job = %job.id, run = %run.id, %status, "run already ended; nothing to do");
@@ -138,7 +150,10 @@ pub async fn run(config: WorkerConfig) -> Result<WorkerOutcome, WorkerError> {
     let finished = execute(&config, &job, &run, attempt, &mut sigterm).await;
     let prefix = attempt_prefix(job.id, run.run_number, attempt);
     let (end, outcome) = match finished {
-        Ok(Finished { measurements, results_key }) => (
+        Ok(Finished {
+            measurements,
+            results_key,
+        }) => (
             AttemptEnd {
                 status: AttemptStatus::Succeeded,
                 reason: None,
@@ -147,9 +162,16 @@ pub async fn run(config: WorkerConfig) -> Result<WorkerOutcome, WorkerError> {
                 measurements: Some(measurements),
                 results_key: Some(results_key.clone()),
             },
-            WorkerOutcome::Committed { attempt, results_key },
+            WorkerOutcome::Committed {
+                attempt,
+                results_key,
+            },
         ),
-        Err(Stop::Failed { reason, exit_code, measurements }) => (
+        Err(Stop::Failed {
+            reason,
+            exit_code,
+            measurements,
+        }) => (
             AttemptEnd {
                 status: AttemptStatus::Failed,
                 reason: Some(reason.clone()),
@@ -163,7 +185,9 @@ pub async fn run(config: WorkerConfig) -> Result<WorkerOutcome, WorkerError> {
         Err(Stop::Interrupted(measurements)) => (
             AttemptEnd {
                 status: AttemptStatus::Interrupted,
-                reason: Some("interrupted by SIGTERM before FRED finished; nothing was committed".into()),
+                reason: Some(
+                    "interrupted by SIGTERM before FRED finished; nothing was committed".into(),
+                ),
                 exit_code: None,
                 finished_at: Utc::now(),
                 measurements,
@@ -190,13 +214,21 @@ struct Finished {
 }
 
 enum Stop {
-    Failed { reason: String, exit_code: Option<i32>, measurements: Option<fredbatch_core::model::Measurements> },
+    Failed {
+        reason: String,
+        exit_code: Option<i32>,
+        measurements: Option<fredbatch_core::model::Measurements>,
+    },
     Interrupted(Option<fredbatch_core::model::Measurements>),
 }
 
 impl From<WorkerError> for Stop {
     fn from(error: WorkerError) -> Self {
-        Stop::Failed { reason: error.to_string(), exit_code: None, measurements: None }
+        Stop::Failed {
+            reason: error.to_string(),
+            exit_code: None,
+            measurements: None,
+        }
     }
 }
 
@@ -208,14 +240,29 @@ async fn execute(
     attempt: u32,
     sigterm: &mut Signal,
 ) -> Result<Finished, Stop> {
-    let prepare = workspace::prepare(&config.workspace_root, &config.uploads, job, run, attempt, config.extract_limits);
+    let prepare = workspace::prepare(
+        &config.workspace_root,
+        &config.uploads,
+        job,
+        run,
+        attempt,
+        config.extract_limits,
+    );
     let ws = tokio::select! {
         ws = prepare => ws?,
         _ = sigterm.recv() => return Err(Stop::Interrupted(None)),
     };
-    let log = std::fs::File::create(&ws.log_path).map_err(|e| WorkerError::Workspace(ws.log_path.clone(), e))?;
-    let running = engine::start(&config.engine, &ws.program, run.run_number, &ws.out_dir, &ws.model_dir, log)
-        .map_err(WorkerError::from)?;
+    let log = std::fs::File::create(&ws.log_path)
+        .map_err(|e| WorkerError::Workspace(ws.log_path.clone(), e))?;
+    let running = engine::start(
+        &config.engine,
+        &ws.program,
+        run.run_number,
+        &ws.out_dir,
+        &ws.model_dir,
+        log,
+    )
+    .map_err(WorkerError::from)?;
     let pid = running.pid();
     let wait = running.wait();
     tokio::pin!(wait);
@@ -239,15 +286,29 @@ async fn execute(
         },
     );
     let prefix = attempt_prefix(job.id, run.run_number, attempt);
-    let mut files = if ws.out_dir.is_dir() { upload_dir(&config.results, &prefix, &ws.out_dir).await.map_err(WorkerError::from)? } else { Vec::new() };
-    files.push(upload_file(&config.results, &prefix, "fred.log", &ws.log_path).await.map_err(WorkerError::from)?);
+    let mut files = if ws.out_dir.is_dir() {
+        upload_dir(&config.results, &prefix, &ws.out_dir)
+            .await
+            .map_err(WorkerError::from)?
+    } else {
+        Vec::new()
+    };
+    files.push(
+        upload_file(&config.results, &prefix, "fred.log", &ws.log_path)
+            .await
+            .map_err(WorkerError::from)?,
+    );
     measurements.output_bytes = files.iter().map(|f| f.size).sum();
     let exit_code = match engine_run.exit {
         fredbatch_core::judge::EngineExit::Code(code) => Some(code),
         fredbatch_core::judge::EngineExit::Signal(_) => None,
     };
     match verdict {
-        Verdict::Failed { reason } => Err(Stop::Failed { reason, exit_code, measurements: Some(measurements) }),
+        Verdict::Failed { reason } => Err(Stop::Failed {
+            reason,
+            exit_code,
+            measurements: Some(measurements),
+        }),
         Verdict::Succeeded => {
             let manifest = Manifest {
                 job_id: job.id,
@@ -257,8 +318,13 @@ async fn execute(
                 total_bytes: measurements.output_bytes,
                 files,
             };
-            write_manifest(&config.results, &prefix, &manifest).await.map_err(WorkerError::from)?;
-            Ok(Finished { measurements, results_key: prefix })
+            write_manifest(&config.results, &prefix, &manifest)
+                .await
+                .map_err(WorkerError::from)?;
+            Ok(Finished {
+                measurements,
+                results_key: prefix,
+            })
         }
     }
 }

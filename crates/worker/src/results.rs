@@ -36,7 +36,11 @@ pub struct Manifest {
 }
 
 /// Uploads every file below `dir` to `prefix/<relative path>`, returning what was uploaded.
-pub async fn upload_dir(storage: &Storage, prefix: &str, dir: &Path) -> Result<Vec<ManifestFile>, UploadError> {
+pub async fn upload_dir(
+    storage: &Storage,
+    prefix: &str,
+    dir: &Path,
+) -> Result<Vec<ManifestFile>, UploadError> {
     let mut uploaded = Vec::new();
     for relative in files_below(dir).map_err(|e| UploadError::Read(dir.to_owned(), e))? {
         let path = dir.join(&relative);
@@ -47,21 +51,38 @@ pub async fn upload_dir(storage: &Storage, prefix: &str, dir: &Path) -> Result<V
 }
 
 /// Uploads one file as `prefix/name` and returns its manifest entry.
-pub async fn upload_file(storage: &Storage, prefix: &str, name: &str, path: &Path) -> Result<ManifestFile, UploadError> {
+pub async fn upload_file(
+    storage: &Storage,
+    prefix: &str,
+    name: &str,
+    path: &Path,
+) -> Result<ManifestFile, UploadError> {
     let sha256 = {
         let path = path.to_owned();
-        tokio::task::spawn_blocking(move || sha256_of(&path).map_err(|e| UploadError::Read(path, e)))
-            .await
-            .map_err(|e| UploadError::Read(PathBuf::new(), std::io::Error::other(e)))??
+        tokio::task::spawn_blocking(move || {
+            sha256_of(&path).map_err(|e| UploadError::Read(path, e))
+        })
+        .await
+        .map_err(|e| UploadError::Read(PathBuf::new(), std::io::Error::other(e)))??
     };
     let size = storage.put_file(&format!("{prefix}/{name}"), path).await?;
-    Ok(ManifestFile { path: name.to_owned(), size, sha256 })
+    Ok(ManifestFile {
+        path: name.to_owned(),
+        size,
+        sha256,
+    })
 }
 
 /// Writes the manifest: the commit point of the attempt's outputs.
-pub async fn write_manifest(storage: &Storage, prefix: &str, manifest: &Manifest) -> Result<(), UploadError> {
+pub async fn write_manifest(
+    storage: &Storage,
+    prefix: &str,
+    manifest: &Manifest,
+) -> Result<(), UploadError> {
     let json = serde_json::to_vec_pretty(manifest).expect("manifest serializes");
-    storage.put_bytes(&format!("{prefix}/{MANIFEST}"), json).await?;
+    storage
+        .put_bytes(&format!("{prefix}/{MANIFEST}"), json)
+        .await?;
     Ok(())
 }
 
@@ -84,7 +105,11 @@ fn sha256_of(path: &Path) -> std::io::Result<String> {
         }
         hasher.update(&buffer[..read]);
     }
-    Ok(hasher.finalize().iter().map(|b| format!("{b:02x}")).collect())
+    Ok(hasher
+        .finalize()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect())
 }
 
 /// Regular files below `root`, relative to it, sorted.

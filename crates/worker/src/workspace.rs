@@ -34,27 +34,41 @@ pub async fn prepare(
 ) -> Result<Workspace, WorkerError> {
     std::fs::create_dir_all(root).map_err(|e| WorkerError::Workspace(root.to_owned(), e))?;
     let dir = tempfile::Builder::new()
-        .prefix(&format!("fredbatch-job-{}-run-{}-attempt-{attempt}-", job.id, run.run_number))
+        .prefix(&format!(
+            "fredbatch-job-{}-run-{}-attempt-{attempt}-",
+            job.id, run.run_number
+        ))
         .tempdir_in(root)
         .map_err(|e| WorkerError::Workspace(root.to_owned(), e))?;
     let archive = dir.path().join("job_input.zip");
-    uploads.get_file(&inputs_archive_key(&job.inputs_key), &archive).await?;
+    uploads
+        .get_file(&inputs_archive_key(&job.inputs_key), &archive)
+        .await?;
     let model_dir = dir.path().join("model");
     std::fs::create_dir(&model_dir).map_err(|e| WorkerError::Workspace(model_dir.clone(), e))?;
     let extract = {
         let (archive, model_dir) = (archive.clone(), model_dir.clone());
         tokio::task::spawn_blocking(move || extract_archive(&archive, &model_dir, limits))
     };
-    extract.await.map_err(|e| WorkerError::Workspace(archive.clone(), std::io::Error::other(e)))??;
+    extract
+        .await
+        .map_err(|e| WorkerError::Workspace(archive.clone(), std::io::Error::other(e)))??;
     let _ = std::fs::remove_file(&archive);
 
     let main_path = model_dir.join(&job.program);
-    let main_file = std::fs::read_to_string(&main_path).map_err(|_| WorkerError::NoProgram(job.program.clone()))?;
+    let main_file = std::fs::read_to_string(&main_path)
+        .map_err(|_| WorkerError::NoProgram(job.program.clone()))?;
     // The run's program sits beside the model's files so FRED resolves relative includes.
     let program = model_dir.join(format!("fredbatch-run-{}.fred", run.run_number));
     std::fs::write(&program, prepare_program(&main_file, &job.params))
         .map_err(|e| WorkerError::Workspace(program.clone(), e))?;
     let out_dir = dir.path().join("out");
     let log_path = dir.path().join("fred.log");
-    Ok(Workspace { _dir: dir, model_dir, program, out_dir, log_path })
+    Ok(Workspace {
+        _dir: dir,
+        model_dir,
+        program,
+        out_dir,
+        log_path,
+    })
 }

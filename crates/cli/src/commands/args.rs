@@ -28,7 +28,10 @@ pub struct RunResourceArgs {
 impl RunResourceArgs {
     pub fn resources(&self, kind: BackendKind) -> Resources {
         let default = kind.default_resources();
-        Resources { vcpus: self.vcpus.unwrap_or(default.vcpus), memory_mb: self.memory.unwrap_or(default.memory_mb) }
+        Resources {
+            vcpus: self.vcpus.unwrap_or(default.vcpus),
+            memory_mb: self.memory.unwrap_or(default.memory_mb),
+        }
     }
 }
 
@@ -50,7 +53,10 @@ pub struct BackendArgs {
 
 impl BackendArgs {
     pub fn capacity(&self) -> LocalCapacity {
-        LocalCapacity { vcpus: self.max_vcpus, memory_mb: self.max_memory }
+        LocalCapacity {
+            vcpus: self.max_vcpus,
+            memory_mb: self.max_memory,
+        }
     }
 }
 

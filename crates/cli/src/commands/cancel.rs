@@ -8,9 +8,9 @@ use chrono::Utc;
 use fredbatch_core::sync::CANCELLED_REASON;
 use fredbatch_core::{JobId, RunId};
 
+use crate::Context;
 use crate::backend::{BackendKind, LocalCapacity, create_runner};
 use crate::joblock::JobLock;
-use crate::Context;
 
 /// How long to wait for a supervising process to confirm a local cancellation.
 const CONFIRM_WITHIN: Duration = Duration::from_secs(60);
@@ -46,9 +46,18 @@ pub async fn run(args: CancelArgs, ctx: &Context) -> anyhow::Result<ExitCode> {
         BackendKind::Local if JobLock::is_held(&ctx.settings.lock_dir(), job.id) => {
             // The supervising process owns the executor: it sees the request and stops the runs.
             let deadline = Instant::now() + CONFIRM_WITHIN;
-            while store.runs_by_ids(&ids).await?.iter().any(|r| !r.status.is_terminal()) {
+            while store
+                .runs_by_ids(&ids)
+                .await?
+                .iter()
+                .any(|r| !r.status.is_terminal())
+            {
                 if Instant::now() > deadline {
-                    bail!("the process running job {} has not confirmed the cancellation yet; check `fredbatch status {}`", job.id, job.id);
+                    bail!(
+                        "the process running job {} has not confirmed the cancellation yet; check `fredbatch status {}`",
+                        job.id,
+                        job.id
+                    );
                 }
                 tokio::time::sleep(Duration::from_millis(200)).await;
             }
@@ -68,7 +77,10 @@ pub async fn run(args: CancelArgs, ctx: &Context) -> anyhow::Result<ExitCode> {
     }
     let message = format!("Cancelled {} run(s) of job {}.", ids.len(), job.id);
     if ctx.output.is_json() {
-        println!("{}", serde_json::json!({ "job_id": job.id, "cancelled_runs": ids }));
+        println!(
+            "{}",
+            serde_json::json!({ "job_id": job.id, "cancelled_runs": ids })
+        );
     } else {
         println!("{message}");
     }

@@ -4,6 +4,9 @@
 #[derive(clap::Args, Debug)]
 pub struct InfraArgs {}
 
-pub async fn run(_args: InfraArgs, _ctx: &crate::Context) -> anyhow::Result<std::process::ExitCode> {
+pub async fn run(
+    _args: InfraArgs,
+    _ctx: &crate::Context,
+) -> anyhow::Result<std::process::ExitCode> {
     anyhow::bail!("`fredbatch infra` is not available in this build yet")
 }

@@ -7,8 +7,8 @@ use std::time::Duration;
 use anyhow::bail;
 use fredbatch_core::{LogRequest, RunId};
 
-use crate::backend::{BackendKind, LocalCapacity, create_runner};
 use crate::Context;
+use crate::backend::{BackendKind, LocalCapacity, create_runner};
 
 /// Lines read per request.
 const PAGE_LINES: usize = 1000;
@@ -33,14 +33,29 @@ pub async fn run(args: LogsArgs, ctx: &Context) -> anyhow::Result<ExitCode> {
     let run = store.run(args.run_id).await?;
     let job = store.job(run.job_id).await?;
     let Some(backend_id) = run.backend_job_id.clone() else {
-        bail!("run {} has not been submitted yet, so it has no log; see `fredbatch status {}`", run.id, job.id);
+        bail!(
+            "run {} has not been submitted yet, so it has no log; see `fredbatch status {}`",
+            run.id,
+            job.id
+        );
     };
-    let runner = create_runner(BackendKind::from_recorded(&job.backend)?, &ctx.settings, LocalCapacity::default())?;
+    let runner = create_runner(
+        BackendKind::from_recorded(&job.backend)?,
+        &ctx.settings,
+        LocalCapacity::default(),
+    )?;
     let mut cursor = None;
     let mut stdout = std::io::stdout().lock();
     loop {
         let page = runner
-            .logs(&backend_id, &LogRequest { attempt: args.attempt, cursor: cursor.clone(), limit: PAGE_LINES })
+            .logs(
+                &backend_id,
+                &LogRequest {
+                    attempt: args.attempt,
+                    cursor: cursor.clone(),
+                    limit: PAGE_LINES,
+                },
+            )
             .await?;
         for line in &page.lines {
             if writeln!(stdout, "{line}").is_err() {

@@ -8,8 +8,8 @@ use fredbatch_core::{JobId, RunStatus};
 use fredbatch_worker::results::{MANIFEST, Manifest};
 use serde::Serialize;
 
-use crate::output::emit;
 use crate::Context;
+use crate::output::emit;
 
 /// Copy the committed results of a job's DONE runs to a folder, one `run-<N>/` per run.
 ///
@@ -46,7 +46,11 @@ impl std::fmt::Display for Copied {
             self.out.display()
         )?;
         if !self.runs_without_results.is_empty() {
-            write!(f, "\nNo committed results for run number(s) {:?} (not DONE).", self.runs_without_results)?;
+            write!(
+                f,
+                "\nNo committed results for run number(s) {:?} (not DONE).",
+                self.runs_without_results
+            )?;
         }
         Ok(())
     }
@@ -56,20 +60,34 @@ pub async fn run(args: ResultsArgs, ctx: &Context) -> anyhow::Result<ExitCode> {
     let store = ctx.settings.open_store().await?;
     let job = store.job(args.job_id).await?;
     let results = ctx.settings.results()?;
-    let mut copied = Copied { job_id: job.id, out: args.out.clone(), runs_copied: 0, files: 0, bytes: 0, runs_without_results: Vec::new() };
+    let mut copied = Copied {
+        job_id: job.id,
+        out: args.out.clone(),
+        runs_copied: 0,
+        files: 0,
+        bytes: 0,
+        runs_without_results: Vec::new(),
+    };
     for run in store.runs(job.id).await? {
         let (RunStatus::Done, Some(prefix)) = (run.status, run.results_key.as_deref()) else {
             copied.runs_without_results.push(run.run_number);
             continue;
         };
-        let manifest: Manifest = serde_json::from_slice(&results.get_bytes(&format!("{prefix}/{MANIFEST}")).await?)
-            .with_context(|| format!("the manifest of run {} is unreadable", run.run_number))?;
+        let manifest: Manifest =
+            serde_json::from_slice(&results.get_bytes(&format!("{prefix}/{MANIFEST}")).await?)
+                .with_context(|| format!("the manifest of run {} is unreadable", run.run_number))?;
         let run_dir = args.out.join(format!("run-{}", run.run_number));
         for file in &manifest.files {
             let target = run_dir.join(&file.path);
-            let size = results.get_file(&format!("{prefix}/{}", file.path), &target).await?;
+            let size = results
+                .get_file(&format!("{prefix}/{}", file.path), &target)
+                .await?;
             if size != file.size {
-                bail!("{} has {size} bytes but its manifest says {}; the stored results are damaged", target.display(), file.size);
+                bail!(
+                    "{} has {size} bytes but its manifest says {}; the stored results are damaged",
+                    target.display(),
+                    file.size
+                );
             }
             copied.files += 1;
             copied.bytes += size;

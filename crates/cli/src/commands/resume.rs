@@ -9,12 +9,12 @@ use std::os::unix::process::CommandExt;
 use anyhow::Context as _;
 use fredbatch_core::JobId;
 
+use crate::Context;
 use crate::backend::{BackendKind, create_runner};
 use crate::commands::args::BackendArgs;
 use crate::commands::supervised::submit_and_watch;
 use crate::joblock::JobLock;
 use crate::settings::Settings;
-use crate::Context;
 
 /// Continue a job whose `fredbatch run` was stopped or killed.
 ///
@@ -38,7 +38,10 @@ pub async fn run(args: ResumeArgs, ctx: &Context) -> anyhow::Result<ExitCode> {
     };
     let open = store.open_runs(job.id).await?.len();
     if open == 0 {
-        ctx.note(&format!("Job {} has no open runs; nothing to resume.", job.id));
+        ctx.note(&format!(
+            "Job {} has no open runs; nothing to resume.",
+            job.id
+        ));
     }
     let runner = create_runner(kind, &ctx.settings, args.backend.capacity())?;
     submit_and_watch(ctx, &store, runner, kind, &job, false).await
@@ -48,18 +51,27 @@ pub async fn run(args: ResumeArgs, ctx: &Context) -> anyhow::Result<ExitCode> {
 /// `run --detach` on the local backend). Returns the path of its log.
 pub fn spawn_detached(settings: &Settings, job: JobId) -> anyhow::Result<PathBuf> {
     let log_dir = settings.log_dir();
-    std::fs::create_dir_all(&log_dir).with_context(|| format!("cannot create {}", log_dir.display()))?;
+    std::fs::create_dir_all(&log_dir)
+        .with_context(|| format!("cannot create {}", log_dir.display()))?;
     let log_path = log_dir.join(format!("job-{job}-supervisor.log"));
-    let log = std::fs::File::create(&log_path).with_context(|| format!("cannot create {}", log_path.display()))?;
+    let log = std::fs::File::create(&log_path)
+        .with_context(|| format!("cannot create {}", log_path.display()))?;
     let exe = std::env::current_exe().context("cannot find the fredbatch executable")?;
     let mut command = std::process::Command::new(exe);
     command
-        .args(["--home", &settings.home.display().to_string(), "resume", &job.to_string()])
+        .args([
+            "--home",
+            &settings.home.display().to_string(),
+            "resume",
+            &job.to_string(),
+        ])
         .stdin(Stdio::null())
         .stdout(log.try_clone()?)
         .stderr(log)
         // Its own process group: Ctrl-C in this terminal does not reach it.
         .process_group(0);
-    command.spawn().context("cannot start the background supervisor")?;
+    command
+        .spawn()
+        .context("cannot start the background supervisor")?;
     Ok(log_path)
 }

@@ -10,11 +10,11 @@ use fredbatch_inputs::{PackLimits, pack_model_dir};
 use fredbatch_store::NewJob;
 use fredbatch_worker::inputs_archive_key;
 
+use crate::Context;
 use crate::backend::{BackendKind, create_runner};
 use crate::commands::args::{BackendArgs, RunResourceArgs};
 use crate::commands::supervised::submit_and_watch;
 use crate::joblock::JobLock;
-use crate::Context;
 
 /// Run a FRED model: register a job, store its inputs, run every run, and report.
 ///
@@ -59,8 +59,14 @@ pub async fn run(args: RunArgs, ctx: &Context) -> anyhow::Result<ExitCode> {
         }
     }
     // Everything about the model is checked before anything is stored.
-    let staging = tempfile::NamedTempFile::new().context("cannot create a temporary file for the inputs")?;
-    let packed = pack_model_dir(&args.model_dir, &args.program, staging.path(), PackLimits::default())?;
+    let staging =
+        tempfile::NamedTempFile::new().context("cannot create a temporary file for the inputs")?;
+    let packed = pack_model_dir(
+        &args.model_dir,
+        &args.program,
+        staging.path(),
+        PackLimits::default(),
+    )?;
     if kind == BackendKind::Local && ctx.settings.fred_home.is_none() {
         ctx.note("FRED_HOME is not set: using the built-in demo engine (set FRED_HOME to run real FRED).");
     }
@@ -68,8 +74,14 @@ pub async fn run(args: RunArgs, ctx: &Context) -> anyhow::Result<ExitCode> {
     let runner = create_runner(kind, &ctx.settings, args.backend.capacity())?;
     let store = ctx.settings.open_store().await?;
     let uploads = ctx.settings.uploads()?;
-    let model_dir = args.model_dir.canonicalize().unwrap_or(args.model_dir.clone());
-    let name = model_dir.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "model".into());
+    let model_dir = args
+        .model_dir
+        .canonicalize()
+        .unwrap_or(args.model_dir.clone());
+    let name = model_dir
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "model".into());
     let job = store
         .create_job(
             NewJob {
@@ -87,7 +99,10 @@ pub async fn run(args: RunArgs, ctx: &Context) -> anyhow::Result<ExitCode> {
             |id| format!("job-{id}"),
         )
         .await?;
-    if let Err(error) = uploads.put_file(&inputs_archive_key(&job.inputs_key), staging.path()).await {
+    if let Err(error) = uploads
+        .put_file(&inputs_archive_key(&job.inputs_key), staging.path())
+        .await
+    {
         store.delete_unstarted_job(job.id).await.ok();
         return Err(error).context("cannot store the job's inputs; nothing was registered");
     }

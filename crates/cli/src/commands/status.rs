@@ -8,10 +8,10 @@ use comfy_table::{Table, presets::UTF8_FULL_CONDENSED};
 use fredbatch_core::{Attempt, JobId, Run, RunId};
 use serde::Serialize;
 
+use crate::Context;
 use crate::output::emit;
 use crate::progress::describe;
 use crate::report::StatusReport;
-use crate::Context;
 
 /// Show a job's runs: status, attempts, duration, failure reasons, where results are.
 #[derive(clap::Args, Debug)]
@@ -57,7 +57,11 @@ struct RunDetail {
 impl std::fmt::Display for RunDetail {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let run = &self.run;
-        writeln!(f, "Run {} (job {}, run number {}): {}", run.id, run.job_id, run.run_number, run.status)?;
+        writeln!(
+            f,
+            "Run {} (job {}, run number {}): {}",
+            run.id, run.job_id, run.run_number, run.status
+        )?;
         if let Some(reason) = &run.status_reason {
             writeln!(f, "Reason: {reason}")?;
         }
@@ -75,10 +79,14 @@ impl std::fmt::Display for RunDetail {
                 attempt.number.to_string(),
                 attempt.status.as_str().to_owned(),
                 attempt.exit_code.map(|c| c.to_string()).unwrap_or_default(),
-                m.map(|m| format!("{:.2}s", m.wall_seconds)).unwrap_or_default(),
-                m.map(|m| format!("{:.2}s", m.cpu_seconds)).unwrap_or_default(),
-                m.map(|m| format!("{:.1} MB", m.peak_rss_kb as f64 / 1024.0)).unwrap_or_default(),
-                m.map(|m| format!("{:.1} MB", m.output_bytes as f64 / 1e6)).unwrap_or_default(),
+                m.map(|m| format!("{:.2}s", m.wall_seconds))
+                    .unwrap_or_default(),
+                m.map(|m| format!("{:.2}s", m.cpu_seconds))
+                    .unwrap_or_default(),
+                m.map(|m| format!("{:.1} MB", m.peak_rss_kb as f64 / 1024.0))
+                    .unwrap_or_default(),
+                m.map(|m| format!("{:.1} MB", m.output_bytes as f64 / 1e6))
+                    .unwrap_or_default(),
                 attempt.reason.clone().unwrap_or_default(),
             ]);
         }
@@ -112,7 +120,14 @@ impl std::fmt::Display for JobList {
             return write!(f, "No jobs yet; start one with `fredbatch run MODEL_DIR`.");
         }
         let mut table = Table::new();
-        table.load_preset(UTF8_FULL_CONDENSED).set_header(["Job", "Model", "Runs", "Backend", "Created", "Runs by status"]);
+        table.load_preset(UTF8_FULL_CONDENSED).set_header([
+            "Job",
+            "Model",
+            "Runs",
+            "Backend",
+            "Created",
+            "Runs by status",
+        ]);
         for summary in &self.jobs {
             let job = &summary.job;
             table.add_row([

@@ -9,13 +9,13 @@ use chrono::Utc;
 use fredbatch_core::{Job, SimulationRunner};
 use fredbatch_store::Store;
 
+use crate::Context;
 use crate::backend::BackendKind;
 use crate::commands::args::job_spec;
 use crate::output::emit;
 use crate::progress::Progress;
 use crate::report::StatusReport;
 use crate::supervise::{Ending, submit_open_runs, watch};
-use crate::Context;
 
 /// Exit status when the user interrupted the job (128 + SIGINT, as shells report it).
 pub const EXIT_INTERRUPTED: u8 = 130;
@@ -30,7 +30,11 @@ pub async fn submit_and_watch(
 ) -> anyhow::Result<ExitCode> {
     let spec = job_spec(job, kind);
     let submitted = submit_open_runs(store, runner.as_ref(), job, &spec).await?;
-    ctx.note(&format!("Submitted {submitted} run(s) of job {} to the {} backend.", job.id, kind.name()));
+    ctx.note(&format!(
+        "Submitted {submitted} run(s) of job {} to the {} backend.",
+        job.id,
+        kind.name()
+    ));
     if detach {
         ctx.note(&format!("Follow it with `fredbatch status {}`.", job.id));
         return Ok(ExitCode::SUCCESS);
@@ -43,7 +47,12 @@ pub async fn submit_and_watch(
     let ending = watch(store, runner, job, &mut progress, tick).await;
     progress.finish();
     let ending = ending?;
-    let report = StatusReport::new(job.clone(), store.runs(job.id).await?, Some(&ctx.settings.results()?), Utc::now());
+    let report = StatusReport::new(
+        job.clone(),
+        store.runs(job.id).await?,
+        Some(&ctx.settings.results()?),
+        Utc::now(),
+    );
     emit(ctx.output, &report)?;
     Ok(match ending {
         Ending::Interrupted => ExitCode::from(EXIT_INTERRUPTED),

@@ -39,7 +39,9 @@ pub async fn run(args: WorkerArgs, ctx: &Context) -> anyhow::Result<ExitCode> {
     let store = Store::connect_existing(&settings.database_url).await?;
     let engine = match &settings.fred_home {
         Some(home) => Engine::fred(home),
-        None => Engine::demo(std::env::current_exe().context("cannot find the fredbatch executable")?),
+        None => {
+            Engine::demo(std::env::current_exe().context("cannot find the fredbatch executable")?)
+        }
     };
     let backend_job_id = ["FREDBATCH_BACKEND_JOB_ID", "AWS_BATCH_JOB_ID"]
         .into_iter()
@@ -59,7 +61,10 @@ pub async fn run(args: WorkerArgs, ctx: &Context) -> anyhow::Result<ExitCode> {
         engine,
         workspace_root: settings.workspace_root(),
         backend_job_id,
-        extract_limits: ExtractLimits { max_bytes: args.max_input_mb << 20, ..ExtractLimits::default() },
+        extract_limits: ExtractLimits {
+            max_bytes: args.max_input_mb << 20,
+            ..ExtractLimits::default()
+        },
         stop_grace: Duration::from_secs(10),
     })
     .await?;
@@ -74,7 +79,9 @@ fn array_index() -> anyhow::Result<u32> {
     let value = std::env::var("AWS_BATCH_JOB_ARRAY_INDEX").context(
         "AWS_BATCH_JOB_ARRAY_INDEX is not set: --array-first-run works only inside an AWS Batch array job",
     )?;
-    value.parse().with_context(|| format!("AWS_BATCH_JOB_ARRAY_INDEX is `{value}`, not a number"))
+    value
+        .parse()
+        .with_context(|| format!("AWS_BATCH_JOB_ARRAY_INDEX is `{value}`, not a number"))
 }
 
 /// Ends the process by SIGTERM itself, so whoever waits for it sees an interruption, not an

@@ -44,14 +44,25 @@ fn end(status: AttemptStatus, reason: Option<&str>) -> AttemptEnd {
         reason: reason.map(str::to_owned),
         exit_code: Some(0),
         finished_at: Utc::now(),
-        measurements: Some(Measurements { wall_seconds: 1.5, cpu_seconds: 1.4, peak_rss_kb: 137_000, output_bytes: 4_900_000 }),
+        measurements: Some(Measurements {
+            wall_seconds: 1.5,
+            cpu_seconds: 1.4,
+            peak_rss_kb: 137_000,
+            output_bytes: 4_900_000,
+        }),
         results_key: Some("results/1/1/attempt-1".into()),
     }
 }
 
 pub async fn jobs_get_sequential_ids_and_numbered_runs(store: Store) {
-    let first = store.create_job(new_job(3), |id| format!("jobs/{id}")).await.unwrap();
-    let second = store.create_job(new_job(1200), |id| format!("jobs/{id}")).await.unwrap();
+    let first = store
+        .create_job(new_job(3), |id| format!("jobs/{id}"))
+        .await
+        .unwrap();
+    let second = store
+        .create_job(new_job(1200), |id| format!("jobs/{id}"))
+        .await
+        .unwrap();
     assert_eq!((first.id, second.id), (JobId(1), JobId(2)));
     assert_eq!(second.inputs_key, "jobs/2");
     let runs = store.runs(second.id).await.unwrap();
@@ -59,25 +70,47 @@ pub async fn jobs_get_sequential_ids_and_numbered_runs(store: Store) {
     assert_eq!(runs[0].run_number, 1);
     assert_eq!(runs[1199].run_number, 1200);
     assert!(runs.iter().all(|r| r.status == RunStatus::Queued));
-    assert_eq!(runs[0].id.0, 4, "run ids continue after the first job's three");
+    assert_eq!(
+        runs[0].id.0, 4,
+        "run ids continue after the first job's three"
+    );
     let reread = store.job(second.id).await.unwrap();
     assert_eq!(reread, second);
     assert_eq!(store.latest_job().await.unwrap().unwrap().id, second.id);
     assert_eq!(store.status_counts(second.id).await.unwrap().queued, 1200);
-    assert!(matches!(store.job(JobId(99)).await, Err(fredbatch_store::StoreError::NoSuchJob(_))));
+    assert!(matches!(
+        store.job(JobId(99)).await,
+        Err(fredbatch_store::StoreError::NoSuchJob(_))
+    ));
 }
 
 pub async fn changes_never_overwrite_a_committed_run(store: Store) {
-    let job = store.create_job(new_job(2), |id| format!("jobs/{id}")).await.unwrap();
-    let runs = store.runs(job.id).await.unwrap();
-    store
-        .record_submissions(&[(runs[0].id, BackendJobId::from("b-1")), (runs[1].id, BackendJobId::from("b-2"))])
+    let job = store
+        .create_job(new_job(2), |id| format!("jobs/{id}"))
         .await
         .unwrap();
-    let BeginAttempt::Started { number } = store.begin_attempt(runs[0].id, None, Utc::now()).await.unwrap() else {
+    let runs = store.runs(job.id).await.unwrap();
+    store
+        .record_submissions(&[
+            (runs[0].id, BackendJobId::from("b-1")),
+            (runs[1].id, BackendJobId::from("b-2")),
+        ])
+        .await
+        .unwrap();
+    let BeginAttempt::Started { number } = store
+        .begin_attempt(runs[0].id, None, Utc::now())
+        .await
+        .unwrap()
+    else {
         panic!("run is open")
     };
-    assert_eq!(store.finish_attempt(runs[0].id, number, &end(AttemptStatus::Succeeded, None)).await.unwrap(), CommitOutcome::Committed);
+    assert_eq!(
+        store
+            .finish_attempt(runs[0].id, number, &end(AttemptStatus::Succeeded, None))
+            .await
+            .unwrap(),
+        CommitOutcome::Committed
+    );
     let change = |run: &fredbatch_core::Run, status| RunChange {
         run_id: run.id,
         status,
@@ -88,84 +121,151 @@ pub async fn changes_never_overwrite_a_committed_run(store: Store) {
         finished_at: Some(Utc::now()),
     };
     let changed = store
-        .apply_changes(&[change(&runs[0], RunStatus::Error), change(&runs[1], RunStatus::Error)])
+        .apply_changes(&[
+            change(&runs[0], RunStatus::Error),
+            change(&runs[1], RunStatus::Error),
+        ])
         .await
         .unwrap();
     assert_eq!(changed, 1, "only the open run changes");
     let after = store.runs(job.id).await.unwrap();
     assert_eq!(after[0].status, RunStatus::Done);
-    assert_eq!(after[0].results_key.as_deref(), Some("results/1/1/attempt-1"));
+    assert_eq!(
+        after[0].results_key.as_deref(),
+        Some("results/1/1/attempt-1")
+    );
     assert_eq!(after[1].status, RunStatus::Error);
     assert_eq!(after[1].status_reason.as_deref(), Some("late news"));
     assert_eq!(after[1].backend_job_id, Some(BackendJobId::from("b-2")));
 }
 
 pub async fn one_commit_per_run_even_when_attempts_race(store: Store) {
-    let job = store.create_job(new_job(1), |id| format!("jobs/{id}")).await.unwrap();
+    let job = store
+        .create_job(new_job(1), |id| format!("jobs/{id}"))
+        .await
+        .unwrap();
     let run = store.runs(job.id).await.unwrap()[0].id;
     let a = store.begin_attempt(run, None, Utc::now()).await.unwrap();
     let b = store.begin_attempt(run, None, Utc::now()).await.unwrap();
-    assert_eq!((a.clone(), b.clone()), (BeginAttempt::Started { number: 1 }, BeginAttempt::Started { number: 2 }));
+    assert_eq!(
+        (a.clone(), b.clone()),
+        (
+            BeginAttempt::Started { number: 1 },
+            BeginAttempt::Started { number: 2 }
+        )
+    );
     let success = end(AttemptStatus::Succeeded, None);
-    let (first, second) =
-        tokio::join!(store.finish_attempt(run, 1, &success), store.finish_attempt(run, 2, &success));
+    let (first, second) = tokio::join!(
+        store.finish_attempt(run, 1, &success),
+        store.finish_attempt(run, 2, &success)
+    );
     let mut outcomes = [first.unwrap(), second.unwrap()];
     outcomes.sort_by_key(|o| format!("{o:?}"));
-    assert_eq!(outcomes, [CommitOutcome::AlreadyCommitted, CommitOutcome::Committed]);
+    assert_eq!(
+        outcomes,
+        [CommitOutcome::AlreadyCommitted, CommitOutcome::Committed]
+    );
     assert_eq!(
         store.begin_attempt(run, None, Utc::now()).await.unwrap(),
-        BeginAttempt::AlreadyEnded { status: RunStatus::Done },
+        BeginAttempt::AlreadyEnded {
+            status: RunStatus::Done
+        },
         "a DONE run is not run again"
     );
-    let late_failure = store.finish_attempt(run, 2, &end(AttemptStatus::Failed, Some("boom"))).await.unwrap();
+    let late_failure = store
+        .finish_attempt(run, 2, &end(AttemptStatus::Failed, Some("boom")))
+        .await
+        .unwrap();
     assert_eq!(late_failure, CommitOutcome::Recorded);
     let run_row = store.run(run).await.unwrap();
     assert_eq!(run_row.status, RunStatus::Done);
-    assert_eq!(run_row.status_reason, None, "a later failure does not touch a committed run");
+    assert_eq!(
+        run_row.status_reason, None,
+        "a later failure does not touch a committed run"
+    );
     let attempts = store.attempts(run).await.unwrap();
     assert_eq!(attempts.len(), 2);
     assert_eq!(attempts[0].measurements.unwrap().peak_rss_kb, 137_000);
 }
 
 pub async fn failures_are_recorded_and_cancellation_is_requested_then_applied(store: Store) {
-    let job = store.create_job(new_job(3), |id| format!("jobs/{id}")).await.unwrap();
+    let job = store
+        .create_job(new_job(3), |id| format!("jobs/{id}"))
+        .await
+        .unwrap();
     let runs = store.runs(job.id).await.unwrap();
-    store.begin_attempt(runs[0].id, None, Utc::now()).await.unwrap();
+    store
+        .begin_attempt(runs[0].id, None, Utc::now())
+        .await
+        .unwrap();
     let outcome = store
-        .finish_attempt(runs[0].id, 1, &end(AttemptStatus::Failed, Some("FRED Error (file main.fred) No locations specified")))
+        .finish_attempt(
+            runs[0].id,
+            1,
+            &end(
+                AttemptStatus::Failed,
+                Some("FRED Error (file main.fred) No locations specified"),
+            ),
+        )
         .await
         .unwrap();
     assert_eq!(outcome, CommitOutcome::Recorded);
     let failed = store.run(runs[0].id).await.unwrap();
-    assert_eq!(failed.status, RunStatus::Running, "the backend decides whether to retry");
-    assert_eq!(failed.status_reason.as_deref(), Some("FRED Error (file main.fred) No locations specified"));
+    assert_eq!(
+        failed.status,
+        RunStatus::Running,
+        "the backend decides whether to retry"
+    );
+    assert_eq!(
+        failed.status_reason.as_deref(),
+        Some("FRED Error (file main.fred) No locations specified")
+    );
 
-    let one = store.request_cancel(job.id, Some(runs[1].id)).await.unwrap();
+    let one = store
+        .request_cancel(job.id, Some(runs[1].id))
+        .await
+        .unwrap();
     assert_eq!(one.len(), 1);
     assert!(one[0].cancel_requested);
     let all = store.request_cancel(job.id, None).await.unwrap();
     assert_eq!(all.len(), 3);
-    store.mark_cancelled(&[runs[1].id, runs[2].id], Utc::now()).await.unwrap();
+    store
+        .mark_cancelled(&[runs[1].id, runs[2].id], Utc::now())
+        .await
+        .unwrap();
     let counts = store.status_counts(job.id).await.unwrap();
     assert_eq!((counts.cancelled, counts.running), (2, 1));
     assert_eq!(store.open_runs(job.id).await.unwrap().len(), 1);
     assert_eq!(
-        store.begin_attempt(runs[2].id, None, Utc::now()).await.unwrap(),
-        BeginAttempt::AlreadyEnded { status: RunStatus::Cancelled }
+        store
+            .begin_attempt(runs[2].id, None, Utc::now())
+            .await
+            .unwrap(),
+        BeginAttempt::AlreadyEnded {
+            status: RunStatus::Cancelled
+        }
     );
 }
 
 pub async fn concurrent_workers_update_different_runs_of_one_job(store: Store) {
-    let job = store.create_job(new_job(24), |id| format!("jobs/{id}")).await.unwrap();
+    let job = store
+        .create_job(new_job(24), |id| format!("jobs/{id}"))
+        .await
+        .unwrap();
     let runs = store.runs(job.id).await.unwrap();
     let workers = runs.iter().map(|run| {
         let store = store.clone();
         let run = run.id;
         tokio::spawn(async move {
-            let BeginAttempt::Started { number } = store.begin_attempt(run, None, Utc::now()).await.unwrap() else {
+            let BeginAttempt::Started { number } =
+                store.begin_attempt(run, None, Utc::now()).await.unwrap()
+            else {
                 panic!("open run")
             };
-            store.finish_attempt(run, number, &end(AttemptStatus::Succeeded, None)).await.unwrap()
+            store
+                .finish_attempt(run, number, &end(AttemptStatus::Succeeded, None))
+                .await
+                .unwrap()
         })
     });
     for worker in workers.collect::<Vec<_>>() {

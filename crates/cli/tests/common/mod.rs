@@ -12,9 +12,17 @@ pub struct Sandbox {
     pub dir: tempfile::TempDir,
 }
 
+impl Default for Sandbox {
+    fn default() -> Self {
+        Sandbox::new()
+    }
+}
+
 impl Sandbox {
     pub fn new() -> Sandbox {
-        Sandbox { dir: tempfile::tempdir().expect("temp dir") }
+        Sandbox {
+            dir: tempfile::tempdir().expect("temp dir"),
+        }
     }
 
     pub fn path(&self) -> &Path {
@@ -39,12 +47,18 @@ impl Sandbox {
         ] {
             command.env_remove(name);
         }
-        command.env("FREDBATCH_HOME", self.home()).current_dir(self.path());
+        command
+            .env("FREDBATCH_HOME", self.home())
+            .current_dir(self.path());
         command
     }
 
     pub fn run(&self, args: &[&str]) -> Output {
-        self.command().args(args).stdin(Stdio::null()).output().expect("run fredbatch")
+        self.command()
+            .args(args)
+            .stdin(Stdio::null())
+            .output()
+            .expect("run fredbatch")
     }
 
     pub fn spawn(&self, args: &[&str]) -> Child {
@@ -63,7 +77,11 @@ impl Sandbox {
         all.extend_from_slice(args);
         let output = self.run(&all);
         serde_json::from_slice(&output.stdout).unwrap_or_else(|e| {
-            panic!("not JSON ({e}): {}\nstderr: {}", text(&output.stdout), text(&output.stderr))
+            panic!(
+                "not JSON ({e}): {}\nstderr: {}",
+                text(&output.stdout),
+                text(&output.stderr)
+            )
         })
     }
 
@@ -92,7 +110,8 @@ impl Sandbox {
     }
 }
 
-pub const TINY_MODEL: &str = "use FRED::Influenza\nlocations = Test_Town\nstart_date = 2020-Jan-01\ndays = 10\n";
+pub const TINY_MODEL: &str =
+    "use FRED::Influenza\nlocations = Test_Town\nstart_date = 2020-Jan-01\ndays = 10\n";
 
 pub fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
@@ -114,7 +133,10 @@ pub fn wait_for<T>(what: &str, limit: Duration, mut check: impl FnMut() -> Optio
 pub fn count_in(sandbox: &Sandbox, status: &str) -> usize {
     let document = sandbox.json(&["status"]);
     match document["runs"].as_array() {
-        Some(_) => runs(&document).iter().filter(|(s, _, _)| s == status).count(),
+        Some(_) => runs(&document)
+            .iter()
+            .filter(|(s, _, _)| s == status)
+            .count(),
         None => 0,
     }
 }
