@@ -74,6 +74,8 @@ enum Command {
 pub struct Context {
     pub output: OutputFormat,
     pub settings: Settings,
+    /// When this process started.
+    pub started: std::time::Instant,
 }
 
 impl Context {
@@ -84,6 +86,7 @@ impl Context {
 }
 
 fn main() -> ExitCode {
+    let started = std::time::Instant::now();
     let cli = Cli::parse();
     if let Command::DemoFred(args) = cli.command {
         return commands::demo_fred::run(args);
@@ -92,7 +95,11 @@ fn main() -> ExitCode {
     init_tracing(is_worker);
     let output = cli.output;
     let result = Settings::from_env(cli.home).and_then(|settings| {
-        let ctx = Context { output, settings };
+        let ctx = Context {
+            output,
+            settings,
+            started,
+        };
         // The worker supervises one engine: one thread is enough, and FRED's parent-death
         // signal is tied to the thread that spawned it, which must outlive it.
         let runtime = if is_worker {

@@ -28,13 +28,10 @@ fn resume_after_kill_9_finishes_every_run_exactly_once() {
             "1",
         ])
         .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
         .spawn()
         .unwrap();
-    let done_before = wait_for("two runs done", Duration::from_secs(60), || {
-        let done = count_in(&sandbox, "DONE");
-        (done >= 2).then_some(done)
-    });
+    let done_before = common::wait_for_status(&sandbox, &mut child, "DONE", 2);
     kill(Pid::from_raw(child.id() as i32), Signal::SIGKILL).unwrap();
     child.wait().unwrap();
     let before = sandbox.json(&["status"]);

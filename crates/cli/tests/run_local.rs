@@ -2,9 +2,7 @@
 
 mod common;
 
-use std::time::Duration;
-
-use common::{Sandbox, count_in, runs, text, wait_for};
+use common::{Sandbox, runs, text};
 
 #[test]
 fn a_job_runs_every_run_to_done_and_results_can_be_copied_out() {
@@ -252,9 +250,7 @@ fn ctrl_c_cancels_the_runs_cleanly() {
         .stderr(std::process::Stdio::piped())
         .spawn()
         .unwrap();
-    wait_for("a running run", Duration::from_secs(30), || {
-        (count_in(&sandbox, "RUNNING") > 0).then_some(())
-    });
+    common::wait_for_status(&sandbox, &mut child, "RUNNING", 1);
     nix::sys::signal::kill(
         nix::unistd::Pid::from_raw(child.id() as i32),
         nix::sys::signal::Signal::SIGINT,

@@ -19,7 +19,7 @@ pub mod results;
 mod workspace;
 
 use std::path::PathBuf;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use chrono::Utc;
 use fredbatch_core::judge::{RunEvidence, Verdict, judge};
@@ -49,6 +49,15 @@ pub struct WorkerConfig {
     pub extract_limits: ExtractLimits,
     /// Between asking the engine to stop and killing it.
     pub stop_grace: Duration,
+    /// When the worker process started, to report its own overhead around the engine.
+    pub started: Instant,
+}
+
+/// When the engine started and ended, for the overhead report.
+#[derive(Default)]
+struct Timeline {
+    engine_started: Option<Instant>,
+    engine_exited: Option<Instant>,
 }
 
 /// Which run to execute: by id, or by number (an array job's child computes its number from
@@ -146,8 +155,13 @@ pub async fn run(config: WorkerConfig) -> Result<WorkerOutcome, WorkerError> {
     let span = tracing::info_span!("attempt", job = %job.id, run = %run.id, run_number = run.run_number, attempt);
     let _entered = span.enter();
     info!(engine = %config.engine.describe(), "attempt started");
+    tracing::debug!(
+        since_start_ms = config.started.elapsed().as_secs_f64() * 1000.0,
+        "attempt recorded"
+    );
 
-    let finished = execute(&config, &job, &run, attempt, &mut sigterm).await;
+    let mut timeline = Timeline::default();
+    let finished = execute(&config, &job, &run, attempt, &mut sigterm, &mut timeline).await;
     let prefix = attempt_prefix(job.id, run.run_number, attempt);
     let (end, outcome) = match finished {
         Ok(Finished {
@@ -204,7 +218,17 @@ pub async fn run(config: WorkerConfig) -> Result<WorkerOutcome, WorkerError> {
         }
         (outcome, _) => outcome,
     };
-    info!(?outcome, "attempt ended");
+    // The worker's own cost around the engine: fetch/extract/prepare before, judge/upload/record after.
+    let millis =
+        |from: Instant, to: Instant| to.saturating_duration_since(from).as_secs_f64() * 1000.0;
+    let now = Instant::now();
+    let prepare_ms = timeline.engine_started.map(|at| millis(config.started, at));
+    let engine_ms = timeline
+        .engine_started
+        .zip(timeline.engine_exited)
+        .map(|(a, b)| millis(a, b));
+    let finish_ms = timeline.engine_exited.map(|at| millis(at, now));
+    info!(?outcome, prepare_ms, engine_ms, finish_ms, "attempt ended");
     Ok(outcome)
 }
 
@@ -239,6 +263,7 @@ async fn execute(
     run: &Run,
     attempt: u32,
     sigterm: &mut Signal,
+    timeline: &mut Timeline,
 ) -> Result<Finished, Stop> {
     let prepare = workspace::prepare(
         &config.workspace_root,
@@ -263,6 +288,7 @@ async fn execute(
         log,
     )
     .map_err(WorkerError::from)?;
+    timeline.engine_started = Some(Instant::now());
     let pid = running.pid();
     let wait = running.wait();
     tokio::pin!(wait);
@@ -274,6 +300,7 @@ async fn execute(
             return Err(Stop::Interrupted(stopped.ok().map(|run| run.measurements)));
         }
     };
+    timeline.engine_exited = Some(Instant::now());
     let mut measurements = engine_run.measurements;
     let errors_txt = std::fs::read_to_string(ws.out_dir.join("errors.txt")).ok();
     let out_csv = ws.out_dir.join(format!("RUN{}/out.csv", run.run_number));

@@ -7,10 +7,13 @@ use std::path::{Path, PathBuf};
 
 use fredbatch_core::{JobId, RunId};
 use fredbatch_storage::{Storage, StorageError};
+use futures::{StreamExt, TryStreamExt};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 pub const MANIFEST: &str = "MANIFEST.json";
+/// Uploads in flight at once.
+const CONCURRENT_UPLOADS: usize = 16;
 
 /// The key prefix of one attempt's outputs.
 pub fn attempt_prefix(job: JobId, run_number: u32, attempt: u32) -> String {
@@ -35,18 +38,24 @@ pub struct Manifest {
     pub total_bytes: u64,
 }
 
-/// Uploads every file below `dir` to `prefix/<relative path>`, returning what was uploaded.
+/// Uploads every file below `dir` to `prefix/<relative path>`, several at a time (a FRED run
+/// writes dozens of small files, and an object store answers each request with latency),
+/// returning what was uploaded, sorted by path.
 pub async fn upload_dir(
     storage: &Storage,
     prefix: &str,
     dir: &Path,
 ) -> Result<Vec<ManifestFile>, UploadError> {
-    let mut uploaded = Vec::new();
-    for relative in files_below(dir).map_err(|e| UploadError::Read(dir.to_owned(), e))? {
-        let path = dir.join(&relative);
-        let name = relative.to_string_lossy().replace('\\', "/");
-        uploaded.push(upload_file(storage, prefix, &name, &path).await?);
-    }
+    let files = files_below(dir).map_err(|e| UploadError::Read(dir.to_owned(), e))?;
+    let mut uploaded: Vec<ManifestFile> = futures::stream::iter(files)
+        .map(|relative| async move {
+            let name = relative.to_string_lossy().replace('\\', "/");
+            upload_file(storage, prefix, &name, &dir.join(&relative)).await
+        })
+        .buffer_unordered(CONCURRENT_UPLOADS)
+        .try_collect()
+        .await?;
+    uploaded.sort_by(|a, b| a.path.cmp(&b.path));
     Ok(uploaded)
 }
 

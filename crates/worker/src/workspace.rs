@@ -54,6 +54,7 @@ pub async fn prepare(
         .await
         .map_err(|e| WorkerError::Workspace(archive.clone(), std::io::Error::other(e)))??;
     let _ = std::fs::remove_file(&archive);
+    tracing::debug!("inputs extracted");
 
     let main_path = model_dir.join(&job.program);
     let main_file = std::fs::read_to_string(&main_path)

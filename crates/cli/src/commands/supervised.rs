@@ -54,6 +54,9 @@ pub async fn submit_and_watch(
         Utc::now(),
     );
     emit(ctx.output, &report)?;
+    // The last connection to close folds SQLite's write-ahead log into the database, so the
+    // next command does not replay it.
+    store.close().await;
     Ok(match ending {
         Ending::Interrupted => ExitCode::from(EXIT_INTERRUPTED),
         Ending::Finished if report.all_done() => ExitCode::SUCCESS,

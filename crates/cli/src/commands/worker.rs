@@ -37,6 +37,10 @@ pub struct WorkerArgs {
 pub async fn run(args: WorkerArgs, ctx: &Context) -> anyhow::Result<ExitCode> {
     let settings = &ctx.settings;
     let store = Store::connect_existing(&settings.database_url).await?;
+    tracing::debug!(
+        since_start_ms = ctx.started.elapsed().as_secs_f64() * 1000.0,
+        "store connected"
+    );
     let engine = match &settings.fred_home {
         Some(home) => Engine::fred(home),
         None => {
@@ -66,6 +70,7 @@ pub async fn run(args: WorkerArgs, ctx: &Context) -> anyhow::Result<ExitCode> {
             ..ExtractLimits::default()
         },
         stop_grace: Duration::from_secs(10),
+        started: ctx.started,
     })
     .await?;
     if let WorkerOutcome::Interrupted { .. } = outcome {

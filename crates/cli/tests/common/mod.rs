@@ -129,6 +129,33 @@ pub fn wait_for<T>(what: &str, limit: Duration, mut check: impl FnMut() -> Optio
     }
 }
 
+/// Waits until the latest job has a run in `status`, failing with the supervising process's
+/// own output if it exits first.
+pub fn wait_for_status(
+    sandbox: &Sandbox,
+    child: &mut Child,
+    status: &str,
+    at_least: usize,
+) -> usize {
+    wait_for(
+        &format!("{at_least} {status} run(s)"),
+        Duration::from_secs(60),
+        || {
+            if let Some(exit) = child.try_wait().expect("poll the child") {
+                let mut output = String::new();
+                if let Some(mut stderr) = child.stderr.take() {
+                    std::io::Read::read_to_string(&mut stderr, &mut output).ok();
+                }
+                panic!(
+                    "fredbatch exited ({exit}) before {at_least} run(s) were {status}:\n{output}"
+                );
+            }
+            let count = count_in(sandbox, status);
+            (count >= at_least).then_some(count)
+        },
+    )
+}
+
 /// How many runs of the latest job are in `status`, or 0 while there is no job yet.
 pub fn count_in(sandbox: &Sandbox, status: &str) -> usize {
     let document = sandbox.json(&["status"]);

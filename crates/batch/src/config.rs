@@ -1,0 +1,233 @@
+//! What the AWS Batch backend needs to know: which queue and job definition to submit to, where
+//! the logs are, and how hard it may push the API.
+//!
+//! The queue and definition come from the environment, as the seed's application reads them
+//! (`AWS_BATCH_JOB_QUEUE`, `AWS_BATCH_JOB_DEFINITION`), or from a deployed stack's outputs
+//! (`BatchJobQueueName`, `BatchJobDefinitionArn`, `BatchLogGroupName`). Credentials, region and
+//! endpoint are the AWS SDK's own business (profiles, `AWS_REGION`, `AWS_ENDPOINT_URL`, ...).
+
+use std::collections::HashMap;
+
+/// Batch's account-wide SubmitJob limit is 50 requests per second; the default stays below it
+/// (rate + burst), leaving room for other clients of the account.
+pub const DEFAULT_SUBMIT_RATE: u32 = 40;
+pub const DEFAULT_SUBMIT_BURST: u32 = 5;
+/// SubmitJob calls in flight at once.
+pub const DEFAULT_SUBMIT_CONCURRENCY: usize = 16;
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct BatchConfig {
+    /// Job queue name or ARN.
+    pub job_queue: String,
+    /// Job definition ARN, `name:revision`, or a name (its latest ACTIVE revision).
+    pub job_definition: String,
+    /// The CloudWatch log group, when the job definition does not name one in its
+    /// logConfiguration (`FREDBATCH_LOG_GROUP`, or the stack's `BatchLogGroupName`).
+    pub log_group: Option<String>,
+    /// Submit the contiguous runs of a job as array jobs (`FREDBATCH_ARRAY_JOBS=false` turns it
+    /// off: one Batch job per run).
+    pub array_jobs: bool,
+    /// SubmitJob requests per second, and how many may go at once after a pause.
+    pub submit_rate: u32,
+    pub submit_burst: u32,
+    pub submit_concurrency: usize,
+    /// Recorded as the `fredbatch:user` tag, for cost attribution.
+    pub user: Option<String>,
+    /// Variables every run's container gets (e.g. FREDBATCH_UPLOADS / FREDBATCH_RESULTS).
+    pub environment: Vec<(String, String)>,
+}
+
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum ConfigError {
+    #[error(
+        "the AWS Batch backend needs a job queue and a job definition: set AWS_BATCH_JOB_QUEUE \
+         and AWS_BATCH_JOB_DEFINITION (the stack's BatchJobQueueName and BatchJobDefinitionArn \
+         outputs), or name a deployed stack with --stack (missing: {missing})"
+    )]
+    Missing { missing: String },
+    #[error("stack `{stack}` has no output {output}; is it the AWS Batch stack (deployed by `fredbatch infra deploy`)?")]
+    MissingOutput { stack: String, output: &'static str },
+    #[error("{name} is `{value}`: {expected}")]
+    Invalid {
+        name: &'static str,
+        value: String,
+        expected: &'static str,
+    },
+}
+
+impl BatchConfig {
+    pub fn new(job_queue: impl Into<String>, job_definition: impl Into<String>) -> BatchConfig {
+        BatchConfig {
+            job_queue: job_queue.into(),
+            job_definition: job_definition.into(),
+            log_group: None,
+            array_jobs: true,
+            submit_rate: DEFAULT_SUBMIT_RATE,
+            submit_burst: DEFAULT_SUBMIT_BURST,
+            submit_concurrency: DEFAULT_SUBMIT_CONCURRENCY,
+            user: None,
+            environment: Vec::new(),
+        }
+    }
+
+    /// From the process environment.
+    pub fn from_env() -> Result<BatchConfig, ConfigError> {
+        Self::from_vars(|name| std::env::var(name).ok())
+    }
+
+    /// From a lookup of variables (the environment, or a test's map).
+    pub fn from_vars(var: impl Fn(&str) -> Option<String>) -> Result<BatchConfig, ConfigError> {
+        let get = |name: &str| var(name).filter(|v| !v.trim().is_empty());
+        let queue = get("AWS_BATCH_JOB_QUEUE");
+        let definition = get("AWS_BATCH_JOB_DEFINITION");
+        let (Some(queue), Some(definition)) = (queue.clone(), definition.clone()) else {
+            let missing = [
+                ("AWS_BATCH_JOB_QUEUE", queue.is_none()),
+                ("AWS_BATCH_JOB_DEFINITION", definition.is_none()),
+            ]
+            .iter()
+            .filter(|(_, absent)| *absent)
+            .map(|(name, _)| *name)
+            .collect::<Vec<_>>()
+            .join(", ");
+            return Err(ConfigError::Missing { missing });
+        };
+        let mut config = BatchConfig::new(queue, definition);
+        config.apply_tuning(&get)?;
+        Ok(config)
+    }
+
+    /// From a deployed stack's outputs; tuning variables still come from `var`.
+    pub fn from_stack_outputs(
+        stack: &str,
+        outputs: &HashMap<String, String>,
+        var: impl Fn(&str) -> Option<String>,
+    ) -> Result<BatchConfig, ConfigError> {
+        let output = |name: &'static str| {
+            outputs
+                .get(name)
+                .cloned()
+                .ok_or_else(|| ConfigError::MissingOutput {
+                    stack: stack.to_owned(),
+                    output: name,
+                })
+        };
+        let mut config =
+            BatchConfig::new(output("BatchJobQueueName")?, output("BatchJobDefinitionArn")?);
+        config.log_group = outputs.get("BatchLogGroupName").cloned();
+        let get = |name: &str| var(name).filter(|v| !v.trim().is_empty());
+        config.apply_tuning(&get)?;
+        Ok(config)
+    }
+
+    fn apply_tuning(&mut self, get: &dyn Fn(&str) -> Option<String>) -> Result<(), ConfigError> {
+        if let Some(group) = get("FREDBATCH_LOG_GROUP") {
+            self.log_group = Some(group);
+        }
+        if let Some(value) = get("FREDBATCH_ARRAY_JOBS") {
+            self.array_jobs = match value.trim().to_ascii_lowercase().as_str() {
+                "1" | "true" | "yes" | "on" => true,
+                "0" | "false" | "no" | "off" => false,
+                _ => {
+                    return Err(ConfigError::Invalid {
+                        name: "FREDBATCH_ARRAY_JOBS",
+                        value,
+                        expected: "true or false",
+                    });
+                }
+            };
+        }
+        if let Some(value) = get("FREDBATCH_SUBMIT_RATE") {
+            self.submit_rate = value
+                .trim()
+                .parse()
+                .ok()
+                .filter(|rate| (1..=50).contains(rate))
+                .ok_or(ConfigError::Invalid {
+                    name: "FREDBATCH_SUBMIT_RATE",
+                    value,
+                    expected: "SubmitJob requests per second, 1 to 50 (Batch's account limit)",
+                })?;
+            self.submit_burst = self.submit_burst.min(50 - self.submit_rate).max(1);
+        }
+        self.user = get("FREDBATCH_USER").or_else(|| get("USER"));
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn vars(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
+        let map: HashMap<String, String> = pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        move |name| map.get(name).cloned()
+    }
+
+    #[test]
+    fn both_variables_are_required_and_named_when_missing() {
+        let error = BatchConfig::from_vars(vars(&[("AWS_BATCH_JOB_QUEUE", "q")])).unwrap_err();
+        assert_eq!(
+            error,
+            ConfigError::Missing {
+                missing: "AWS_BATCH_JOB_DEFINITION".into()
+            }
+        );
+        assert!(error.to_string().contains("--stack"));
+    }
+
+    #[test]
+    fn tuning_comes_from_the_environment() {
+        let config = BatchConfig::from_vars(vars(&[
+            ("AWS_BATCH_JOB_QUEUE", "q"),
+            ("AWS_BATCH_JOB_DEFINITION", "arn:jd:1"),
+            ("FREDBATCH_ARRAY_JOBS", "false"),
+            ("FREDBATCH_SUBMIT_RATE", "48"),
+            ("FREDBATCH_USER", "ada"),
+        ]))
+        .unwrap();
+        assert!(!config.array_jobs);
+        assert_eq!(config.submit_rate, 48);
+        assert!(
+            config.submit_rate + config.submit_burst <= 50,
+            "rate plus burst stays within Batch's limit"
+        );
+        assert_eq!(config.user.as_deref(), Some("ada"));
+        let bad = BatchConfig::from_vars(vars(&[
+            ("AWS_BATCH_JOB_QUEUE", "q"),
+            ("AWS_BATCH_JOB_DEFINITION", "d"),
+            ("FREDBATCH_SUBMIT_RATE", "500"),
+        ]));
+        assert!(matches!(bad, Err(ConfigError::Invalid { .. })));
+    }
+
+    #[test]
+    fn stack_outputs_name_queue_definition_and_log_group() {
+        let outputs: HashMap<String, String> = [
+            ("BatchJobQueueName", "fred-q"),
+            ("BatchJobDefinitionArn", "arn:aws:batch:r:1:job-definition/fred:3"),
+            ("BatchLogGroupName", "/aws/batch/fred-simulations-dev"),
+        ]
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+        let config = BatchConfig::from_stack_outputs("s", &outputs, vars(&[])).unwrap();
+        assert_eq!(config.job_queue, "fred-q");
+        assert_eq!(
+            config.log_group.as_deref(),
+            Some("/aws/batch/fred-simulations-dev")
+        );
+        let mut partial = outputs.clone();
+        partial.remove("BatchJobQueueName");
+        assert!(matches!(
+            BatchConfig::from_stack_outputs("s", &partial, vars(&[])),
+            Err(ConfigError::MissingOutput {
+                output: "BatchJobQueueName",
+                ..
+            })
+        ));
+    }
+}

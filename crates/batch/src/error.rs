@@ -1,0 +1,246 @@
+//! Errors of the AWS Batch backend, and how an AWS SDK failure is classified.
+//!
+//! - **throttled**: AWS refused the request because of a rate limit (HTTP 429 or a throttling
+//!   error code). AWS did not act on it: sending it again cannot duplicate anything.
+//! - **transient**: a 5xx answer, a timeout, a broken connection. AWS may or may not have acted
+//!   on the request, so a retried SubmitJob must first look for the job it may have created.
+//! - **rejected**: AWS understood the request and said no (bad parameters, no permission, a
+//!   queue that does not exist). Retrying cannot help; the message says what to check.
+
+use aws_sdk_batch::error::{ProvideErrorMetadata, SdkError};
+use fredbatch_core::RunnerError;
+
+/// Error codes AWS services use for rate limiting (the SDK's own list, plus Batch's).
+const THROTTLING_CODES: &[&str] = &[
+    "Throttling",
+    "ThrottlingException",
+    "ThrottledException",
+    "RequestThrottledException",
+    "TooManyRequestsException",
+    "ProvisionedThroughputExceededException",
+    "TransactionInProgressException",
+    "RequestLimitExceeded",
+    "BandwidthLimitExceeded",
+    "LimitExceededException",
+    "RequestThrottled",
+    "SlowDown",
+    "PriorRequestNotComplete",
+    "EC2ThrottledException",
+];
+
+/// How a failed call may be retried.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FailureKind {
+    Throttled,
+    Transient,
+    Rejected,
+}
+
+/// One failed AWS call, reduced to what decides retrying and what the user reads.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Failure {
+    pub kind: FailureKind,
+    pub code: Option<String>,
+    pub message: String,
+}
+
+impl Failure {
+    /// Works for every service's errors: they share the SDK's error and response types.
+    pub fn from_sdk<E>(error: &SdkError<E>) -> Failure
+    where
+        E: ProvideErrorMetadata + std::error::Error + 'static,
+    {
+        let status = error.raw_response().map(|raw| raw.status().as_u16());
+        let code = error.code().map(str::to_owned);
+        let message = error
+            .message()
+            .map(str::to_owned)
+            .unwrap_or_else(|| aws_sdk_batch::error::DisplayErrorContext(error).to_string());
+        let kind = match error {
+            SdkError::ServiceError(_) | SdkError::ResponseError(_) => {
+                if status == Some(429) || code.as_deref().is_some_and(is_throttling_code) {
+                    FailureKind::Throttled
+                } else if status.is_some_and(|s| s >= 500) {
+                    FailureKind::Transient
+                } else if matches!(error, SdkError::ResponseError(_)) {
+                    // The answer could not be read: whatever AWS did is unknown.
+                    FailureKind::Transient
+                } else {
+                    FailureKind::Rejected
+                }
+            }
+            SdkError::TimeoutError(_) | SdkError::DispatchFailure(_) => FailureKind::Transient,
+            _ => FailureKind::Rejected,
+        };
+        Failure {
+            kind,
+            code,
+            message,
+        }
+    }
+}
+
+pub fn is_throttling_code(code: &str) -> bool {
+    THROTTLING_CODES.contains(&code)
+}
+
+/// What went wrong talking to AWS Batch or CloudWatch Logs.
+#[derive(Debug, thiserror::Error)]
+pub enum BatchError {
+    #[error("AWS refused {operation}: {message}{}. {hint}", code_suffix(.code))]
+    Rejected {
+        operation: &'static str,
+        code: Option<String>,
+        message: String,
+        hint: &'static str,
+    },
+    #[error(
+        "AWS kept throttling {operation} after {attempts} attempts ({message}); nothing was \
+         duplicated: wait a minute and try again (`fredbatch resume JOB_ID` continues a job)"
+    )]
+    Throttled {
+        operation: &'static str,
+        attempts: u32,
+        message: String,
+    },
+    #[error(
+        "AWS did not answer {operation} after {attempts} attempts ({message}); check the network \
+         and the region or endpoint (AWS_REGION, AWS_ENDPOINT_URL)"
+    )]
+    Unavailable {
+        operation: &'static str,
+        attempts: u32,
+        message: String,
+    },
+    #[error(transparent)]
+    Config(#[from] crate::config::ConfigError),
+    #[error("AWS answered {operation} without {field}; this is not an answer AWS Batch gives")]
+    Malformed {
+        operation: &'static str,
+        field: &'static str,
+    },
+    #[error(
+        "job definition `{0}` was not found in this region; check AWS_BATCH_JOB_DEFINITION (the \
+         stack's BatchJobDefinitionArn output) and AWS_REGION, or run `fredbatch doctor`"
+    )]
+    NoJobDefinition(String),
+    #[error("AWS Batch does not know job `{0}` (jobs are kept for a limited time after they end)")]
+    UnknownJob(fredbatch_core::BackendJobId),
+    #[error("{0}")]
+    Invalid(String),
+}
+
+fn code_suffix(code: &Option<String>) -> String {
+    code.as_ref().map(|c| format!(" ({c})")).unwrap_or_default()
+}
+
+/// What to check when AWS rejects a request with `code`.
+pub fn hint_for(code: Option<&str>) -> &'static str {
+    match code.unwrap_or("") {
+        "AccessDeniedException" | "AccessDenied" | "UnauthorizedOperation" => {
+            "Check that your AWS credentials (AWS_PROFILE, `aws sts get-caller-identity`) allow \
+             this AWS Batch / CloudWatch Logs action"
+        }
+        "UnrecognizedClientException"
+        | "InvalidClientTokenId"
+        | "ExpiredToken"
+        | "ExpiredTokenException"
+        | "InvalidSignatureException" => {
+            "Your AWS credentials are missing, expired or for another account: refresh them \
+             (e.g. `aws sso login`) or set AWS_PROFILE"
+        }
+        "ResourceNotFoundException" => {
+            "The log group or stream does not exist (yet): check FREDBATCH_LOG_GROUP and the job \
+             definition's logConfiguration"
+        }
+        _ => {
+            "Check AWS_BATCH_JOB_QUEUE and AWS_BATCH_JOB_DEFINITION (the stack's outputs) and \
+             AWS_REGION; `fredbatch doctor` checks the queue, compute environment and definition"
+        }
+    }
+}
+
+impl BatchError {
+    /// The error for `failure` once retrying is over (or pointless).
+    pub fn from_failure(operation: &'static str, failure: Failure, attempts: u32) -> BatchError {
+        match failure.kind {
+            FailureKind::Throttled => BatchError::Throttled {
+                operation,
+                attempts,
+                message: failure.message,
+            },
+            FailureKind::Transient => BatchError::Unavailable {
+                operation,
+                attempts,
+                message: failure.message,
+            },
+            FailureKind::Rejected => BatchError::Rejected {
+                operation,
+                hint: hint_for(failure.code.as_deref()),
+                code: failure.code,
+                message: failure.message,
+            },
+        }
+    }
+}
+
+impl From<BatchError> for RunnerError {
+    fn from(error: BatchError) -> RunnerError {
+        let message = error.to_string();
+        match error {
+            BatchError::Throttled { .. } => RunnerError::Throttled { message },
+            BatchError::Unavailable { .. } => RunnerError::Unavailable { message },
+            BatchError::UnknownJob(id) => RunnerError::UnknownJob(id),
+            _ => RunnerError::Rejected { message },
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn throttling_codes_include_batchs_own() {
+        assert!(is_throttling_code("TooManyRequestsException"));
+        assert!(is_throttling_code("ThrottlingException"));
+        assert!(!is_throttling_code("ClientException"));
+    }
+
+    #[test]
+    fn rejected_errors_say_what_to_check() {
+        let error = BatchError::from_failure(
+            "SubmitJob",
+            Failure {
+                kind: FailureKind::Rejected,
+                code: Some("ClientException".into()),
+                message: "Job queue q does not exist".into(),
+            },
+            1,
+        );
+        let text = error.to_string();
+        assert!(text.contains("Job queue q does not exist (ClientException)"));
+        assert!(text.contains("AWS_BATCH_JOB_QUEUE"));
+        assert!(matches!(
+            RunnerError::from(error),
+            RunnerError::Rejected { .. }
+        ));
+    }
+
+    #[test]
+    fn throttling_maps_to_the_runner_throttled_error() {
+        let error = BatchError::from_failure(
+            "DescribeJobs",
+            Failure {
+                kind: FailureKind::Throttled,
+                code: Some("TooManyRequestsException".into()),
+                message: "Too Many Requests".into(),
+            },
+            5,
+        );
+        assert!(matches!(
+            RunnerError::from(error),
+            RunnerError::Throttled { .. }
+        ));
+    }
+}

@@ -1,0 +1,88 @@
+//! Property tests: whatever an archive holds, extraction writes nothing outside the workspace
+//! and never panics.
+
+use std::fs::File;
+use std::io::Write;
+use std::path::Path;
+
+use fredbatch_inputs::{ExtractLimits, extract_archive};
+use proptest::prelude::*;
+use zip::ZipWriter;
+use zip::write::SimpleFileOptions;
+
+/// Entry names built from the pieces attackers use.
+fn entry_name() -> impl Strategy<Value = String> {
+    let part = prop_oneof![
+        Just("..".to_owned()),
+        Just(".".to_owned()),
+        Just("".to_owned()),
+        Just("C:".to_owned()),
+        Just("\\..".to_owned()),
+        "[a-z]{1,6}",
+        "[a-z]{1,3}\\.fred",
+    ];
+    (any::<bool>(), prop::collection::vec(part, 1..5)).prop_map(|(absolute, parts)| {
+        let joined = parts.join("/");
+        if absolute {
+            format!("/{joined}")
+        } else {
+            joined
+        }
+    })
+}
+
+fn write_archive(path: &Path, entries: &[(String, Vec<u8>)]) -> bool {
+    let mut zip = ZipWriter::new(File::create(path).unwrap());
+    for (name, data) in entries {
+        if zip
+            .start_file(name.as_str(), SimpleFileOptions::default())
+            .is_err()
+            || zip.write_all(data).is_err()
+        {
+            return false;
+        }
+    }
+    zip.finish().is_ok()
+}
+
+/// Every file below `dir`, as paths.
+fn files_below(dir: &Path) -> Vec<std::path::PathBuf> {
+    let mut found = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            found.extend(files_below(&path));
+        } else {
+            found.push(path);
+        }
+    }
+    found
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
+
+    #[test]
+    fn nothing_lands_outside_the_workspace(entries in prop::collection::vec((entry_name(), prop::collection::vec(any::<u8>(), 0..64)), 1..6)) {
+        let dir = tempfile::tempdir().unwrap();
+        let archive = dir.path().join("archive.zip");
+        prop_assume!(write_archive(&archive, &entries));
+        let workspace = dir.path().join("deep/workspace");
+        std::fs::create_dir_all(&workspace).unwrap();
+        let limits = ExtractLimits { max_bytes: 1 << 20, max_entries: 100 };
+        let _ = extract_archive(&archive, &workspace, limits);
+        for file in files_below(dir.path()) {
+            prop_assert!(file == archive || file.starts_with(&workspace), "{} escaped", file.display());
+        }
+    }
+
+    #[test]
+    fn arbitrary_bytes_are_refused_without_panicking(bytes in prop::collection::vec(any::<u8>(), 0..2048)) {
+        let dir = tempfile::tempdir().unwrap();
+        let archive = dir.path().join("junk.zip");
+        std::fs::write(&archive, &bytes).unwrap();
+        let workspace = dir.path().join("ws");
+        std::fs::create_dir(&workspace).unwrap();
+        let _ = extract_archive(&archive, &workspace, ExtractLimits::default());
+    }
+}
