@@ -144,3 +144,36 @@ fn cancelling_one_run_leaves_the_others() {
     assert_ne!(all[0].0, "CANCELLED");
     assert!(sandbox.run(&["cancel", "1"]).status.success());
 }
+
+#[test]
+fn missing_inputs_end_the_runs_with_a_reason_naming_them() {
+    let sandbox = Sandbox::new();
+    let gate = sandbox.path().join("gate");
+    let fred_home = sandbox.fake_fred(&format!(
+        "while [ ! -e {} ]; do sleep 0.05; done; mkdir -p \"$6/RUN$4\" && echo 'Day' > \"$6/RUN$4/out.csv\"",
+        gate.display()
+    ));
+    let model = sandbox.tiny_model();
+    let mut child = sandbox
+        .command()
+        .env("FRED_HOME", &fred_home)
+        .args(["run", model.to_str().unwrap(), "--runs", "2", "--max-vcpus", "1"])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    common::wait_for_status(&sandbox, &mut child, "RUNNING", 1);
+    kill(Pid::from_raw(child.id() as i32), Signal::SIGKILL).unwrap();
+    child.wait().unwrap();
+    std::fs::write(&gate, "open").unwrap();
+    // The job's inputs disappear from storage (a deleted object, a wrong bucket).
+    std::fs::remove_file(sandbox.home().join("uploads/job-1/job_input.zip")).unwrap();
+
+    let resumed = sandbox.command().env("FRED_HOME", &fred_home).args(["resume", "1"]).output().unwrap();
+    assert_eq!(resumed.status.code(), Some(1), "{}", common::text(&resumed.stderr));
+    for (status, _, reason) in runs(&sandbox.json(&["status"])) {
+        assert_eq!(status, "ERROR");
+        assert!(reason.contains("job-1/job_input.zip") && reason.contains("missing"), "{reason}");
+    }
+    assert!(!sandbox.home().join("results/job-1/run-2/attempt-1/MANIFEST.json").exists(), "nothing committed");
+}
