@@ -10,7 +10,7 @@ use crate::backend::{BackendKind, LocalCapacity};
 #[derive(clap::Args, Debug, Clone)]
 #[command(next_help_heading = "Resources per run")]
 pub struct RunResourceArgs {
-    /// vCPUs reserved per run [default: 1 locally, 4 on AWS Batch as the seed's job definition].
+    /// vCPUs reserved per run [default: 1 locally, 4 on AWS Batch, as the stack's job definition].
     #[arg(long, value_parser = clap::value_parser!(u32).range(1..=256))]
     pub vcpus: Option<u32>,
     /// Memory reserved per run, in MB [default: 2048 locally, 8192 on AWS Batch].

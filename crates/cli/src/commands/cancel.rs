@@ -15,8 +15,10 @@ use crate::joblock::JobLock;
 /// How long to wait for a supervising process to confirm a local cancellation.
 const CONFIRM_WITHIN: Duration = Duration::from_secs(60);
 
-/// Cancel a job's runs, or one run. Queued runs never start; running ones are stopped.
-/// Cancelled runs end CANCELLED; runs that already ended keep their status.
+/// Cancel a job's runs, or one run.
+///
+/// Queued runs never start; running ones are stopped. Cancelled runs end CANCELLED; runs that
+/// already ended keep their status.
 #[derive(clap::Args, Debug)]
 #[command(group = clap::ArgGroup::new("target").required(true))]
 pub struct CancelArgs {
