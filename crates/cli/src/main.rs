@@ -28,7 +28,7 @@ use crate::settings::Settings;
 #[command(
     after_help = "Start with:\n  fredbatch run examples/influenza --runs 4\n  fredbatch status\n  fredbatch results 1 --out results/"
 )]
-struct Cli {
+pub struct Cli {
     /// How to report: `text` for people, `json` for scripts (one document on stdout).
     #[arg(
         long,
@@ -66,6 +66,7 @@ enum Command {
     /// Generate, validate and deploy the AWS Batch infrastructure.
     Infra(commands::infra::InfraArgs),
     Worker(commands::worker::WorkerArgs),
+    Completions(commands::completions::CompletionsArgs),
     #[command(hide = true)]
     DemoFred(commands::demo_fred::DemoFredArgs),
 }
@@ -88,8 +89,10 @@ impl Context {
 fn main() -> ExitCode {
     let started = std::time::Instant::now();
     let cli = Cli::parse();
-    if let Command::DemoFred(args) = cli.command {
-        return commands::demo_fred::run(args);
+    match cli.command {
+        Command::DemoFred(args) => return commands::demo_fred::run(args),
+        Command::Completions(args) => return commands::completions::run(args),
+        _ => {}
     }
     let is_worker = matches!(cli.command, Command::Worker(_));
     init_tracing(is_worker);
@@ -137,7 +140,7 @@ async fn dispatch(command: Command, ctx: &Context) -> anyhow::Result<ExitCode> {
         Command::Resume(args) => commands::resume::run(args, ctx).await,
         Command::Infra(args) => commands::infra::run(args, ctx).await,
         Command::Worker(args) => commands::worker::run(args, ctx).await,
-        Command::DemoFred(_) => unreachable!("handled before the runtime starts"),
+        Command::DemoFred(_) | Command::Completions(_) => unreachable!("handled before the runtime starts"),
     }
 }
 

@@ -269,3 +269,14 @@ fn ctrl_c_cancels_the_runs_cleanly() {
         "no FRED process is left running"
     );
 }
+
+#[test]
+fn completions_know_every_command() {
+    let sandbox = Sandbox::new();
+    let output = sandbox.run(&["completions", "bash"]);
+    assert!(output.status.success());
+    let script = text(&output.stdout);
+    for command in ["run", "status", "logs", "cancel", "results", "resume", "worker"] {
+        assert!(script.contains(command), "{command} missing from the completion script");
+    }
+}

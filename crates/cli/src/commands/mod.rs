@@ -2,6 +2,7 @@
 
 pub mod args;
 pub mod cancel;
+pub mod completions;
 pub mod demo_fred;
 pub mod infra;
 pub mod logs;
