@@ -115,62 +115,64 @@ pub enum Ending {
     Interrupted,
 }
 
-/// Watches a job's open runs until none is left.
-pub async fn watch(
-    store: &Store,
-    runner: Arc<dyn SimulationRunner>,
-    job: &Job,
-    progress: &mut Progress,
-    tick: Duration,
-) -> anyhow::Result<Ending> {
-    let mut open: HashMap<RunId, Run> = store
-        .open_runs(job.id)
-        .await?
-        .into_iter()
-        .map(|r| (r.id, r))
-        .collect();
-    let mut counts = store.status_counts(job.id).await?;
-    let mut cancelling: HashSet<RunId> = HashSet::new();
-    let mut unknown: HashMap<RunId, u32> = HashMap::new();
-    let mut interrupted = false;
-    let mut interval = tokio::time::interval(tick);
-    interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    let ctrl_c = tokio::signal::ctrl_c();
-    tokio::pin!(ctrl_c);
-    progress.update(&counts);
-    while !open.is_empty() {
-        tokio::select! {
-            _ = interval.tick() => {}
-            _ = &mut ctrl_c => {
-                if interrupted {
-                    anyhow::bail!("stopped waiting; the runs were told to stop. `fredbatch status {}` shows where they ended", job.id);
-                }
-                interrupted = true;
-                progress.println("Interrupted: cancelling the job's runs (they end CANCELLED); press Ctrl-C again to stop waiting.");
-                store.request_cancel(job.id, None).await?;
-                ctrl_c.set(tokio::signal::ctrl_c());
-            }
-        }
-        forward_cancellations(store, runner.as_ref(), job, &open, &mut cancelling).await?;
-        let ids: Vec<BackendJobId> = open
+/// The open runs of a job being watched, and what the watch remembers between ticks.
+pub struct Watch {
+    open: HashMap<RunId, Run>,
+    pub counts: StatusCounts,
+    cancelling: HashSet<RunId>,
+    /// Consecutive ticks each run's backend job was unknown to the backend.
+    unknown: HashMap<RunId, u32>,
+}
+
+impl Watch {
+    pub async fn load(store: &Store, job: &Job) -> anyhow::Result<Watch> {
+        let open = store
+            .open_runs(job.id)
+            .await?
+            .into_iter()
+            .map(|r| (r.id, r))
+            .collect();
+        Ok(Watch {
+            open,
+            counts: store.status_counts(job.id).await?,
+            cancelling: HashSet::new(),
+            unknown: HashMap::new(),
+        })
+    }
+
+    pub fn is_finished(&self) -> bool {
+        self.open.is_empty()
+    }
+
+    /// One round: forward cancellation requests, describe every open run at once, reconcile
+    /// the answers with the store in one transaction per kind of change.
+    pub async fn tick(
+        &mut self,
+        store: &Store,
+        runner: &dyn SimulationRunner,
+        job: &Job,
+    ) -> anyhow::Result<()> {
+        forward_cancellations(store, runner, job, &self.open, &mut self.cancelling).await?;
+        let ids: Vec<BackendJobId> = self
+            .open
             .values()
             .filter_map(|r| r.backend_job_id.clone())
             .collect();
-        let described = describe_all(runner.as_ref(), &ids).await?;
+        let described = describe_all(runner, &ids).await?;
         let now = Utc::now();
         let mut changes = Vec::new();
         // Runs leaving the watch: ended on the backend, or lost by it.
         let mut leaving = Vec::new();
-        for run in open.values() {
+        for run in self.open.values() {
             let Some(backend) = run.backend_job_id.as_ref().and_then(|id| described.get(id)) else {
-                let misses = unknown.entry(run.id).or_default();
+                let misses = self.unknown.entry(run.id).or_default();
                 *misses += 1;
                 if *misses >= LOST_AFTER {
                     leaving.push(run.id);
                 }
                 continue;
             };
-            unknown.remove(&run.id);
+            self.unknown.remove(&run.id);
             if backend.state.is_final() {
                 leaving.push(run.id);
             } else if let Some(change) = reconcile(run, backend, now) {
@@ -179,15 +181,16 @@ pub async fn watch(
         }
         store.apply_changes(&changes).await?;
         for change in &changes {
-            if let Some(run) = open.get_mut(&change.run_id) {
-                apply_to_snapshot(run, change, &mut counts);
+            if let Some(run) = self.open.get_mut(&change.run_id) {
+                apply_to_snapshot(run, change, &mut self.counts);
             }
         }
         // The worker may have committed a leaving run meanwhile: judge each on a fresh read.
         let mut final_changes = Vec::new();
         let mut final_states = Vec::new();
         for fresh in store.runs_by_ids(&leaving).await? {
-            let previous = open
+            let previous = self
+                .open
                 .remove(&fresh.id)
                 .map(|r| r.status)
                 .unwrap_or(fresh.status);
@@ -212,11 +215,57 @@ pub async fn watch(
                     None => fresh.status,
                 }
             };
-            move_count(&mut counts, previous, status);
+            move_count(&mut self.counts, previous, status);
         }
         store.apply_changes(&final_changes).await?;
         store.record_backend_states(&final_states).await?;
-        progress.update(&counts);
+        Ok(())
+    }
+}
+
+/// Brings the store up to date with the backend once (for `status` of jobs whose backend
+/// outlives any process, such as AWS Batch).
+pub async fn sync_once(
+    store: &Store,
+    runner: &dyn SimulationRunner,
+    job: &Job,
+) -> anyhow::Result<()> {
+    Watch::load(store, job)
+        .await?
+        .tick(store, runner, job)
+        .await
+}
+
+/// Watches a job's open runs until none is left.
+pub async fn watch(
+    store: &Store,
+    runner: Arc<dyn SimulationRunner>,
+    job: &Job,
+    progress: &mut Progress,
+    tick: Duration,
+) -> anyhow::Result<Ending> {
+    let mut watch = Watch::load(store, job).await?;
+    let mut interrupted = false;
+    let mut interval = tokio::time::interval(tick);
+    interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let ctrl_c = tokio::signal::ctrl_c();
+    tokio::pin!(ctrl_c);
+    progress.update(&watch.counts);
+    while !watch.is_finished() {
+        tokio::select! {
+            _ = interval.tick() => {}
+            _ = &mut ctrl_c => {
+                if interrupted {
+                    anyhow::bail!("stopped waiting; the runs were told to stop. `fredbatch status {}` shows where they ended", job.id);
+                }
+                interrupted = true;
+                progress.println("Interrupted: cancelling the job's runs (they end CANCELLED); press Ctrl-C again to stop waiting.");
+                store.request_cancel(job.id, None).await?;
+                ctrl_c.set(tokio::signal::ctrl_c());
+            }
+        }
+        watch.tick(store, runner.as_ref(), job).await?;
+        progress.update(&watch.counts);
     }
     Ok(if interrupted {
         Ending::Interrupted

@@ -9,9 +9,11 @@ use fredbatch_core::{Attempt, JobId, Run, RunId};
 use serde::Serialize;
 
 use crate::Context;
+use crate::backend::{BackendKind, LocalCapacity, create_runner};
 use crate::output::emit;
 use crate::progress::describe;
 use crate::report::StatusReport;
+use crate::supervise::sync_once;
 
 /// Show a job's runs: status, attempts, duration, failure reasons, where results are.
 #[derive(clap::Args, Debug)]
@@ -30,6 +32,8 @@ pub async fn run(args: StatusArgs, ctx: &Context) -> anyhow::Result<ExitCode> {
     let store = ctx.settings.open_store().await?;
     if let Some(run_id) = args.run {
         let run = store.run(run_id).await?;
+        refresh_from_backend(ctx, &store, &store.job(run.job_id).await?).await;
+        let run = store.run(run_id).await?;
         let attempts = store.attempts(run_id).await?;
         emit(ctx.output, &RunDetail { run, attempts })?;
         return Ok(ExitCode::SUCCESS);
@@ -41,11 +45,33 @@ pub async fn run(args: StatusArgs, ctx: &Context) -> anyhow::Result<ExitCode> {
             None => bail!("there are no jobs yet; start one with `fredbatch run MODEL_DIR`"),
         },
     };
+    refresh_from_backend(ctx, &store, &job).await;
     let runs = store.runs(job.id).await?;
     let mut report = StatusReport::new(job, runs, Some(&ctx.settings.results()?), Utc::now());
     report.show_all = args.all;
     emit(ctx.output, &report)?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// Jobs on a backend that outlives any fredbatch process (AWS Batch) are refreshed from it
+/// first. A local job's state is kept current by the process running it.
+async fn refresh_from_backend(
+    ctx: &Context,
+    store: &fredbatch_store::Store,
+    job: &fredbatch_core::Job,
+) {
+    let Ok(BackendKind::Aws) = BackendKind::from_recorded(&job.backend) else {
+        return;
+    };
+    let refreshed = match create_runner(BackendKind::Aws, &ctx.settings, LocalCapacity::default()) {
+        Ok(runner) => sync_once(store, runner.as_ref(), job).await,
+        Err(error) => Err(error),
+    };
+    if let Err(error) = refreshed {
+        ctx.note(&format!(
+            "warning: showing the last known state; AWS Batch could not be asked: {error:#}"
+        ));
+    }
 }
 
 #[derive(Serialize)]
