@@ -63,8 +63,6 @@ enum Command {
     Cancel(commands::cancel::CancelArgs),
     Results(commands::results::ResultsArgs),
     Resume(commands::resume::ResumeArgs),
-    /// Generate, validate and deploy the AWS Batch infrastructure.
-    Infra(commands::infra::InfraArgs),
     Worker(commands::worker::WorkerArgs),
     Completions(commands::completions::CompletionsArgs),
     #[command(hide = true)]
@@ -138,9 +136,10 @@ async fn dispatch(command: Command, ctx: &Context) -> anyhow::Result<ExitCode> {
         Command::Cancel(args) => commands::cancel::run(args, ctx).await,
         Command::Results(args) => commands::results::run(args, ctx).await,
         Command::Resume(args) => commands::resume::run(args, ctx).await,
-        Command::Infra(args) => commands::infra::run(args, ctx).await,
         Command::Worker(args) => commands::worker::run(args, ctx).await,
-        Command::DemoFred(_) | Command::Completions(_) => unreachable!("handled before the runtime starts"),
+        Command::DemoFred(_) | Command::Completions(_) => {
+            unreachable!("handled before the runtime starts")
+        }
     }
 }
 

@@ -4,7 +4,6 @@ pub mod args;
 pub mod cancel;
 pub mod completions;
 pub mod demo_fred;
-pub mod infra;
 pub mod logs;
 pub mod results;
 pub mod resume;
