@@ -5,8 +5,6 @@ mod common;
 use std::time::Duration;
 
 use common::{Sandbox, count_in, runs, wait_for};
-use nix::sys::signal::{Signal, kill};
-use nix::unistd::Pid;
 
 #[test]
 fn resume_after_kill_9_finishes_every_run_exactly_once() {
@@ -15,25 +13,9 @@ fn resume_after_kill_9_finishes_every_run_exactly_once() {
     let fred_home = sandbox.fake_fred(
         "sleep 0.5; mkdir -p \"$6/RUN$4\" && echo 'Day,Date' > \"$6/RUN$4/out.csv\"; echo \"run $4\" >> \"$(dirname \"$0\")/../calls\"",
     );
-    let model = sandbox.tiny_model();
-    let mut child = sandbox
-        .command()
-        .env("FRED_HOME", &fred_home)
-        .args([
-            "run",
-            model.to_str().unwrap(),
-            "--runs",
-            "6",
-            "--max-vcpus",
-            "1",
-        ])
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
+    let mut child = common::spawn_job(&sandbox, &fred_home, 6);
     let done_before = common::wait_for_status(&sandbox, &mut child, "DONE", 2);
-    kill(Pid::from_raw(child.id() as i32), Signal::SIGKILL).unwrap();
-    child.wait().unwrap();
+    common::kill_9(&mut child);
     let before = sandbox.json(&["status"]);
 
     let resumed = sandbox
@@ -149,31 +131,38 @@ fn cancelling_one_run_leaves_the_others() {
 fn missing_inputs_end_the_runs_with_a_reason_naming_them() {
     let sandbox = Sandbox::new();
     let gate = sandbox.path().join("gate");
-    let fred_home = sandbox.fake_fred(&format!(
-        "while [ ! -e {} ]; do sleep 0.05; done; mkdir -p \"$6/RUN$4\" && echo 'Day' > \"$6/RUN$4/out.csv\"",
-        gate.display()
-    ));
-    let model = sandbox.tiny_model();
-    let mut child = sandbox
-        .command()
-        .env("FRED_HOME", &fred_home)
-        .args(["run", model.to_str().unwrap(), "--runs", "2", "--max-vcpus", "1"])
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
+    let fred_home = common::gated_fred(&sandbox, &gate);
+    let mut child = common::spawn_job(&sandbox, &fred_home, 2);
     common::wait_for_status(&sandbox, &mut child, "RUNNING", 1);
-    kill(Pid::from_raw(child.id() as i32), Signal::SIGKILL).unwrap();
-    child.wait().unwrap();
+    common::kill_9(&mut child);
     std::fs::write(&gate, "open").unwrap();
     // The job's inputs disappear from storage (a deleted object, a wrong bucket).
     std::fs::remove_file(sandbox.home().join("uploads/job-1/job_input.zip")).unwrap();
 
-    let resumed = sandbox.command().env("FRED_HOME", &fred_home).args(["resume", "1"]).output().unwrap();
-    assert_eq!(resumed.status.code(), Some(1), "{}", common::text(&resumed.stderr));
+    let resumed = sandbox
+        .command()
+        .env("FRED_HOME", &fred_home)
+        .args(["resume", "1"])
+        .output()
+        .unwrap();
+    assert_eq!(
+        resumed.status.code(),
+        Some(1),
+        "{}",
+        common::text(&resumed.stderr)
+    );
     for (status, _, reason) in runs(&sandbox.json(&["status"])) {
         assert_eq!(status, "ERROR");
-        assert!(reason.contains("job-1/job_input.zip") && reason.contains("missing"), "{reason}");
+        assert!(
+            reason.contains("job-1/job_input.zip") && reason.contains("missing"),
+            "{reason}"
+        );
     }
-    assert!(!sandbox.home().join("results/job-1/run-2/attempt-1/MANIFEST.json").exists(), "nothing committed");
+    assert!(
+        !sandbox
+            .home()
+            .join("results/job-1/run-2/attempt-1/MANIFEST.json")
+            .exists(),
+        "nothing committed"
+    );
 }

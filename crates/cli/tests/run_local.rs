@@ -234,22 +234,7 @@ fn bad_input_is_refused_with_a_clear_message_and_nothing_stored() {
 fn ctrl_c_cancels_the_runs_cleanly() {
     let sandbox = Sandbox::new();
     let slow = sandbox.fake_fred("sleep 31");
-    let model = sandbox.tiny_model();
-    let mut child = sandbox
-        .command()
-        .env("FRED_HOME", &slow)
-        .args([
-            "run",
-            model.to_str().unwrap(),
-            "--runs",
-            "4",
-            "--max-vcpus",
-            "1",
-        ])
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
+    let mut child = common::spawn_job(&sandbox, &slow, 4);
     common::wait_for_status(&sandbox, &mut child, "RUNNING", 1);
     nix::sys::signal::kill(
         nix::unistd::Pid::from_raw(child.id() as i32),
@@ -276,7 +261,12 @@ fn completions_know_every_command() {
     let output = sandbox.run(&["completions", "bash"]);
     assert!(output.status.success());
     let script = text(&output.stdout);
-    for command in ["run", "status", "logs", "cancel", "results", "resume", "worker"] {
-        assert!(script.contains(command), "{command} missing from the completion script");
+    for command in [
+        "run", "status", "logs", "cancel", "results", "resume", "worker",
+    ] {
+        assert!(
+            script.contains(command),
+            "{command} missing from the completion script"
+        );
     }
 }

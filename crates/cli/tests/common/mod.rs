@@ -110,6 +110,45 @@ impl Sandbox {
     }
 }
 
+/// `fredbatch run` of the tiny model with `runs` runs, one at a time, with `fred_home`'s
+/// FRED, in the background (stderr kept for [`wait_for_status`]).
+pub fn spawn_job(sandbox: &Sandbox, fred_home: &Path, runs: u32) -> Child {
+    let model = sandbox.tiny_model();
+    sandbox
+        .command()
+        .env("FRED_HOME", fred_home)
+        .args([
+            "run",
+            model.to_str().unwrap(),
+            "--runs",
+            &runs.to_string(),
+            "--max-vcpus",
+            "1",
+        ])
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn fredbatch run")
+}
+
+/// Kills a process outright, as `kill -9` does, and reaps it.
+pub fn kill_9(child: &mut Child) {
+    nix::sys::signal::kill(
+        nix::unistd::Pid::from_raw(child.id() as i32),
+        nix::sys::signal::Signal::SIGKILL,
+    )
+    .expect("kill -9");
+    child.wait().expect("reap");
+}
+
+/// A FRED that waits until `gate` exists, then succeeds.
+pub fn gated_fred(sandbox: &Sandbox, gate: &Path) -> PathBuf {
+    sandbox.fake_fred(&format!(
+        "while [ ! -e {} ]; do sleep 0.05; done; mkdir -p \"$6/RUN$4\" && echo 'Day' > \"$6/RUN$4/out.csv\"",
+        gate.display()
+    ))
+}
+
 pub const TINY_MODEL: &str =
     "use FRED::Influenza\nlocations = Test_Town\nstart_date = 2020-Jan-01\ndays = 10\n";
 
