@@ -24,7 +24,7 @@ use std::path::PathBuf;
 use std::time::Instant;
 
 pub use model::{Epidemic, simulate};
-pub use program::{Model, ModelError, Params, parse_model};
+pub use program::{Model, ModelError, parse_model};
 
 /// FRED's usage line, printed for a bad command line.
 pub const USAGE: &str = "usage: FRED -p program -r run_number -d output_directory [ -c ]";
@@ -83,7 +83,12 @@ pub fn run_cli<I: IntoIterator<Item = OsString>>(args: I) -> i32 {
         .and_then(|path| std::fs::read_to_string(path).ok())
         .unwrap_or_default();
     let model = parse_model(&defaults, &text, &file_name);
-    for (key, value) in model.params() {
+    // FRED echoes every parameter it read, whether or not the model turns out valid.
+    let params = match &model {
+        Ok(model) => &model.params,
+        Err(error) => &error.params,
+    };
+    for (key, value) in params {
         println!("PARAM {key} = {value}");
     }
     let result = match &model {

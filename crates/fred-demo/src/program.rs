@@ -29,20 +29,6 @@ pub struct ModelError {
     pub messages: Vec<String>,
 }
 
-/// The parameters read, in order, whether or not the model is valid.
-pub trait Params {
-    fn params(&self) -> &[(String, String)];
-}
-
-impl Params for Result<Model, ModelError> {
-    fn params(&self) -> &[(String, String)] {
-        match self {
-            Ok(model) => &model.params,
-            Err(error) => &error.params,
-        }
-    }
-}
-
 pub fn parse_model(defaults: &str, program: &str, file_name: &str) -> Result<Model, ModelError> {
     let mut params: Vec<(String, String)> = Vec::new();
     let mut errors = Vec::new();
