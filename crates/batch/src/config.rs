@@ -37,6 +37,15 @@ pub struct BatchConfig {
     pub environment: Vec<(String, String)>,
 }
 
+/// Where a job's runs were sent: recorded with the job (as JSON), so `status`, `logs`, `cancel`
+/// and `resume` find them whatever the environment says later.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct BatchTarget {
+    pub job_queue: String,
+    pub job_definition: String,
+    pub log_group: Option<String>,
+}
+
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum ConfigError {
     #[error(
@@ -45,7 +54,9 @@ pub enum ConfigError {
          outputs), or name a deployed stack with --stack (missing: {missing})"
     )]
     Missing { missing: String },
-    #[error("stack `{stack}` has no output {output}; is it the AWS Batch stack (deployed by `fredbatch infra deploy`)?")]
+    #[error(
+        "stack `{stack}` has no output {output}; is it the AWS Batch stack (deployed by `fredbatch infra deploy`)?"
+    )]
     MissingOutput { stack: String, output: &'static str },
     #[error("{name} is `{value}`: {expected}")]
     Invalid {
@@ -97,6 +108,28 @@ impl BatchConfig {
         Ok(config)
     }
 
+    /// For a job registered earlier: the queue, definition and log group it recorded; tuning
+    /// variables still come from `var`.
+    pub fn for_target(
+        target: BatchTarget,
+        var: impl Fn(&str) -> Option<String>,
+    ) -> Result<BatchConfig, ConfigError> {
+        let mut config = BatchConfig::new(target.job_queue, target.job_definition);
+        config.log_group = target.log_group;
+        let get = |name: &str| var(name).filter(|v| !v.trim().is_empty());
+        config.apply_tuning(&get)?;
+        Ok(config)
+    }
+
+    /// What a job records so later commands reach the same queue and logs.
+    pub fn target(&self) -> BatchTarget {
+        BatchTarget {
+            job_queue: self.job_queue.clone(),
+            job_definition: self.job_definition.clone(),
+            log_group: self.log_group.clone(),
+        }
+    }
+
     /// From a deployed stack's outputs; tuning variables still come from `var`.
     pub fn from_stack_outputs(
         stack: &str,
@@ -112,8 +145,10 @@ impl BatchConfig {
                     output: name,
                 })
         };
-        let mut config =
-            BatchConfig::new(output("BatchJobQueueName")?, output("BatchJobDefinitionArn")?);
+        let mut config = BatchConfig::new(
+            output("BatchJobQueueName")?,
+            output("BatchJobDefinitionArn")?,
+        );
         config.log_group = outputs.get("BatchLogGroupName").cloned();
         let get = |name: &str| var(name).filter(|v| !v.trim().is_empty());
         config.apply_tuning(&get)?;
@@ -205,10 +240,38 @@ mod tests {
     }
 
     #[test]
+    fn a_recorded_target_leads_back_to_the_same_queue_and_logs() {
+        let mut config = BatchConfig::from_vars(vars(&[
+            ("AWS_BATCH_JOB_QUEUE", "fred-q"),
+            ("AWS_BATCH_JOB_DEFINITION", "fred-def:3"),
+            ("FREDBATCH_LOG_GROUP", "/aws/batch/fred-simulations-dev"),
+        ]))
+        .unwrap();
+        let recorded = serde_json::to_string(&config.target()).unwrap();
+        // Later, in another environment: the target wins, tuning comes from there.
+        let later = BatchConfig::for_target(
+            serde_json::from_str(&recorded).unwrap(),
+            vars(&[
+                ("AWS_BATCH_JOB_QUEUE", "other-q"),
+                ("FREDBATCH_ARRAY_JOBS", "no"),
+            ]),
+        )
+        .unwrap();
+        assert_eq!(later.target(), config.target());
+        assert!(!later.array_jobs);
+        config.array_jobs = false;
+        config.user = later.user.clone();
+        assert_eq!(later, config);
+    }
+
+    #[test]
     fn stack_outputs_name_queue_definition_and_log_group() {
         let outputs: HashMap<String, String> = [
             ("BatchJobQueueName", "fred-q"),
-            ("BatchJobDefinitionArn", "arn:aws:batch:r:1:job-definition/fred:3"),
+            (
+                "BatchJobDefinitionArn",
+                "arn:aws:batch:r:1:job-definition/fred:3",
+            ),
             ("BatchLogGroupName", "/aws/batch/fred-simulations-dev"),
         ]
         .iter()

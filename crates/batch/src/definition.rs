@@ -31,7 +31,10 @@ impl DefinitionInfo {
             .and_then(|o| o.get("awslogs-group"))
             .cloned();
         DefinitionInfo {
-            arn: definition.job_definition_arn().unwrap_or_default().to_owned(),
+            arn: definition
+                .job_definition_arn()
+                .unwrap_or_default()
+                .to_owned(),
             status: definition.status().unwrap_or_default().to_owned(),
             tag_count: definition.tags().map_or(0, |t| t.len()),
             log_group,

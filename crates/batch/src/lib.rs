@@ -1,1 +1,31 @@
-//! placeholder
+//! fredbatch's AWS Batch backend: submits runs as Batch jobs (array jobs for sweeps), tracks
+//! them in few requests, cancels them and reads their CloudWatch logs; and `doctor`, which
+//! checks the queue, compute environments, job definition and log group a deployment uses.
+//!
+//! Terms used throughout:
+//! - **plain job** / **array job** / **child**: see [`plan`];
+//! - **job summary** / **job detail**: what ListJobs / DescribeJobs say about a job, see
+//!   [`mapping`];
+//! - **throttled** / **transient** / **rejected**: how a failed AWS call may be retried, see
+//!   [`error`].
+
+pub mod calls;
+pub mod cancel;
+pub mod clients;
+pub mod config;
+pub mod definition;
+pub mod describe;
+pub mod doctor;
+pub mod error;
+pub mod logs;
+pub mod mapping;
+pub mod pacing;
+pub mod plan;
+pub mod runner;
+pub mod stack;
+pub mod submit;
+
+pub use clients::{Clients, RequestCounter};
+pub use config::{BatchConfig, BatchTarget, ConfigError};
+pub use error::BatchError;
+pub use runner::BatchRunner;

@@ -150,7 +150,11 @@ mod tests {
             .status(JobStatus::Failed)
             .status_reason("Essential container in task exited")
             .attempts(attempt(spot, "def/default/task-1", None))
-            .attempts(attempt("Essential container in task exited", "def/default/task-2", Some(1)))
+            .attempts(attempt(
+                "Essential container in task exited",
+                "def/default/task-2",
+                Some(1),
+            ))
             .container(
                 ContainerDetail::builder()
                     .log_stream_name("def/default/task-2")
@@ -161,7 +165,10 @@ mod tests {
         assert_eq!(job.state, BackendState::Failed);
         assert_eq!(job.attempts.len(), 2);
         assert_eq!(job.attempts[0].status_reason.as_deref(), Some(spot));
-        assert_eq!(job.attempts[0].log_ref.as_deref(), Some("def/default/task-1"));
+        assert_eq!(
+            job.attempts[0].log_ref.as_deref(),
+            Some("def/default/task-1")
+        );
         assert_eq!(job.attempts[1].exit_code, Some(1));
         assert_eq!(
             job.attempts[0].started_at.unwrap().timestamp(),

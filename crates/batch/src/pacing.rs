@@ -118,7 +118,10 @@ mod tests {
                 .iter()
                 .take_while(|u| **u < *t + Duration::from_secs(1))
                 .count();
-            assert!(within_a_second <= 45, "{within_a_second} requests within 1s");
+            assert!(
+                within_a_second <= 45,
+                "{within_a_second} requests within 1s"
+            );
         }
         // 200 requests at 40/s with a burst of 5 need (200 - 5) / 40 seconds of virtual time.
         let last = *times.last().unwrap();

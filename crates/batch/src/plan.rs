@@ -79,7 +79,7 @@ pub fn plan(job: JobId, runs: &[RunSubmission], pending: &[usize], arrays: bool)
     }
     let mut units = Vec::new();
     let mut range: Vec<usize> = Vec::new();
-    let mut flush = |range: &mut Vec<usize>, units: &mut Vec<Unit>| {
+    let flush = |range: &mut Vec<usize>, units: &mut Vec<Unit>| {
         for part in range.chunks(MAX_ARRAY) {
             if part.len() < MIN_ARRAY {
                 units.extend(part.iter().map(|&i| plain(runs, i)));
@@ -165,7 +165,11 @@ mod tests {
         let units = plan(JobId(7), &runs, &all(&runs), true);
         assert_eq!(units.len(), 2);
         match &units[0] {
-            Unit::Array { runs: members, first, name } => {
+            Unit::Array {
+                runs: members,
+                first,
+                name,
+            } => {
                 assert_eq!(*first, 1);
                 assert_eq!(name, "fred-job-7-runs-1-5");
                 let numbers: Vec<u32> = members.iter().map(|&i| runs[i].run_number).collect();
@@ -202,7 +206,10 @@ mod tests {
 
     #[test]
     fn names_and_child_ids_round_trip() {
-        assert_eq!(parse_array_name(JobId(7), "fred-job-7-runs-1-500"), Some((1, 500)));
+        assert_eq!(
+            parse_array_name(JobId(7), "fred-job-7-runs-1-500"),
+            Some((1, 500))
+        );
         assert_eq!(parse_array_name(JobId(7), "fred-job-7-run-1"), None);
         assert_eq!(parse_array_name(JobId(7), "fred-job-70-runs-1-5"), None);
         assert_eq!(parse_array_name(JobId(7), "fred-job-7-runs-5-1"), None);

@@ -1,14 +1,16 @@
-//! Choosing and building the backend that executes runs: AWS Batch when
-//! `AWS_BATCH_JOB_DEFINITION` and `AWS_BATCH_JOB_QUEUE` are set (as the seed's application
-//! does), the local executor otherwise.
+//! Choosing and building the backend that executes runs: AWS Batch when `--stack` names a
+//! deployed stack or `AWS_BATCH_JOB_DEFINITION` and `AWS_BATCH_JOB_QUEUE` are set (as the seed's
+//! application does), the local executor otherwise.
 
 use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::{Context as _, bail};
-use fredbatch_core::{Resources, RetryStrategy, SimulationRunner};
+use fredbatch_batch::{BatchConfig, BatchRunner, BatchTarget};
+use fredbatch_core::{Job, Resources, RetryStrategy, SimulationRunner};
 use fredbatch_executor::{LocalConfig, LocalExecutor, machine_capacity};
 
+use crate::commands::args::BackendArgs;
 use crate::settings::Settings;
 
 pub const LOCAL: &str = "local";
@@ -19,16 +21,18 @@ pub const AWS_BATCH: &str = "aws-batch";
 pub enum BackendKind {
     /// Child processes on this machine.
     Local,
-    /// AWS Batch, configured by AWS_BATCH_JOB_DEFINITION and AWS_BATCH_JOB_QUEUE.
+    /// AWS Batch: the stack named by --stack, or AWS_BATCH_JOB_DEFINITION and AWS_BATCH_JOB_QUEUE.
     Aws,
 }
 
 impl BackendKind {
-    /// The flag if given, else AWS Batch when both of its variables are set, else local.
-    pub fn choose(flag: Option<BackendKind>) -> BackendKind {
-        flag.unwrap_or_else(|| {
+    /// `--backend` if given, else AWS Batch when a stack is named or both of its variables are
+    /// set, else local.
+    pub fn choose(args: &BackendArgs) -> BackendKind {
+        args.backend.unwrap_or_else(|| {
             let set = |name| std::env::var(name).is_ok_and(|v| !v.trim().is_empty());
-            if set("AWS_BATCH_JOB_DEFINITION") && set("AWS_BATCH_JOB_QUEUE") {
+            let configured = set("AWS_BATCH_JOB_DEFINITION") && set("AWS_BATCH_JOB_QUEUE");
+            if args.stack.is_some() || configured {
                 BackendKind::Aws
             } else {
                 BackendKind::Local
@@ -84,19 +88,103 @@ impl LocalCapacity {
     }
 }
 
-/// Builds the runner for `kind`.
-pub fn create_runner(
+/// A backend ready for a new job, and what the job records about where its runs go.
+pub struct Connected {
+    pub runner: Arc<dyn SimulationRunner>,
+    /// See [`fredbatch_core::Job::backend_target`].
+    pub target: Option<String>,
+}
+
+/// Connects the backend a new job runs on. For AWS Batch the queue and definition come from
+/// `--stack` or the environment, and the stack's buckets become the default uploads and
+/// results locations; the store and storage must be reachable from AWS (checked here, before
+/// anything is registered).
+pub async fn connect_new(
     kind: BackendKind,
+    args: &BackendArgs,
+    settings: &mut Settings,
+) -> anyhow::Result<Connected> {
+    match kind {
+        BackendKind::Local => Ok(Connected {
+            runner: Arc::new(local_executor(settings, args.capacity())?),
+            target: None,
+        }),
+        BackendKind::Aws => {
+            let connection = fredbatch_batch::stack::connect(args.stack.as_deref()).await?;
+            if let Some(stack) = &connection.stack {
+                settings.default_storage(
+                    stack.bucket_url("UploadBucketName"),
+                    stack.bucket_url("ResultsBucketName"),
+                );
+            }
+            check_reachable_from_aws(settings)?;
+            let mut config = connection.config;
+            config.environment = container_env(settings);
+            let target = serde_json::to_string(&config.target())?;
+            Ok(Connected {
+                runner: Arc::new(BatchRunner::with_clients(config, connection.clients)),
+                target: Some(target),
+            })
+        }
+    }
+}
+
+/// The runner of a job registered earlier, reaching the same place it was sent.
+pub fn connect_existing(
+    job: &Job,
     settings: &Settings,
     capacity: LocalCapacity,
 ) -> anyhow::Result<Arc<dyn SimulationRunner>> {
-    match kind {
+    match BackendKind::from_recorded(&job.backend)? {
         BackendKind::Local => Ok(Arc::new(local_executor(settings, capacity)?)),
-        BackendKind::Aws => bail!(
-            "the AWS Batch backend is not part of this build yet; unset AWS_BATCH_JOB_DEFINITION \
-             and AWS_BATCH_JOB_QUEUE (or pass --backend local) to run on this machine"
-        ),
+        BackendKind::Aws => {
+            let var = |name: &str| std::env::var(name).ok();
+            let mut config = match &job.backend_target {
+                Some(target) => BatchConfig::for_target(
+                    serde_json::from_str::<BatchTarget>(target).with_context(|| {
+                        format!("job {} recorded an unreadable AWS Batch target", job.id)
+                    })?,
+                    var,
+                )?,
+                None => BatchConfig::from_env()?,
+            };
+            config.environment = container_env(settings);
+            Ok(Arc::new(BatchRunner::new(config)))
+        }
     }
+}
+
+/// AWS Batch containers reach the job's database and buckets, never this machine's folders.
+fn check_reachable_from_aws(settings: &Settings) -> anyhow::Result<()> {
+    if settings.database_url.starts_with("sqlite:") {
+        bail!(
+            "runs on AWS Batch record their results in a database they can reach, not this \
+             machine's SQLite file: set DATABASE_URL to the PostgreSQL database whose secret the \
+             stack's DatabaseSecretArn names (or DATABASE_SECRET to that secret's JSON)"
+        );
+    }
+    for (name, location) in [
+        ("FREDBATCH_UPLOADS", &settings.uploads),
+        ("FREDBATCH_RESULTS", &settings.results),
+    ] {
+        if !location.starts_with("s3://") {
+            bail!(
+                "runs on AWS Batch read inputs and write results in S3, but {name} is `{location}`: \
+                 set it to an s3:// URL (the stack's bucket), or pass --stack NAME to use the \
+                 stack's buckets"
+            );
+        }
+    }
+    Ok(())
+}
+
+/// What every run's container is told besides its worker command. Database credentials are
+/// not among them: the job definition injects them from Secrets Manager.
+fn container_env(settings: &Settings) -> Vec<(String, String)> {
+    vec![
+        ("FREDBATCH_UPLOADS".to_owned(), settings.uploads.clone()),
+        ("FREDBATCH_RESULTS".to_owned(), settings.results.clone()),
+    ]
 }
 
 pub fn local_executor(

@@ -65,6 +65,10 @@ enum Command {
     Resume(commands::resume::ResumeArgs),
     Worker(commands::worker::WorkerArgs),
     Completions(commands::completions::CompletionsArgs),
+    Doctor(commands::doctor::DoctorArgs),
+    Cost(commands::cost::CostArgs),
+    Profile(commands::profile::ProfileArgs),
+    Report(commands::report::ReportArgs),
     #[command(hide = true)]
     DemoFred(commands::demo_fred::DemoFredArgs),
 }
@@ -78,6 +82,15 @@ pub struct Context {
 }
 
 impl Context {
+    /// The same context with other settings (e.g. buckets found from a stack).
+    pub fn with_settings(&self, settings: Settings) -> Context {
+        Context {
+            output: self.output,
+            settings,
+            started: self.started,
+        }
+    }
+
     /// A remark for the person at the terminal: stderr, so stdout stays the command's report.
     pub fn note(&self, message: &str) {
         eprintln!("{message}");
@@ -137,6 +150,10 @@ async fn dispatch(command: Command, ctx: &Context) -> anyhow::Result<ExitCode> {
         Command::Results(args) => commands::results::run(args, ctx).await,
         Command::Resume(args) => commands::resume::run(args, ctx).await,
         Command::Worker(args) => commands::worker::run(args, ctx).await,
+        Command::Doctor(args) => commands::doctor::run(args, ctx).await,
+        Command::Cost(args) => commands::cost::run(args, ctx).await,
+        Command::Profile(args) => commands::profile::run(args, ctx).await,
+        Command::Report(args) => commands::report::run(args, ctx).await,
         Command::DemoFred(_) | Command::Completions(_) => {
             unreachable!("handled before the runtime starts")
         }

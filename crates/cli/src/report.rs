@@ -5,7 +5,7 @@ use std::fmt;
 
 use chrono::{DateTime, Utc};
 use comfy_table::{ContentArrangement, Table, presets::UTF8_FULL_CONDENSED};
-use fredbatch_core::{Job, Run, RunStatus};
+use fredbatch_core::{Job, LogRequest, Run, RunStatus, SimulationRunner};
 use fredbatch_storage::Storage;
 use fredbatch_store::StatusCounts;
 use serde::Serialize;
@@ -14,6 +14,9 @@ use crate::progress::describe;
 
 /// Rows shown in text before the rest is summarized.
 const TEXT_ROWS: usize = 40;
+/// Failed runs whose last log lines the report shows, and how many lines.
+const FAILED_LOGS_SHOWN: usize = 3;
+const LOG_TAIL_LINES: usize = 10;
 
 #[derive(Serialize)]
 pub struct StatusReport {
@@ -40,6 +43,9 @@ pub struct RunView {
     pub duration_seconds: Option<f64>,
     /// Where the committed result is, for DONE runs.
     pub results: Option<String>,
+    /// The last lines of a failed run's log (for the first few failed runs).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub log_tail: Vec<String>,
 }
 
 impl StatusReport {
@@ -63,6 +69,7 @@ impl StatusReport {
                     (Some(storage), Some(key)) => Some(storage.describe(key)),
                     _ => None,
                 },
+                log_tail: Vec::new(),
                 run,
             })
             .collect();
@@ -74,6 +81,30 @@ impl StatusReport {
             },
             runs,
             show_all: false,
+        }
+    }
+
+    /// Adds the last lines of the first failed runs' logs, so the summary shows why they
+    /// failed. A log that cannot be read is left out: the report stands without it.
+    pub async fn attach_failure_logs(&mut self, runner: &dyn SimulationRunner) {
+        let failed = self
+            .runs
+            .iter_mut()
+            .filter(|view| view.run.status == RunStatus::Error)
+            .take(FAILED_LOGS_SHOWN);
+        for view in failed {
+            let Some(id) = &view.run.backend_job_id else {
+                continue;
+            };
+            let request = LogRequest {
+                limit: LOG_TAIL_LINES,
+                tail: true,
+                ..LogRequest::default()
+            };
+            match runner.logs(id, &request).await {
+                Ok(page) => view.log_tail = page.lines,
+                Err(error) => tracing::debug!(run = %view.run.id, %error, "no log tail"),
+            }
         }
     }
 
@@ -134,6 +165,16 @@ impl fmt::Display for StatusReport {
             ]);
         }
         write!(f, "{table}")?;
+        for view in self.runs.iter().filter(|v| !v.log_tail.is_empty()) {
+            write!(
+                f,
+                "\nLast lines of run {}'s log (all of it: `fredbatch logs {}`):",
+                view.run.run_number, view.run.id
+            )?;
+            for line in &view.log_tail {
+                write!(f, "\n  {line}")?;
+            }
+        }
         if shown < rows.len() {
             write!(
                 f,

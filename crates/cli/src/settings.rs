@@ -54,6 +54,16 @@ impl Settings {
         })
     }
 
+    /// Uses these locations for uploads and results unless the environment named others.
+    pub fn default_storage(&mut self, uploads: Option<String>, results: Option<String>) {
+        if let Some(uploads) = uploads.filter(|_| env("FREDBATCH_UPLOADS").is_none()) {
+            self.uploads = uploads;
+        }
+        if let Some(results) = results.filter(|_| env("FREDBATCH_RESULTS").is_none()) {
+            self.results = results;
+        }
+    }
+
     /// Opens the store, creating the home folder and the schema when needed.
     pub async fn open_store(&self) -> anyhow::Result<Store> {
         if self.database_url.starts_with("sqlite:") {

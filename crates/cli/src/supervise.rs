@@ -122,6 +122,8 @@ pub struct Watch {
     cancelling: HashSet<RunId>,
     /// Consecutive ticks each run's backend job was unknown to the backend.
     unknown: HashMap<RunId, u32>,
+    /// Ended attempts of each run already recorded from the backend.
+    ended_attempts: HashMap<RunId, usize>,
 }
 
 impl Watch {
@@ -137,6 +139,7 @@ impl Watch {
             counts: store.status_counts(job.id).await?,
             cancelling: HashSet::new(),
             unknown: HashMap::new(),
+            ended_attempts: HashMap::new(),
         })
     }
 
@@ -159,6 +162,7 @@ impl Watch {
             .filter_map(|r| r.backend_job_id.clone())
             .collect();
         let described = describe_all(runner, &ids).await?;
+        self.record_ended_attempts(store, &described).await?;
         let now = Utc::now();
         let mut changes = Vec::new();
         // Runs leaving the watch: ended on the backend, or lost by it.
@@ -219,6 +223,35 @@ impl Watch {
         }
         store.apply_changes(&final_changes).await?;
         store.record_backend_states(&final_states).await?;
+        Ok(())
+    }
+}
+
+impl Watch {
+    /// Records attempts that ended since the last tick as the backend saw them: log location,
+    /// and how an attempt ended that its worker could not record (a reclaimed machine).
+    async fn record_ended_attempts(
+        &mut self,
+        store: &Store,
+        described: &HashMap<BackendJobId, BackendJob>,
+    ) -> anyhow::Result<()> {
+        let mut ended = Vec::new();
+        for run in self.open.values() {
+            let Some(backend) = run.backend_job_id.as_ref().and_then(|id| described.get(id)) else {
+                continue;
+            };
+            let count = backend
+                .attempts
+                .iter()
+                .filter(|a| a.stopped_at.is_some())
+                .count();
+            let recorded = self.ended_attempts.entry(run.id).or_default();
+            if count > *recorded {
+                *recorded = count;
+                ended.push((run.id, backend));
+            }
+        }
+        store.record_backend_attempts(&ended).await?;
         Ok(())
     }
 }

@@ -132,9 +132,19 @@ fn assert_clean_retry(sandbox: &Sandbox, signal: &str) {
         assert_eq!(first["status"], "INTERRUPTED", "{detail}");
         assert!(first["reason"].as_str().unwrap().contains("SIGTERM"));
     } else {
-        // SIGKILL gives no warning: the attempt stays as it was when the worker died.
-        assert_eq!(first["status"], "RUNNING", "{detail}");
+        // SIGKILL gives the worker no chance to record anything: the backend's account of
+        // the attempt (the host stopped it) fills in how it ended.
+        assert_eq!(first["status"], "INTERRUPTED", "{detail}");
+        assert!(
+            first["reason"].as_str().unwrap().contains("killed by signal 9"),
+            "{detail}"
+        );
+        assert!(first["finished_at"].is_string(), "{detail}");
     }
+    assert!(
+        first["log_ref"].as_str().unwrap().ends_with("attempt-1.log"),
+        "where the attempt's log is: {detail}"
+    );
     assert_eq!(detail["attempts"][1]["status"], "SUCCEEDED");
 
     let out = sandbox.path().join("collected");

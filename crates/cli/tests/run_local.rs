@@ -116,9 +116,23 @@ fn an_engine_that_exits_zero_without_output_is_an_error() {
         .output()
         .unwrap();
     assert_eq!(output.status.code(), Some(1));
-    let (status, _, reason) = runs(&sandbox.json(&["status"])).remove(0);
-    assert_eq!(status, "ERROR");
+    let summary = text(&output.stdout);
+    assert!(
+        summary.contains("Last lines of run 1's log") && summary.contains("program file"),
+        "the summary shows the end of the failed run's log: {summary}"
+    );
+    let status = sandbox.json(&["status"]);
+    let (state, _, reason) = runs(&status).remove(0);
+    assert_eq!(state, "ERROR");
     assert!(reason.contains("not found"), "{reason}");
+    let tail = status["runs"][0]["log_tail"]
+        .as_array()
+        .expect("a log tail");
+    assert!(
+        tail.iter()
+            .any(|l| l.as_str().unwrap().contains("not found")),
+        "{tail:?}"
+    );
 }
 
 #[test]

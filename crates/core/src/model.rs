@@ -29,6 +29,9 @@ pub struct Job {
     /// Where the job's inputs were stored (a storage key prefix).
     pub inputs_key: String,
     pub created_at: DateTime<Utc>,
+    /// Where on the backend its runs go, as the backend recorded it (for AWS Batch: the queue,
+    /// job definition and log group), so later commands reach them whatever the environment says.
+    pub backend_target: Option<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -102,6 +105,8 @@ pub struct Attempt {
     pub measurements: Option<Measurements>,
     /// Where this attempt's outputs were uploaded (committed or not).
     pub results_key: Option<String>,
+    /// Where this attempt's log is (a CloudWatch log stream, a file), from the backend.
+    pub log_ref: Option<String>,
 }
 
 /// What the engine process used, from the kernel's accounting.

@@ -71,6 +71,9 @@ pub struct LogRequest {
     pub cursor: Option<String>,
     /// At most this many lines.
     pub limit: usize,
+    /// Read the attempt's last `limit` lines instead (the cursor is ignored; the page's cursor
+    /// continues after them).
+    pub tail: bool,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]

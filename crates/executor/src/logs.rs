@@ -1,6 +1,7 @@
 //! Attempt logs on disk: `<log dir>/<backend id>/attempt-<n>.log`, read in pages of whole lines
 //! with a byte offset as the cursor.
 
+use std::collections::VecDeque;
 use std::io::{BufRead, BufReader, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
 
@@ -49,6 +50,9 @@ pub fn read_page(dir: &Path, request: &LogRequest) -> Result<LogPage, RunnerErro
         }
         Err(error) => return Err(io_error(error)),
     };
+    if request.tail {
+        return read_tail(file, request.limit.max(1), attempt).map_err(io_error);
+    }
     let mut offset: u64 = request
         .cursor
         .as_deref()
@@ -77,4 +81,63 @@ pub fn read_page(dir: &Path, request: &LogRequest) -> Result<LogPage, RunnerErro
         next_cursor: Some(offset.to_string()),
         attempt: Some(attempt),
     })
+}
+
+/// The last `limit` complete lines of a log, keeping only those in memory.
+fn read_tail(file: std::fs::File, limit: usize, attempt: u32) -> std::io::Result<LogPage> {
+    let mut reader = BufReader::new(file);
+    let mut lines = VecDeque::with_capacity(limit);
+    let mut offset = 0u64;
+    let mut line = Vec::new();
+    loop {
+        line.clear();
+        let read = reader.read_until(b'\n', &mut line)?;
+        if read == 0 || !line.ends_with(b"\n") {
+            break;
+        }
+        offset += read as u64;
+        if lines.len() == limit {
+            lines.pop_front();
+        }
+        lines.push_back(
+            String::from_utf8_lossy(&line)
+                .trim_end_matches(['\n', '\r'])
+                .to_owned(),
+        );
+    }
+    Ok(LogPage {
+        lines: lines.into(),
+        next_cursor: Some(offset.to_string()),
+        attempt: Some(attempt),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_tail_is_the_last_complete_lines_and_continues_after_them() {
+        let dir = tempfile::tempdir().unwrap();
+        let log = attempt_log(dir.path(), 1);
+        std::fs::write(&log, "one\ntwo\nthree\nfour\nhalf a li").unwrap();
+        let request = LogRequest {
+            limit: 2,
+            tail: true,
+            ..LogRequest::default()
+        };
+        let page = read_page(dir.path(), &request).unwrap();
+        assert_eq!(page.lines, ["three", "four"]);
+        std::fs::write(&log, "one\ntwo\nthree\nfour\nhalf a line\n").unwrap();
+        let next = read_page(
+            dir.path(),
+            &LogRequest {
+                cursor: page.next_cursor,
+                limit: 10,
+                ..LogRequest::default()
+            },
+        )
+        .unwrap();
+        assert_eq!(next.lines, ["half a line"], "following on after the tail");
+    }
 }

@@ -27,7 +27,14 @@ StayHome.newYes,StayHome.Yes,StayHome.totYes,StayHome.newNo,StayHome.No,StayHome
 const MODEL: &str = "use FRED::Influenza\nlocations = Test_Town\nstart_date = 2020-Jan-01\ndays = 30\nenable_health_records = 1\n";
 
 fn run(program: &Path, run: u32, out: &Path) -> i32 {
-    let args = ["-p", program.to_str().unwrap(), "-r", &run.to_string(), "-d", out.to_str().unwrap()];
+    let args = [
+        "-p",
+        program.to_str().unwrap(),
+        "-r",
+        &run.to_string(),
+        "-d",
+        out.to_str().unwrap(),
+    ];
     run_cli(args.iter().map(OsString::from))
 }
 
@@ -65,7 +72,11 @@ fn a_run_writes_freds_files_and_columns() {
     assert_eq!(lines.next(), Some(FRED_HEADER));
     let rows: Vec<&str> = lines.collect();
     assert_eq!(rows.len(), 31, "one row per day, days 0..=30");
-    assert!(rows[0].starts_with("0,2020-01-01,2020.01,1000,"), "{}", rows[0]);
+    assert!(
+        rows[0].starts_with("0,2020-01-01,2020.01,1000,"),
+        "{}",
+        rows[0]
+    );
     assert!(rows[4].starts_with("4,2020-01-05,2020.02,"), "{}", rows[4]);
     let daily = std::fs::read_to_string(out.join("RUN1/DAILY/INF.newE.txt")).unwrap();
     assert!(daily.starts_with("0 "), "{daily}");
@@ -88,7 +99,10 @@ fn the_same_run_number_reproduces_and_others_differ() {
 #[test]
 fn the_epidemic_rises_and_falls() {
     let dir = tempfile::tempdir().unwrap();
-    let program = model(dir.path(), "use FRED::Influenza\nlocations = Jefferson_County_PA\nstart_date = 2020-Jan-01\ndays = 150\n");
+    let program = model(
+        dir.path(),
+        "use FRED::Influenza\nlocations = Jefferson_County_PA\nstart_date = 2020-Jan-01\ndays = 150\n",
+    );
     let out = dir.path().join("out");
     assert_eq!(run(&program, 1, &out), 0);
     let csv = std::fs::read_to_string(out.join("RUN1/out.csv")).unwrap();
@@ -103,7 +117,10 @@ fn the_epidemic_rises_and_falls() {
     let peak = infectious.iter().copied().max().unwrap();
     let peak_day = infectious.iter().position(|&v| v == peak).unwrap();
     assert!(peak > 100, "an epidemic spreads: peak {peak}");
-    assert!(peak_day > 5 && peak_day < 145, "it rises then falls: peak on day {peak_day}");
+    assert!(
+        peak_day > 5 && peak_day < 145,
+        "it rises then falls: peak on day {peak_day}"
+    );
     assert!(*infectious.last().unwrap() < peak / 2, "it declines");
 }
 
@@ -119,11 +136,20 @@ fn freds_quirks_exit_zero_on_failure() {
     let out = dir.path().join("broken-out");
     assert_eq!(run(&program, 1, &out), 0);
     let errors = std::fs::read_to_string(out.join("errors.txt")).unwrap();
-    assert_eq!(errors, "FRED Error (file main.fred) Bad start_date = ''\nFRED Error (file main.fred) No locations specified\n");
+    assert_eq!(
+        errors,
+        "FRED Error (file main.fred) Bad start_date = ''\nFRED Error (file main.fred) No locations specified\n"
+    );
     assert_eq!(std::fs::read_dir(out.join("RUN1")).unwrap().count(), 0);
     // Overrides appended later win, as FRED reads them.
     let program = model(dir.path(), &format!("{MODEL}days = 3\n"));
     let out = dir.path().join("override-out");
     assert_eq!(run(&program, 1, &out), 0);
-    assert_eq!(std::fs::read_to_string(out.join("RUN1/out.csv")).unwrap().lines().count(), 5);
+    assert_eq!(
+        std::fs::read_to_string(out.join("RUN1/out.csv"))
+            .unwrap()
+            .lines()
+            .count(),
+        5
+    );
 }

@@ -6,7 +6,8 @@
 
 use chrono::{DateTime, Utc};
 use fredbatch_core::model::Measurements;
-use fredbatch_core::{Attempt, AttemptStatus, BackendJobId, RunId, RunStatus};
+use fredbatch_core::sync::{TIMEOUT_REASON, is_interruption};
+use fredbatch_core::{Attempt, AttemptStatus, BackendJob, BackendJobId, RunId, RunStatus};
 
 use crate::Store;
 use crate::error::StoreError;
@@ -45,22 +46,29 @@ pub enum CommitOutcome {
 }
 
 impl Store {
-    /// Starts a new attempt of an open run: numbers it and marks the run RUNNING.
+    /// Starts a new attempt of an open run: numbers it and marks the run RUNNING. The number
+    /// follows the attempts started before, or is `backend_attempt` (the backend's own count,
+    /// e.g. AWS Batch's `AWS_BATCH_JOB_ATTEMPT`) when that is higher: an attempt that died
+    /// before its worker started keeps its number.
     pub async fn begin_attempt(
         &self,
         run: RunId,
         backend_job_id: Option<&BackendJobId>,
+        backend_attempt: Option<u32>,
         now: DateTime<Utc>,
     ) -> Result<BeginAttempt, StoreError> {
         let mut tx = self.pool.begin().await?;
-        let number: Option<i64> = sqlx::query_scalar(
-            "UPDATE runs SET attempts_started = attempts_started + 1, \
-             attempts = CASE WHEN attempts > attempts_started THEN attempts ELSE attempts_started + 1 END, \
+        const NEXT: &str =
+            "CASE WHEN attempts_started + 1 >= $3 THEN attempts_started + 1 ELSE $3 END";
+        let number: Option<i64> = sqlx::query_scalar(&format!(
+            "UPDATE runs SET attempts_started = {NEXT}, \
+             attempts = CASE WHEN attempts > {NEXT} THEN attempts ELSE {NEXT} END, \
              status = 'RUNNING', started_at = COALESCE(started_at, $1) \
              WHERE id = $2 AND status NOT IN ('DONE', 'ERROR', 'CANCELLED') RETURNING attempts_started",
-        )
+        ))
         .bind(to_millis(now))
         .bind(run.0)
+        .bind(i64::from(backend_attempt.unwrap_or(0)))
         .fetch_optional(&mut *tx)
         .await?;
         let Some(number) = number else {
@@ -142,6 +150,82 @@ impl Store {
         };
         tx.commit().await?;
         Ok(outcome)
+    }
+
+    /// Fills in what a backend knows of runs' ended attempts: where each attempt's log is and,
+    /// for an attempt whose worker never recorded its end (a reclaimed machine, a killed
+    /// container, a worker that never started), how it ended. The backend's attempt `i` is
+    /// attempt number `i + 1`. Safe to repeat: nothing the worker recorded is overwritten.
+    pub async fn record_backend_attempts(
+        &self,
+        jobs: &[(RunId, &BackendJob)],
+    ) -> Result<(), StoreError> {
+        let mut tx = self.pool.begin().await?;
+        for (run, job) in jobs {
+            for (index, attempt) in job.attempts.iter().enumerate() {
+                let Some(stopped_at) = attempt.stopped_at else {
+                    continue;
+                };
+                let number = index as i64 + 1;
+                let reason = attempt
+                    .status_reason
+                    .as_deref()
+                    .or(attempt.reason.as_deref());
+                let status = if reason
+                    .is_some_and(|r| is_interruption(r) || r.starts_with(TIMEOUT_REASON))
+                {
+                    AttemptStatus::Interrupted
+                } else {
+                    AttemptStatus::Failed
+                };
+                let updated = sqlx::query(
+                    "UPDATE attempts SET log_ref = COALESCE(log_ref, $1), \
+                     exit_code = CASE WHEN status = 'RUNNING' THEN $2 ELSE exit_code END, \
+                     reason = CASE WHEN status = 'RUNNING' THEN $3 ELSE reason END, \
+                     finished_at = CASE WHEN status = 'RUNNING' THEN $4 ELSE finished_at END, \
+                     status = CASE WHEN status = 'RUNNING' THEN $5 ELSE status END \
+                     WHERE run_id = $6 AND number = $7",
+                )
+                .bind(attempt.log_ref.as_deref())
+                .bind(attempt.exit_code.map(i64::from))
+                .bind(reason)
+                .bind(to_millis(stopped_at))
+                .bind(status.as_str())
+                .bind(run.0)
+                .bind(number)
+                .execute(&mut *tx)
+                .await?;
+                if updated.rows_affected() > 0 {
+                    continue;
+                }
+                sqlx::query(
+                    "INSERT INTO attempts (run_id, number, backend_job_id, status, reason, \
+                     exit_code, started_at, finished_at, log_ref) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+                )
+                .bind(run.0)
+                .bind(number)
+                .bind(job.id.0.as_str())
+                .bind(status.as_str())
+                .bind(reason)
+                .bind(attempt.exit_code.map(i64::from))
+                .bind(to_millis(attempt.started_at.unwrap_or(stopped_at)))
+                .bind(to_millis(stopped_at))
+                .bind(attempt.log_ref.as_deref())
+                .execute(&mut *tx)
+                .await?;
+                // A later worker numbers its attempt after this one.
+                sqlx::query(
+                    "UPDATE runs SET attempts_started = $1 WHERE id = $2 AND attempts_started < $1",
+                )
+                .bind(number)
+                .bind(run.0)
+                .execute(&mut *tx)
+                .await?;
+            }
+        }
+        tx.commit().await?;
+        Ok(())
     }
 
     /// A run's attempts, first to last.

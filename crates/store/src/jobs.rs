@@ -26,6 +26,8 @@ pub struct NewJob {
     pub max_attempts: u32,
     pub attempt_timeout_seconds: u64,
     pub backend: String,
+    /// Where on the backend the runs go, in the backend's own terms (opaque to the store).
+    pub backend_target: Option<String>,
     pub created_at: DateTime<Utc>,
 }
 
@@ -112,9 +114,10 @@ impl Store {
             inputs_key: inputs_key(job_id),
             // Stored to the millisecond; return what a later read will see.
             created_at: from_millis(to_millis(new.created_at)),
+            backend_target: new.backend_target,
         };
         sqlx::query(&format!(
-            "INSERT INTO jobs ({JOB_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)"
+            "INSERT INTO jobs ({JOB_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)"
         ))
         .bind(job.id.0)
         .bind(&job.name)
@@ -129,6 +132,7 @@ impl Store {
         .bind(&job.backend)
         .bind(&job.inputs_key)
         .bind(to_millis(job.created_at))
+        .bind(&job.backend_target)
         .execute(&mut *tx)
         .await?;
         // Only integers and a constant go into this statement, so it is built as text: one

@@ -24,6 +24,7 @@ pub use jobs::{JobSummary, NewJob, StatusCounts};
 pub use secret::database_url_from_secret;
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
+const MIGRATE_RETRIES: u64 = 3;
 
 /// Handle to the database; cheap to clone.
 #[derive(Clone, Debug)]
@@ -35,10 +36,17 @@ impl Store {
     /// Connects and brings the schema up to date. For commands that own the database.
     pub async fn open(url: &str) -> Result<Store, StoreError> {
         let store = Store::connect(url).await?;
-        MIGRATOR
-            .run(&store.pool)
-            .await
-            .map_err(StoreError::Migrate)?;
+        // sqlx locks migrations on PostgreSQL only: two commands started at once on a new
+        // SQLite database may both create its tables. The loser's migration rolls back, and
+        // running again finds it applied.
+        let mut retries = 0;
+        while let Err(error) = MIGRATOR.run(&store.pool).await {
+            if retries == MIGRATE_RETRIES {
+                return Err(StoreError::Migrate(error));
+            }
+            retries += 1;
+            tokio::time::sleep(Duration::from_millis(50 * retries)).await;
+        }
         Ok(store)
     }
 

@@ -12,7 +12,8 @@ use crate::error::StoreError;
 use crate::time::{from_millis, opt_from_millis};
 
 pub const JOB_COLUMNS: &str = "id, name, model_dir, program, params, run_count, vcpus, memory_mb, \
-                               max_attempts, attempt_timeout_seconds, backend, inputs_key, created_at";
+                               max_attempts, attempt_timeout_seconds, backend, inputs_key, created_at, \
+                               backend_target";
 
 pub const RUN_COLUMNS: &str = "id, job_id, run_number, status, status_reason, attempts, \
                                backend_job_id, backend_state, cancel_requested, results_key, \
@@ -20,7 +21,7 @@ pub const RUN_COLUMNS: &str = "id, job_id, run_number, status, status_reason, at
 
 pub const ATTEMPT_COLUMNS: &str = "run_id, number, backend_job_id, status, reason, exit_code, \
                                    started_at, finished_at, wall_seconds, cpu_seconds, \
-                                   peak_rss_kb, output_bytes, results_key";
+                                   peak_rss_kb, output_bytes, results_key, log_ref";
 
 fn corrupt(what: impl Into<String>) -> StoreError {
     StoreError::Corrupt { what: what.into() }
@@ -50,6 +51,7 @@ pub fn job(row: &AnyRow) -> Result<Job, StoreError> {
         backend: row.try_get("backend")?,
         inputs_key: row.try_get("inputs_key")?,
         created_at: from_millis(row.try_get("created_at")?),
+        backend_target: row.try_get("backend_target")?,
     })
 }
 
@@ -109,5 +111,6 @@ pub fn attempt(row: &AnyRow) -> Result<Attempt, StoreError> {
         finished_at: opt_from_millis(row.try_get("finished_at")?),
         measurements,
         results_key: row.try_get("results_key")?,
+        log_ref: row.try_get("log_ref")?,
     })
 }

@@ -46,6 +46,8 @@ pub struct WorkerConfig {
     /// Fresh workspaces are made in here.
     pub workspace_root: PathBuf,
     pub backend_job_id: Option<BackendJobId>,
+    /// The backend's number for this attempt, when it gives one (see `Store::begin_attempt`).
+    pub backend_attempt: Option<u32>,
     pub extract_limits: ExtractLimits,
     /// Between asking the engine to stop and killing it.
     pub stop_grace: Duration,
@@ -143,7 +145,12 @@ pub async fn run(config: WorkerConfig) -> Result<WorkerOutcome, WorkerError> {
     }
     let attempt = match config
         .store
-        .begin_attempt(run.id, config.backend_job_id.as_ref(), Utc::now())
+        .begin_attempt(
+            run.id,
+            config.backend_job_id.as_ref(),
+            config.backend_attempt,
+            Utc::now(),
+        )
         .await?
     {
         BeginAttempt::Started { number } => number,

@@ -35,14 +35,26 @@ impl RunResourceArgs {
     }
 }
 
-/// Which backend, and what the local executor may use of this machine.
+/// Which backend.
 #[derive(clap::Args, Debug, Clone, Default)]
 #[command(next_help_heading = "Backend")]
 pub struct BackendArgs {
-    /// Where runs execute [default: aws when AWS_BATCH_JOB_DEFINITION and AWS_BATCH_JOB_QUEUE
-    /// are set, else local].
+    /// Where runs execute [default: aws when --stack is given or AWS_BATCH_JOB_DEFINITION and
+    /// AWS_BATCH_JOB_QUEUE are set, else local].
     #[arg(long, value_enum)]
     pub backend: Option<BackendKind>,
+    /// Run on the AWS Batch stack of this name: its outputs give the job queue and definition,
+    /// its parameters the S3 buckets (unless FREDBATCH_UPLOADS / FREDBATCH_RESULTS say otherwise).
+    #[arg(long, value_name = "NAME", env = "FREDBATCH_STACK")]
+    pub stack: Option<String>,
+    #[command(flatten)]
+    pub capacity: CapacityArgs,
+}
+
+/// What the local executor may use of this machine.
+#[derive(clap::Args, Debug, Clone, Default)]
+#[command(next_help_heading = "Backend")]
+pub struct CapacityArgs {
     /// vCPUs the local executor may use at once [default: all cores].
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
     pub max_vcpus: Option<u32>,
@@ -53,6 +65,12 @@ pub struct BackendArgs {
 
 impl BackendArgs {
     pub fn capacity(&self) -> LocalCapacity {
+        self.capacity.local()
+    }
+}
+
+impl CapacityArgs {
+    pub fn local(&self) -> LocalCapacity {
         LocalCapacity {
             vcpus: self.max_vcpus,
             memory_mb: self.max_memory,

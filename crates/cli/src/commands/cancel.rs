@@ -9,7 +9,7 @@ use fredbatch_core::sync::CANCELLED_REASON;
 use fredbatch_core::{JobId, RunId};
 
 use crate::Context;
-use crate::backend::{BackendKind, LocalCapacity, create_runner};
+use crate::backend::{BackendKind, LocalCapacity, connect_existing};
 use crate::joblock::JobLock;
 
 /// How long to wait for a supervising process to confirm a local cancellation.
@@ -65,8 +65,8 @@ pub async fn run(args: CancelArgs, ctx: &Context) -> anyhow::Result<ExitCode> {
             }
         }
         BackendKind::Local => store.mark_cancelled(&ids, Utc::now()).await?,
-        kind => {
-            let runner = create_runner(kind, &ctx.settings, LocalCapacity::default())?;
+        BackendKind::Aws => {
+            let runner = connect_existing(&job, &ctx.settings, LocalCapacity::default())?;
             let mut unsubmitted = Vec::new();
             for run in &targets {
                 match &run.backend_job_id {

@@ -14,6 +14,11 @@ pub struct CompletionsArgs {
 
 pub fn run(args: CompletionsArgs) -> ExitCode {
     let mut command = crate::Cli::command();
-    clap_complete::generate(args.shell, &mut command, "fredbatch", &mut std::io::stdout());
+    clap_complete::generate(
+        args.shell,
+        &mut command,
+        "fredbatch",
+        &mut std::io::stdout(),
+    );
     ExitCode::SUCCESS
 }

@@ -8,7 +8,7 @@ use anyhow::bail;
 use fredbatch_core::{LogRequest, RunId};
 
 use crate::Context;
-use crate::backend::{BackendKind, LocalCapacity, create_runner};
+use crate::backend::{LocalCapacity, connect_existing};
 
 /// Lines read per request.
 const PAGE_LINES: usize = 1000;
@@ -39,11 +39,7 @@ pub async fn run(args: LogsArgs, ctx: &Context) -> anyhow::Result<ExitCode> {
             job.id
         );
     };
-    let runner = create_runner(
-        BackendKind::from_recorded(&job.backend)?,
-        &ctx.settings,
-        LocalCapacity::default(),
-    )?;
+    let runner = connect_existing(&job, &ctx.settings, LocalCapacity::default())?;
     let mut cursor = None;
     let mut stdout = std::io::stdout().lock();
     loop {
@@ -54,6 +50,7 @@ pub async fn run(args: LogsArgs, ctx: &Context) -> anyhow::Result<ExitCode> {
                     attempt: args.attempt,
                     cursor: cursor.clone(),
                     limit: PAGE_LINES,
+                    tail: false,
                 },
             )
             .await?;

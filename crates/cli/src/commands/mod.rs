@@ -3,8 +3,12 @@
 pub mod args;
 pub mod cancel;
 pub mod completions;
+pub mod cost;
 pub mod demo_fred;
+pub mod doctor;
 pub mod logs;
+pub mod profile;
+pub mod report;
 pub mod results;
 pub mod resume;
 pub mod run;

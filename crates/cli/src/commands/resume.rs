@@ -10,8 +10,8 @@ use anyhow::Context as _;
 use fredbatch_core::JobId;
 
 use crate::Context;
-use crate::backend::{BackendKind, create_runner};
-use crate::commands::args::BackendArgs;
+use crate::backend::{BackendKind, connect_existing};
+use crate::commands::args::CapacityArgs;
 use crate::commands::supervised::submit_and_watch;
 use crate::joblock::JobLock;
 use crate::settings::Settings;
@@ -25,7 +25,7 @@ pub struct ResumeArgs {
     /// The job to continue.
     pub job_id: JobId,
     #[command(flatten)]
-    pub backend: BackendArgs,
+    pub capacity: CapacityArgs,
 }
 
 pub async fn run(args: ResumeArgs, ctx: &Context) -> anyhow::Result<ExitCode> {
@@ -43,7 +43,7 @@ pub async fn run(args: ResumeArgs, ctx: &Context) -> anyhow::Result<ExitCode> {
             job.id
         ));
     }
-    let runner = create_runner(kind, &ctx.settings, args.backend.capacity())?;
+    let runner = connect_existing(&job, &ctx.settings, args.capacity.local())?;
     submit_and_watch(ctx, &store, runner, kind, &job, false).await
 }
 

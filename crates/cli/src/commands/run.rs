@@ -11,7 +11,7 @@ use fredbatch_store::NewJob;
 use fredbatch_worker::inputs_archive_key;
 
 use crate::Context;
-use crate::backend::{BackendKind, create_runner};
+use crate::backend::{BackendKind, connect_new};
 use crate::commands::args::{BackendArgs, RunResourceArgs};
 use crate::commands::supervised::submit_and_watch;
 use crate::joblock::JobLock;
@@ -47,7 +47,7 @@ pub struct RunArgs {
 }
 
 pub async fn run(args: RunArgs, ctx: &Context) -> anyhow::Result<ExitCode> {
-    let kind = BackendKind::choose(args.backend.backend);
+    let kind = BackendKind::choose(&args.backend);
     let resources = args.resources.resources(kind);
     if kind == BackendKind::Local {
         let capacity = args.backend.capacity().resolve();
@@ -71,7 +71,9 @@ pub async fn run(args: RunArgs, ctx: &Context) -> anyhow::Result<ExitCode> {
         ctx.note("FRED_HOME is not set: using the built-in demo engine (set FRED_HOME to run real FRED).");
     }
 
-    let runner = create_runner(kind, &ctx.settings, args.backend.capacity())?;
+    let mut settings = ctx.settings.clone();
+    let backend = connect_new(kind, &args.backend, &mut settings).await?;
+    let ctx = &ctx.with_settings(settings);
     let store = ctx.settings.open_store().await?;
     let uploads = ctx.settings.uploads()?;
     let model_dir = args
@@ -94,6 +96,7 @@ pub async fn run(args: RunArgs, ctx: &Context) -> anyhow::Result<ExitCode> {
                 max_attempts: args.resources.attempts,
                 attempt_timeout_seconds: args.resources.timeout.as_secs().max(1),
                 backend: kind.name().to_owned(),
+                backend_target: backend.target,
                 created_at: Utc::now(),
             },
             |id| format!("job-{id}"),
@@ -127,5 +130,5 @@ pub async fn run(args: RunArgs, ctx: &Context) -> anyhow::Result<ExitCode> {
         BackendKind::Local => Some(JobLock::acquire(&ctx.settings.lock_dir(), job.id)?),
         BackendKind::Aws => None,
     };
-    submit_and_watch(ctx, &store, runner, kind, &job, args.detach).await
+    submit_and_watch(ctx, &store, backend.runner, kind, &job, args.detach).await
 }

@@ -1,15 +1,16 @@
 //! `fredbatch status [JOB_ID]` and `fredbatch jobs`.
 
 use std::process::ExitCode;
+use std::sync::Arc;
 
 use anyhow::bail;
 use chrono::Utc;
 use comfy_table::{Table, presets::UTF8_FULL_CONDENSED};
-use fredbatch_core::{Attempt, JobId, Run, RunId};
+use fredbatch_core::{Attempt, JobId, Run, RunId, SimulationRunner};
 use serde::Serialize;
 
 use crate::Context;
-use crate::backend::{BackendKind, LocalCapacity, create_runner};
+use crate::backend::{BackendKind, LocalCapacity, connect_existing};
 use crate::output::emit;
 use crate::progress::describe;
 use crate::report::StatusReport;
@@ -32,7 +33,9 @@ pub async fn run(args: StatusArgs, ctx: &Context) -> anyhow::Result<ExitCode> {
     let store = ctx.settings.open_store().await?;
     if let Some(run_id) = args.run {
         let run = store.run(run_id).await?;
-        refresh_from_backend(ctx, &store, &store.job(run.job_id).await?).await;
+        let job = store.job(run.job_id).await?;
+        let runner = connect_existing(&job, &ctx.settings, LocalCapacity::default());
+        refresh_from_backend(ctx, &store, &job, &runner).await;
         let run = store.run(run_id).await?;
         let attempts = store.attempts(run_id).await?;
         emit(ctx.output, &RunDetail { run, attempts })?;
@@ -45,10 +48,14 @@ pub async fn run(args: StatusArgs, ctx: &Context) -> anyhow::Result<ExitCode> {
             None => bail!("there are no jobs yet; start one with `fredbatch run MODEL_DIR`"),
         },
     };
-    refresh_from_backend(ctx, &store, &job).await;
+    let runner = connect_existing(&job, &ctx.settings, LocalCapacity::default());
+    refresh_from_backend(ctx, &store, &job, &runner).await;
     let runs = store.runs(job.id).await?;
     let mut report = StatusReport::new(job, runs, Some(&ctx.settings.results()?), Utc::now());
     report.show_all = args.all;
+    if let Ok(runner) = &runner {
+        report.attach_failure_logs(runner.as_ref()).await;
+    }
     emit(ctx.output, &report)?;
     Ok(ExitCode::SUCCESS)
 }
@@ -59,13 +66,14 @@ async fn refresh_from_backend(
     ctx: &Context,
     store: &fredbatch_store::Store,
     job: &fredbatch_core::Job,
+    runner: &anyhow::Result<Arc<dyn SimulationRunner>>,
 ) {
     let Ok(BackendKind::Aws) = BackendKind::from_recorded(&job.backend) else {
         return;
     };
-    let refreshed = match create_runner(BackendKind::Aws, &ctx.settings, LocalCapacity::default()) {
+    let refreshed = match runner {
         Ok(runner) => sync_once(store, runner.as_ref(), job).await,
-        Err(error) => Err(error),
+        Err(error) => Err(anyhow::anyhow!("{error:#}")),
     };
     if let Err(error) = refreshed {
         ctx.note(&format!(

@@ -44,15 +44,16 @@ pub async fn submit_and_watch(
         BackendKind::Local => Duration::from_millis(100),
         BackendKind::Aws => Duration::from_secs(5),
     };
-    let ending = watch(store, runner, job, &mut progress, tick).await;
+    let ending = watch(store, runner.clone(), job, &mut progress, tick).await;
     progress.finish();
     let ending = ending?;
-    let report = StatusReport::new(
+    let mut report = StatusReport::new(
         job.clone(),
         store.runs(job.id).await?,
         Some(&ctx.settings.results()?),
         Utc::now(),
     );
+    report.attach_failure_logs(runner.as_ref()).await;
     emit(ctx.output, &report)?;
     // The last connection to close folds SQLite's write-ahead log into the database, so the
     // next command does not replay it.

@@ -51,6 +51,11 @@ pub async fn run(args: WorkerArgs, ctx: &Context) -> anyhow::Result<ExitCode> {
         .into_iter()
         .find_map(|name| std::env::var(name).ok())
         .map(BackendJobId);
+    // The backend's count of this job's attempts, so the attempts recorded here and the
+    // backend's line up even when an attempt died before its worker started.
+    let backend_attempt = ["FREDBATCH_ATTEMPT", "AWS_BATCH_JOB_ATTEMPT"]
+        .into_iter()
+        .find_map(|name| std::env::var(name).ok()?.parse().ok());
     let run = match (args.run_id, args.array_first_run) {
         (Some(id), _) => RunRef::Id(id),
         (None, Some(first)) => RunRef::Number(first + array_index()?),
@@ -65,6 +70,7 @@ pub async fn run(args: WorkerArgs, ctx: &Context) -> anyhow::Result<ExitCode> {
         engine,
         workspace_root: settings.workspace_root(),
         backend_job_id,
+        backend_attempt,
         extract_limits: ExtractLimits {
             max_bytes: args.max_input_mb << 20,
             ..ExtractLimits::default()

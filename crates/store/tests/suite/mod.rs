@@ -3,14 +3,17 @@
 use chrono::Utc;
 use fredbatch_core::model::Measurements;
 use fredbatch_core::sync::RunChange;
-use fredbatch_core::{AttemptStatus, BackendJobId, BackendState, JobId, Resources, RunStatus};
+use fredbatch_core::{
+    AttemptStatus, BackendAttempt, BackendJob, BackendJobId, BackendState, JobId, Resources,
+    RunStatus,
+};
 use fredbatch_store::{AttemptEnd, BeginAttempt, CommitOutcome, NewJob, Store};
 
 /// Every test of the suite, for the backend files to instantiate.
 #[macro_export]
 macro_rules! store_suite {
     ($open:path) => {
-        $crate::store_suite!(@tests $open; jobs_get_sequential_ids_and_numbered_runs, changes_never_overwrite_a_committed_run, one_commit_per_run_even_when_attempts_race, failures_are_recorded_and_cancellation_is_requested_then_applied, concurrent_workers_update_different_runs_of_one_job);
+        $crate::store_suite!(@tests $open; jobs_get_sequential_ids_and_numbered_runs, changes_never_overwrite_a_committed_run, one_commit_per_run_even_when_attempts_race, failures_are_recorded_and_cancellation_is_requested_then_applied, concurrent_workers_update_different_runs_of_one_job, the_backends_ended_attempts_fill_in_what_workers_could_not_record);
     };
     (@tests $open:path; $($name:ident),*) => {
         $(
@@ -34,6 +37,7 @@ pub fn new_job(runs: u32) -> NewJob {
         max_attempts: 3,
         attempt_timeout_seconds: 4 * 3600,
         backend: "local".into(),
+        backend_target: Some(r#"{"queue":"fred-q"}"#.into()),
         created_at: Utc::now(),
     }
 }
@@ -98,7 +102,7 @@ pub async fn changes_never_overwrite_a_committed_run(store: Store) {
         .await
         .unwrap();
     let BeginAttempt::Started { number } = store
-        .begin_attempt(runs[0].id, None, Utc::now())
+        .begin_attempt(runs[0].id, None, None, Utc::now())
         .await
         .unwrap()
     else {
@@ -145,8 +149,14 @@ pub async fn one_commit_per_run_even_when_attempts_race(store: Store) {
         .await
         .unwrap();
     let run = store.runs(job.id).await.unwrap()[0].id;
-    let a = store.begin_attempt(run, None, Utc::now()).await.unwrap();
-    let b = store.begin_attempt(run, None, Utc::now()).await.unwrap();
+    let a = store
+        .begin_attempt(run, None, None, Utc::now())
+        .await
+        .unwrap();
+    let b = store
+        .begin_attempt(run, None, None, Utc::now())
+        .await
+        .unwrap();
     assert_eq!(
         (a.clone(), b.clone()),
         (
@@ -166,7 +176,10 @@ pub async fn one_commit_per_run_even_when_attempts_race(store: Store) {
         [CommitOutcome::AlreadyCommitted, CommitOutcome::Committed]
     );
     assert_eq!(
-        store.begin_attempt(run, None, Utc::now()).await.unwrap(),
+        store
+            .begin_attempt(run, None, None, Utc::now())
+            .await
+            .unwrap(),
         BeginAttempt::AlreadyEnded {
             status: RunStatus::Done
         },
@@ -195,7 +208,7 @@ pub async fn failures_are_recorded_and_cancellation_is_requested_then_applied(st
         .unwrap();
     let runs = store.runs(job.id).await.unwrap();
     store
-        .begin_attempt(runs[0].id, None, Utc::now())
+        .begin_attempt(runs[0].id, None, None, Utc::now())
         .await
         .unwrap();
     let outcome = store
@@ -238,7 +251,7 @@ pub async fn failures_are_recorded_and_cancellation_is_requested_then_applied(st
     assert_eq!(store.open_runs(job.id).await.unwrap().len(), 1);
     assert_eq!(
         store
-            .begin_attempt(runs[2].id, None, Utc::now())
+            .begin_attempt(runs[2].id, None, None, Utc::now())
             .await
             .unwrap(),
         BeginAttempt::AlreadyEnded {
@@ -257,8 +270,10 @@ pub async fn concurrent_workers_update_different_runs_of_one_job(store: Store) {
         let store = store.clone();
         let run = run.id;
         tokio::spawn(async move {
-            let BeginAttempt::Started { number } =
-                store.begin_attempt(run, None, Utc::now()).await.unwrap()
+            let BeginAttempt::Started { number } = store
+                .begin_attempt(run, None, None, Utc::now())
+                .await
+                .unwrap()
             else {
                 panic!("open run")
             };
@@ -273,4 +288,116 @@ pub async fn concurrent_workers_update_different_runs_of_one_job(store: Store) {
     }
     let counts = store.status_counts(job.id).await.unwrap();
     assert_eq!((counts.done, counts.total()), (24, 24));
+}
+
+pub async fn the_backends_ended_attempts_fill_in_what_workers_could_not_record(store: Store) {
+    let job = store
+        .create_job(new_job(2), |id| format!("jobs/{id}"))
+        .await
+        .unwrap();
+    let runs = store.runs(job.id).await.unwrap();
+    let (reclaimed, committed) = (runs[0].id, runs[1].id);
+    // Run 1: the worker of attempt 1 vanished with its Spot instance; attempt 2's container
+    // died before its worker started; attempt 3 is running.
+    store
+        .begin_attempt(reclaimed, None, Some(1), Utc::now())
+        .await
+        .unwrap();
+    let ended = |reason: &str, exit: Option<i32>, stream: &str| BackendAttempt {
+        exit_code: exit,
+        status_reason: Some(reason.to_owned()),
+        reason: None,
+        started_at: Some(Utc::now()),
+        stopped_at: Some(Utc::now()),
+        log_ref: Some(stream.to_owned()),
+    };
+    let backend = BackendJob {
+        id: BackendJobId::from("b-1"),
+        name: "fred-job-1-run-1".into(),
+        state: BackendState::Running,
+        status_reason: None,
+        attempts: vec![
+            ended(
+                "Host EC2 (instance i-0abc) terminated.",
+                None,
+                "fred/default/a1",
+            ),
+            ended(
+                "Essential container in task exited",
+                Some(137),
+                "fred/default/a2",
+            ),
+            BackendAttempt {
+                stopped_at: None,
+                ..ended("", None, "fred/default/a3")
+            },
+        ],
+        started_at: None,
+        stopped_at: None,
+    };
+    // Run 2: its worker recorded a success; the backend adds only where the log is.
+    store
+        .begin_attempt(committed, None, None, Utc::now())
+        .await
+        .unwrap();
+    store
+        .finish_attempt(committed, 1, &end(AttemptStatus::Succeeded, None))
+        .await
+        .unwrap();
+    let succeeded = BackendJob {
+        id: BackendJobId::from("b-2"),
+        attempts: vec![BackendAttempt {
+            exit_code: Some(0),
+            status_reason: Some("Essential container in task exited".into()),
+            ..ended("", Some(0), "fred/default/b1")
+        }],
+        ..backend.clone()
+    };
+    for _ in 0..2 {
+        // Recording twice changes nothing the first time did not.
+        store
+            .record_backend_attempts(&[(reclaimed, &backend), (committed, &succeeded)])
+            .await
+            .unwrap();
+    }
+
+    let attempts = store.attempts(reclaimed).await.unwrap();
+    assert_eq!(attempts.len(), 2, "{attempts:?}");
+    assert_eq!(attempts[0].status, AttemptStatus::Interrupted);
+    assert_eq!(
+        attempts[0].reason.as_deref(),
+        Some("Host EC2 (instance i-0abc) terminated.")
+    );
+    assert_eq!(attempts[0].log_ref.as_deref(), Some("fred/default/a1"));
+    assert!(attempts[0].finished_at.is_some());
+    assert_eq!(attempts[1].status, AttemptStatus::Failed);
+    assert_eq!(attempts[1].exit_code, Some(137));
+    assert_eq!(attempts[1].backend_job_id, Some(BackendJobId::from("b-1")));
+    assert_eq!(
+        store
+            .begin_attempt(reclaimed, None, None, Utc::now())
+            .await
+            .unwrap(),
+        BeginAttempt::Started { number: 3 },
+        "the next worker numbers its attempt after the backend's"
+    );
+    assert_eq!(
+        store
+            .begin_attempt(reclaimed, None, Some(5), Utc::now())
+            .await
+            .unwrap(),
+        BeginAttempt::Started { number: 5 },
+        "the backend's own attempt number wins when higher"
+    );
+
+    let kept = store.attempts(committed).await.unwrap();
+    assert_eq!(kept.len(), 1);
+    assert_eq!(
+        kept[0].status,
+        AttemptStatus::Succeeded,
+        "the worker's record stands"
+    );
+    assert_eq!(kept[0].reason, None);
+    assert_eq!(kept[0].log_ref.as_deref(), Some("fred/default/b1"));
+    assert_eq!(store.run(committed).await.unwrap().status, RunStatus::Done);
 }

@@ -1,0 +1,212 @@
+//! What 1000 runs cost in AWS Batch API requests and wall time, against a moto server
+//! (`FREDBATCH_TEST_MOTO_URL`; `scripts/bench` starts one), beside the pattern of the original
+//! Python gateway measured in the same run: one SubmitJob per run, sequentially, and one ListJobs
+//! plus one DescribeJobs per run per status refresh.
+//!
+//! Prints figures; asserts nothing about time. `cargo bench -p fredbatch-batch --bench requests
+//! -- RUNS` changes the number of runs (default 1000).
+
+#[allow(dead_code)]
+#[path = "../tests/support/mod.rs"]
+mod support;
+
+use std::time::Instant;
+
+use aws_sdk_batch::types::KeyValuesPair;
+use fredbatch_batch::{BatchRunner, Clients, RequestCounter};
+use fredbatch_core::{BackendJobId, SimulationRunner};
+
+use support::moto::{Setup, clients, moto_url};
+use support::{runs, spec};
+
+struct Figures {
+    label: &'static str,
+    submit_requests: u64,
+    submit_seconds: f64,
+    refresh_requests: u64,
+    refresh_seconds: f64,
+}
+
+#[tokio::main]
+async fn main() {
+    let run_count: u32 = std::env::args()
+        .skip(1)
+        .find_map(|a| a.parse().ok())
+        .unwrap_or(1000);
+    let moto = moto_url();
+    let setup = Setup::create().await;
+    println!("{run_count} runs against moto at {moto}\n");
+
+    let mut table = vec![original(&setup, &moto, run_count).await];
+    // The real limits: 40 SubmitJob/s plus a burst of 5, below Batch's 50 per second.
+    let mut arrays = setup.config();
+    arrays.submit_rate = fredbatch_batch::config::DEFAULT_SUBMIT_RATE;
+    arrays.submit_burst = fredbatch_batch::config::DEFAULT_SUBMIT_BURST;
+    let mut plain = arrays.clone();
+    plain.array_jobs = false;
+    table.push(fredbatch("fredbatch, array jobs", &setup, &moto, arrays, 1, run_count).await);
+    table.push(
+        fredbatch(
+            "fredbatch, one job per run",
+            &setup,
+            &moto,
+            plain,
+            2,
+            run_count,
+        )
+        .await,
+    );
+
+    println!(
+        "{:<28} {:>16} {:>12} {:>17} {:>12}",
+        "pattern", "submit requests", "submit s", "refresh requests", "refresh s"
+    );
+    for f in &table {
+        println!(
+            "{:<28} {:>16} {:>12.2} {:>17} {:>12.3}",
+            f.label, f.submit_requests, f.submit_seconds, f.refresh_requests, f.refresh_seconds
+        );
+    }
+    let baseline = &table[0];
+    for f in &table[1..] {
+        println!(
+            "\n{}: submission time {:.2}x the sequential pattern's (lower is faster); {:.2} \
+             requests per 100 runs per refresh (the original: {:.0})",
+            f.label,
+            f.submit_seconds / baseline.submit_seconds,
+            f.refresh_requests as f64 * 100.0 / f64::from(run_count),
+            baseline.refresh_requests as f64 * 100.0 / f64::from(run_count),
+        );
+    }
+}
+
+/// fredbatch's gateway: submit every run, then one full status refresh the way the
+/// supervisor does it (every open run's id, 100 per call).
+async fn fredbatch(
+    label: &'static str,
+    setup: &Setup,
+    moto: &str,
+    config: fredbatch_batch::BatchConfig,
+    job: i64,
+    run_count: u32,
+) -> Figures {
+    let runner = BatchRunner::with_clients(config, clients(moto).await);
+    let counter = runner.request_counter().await.unwrap();
+    let started = Instant::now();
+    let ids = runner
+        .submit(&spec(job), &runs(job, 1..=run_count))
+        .await
+        .expect("submitting");
+    let submit_seconds = started.elapsed().as_secs_f64();
+    let submit_requests = counter.total();
+    wait_until_ended(setup, &ids).await;
+
+    let before = counter.total();
+    let started = Instant::now();
+    let mut described = 0;
+    for chunk in ids.chunks(100) {
+        described += runner.describe(chunk).await.expect("describing").len();
+    }
+    assert_eq!(described, ids.len(), "every run was described");
+    Figures {
+        label,
+        submit_requests,
+        submit_seconds,
+        refresh_requests: counter.total() - before,
+        refresh_seconds: started.elapsed().as_secs_f64(),
+    }
+}
+
+/// The original gateway: one SubmitJob per run, one after the other; a refresh asks ListJobs
+/// and DescribeJobs for each run.
+async fn original(setup: &Setup, moto: &str, run_count: u32) -> Figures {
+    let clients: Clients = clients(moto).await;
+    let counter: RequestCounter = clients.requests.clone();
+    let job = 3;
+    let started = Instant::now();
+    let mut ids = Vec::new();
+    for run in runs(job, 1..=run_count) {
+        let answer = clients
+            .batch
+            .submit_job()
+            .job_name(&run.name)
+            .job_queue(&setup.queue)
+            .job_definition(&setup.definition_arn)
+            .container_overrides(
+                aws_sdk_batch::types::ContainerOverrides::builder()
+                    .set_command(Some(run.worker_args.clone()))
+                    .build(),
+            )
+            .send()
+            .await
+            .expect("SubmitJob");
+        ids.push((run.name, answer.job_id().unwrap_or_default().to_owned()));
+    }
+    let submit_seconds = started.elapsed().as_secs_f64();
+    let submit_requests = counter.total();
+
+    let before = counter.total();
+    let started = Instant::now();
+    for (name, id) in &ids {
+        clients
+            .batch
+            .list_jobs()
+            .job_queue(&setup.queue)
+            .filters(
+                KeyValuesPair::builder()
+                    .name("JOB_NAME")
+                    .values(name)
+                    .build(),
+            )
+            .send()
+            .await
+            .expect("ListJobs");
+        clients
+            .batch
+            .describe_jobs()
+            .jobs(id)
+            .send()
+            .await
+            .expect("DescribeJobs");
+    }
+    Figures {
+        label: "original (sequential)",
+        submit_requests,
+        submit_seconds,
+        refresh_requests: counter.total() - before,
+        refresh_seconds: started.elapsed().as_secs_f64(),
+    }
+}
+
+/// moto moves jobs along in the background; a refresh is measured once they ended, so every
+/// pattern describes the same states.
+async fn wait_until_ended(setup: &Setup, ids: &[BackendJobId]) {
+    let parents: std::collections::BTreeSet<&str> = ids
+        .iter()
+        .map(|id| id.0.split(':').next().unwrap_or(&id.0))
+        .collect();
+    let parents: Vec<String> = parents.into_iter().map(str::to_owned).collect();
+    for _ in 0..600 {
+        let mut open = 0;
+        for chunk in parents.chunks(100) {
+            let answer = setup
+                .direct
+                .batch
+                .describe_jobs()
+                .set_jobs(Some(chunk.to_vec()))
+                .send()
+                .await
+                .expect("DescribeJobs");
+            open += answer
+                .jobs()
+                .iter()
+                .filter(|j| !matches!(j.status().map(|s| s.as_str()), Some("SUCCEEDED" | "FAILED")))
+                .count();
+        }
+        if open == 0 {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+    panic!("moto did not finish the jobs within two minutes");
+}

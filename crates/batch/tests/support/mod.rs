@@ -1,0 +1,43 @@
+//! What the integration tests share: the moto setup, a misbehaving proxy, and runs to submit.
+
+pub mod http;
+pub mod moto;
+pub mod proxy;
+
+use std::time::Duration;
+
+use fredbatch_core::ids::run_job_name;
+use fredbatch_core::{JobId, JobSpec, Resources, RetryStrategy, RunId, RunSubmission};
+
+pub fn spec(job: i64) -> JobSpec {
+    JobSpec {
+        job_id: JobId(job),
+        resources: Resources::AWS_DEFAULT,
+        retry: RetryStrategy::interruptions_only(3, "Host EC2*"),
+        attempt_timeout: Duration::from_secs(4 * 3600),
+    }
+}
+
+/// Runs of `job` with the given run numbers; run ids are `1000 * job + number`.
+pub fn runs(job: i64, numbers: impl IntoIterator<Item = u32>) -> Vec<RunSubmission> {
+    numbers
+        .into_iter()
+        .map(|n| {
+            let run_id = RunId(1000 * job + n as i64);
+            RunSubmission {
+                run_id,
+                run_number: n,
+                name: run_job_name(JobId(job), n),
+                worker_args: [
+                    "worker",
+                    "--job-id",
+                    &job.to_string(),
+                    "--run-id",
+                    &run_id.to_string(),
+                ]
+                .map(str::to_owned)
+                .to_vec(),
+            }
+        })
+        .collect()
+}

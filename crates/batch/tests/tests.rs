@@ -1,0 +1,11 @@
+//! Integration tests of the AWS Batch backend against a moto server (`FREDBATCH_TEST_MOTO_URL`).
+//! They fail, never skip, when the server is missing.
+
+mod support;
+
+mod cancel;
+mod describe;
+mod doctor;
+mod logs;
+mod submit;
+mod throttling;

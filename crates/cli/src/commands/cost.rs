@@ -1,0 +1,379 @@
+//! `fredbatch cost`: the seed's Cost Estimation from its assumptions, or what a real job cost
+//! (or would cost on AWS Batch) from its attempts' measurements, beside the floor of what its
+//! runs actually used.
+
+use std::fmt;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use anyhow::Context as _;
+use comfy_table::{Table, presets::UTF8_FULL_CONDENSED};
+use fredbatch_core::Resources;
+use fredbatch_core::{Attempt, Job, JobId};
+use fredbatch_cost::estimate::{Assumptions, Estimate, estimate, parse_fraction};
+use fredbatch_cost::placement::{runs_per_instance, seed_instance_types, usable_memory_mib};
+use fredbatch_cost::usage::{JobCost, job_cost};
+use fredbatch_cost::{Market, PriceTable, usd};
+use fredbatch_store::Store;
+use serde::Serialize;
+
+use crate::Context;
+use crate::output::emit;
+
+/// Estimate what runs cost on AWS Batch, from assumptions or from a job's measured attempts.
+///
+/// Without --job: the seed's arithmetic (one run holds one instance for its runtime, 30-day
+/// month) priced from the bundled table. With --job: every finished attempt (retries included)
+/// priced at its measured wall time with the job's vCPUs and memory packed onto the compute
+/// environment's instance types, beside the floor: the CPU-seconds and peak memory the
+/// attempts used, priced on the same family.
+#[derive(clap::Args, Debug)]
+#[command(after_help = "Examples:\n  \
+    fredbatch cost --runs-per-day 100 --runtime 30m --instance c5.xlarge\n  \
+    fredbatch cost --instance c5.xlarge --spot-price 0.068 --on-demand-fallback 5%\n  \
+    fredbatch cost --job 3")]
+pub struct CostArgs {
+    /// Price this job's attempts instead of assumptions.
+    #[arg(long, value_name = "JOB_ID")]
+    pub job: Option<JobId>,
+    /// Runs started per day.
+    #[arg(long, default_value_t = 100.0, conflicts_with = "job")]
+    pub runs_per_day: f64,
+    /// Wall time of one run (e.g. `30m`, `1h30m`).
+    #[arg(long, default_value = "30m", value_parser = humantime::parse_duration, conflicts_with = "job")]
+    pub runtime: Duration,
+    /// Share of runs that fall back to On-Demand when Spot is short (e.g. `10%`).
+    #[arg(long, default_value = "10%", value_parser = parse_fraction, conflicts_with = "job")]
+    pub on_demand_fallback: f64,
+    #[command(flatten)]
+    pub pricing: PricingArgs,
+}
+
+/// How prices are chosen; shared by `cost`, `profile` and `report`.
+#[derive(clap::Args, Debug, Clone)]
+#[command(next_help_heading = "Prices")]
+pub struct PricingArgs {
+    /// The instance type whose prices --spot-price/--on-demand-price set (and, without --job,
+    /// the one the estimate is for).
+    #[arg(long, default_value = "c5.xlarge")]
+    pub instance: String,
+    /// Spot price of --instance in USD per hour [default: the table's estimate].
+    #[arg(long, value_name = "USD")]
+    pub spot_price: Option<f64>,
+    /// On-Demand price of --instance in USD per hour [default: the table's].
+    #[arg(long, value_name = "USD")]
+    pub on_demand_price: Option<f64>,
+    /// A price table of your own, in the shape of the bundled one (`fredbatch cost --output
+    /// json --show-prices` prints it).
+    #[arg(long, value_name = "FILE")]
+    pub prices: Option<PathBuf>,
+    /// Which market runs are priced on.
+    #[arg(long, value_enum, default_value = "spot")]
+    pub market: MarketArg,
+    /// Instance types of the compute environment, comma-separated [default: the seed's
+    /// c5.xlarge,c5.2xlarge for job costs; every type in the table for right-sizing].
+    #[arg(long, value_delimiter = ',', value_name = "TYPES")]
+    pub instance_types: Vec<String>,
+    /// Print the price table in use and stop.
+    #[arg(long)]
+    pub show_prices: bool,
+}
+
+#[derive(Clone, Copy, Debug, clap::ValueEnum)]
+pub enum MarketArg {
+    Spot,
+    OnDemand,
+}
+
+impl PricingArgs {
+    pub fn market(&self) -> Market {
+        match self.market {
+            MarketArg::Spot => Market::Spot,
+            MarketArg::OnDemand => Market::OnDemand,
+        }
+    }
+
+    /// The table with any overrides applied.
+    pub fn table(&self) -> anyhow::Result<PriceTable> {
+        let mut table = match &self.prices {
+            Some(path) => {
+                let text = std::fs::read_to_string(path)
+                    .with_context(|| format!("cannot read the price table {}", path.display()))?;
+                PriceTable::from_json(&text)
+                    .with_context(|| format!("in the price table {}", path.display()))?
+            }
+            None => PriceTable::bundled(),
+        };
+        for (flag, price) in [
+            ("--spot-price", self.spot_price),
+            ("--on-demand-price", self.on_demand_price),
+        ] {
+            if price.is_some_and(|p| !(p > 0.0 && p.is_finite())) {
+                anyhow::bail!("{flag} must be a positive number of USD per hour");
+            }
+        }
+        table.override_prices(&self.instance, self.on_demand_price, self.spot_price)?;
+        Ok(table)
+    }
+
+    /// The compute environment's types, or `default` when none were given.
+    pub fn types_or(&self, default: Vec<String>) -> Vec<String> {
+        if self.instance_types.is_empty() {
+            default
+        } else {
+            self.instance_types.clone()
+        }
+    }
+
+    /// Prints the table when asked; true if it did (and the command should stop).
+    pub fn show_table(&self, ctx: &Context) -> anyhow::Result<bool> {
+        if !self.show_prices {
+            return Ok(false);
+        }
+        let table = self.table()?;
+        if ctx.output.is_json() {
+            println!("{}", serde_json::to_string_pretty(&table)?);
+        } else {
+            let mut t = Table::new();
+            t.load_preset(UTF8_FULL_CONDENSED).set_header([
+                "Type",
+                "vCPUs",
+                "Memory GiB",
+                "On-Demand $/h",
+                "Spot $/h",
+            ]);
+            for i in &table.instances {
+                t.add_row([
+                    i.name.clone(),
+                    i.vcpus.to_string(),
+                    i.memory_gib.to_string(),
+                    format!("{:.4}", table.hourly(i, Market::OnDemand)),
+                    format!("{:.4}", table.hourly(i, Market::Spot)),
+                ]);
+            }
+            println!("{}", price_source(&table));
+            println!("{t}");
+        }
+        Ok(true)
+    }
+}
+
+/// Where the prices come from, in one sentence.
+pub fn price_source(table: &PriceTable) -> String {
+    format!(
+        "Prices: {}, taken {}. Spot: {}.",
+        table.on_demand_source, table.taken, table.spot_source
+    )
+}
+
+pub async fn run(args: CostArgs, ctx: &Context) -> anyhow::Result<ExitCode> {
+    if args.pricing.show_table(ctx)? {
+        return Ok(ExitCode::SUCCESS);
+    }
+    let table = args.pricing.table()?;
+    match args.job {
+        None => {
+            if !(args.runs_per_day >= 0.0 && args.runs_per_day.is_finite()) {
+                anyhow::bail!(
+                    "--runs-per-day must be zero or more, not {}",
+                    args.runs_per_day
+                );
+            }
+            let instance = table.get(&args.pricing.instance)?;
+            let fits = runs_per_instance(&Resources::AWS_DEFAULT, instance);
+            let report = SeedEstimate {
+                estimate: estimate(Assumptions {
+                    runs_per_day: args.runs_per_day,
+                    runtime_hours: args.runtime.as_secs_f64() / 3600.0,
+                    instance: instance.name.clone(),
+                    spot_hourly: table.hourly(instance, Market::Spot),
+                    on_demand_hourly: table.hourly(instance, Market::OnDemand),
+                    on_demand_fallback: args.on_demand_fallback,
+                }),
+                seed_job_definition_fits: fits,
+                usable_memory_mib: usable_memory_mib(instance),
+                prices: price_source(&table),
+            };
+            emit(ctx.output, &report)?;
+        }
+        Some(job_id) => {
+            let store = ctx.settings.open_store().await?;
+            let job = store.job(job_id).await?;
+            let runs = job_attempts(&store, &job).await?;
+            let types = args.pricing.types_or(seed_instance_types());
+            let cost = job_cost(&table, job.resources, args.pricing.market(), &types, &runs)?;
+            emit(
+                ctx.output,
+                &JobCostReport {
+                    job_id: job.id,
+                    backend: job.backend.clone(),
+                    instance_types: types,
+                    cost,
+                    prices: price_source(&table),
+                },
+            )?;
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Every run of `job` as (run number, attempts).
+pub async fn job_attempts(store: &Store, job: &Job) -> anyhow::Result<Vec<(u32, Vec<Attempt>)>> {
+    let mut out = Vec::new();
+    for run in store.runs(job.id).await? {
+        out.push((run.run_number, store.attempts(run.id).await?));
+    }
+    Ok(out)
+}
+
+#[derive(Serialize)]
+struct SeedEstimate {
+    #[serde(flatten)]
+    estimate: Estimate,
+    /// How many runs of the seed's 4 vCPU / 8192 MB job definition fit this instance.
+    seed_job_definition_fits: u32,
+    usable_memory_mib: u64,
+    prices: String,
+}
+
+impl fmt::Display for SeedEstimate {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let e = &self.estimate;
+        let a = &e.assumptions;
+        writeln!(
+            f,
+            "{} runs/day × {:.2} h on {}, one run per instance, 30-day month:",
+            a.runs_per_day, a.runtime_hours, a.instance
+        )?;
+        let mut t = Table::new();
+        t.load_preset(UTF8_FULL_CONDENSED).set_header([
+            "Market",
+            "Per hour",
+            "Per run",
+            "Per day",
+            "Per month",
+        ]);
+        for (name, m) in [("Spot", &e.spot), ("On-Demand", &e.on_demand)] {
+            t.add_row([
+                name.to_owned(),
+                format!("${:.4}", m.per_hour),
+                format!("${:.4}", m.per_run),
+                format!("${:.2}", m.per_day),
+                format!("${:.2}", m.per_month),
+            ]);
+        }
+        writeln!(f, "{t}")?;
+        writeln!(
+            f,
+            "Spot saves {:.0}% against On-Demand. Expected: ${:.2}-{:.2}/month with Spot and {:.0}% of runs falling back to On-Demand.",
+            e.spot_saving * 100.0,
+            e.expected_month_low,
+            e.expected_month_high,
+            a.on_demand_fallback * 100.0
+        )?;
+        if self.seed_job_definition_fits == 0 {
+            writeln!(
+                f,
+                "Note: the seed's job definition (4 vCPU, 8192 MB) does not fit a {} ({} MiB usable by jobs); AWS Batch places it on a larger type.",
+                a.instance, self.usable_memory_mib
+            )?;
+        }
+        write!(f, "{}", self.prices)
+    }
+}
+
+#[derive(Serialize)]
+struct JobCostReport {
+    job_id: JobId,
+    backend: String,
+    instance_types: Vec<String>,
+    #[serde(flatten)]
+    cost: JobCost,
+    prices: String,
+}
+
+/// Rows shown in text before the rest is summarized.
+const TEXT_ROWS: usize = 40;
+
+impl fmt::Display for JobCostReport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let c = &self.cost;
+        let p = &c.packing;
+        let market = match c.market {
+            Market::Spot => "Spot",
+            Market::OnDemand => "On-Demand",
+        };
+        let verb = if self.backend == "local" {
+            "would cost on AWS Batch"
+        } else {
+            "cost"
+        };
+        writeln!(
+            f,
+            "Job {} {verb}: {} ({market}) for {} attempt(s) ({} retried), {:.1} s of wall time at {}.",
+            self.job_id,
+            usd(c.reserved),
+            c.attempts.len(),
+            c.retried_attempts,
+            c.wall_seconds,
+            c.request
+        )?;
+        writeln!(
+            f,
+            "Packing: {} run(s) per {} (${:.4}/h) on [{}] = ${:.4} per run-hour; {:.0}% of its vCPUs, {:.0}% of its memory reserved.",
+            p.runs_per_instance,
+            p.instance,
+            p.instance_hourly,
+            self.instance_types.join(", "),
+            p.hourly_per_run,
+            p.vcpu_reserved * 100.0,
+            p.memory_reserved * 100.0
+        )?;
+        match c.reserved_over_floor {
+            Some(ratio) => writeln!(
+                f,
+                "Floor: {}, the CPU-seconds and peak memory actually used, on {}; the job pays {ratio:.2}x that.",
+                usd(c.floor),
+                p.family
+            )?,
+            None => writeln!(f, "Floor: unknown, no attempt has measurements.")?,
+        }
+        if c.running_attempts + c.unmeasured_attempts > 0 {
+            writeln!(
+                f,
+                "{} attempt(s) still running (not counted), {} without measurements (lost workers: wall time from timestamps, up to the retry's start; no floor).",
+                c.running_attempts, c.unmeasured_attempts
+            )?;
+        }
+        let mut t = Table::new();
+        t.load_preset(UTF8_FULL_CONDENSED).set_header([
+            "Run", "Attempt", "Status", "Wall s", "CPU s", "Peak MiB", "Cost", "Floor",
+        ]);
+        for a in c.attempts.iter().take(TEXT_ROWS) {
+            let opt = |v: Option<f64>, digits: usize| {
+                v.map(|v| format!("{v:.digits$}"))
+                    .unwrap_or_else(|| "-".into())
+            };
+            t.add_row([
+                a.run_number.to_string(),
+                a.attempt.to_string(),
+                a.status.as_str().to_owned(),
+                format!("{:.2}", a.wall_seconds),
+                opt(a.cpu_seconds, 2),
+                opt(a.peak_rss_mib, 1),
+                usd(a.reserved),
+                a.floor.map(usd).unwrap_or_else(|| "-".into()),
+            ]);
+        }
+        writeln!(f, "{t}")?;
+        if c.attempts.len() > TEXT_ROWS {
+            writeln!(
+                f,
+                "... and {} more attempts (all of them: --output json)",
+                c.attempts.len() - TEXT_ROWS
+            )?;
+        }
+        write!(f, "{}", self.prices)
+    }
+}

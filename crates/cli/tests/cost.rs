@@ -1,0 +1,174 @@
+//! `fredbatch cost`: the seed's Cost Estimation reproduced from the bundled table, prices
+//! overridden by flags, and real jobs priced from their attempts (retries included).
+
+mod common;
+
+use common::{Sandbox, text};
+use serde_json::Value;
+
+fn close(value: &Value, expected: f64) -> bool {
+    value.as_f64().is_some_and(|v| (v - expected).abs() < 1e-9)
+}
+
+fn influenza() -> String {
+    format!("{}/../../examples/influenza", env!("CARGO_MANIFEST_DIR"))
+}
+
+#[test]
+fn reproduces_the_seeds_cost_estimation_from_its_assumptions() {
+    let sandbox = Sandbox::new();
+    let args = [
+        "cost",
+        "--runs-per-day",
+        "100",
+        "--runtime",
+        "30m",
+        "--instance",
+        "c5.xlarge",
+        "--on-demand-fallback",
+        "10%",
+    ];
+    let json = sandbox.json(&args);
+    // Seed: Spot ~$0.05/h, ~$0.025/run, $2.50/day, ~$75/month; On-Demand $0.17/h, ~$0.085/run,
+    // ~$255/month; "$75-100/month with SPOT + occasional On-Demand fallback".
+    assert!(close(&json["spot"]["per_hour"], 0.051), "{json}");
+    assert!(close(&json["spot"]["per_run"], 0.0255));
+    assert!(close(&json["spot"]["per_day"], 2.55));
+    assert!(close(&json["spot"]["per_month"], 76.5));
+    assert!(close(&json["on_demand"]["per_hour"], 0.17));
+    assert!(close(&json["on_demand"]["per_run"], 0.085));
+    assert!(close(&json["on_demand"]["per_month"], 255.0));
+    assert!(close(&json["expected_month_high"], 94.35));
+    assert_eq!(json["seed_job_definition_fits"], 0);
+
+    let output = sandbox.run(&args);
+    assert!(output.status.success());
+    let report = text(&output.stdout);
+    for figure in [
+        "$0.0510",
+        "$0.0255",
+        "$2.55",
+        "$76.50",
+        "$255.00",
+        "$76.50-94.35",
+        "taken 20",
+    ] {
+        assert!(report.contains(figure), "{figure} missing from:\n{report}");
+    }
+}
+
+#[test]
+fn price_flags_override_the_table() {
+    let sandbox = Sandbox::new();
+    let json = sandbox.json(&[
+        "cost",
+        "--instance",
+        "m5.large",
+        "--spot-price",
+        "0.04",
+        "--on-demand-price",
+        "0.1",
+        "--runtime",
+        "1h",
+        "--runs-per-day",
+        "10",
+    ]);
+    assert!(close(&json["spot"]["per_run"], 0.04), "{json}");
+    assert!(close(&json["on_demand"]["per_day"], 1.0));
+    assert!(close(&json["spot_saving"], 0.6));
+
+    // A table of one's own, as --show-prices prints it, with a measured Spot price.
+    let mut table = sandbox.json(&["cost", "--show-prices"]);
+    let c5 = table["instances"]
+        .as_array_mut()
+        .unwrap()
+        .iter_mut()
+        .find(|i| i["name"] == "c5.xlarge")
+        .unwrap();
+    c5["spot"] = serde_json::json!(0.062);
+    let file = sandbox.path().join("prices.json");
+    std::fs::write(&file, table.to_string()).unwrap();
+    let json = sandbox.json(&["cost", "--prices", file.to_str().unwrap()]);
+    assert!(close(&json["spot"]["per_run"], 0.031), "{json}");
+
+    let output = sandbox.run(&["cost", "--instance", "z9.huge"]);
+    assert!(!output.status.success());
+    assert!(
+        text(&output.stderr).contains("c5.xlarge"),
+        "{}",
+        text(&output.stderr)
+    );
+}
+
+#[test]
+fn a_job_is_priced_from_every_attempt_retries_included() {
+    let sandbox = Sandbox::new();
+    // First attempt: the worker is killed (an interruption), the second succeeds.
+    let marker = sandbox.path().join("attempted");
+    let fred_home = sandbox.fake_fred(&format!(
+        "if [ ! -e {m} ]; then touch {m}; kill -9 $PPID; sleep 5; fi\n\
+         sleep 0.3; mkdir -p \"$6/RUN$4\" && echo 'Day,Date' > \"$6/RUN$4/out.csv\"",
+        m = marker.display()
+    ));
+    let model = sandbox.tiny_model();
+    let output = sandbox
+        .command()
+        .env("FRED_HOME", &fred_home)
+        .args(["run", model.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{}", text(&output.stderr));
+
+    let json = sandbox.json(&["cost", "--job", "1", "--market", "on-demand"]);
+    let attempts = json["attempts"].as_array().expect("attempts");
+    assert_eq!(attempts.len(), 2, "{json}");
+    assert_eq!(json["retried_attempts"], 1);
+    let paid: Vec<f64> = attempts
+        .iter()
+        .map(|a| a["reserved"].as_f64().unwrap())
+        .collect();
+    assert!(
+        paid.iter().all(|p| *p > 0.0),
+        "every attempt is paid for: {paid:?}"
+    );
+    assert!(close(&json["reserved"], paid.iter().sum()));
+    // The killed worker never reported measurements: its wall time is bounded by the retry.
+    assert_eq!(json["unmeasured_attempts"], 1);
+    assert!(attempts[0]["floor"].is_null() && attempts[1]["floor"].is_number());
+    // 1 vCPU / 2048 MB locally: 7 per c5.2xlarge ($0.34/h) by memory.
+    assert_eq!(json["packing"]["instance"], "c5.2xlarge");
+    assert_eq!(json["packing"]["runs_per_instance"], 7);
+    let wall: f64 = attempts
+        .iter()
+        .map(|a| a["wall_seconds"].as_f64().unwrap())
+        .sum();
+    assert!(close(&json["reserved"], 0.34 / 7.0 * wall / 3600.0));
+}
+
+#[test]
+fn the_seed_default_pays_several_times_the_floor_of_a_single_threaded_run() {
+    let sandbox = Sandbox::new();
+    let model = influenza();
+    let output = sandbox.run(&[
+        "run",
+        &model,
+        "--runs",
+        "2",
+        "--vcpus",
+        "4",
+        "--memory",
+        "8192",
+        "--max-vcpus",
+        "4",
+        "--max-memory",
+        "16384",
+    ]);
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    let json = sandbox.json(&["cost", "--job", "1"]);
+    assert_eq!(json["packing"]["instance"], "c5.2xlarge", "{json}");
+    let ratio = json["reserved_over_floor"].as_f64().unwrap();
+    // The demo engine keeps one core busy: 4 reserved vCPUs (alone on 8) cost ~8x the floor.
+    assert!(ratio > 4.0, "{ratio}");
+    let output = sandbox.run(&["cost", "--job", "1"]);
+    assert!(text(&output.stdout).contains("would cost on AWS Batch"));
+}

@@ -1,0 +1,235 @@
+//! Right-sizing: from measured runs, the vCPUs and memory a job definition should ask for, and
+//! what a run costs at that size beside the seed's 4 vCPU / 8192 MB.
+//!
+//! Rules (stated in every recommendation):
+//! - **vCPUs**: the most cores any run kept busy (CPU-seconds / wall seconds), rounded up to a
+//!   whole vCPU, as AWS Batch on EC2 takes whole vCPUs, forgiving `CPU_TOLERANCE` of
+//!   measurement noise. CPU gets no headroom: a run short of CPU is slower, not killed.
+//! - **memory**: the largest peak RSS of any run plus the headroom (default 25%), rounded up
+//!   to a multiple of `MEMORY_STEP_MIB`. Memory gets headroom: a run over its limit is killed.
+
+use fredbatch_core::Resources;
+use fredbatch_core::model::Measurements;
+use serde::{Deserialize, Serialize};
+
+use crate::error::CostError;
+use crate::placement::{Packing, best, rank, seed_instance_types};
+use crate::prices::{Market, PriceTable};
+use crate::usage::floor_cost;
+
+/// Busy cores within this fraction above a whole number round down to it.
+pub const CPU_TOLERANCE: f64 = 0.10;
+/// Memory requests are multiples of this (MiB).
+pub const MEMORY_STEP_MIB: u64 = 256;
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Recommendation {
+    pub vcpus: u32,
+    pub memory_mb: u64,
+    pub busiest_cores: f64,
+    pub largest_peak_mib: f64,
+    pub memory_headroom: f64,
+    pub rule: String,
+}
+
+impl Recommendation {
+    pub fn resources(&self) -> Resources {
+        Resources {
+            vcpus: self.vcpus,
+            memory_mb: self.memory_mb,
+        }
+    }
+
+    /// The command that runs a job at this size.
+    pub fn run_command(&self, model_dir: &str) -> String {
+        format!(
+            "fredbatch run {model_dir} --vcpus {} --memory {}",
+            self.vcpus, self.memory_mb
+        )
+    }
+
+    /// The job definition's template parameters at this size.
+    pub fn template_parameters(&self) -> String {
+        format!("JobVcpus={} JobMemory={}", self.vcpus, self.memory_mb)
+    }
+}
+
+pub fn recommend(runs: &[Measurements], memory_headroom: f64) -> Result<Recommendation, CostError> {
+    let measured: Vec<&Measurements> = runs.iter().filter(|m| m.wall_seconds > 0.0).collect();
+    if measured.is_empty() {
+        return Err(CostError::NoMeasurements);
+    }
+    let busiest_cores = measured
+        .iter()
+        .map(|m| m.cpu_seconds / m.wall_seconds)
+        .fold(0.0, f64::max);
+    let largest_peak_mib = measured
+        .iter()
+        .map(|m| m.peak_rss_kb as f64 / 1024.0)
+        .fold(0.0, f64::max);
+    let vcpus = ((busiest_cores / (1.0 + CPU_TOLERANCE)).ceil() as u32).max(1);
+    let wanted = largest_peak_mib * (1.0 + memory_headroom);
+    let memory_mb = ((wanted / MEMORY_STEP_MIB as f64).ceil() as u64).max(1) * MEMORY_STEP_MIB;
+    Ok(Recommendation {
+        vcpus,
+        memory_mb,
+        busiest_cores,
+        largest_peak_mib,
+        memory_headroom,
+        rule: format!(
+            "vCPUs: busiest run's CPU-seconds/wall ({busiest_cores:.2}) rounded up to whole vCPUs \
+             ({:.0}% tolerance, no headroom: short CPU slows, never kills); memory: largest peak \
+             RSS ({largest_peak_mib:.0} MiB) + {:.0}% headroom, rounded up to {MEMORY_STEP_MIB} MiB",
+            CPU_TOLERANCE * 100.0,
+            memory_headroom * 100.0
+        ),
+    })
+}
+
+/// Cost per run three ways, for one set of measured runs.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Comparison {
+    pub market: Market,
+    pub mean_wall_seconds: f64,
+    /// The seed's 4 vCPU / 8192 MB on the seed's compute environment (c5.xlarge, c5.2xlarge).
+    pub seed_default: Packing,
+    pub seed_default_per_run: f64,
+    /// The recommended size on the type that packs it best.
+    pub right_sized: Packing,
+    pub right_sized_per_run: f64,
+    /// The other types, best first.
+    pub alternatives: Vec<Packing>,
+    /// What the runs used, on the right-sized packing's family.
+    pub floor_per_run: f64,
+    pub seed_default_over_floor: f64,
+    pub right_sized_over_floor: f64,
+}
+
+pub fn compare(
+    table: &PriceTable,
+    runs: &[Measurements],
+    recommendation: &Recommendation,
+    market: Market,
+    instance_types: &[String],
+) -> Result<Comparison, CostError> {
+    if runs.is_empty() {
+        return Err(CostError::NoMeasurements);
+    }
+    let n = runs.len() as f64;
+    let mean_wall_seconds = runs.iter().map(|m| m.wall_seconds).sum::<f64>() / n;
+    let seed_default = best(
+        table,
+        &Resources::AWS_DEFAULT,
+        market,
+        &seed_instance_types(),
+    )?;
+    let mut ranked = rank(table, &recommendation.resources(), market, instance_types)?;
+    if ranked.is_empty() {
+        best(table, &recommendation.resources(), market, instance_types)?;
+    }
+    let right_sized = ranked.remove(0);
+    let floor_per_run = runs
+        .iter()
+        .map(|m| floor_cost(table, &right_sized.family, market, m))
+        .sum::<f64>()
+        / n;
+    let seed_default_per_run = runs
+        .iter()
+        .map(|m| seed_default.cost(m.wall_seconds))
+        .sum::<f64>()
+        / n;
+    let right_sized_per_run = runs
+        .iter()
+        .map(|m| right_sized.cost(m.wall_seconds))
+        .sum::<f64>()
+        / n;
+    Ok(Comparison {
+        market,
+        mean_wall_seconds,
+        seed_default_over_floor: seed_default_per_run / floor_per_run,
+        right_sized_over_floor: right_sized_per_run / floor_per_run,
+        seed_default,
+        seed_default_per_run,
+        right_sized,
+        right_sized_per_run,
+        alternatives: ranked,
+        floor_per_run,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn run(wall: f64, cpu: f64, peak_mib: u64) -> Measurements {
+        Measurements {
+            wall_seconds: wall,
+            cpu_seconds: cpu,
+            peak_rss_kb: peak_mib * 1024,
+            output_bytes: 0,
+        }
+    }
+
+    #[test]
+    fn a_single_threaded_fred_run_gets_one_vcpu() {
+        // FRED's README: 1.5 s wall, 97% of one CPU, 137 MB peak.
+        let r = recommend(&[run(1.5, 1.455, 137), run(1.6, 1.5, 140)], 0.25).unwrap();
+        assert_eq!(r.vcpus, 1);
+        // 140 MiB × 1.25 = 175 MiB, rounded up to 256.
+        assert_eq!(r.memory_mb, 256);
+        assert_eq!(r.template_parameters(), "JobVcpus=1 JobMemory=256");
+        assert_eq!(
+            r.run_command("examples/influenza"),
+            "fredbatch run examples/influenza --vcpus 1 --memory 256"
+        );
+    }
+
+    #[test]
+    fn sizes_round_to_whole_vcpus_and_memory_steps() {
+        // 1.05 busy cores is noise on one core; 1.5 needs two; 3.9 needs four.
+        assert_eq!(recommend(&[run(10.0, 10.5, 1)], 0.0).unwrap().vcpus, 1);
+        assert_eq!(recommend(&[run(10.0, 15.0, 1)], 0.0).unwrap().vcpus, 2);
+        assert_eq!(recommend(&[run(10.0, 39.0, 1)], 0.0).unwrap().vcpus, 4);
+        // Exactly 512 MiB needs no rounding; 513 MiB takes the next step.
+        assert_eq!(
+            recommend(&[run(1.0, 1.0, 512)], 0.0).unwrap().memory_mb,
+            512
+        );
+        assert_eq!(
+            recommend(&[run(1.0, 1.0, 410)], 0.25).unwrap().memory_mb,
+            768
+        );
+        let r = recommend(&[run(1.0, 0.1, 3000)], 0.5).unwrap();
+        assert_eq!(r.memory_mb % MEMORY_STEP_MIB, 0);
+        assert!(r.memory_mb as f64 >= 4500.0);
+    }
+
+    #[test]
+    fn nothing_measured_is_an_error() {
+        assert!(matches!(
+            recommend(&[], 0.25),
+            Err(CostError::NoMeasurements)
+        ));
+    }
+
+    #[test]
+    fn right_sized_is_near_the_floor_and_the_default_far_above() {
+        let table = PriceTable::bundled();
+        let runs = [run(1800.0, 1750.0, 137), run(1700.0, 1690.0, 140)];
+        let r = recommend(&runs, 0.25).unwrap();
+        let c = compare(&table, &runs, &r, Market::Spot, &[]).unwrap();
+        assert!(
+            c.right_sized_over_floor < 1.25,
+            "{}",
+            c.right_sized_over_floor
+        );
+        assert!(c.right_sized_over_floor >= 1.0);
+        // The default holds a c5.2xlarge per run: 8 vCPUs for one busy core.
+        assert_eq!(c.seed_default.instance, "c5.2xlarge");
+        assert!(
+            c.seed_default_over_floor > 7.0,
+            "{}",
+            c.seed_default_over_floor
+        );
+    }
+}

@@ -1,0 +1,239 @@
+//! Hand-written SVG line charts: every run's curve thin and pale, the 5-95% band shaded, the
+//! median bold. Standalone documents (valid as `.svg` files and inline in HTML), no scripts,
+//! no external fonts or images.
+
+use std::fmt::Write as _;
+
+use crate::band::Band;
+
+const WIDTH: f64 = 760.0;
+const HEIGHT: f64 = 360.0;
+const LEFT: f64 = 64.0;
+const RIGHT: f64 = 20.0;
+const TOP: f64 = 36.0;
+const BOTTOM: f64 = 48.0;
+
+/// One figure: runs' series and their band.
+pub struct Chart<'a> {
+    /// Used as the element id, e.g. `fig-new-infections`.
+    pub id: &'a str,
+    pub title: &'a str,
+    pub y_label: &'a str,
+    /// The runs drawn one by one (a sample when there are very many).
+    pub runs: Vec<(&'a [u32], &'a [f64])>,
+    /// How many runs the band and median summarize.
+    pub total_runs: usize,
+    pub band: &'a Band,
+}
+
+/// Escapes text for XML content and attributes.
+pub fn escape(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+/// A "nice" tick step (1, 2 or 5 × 10^k) giving about `count` ticks up to `max`.
+pub fn tick_step(max: f64, count: f64) -> f64 {
+    if max <= 0.0 {
+        return 1.0;
+    }
+    let raw = max / count;
+    let magnitude = 10f64.powf(raw.log10().floor());
+    let step = [1.0, 2.0, 5.0, 10.0]
+        .into_iter()
+        .map(|m| m * magnitude)
+        .find(|s| *s >= raw)
+        .unwrap_or(10.0 * magnitude);
+    step.max(1.0)
+}
+
+impl Chart<'_> {
+    pub fn render(&self) -> String {
+        // The band covers runs that may not be drawn, so it bounds the axes too.
+        let max_day = self
+            .runs
+            .iter()
+            .flat_map(|(d, _)| d.iter().copied())
+            .chain(self.band.days.iter().copied())
+            .max()
+            .unwrap_or(1)
+            .max(1) as f64;
+        let max_y = self
+            .runs
+            .iter()
+            .flat_map(|(_, v)| v.iter().copied())
+            .chain(self.band.p95.iter().copied())
+            .fold(0.0, f64::max);
+        let y_step = tick_step(max_y, 5.0);
+        let y_top = ((max_y / y_step).ceil() * y_step).max(y_step);
+        let plot_w = WIDTH - LEFT - RIGHT;
+        let plot_h = HEIGHT - TOP - BOTTOM;
+        let x = |day: f64| LEFT + day / max_day * plot_w;
+        let y = |value: f64| TOP + plot_h - value / y_top * plot_h;
+
+        let mut s = String::new();
+        let _ = write!(
+            s,
+            r#"<svg xmlns="http://www.w3.org/2000/svg" id="{id}" class="figure" viewBox="0 0 {WIDTH} {HEIGHT}" width="{WIDTH}" height="{HEIGHT}" role="img" aria-label="{title}" font-family="sans-serif" font-size="12">"#,
+            id = escape(self.id),
+            title = escape(self.title)
+        );
+        let _ = write!(s, "<title>{}</title>", escape(self.title));
+        let _ = write!(
+            s,
+            r#"<rect width="{WIDTH}" height="{HEIGHT}" fill="white"/>"#
+        );
+        let _ = write!(
+            s,
+            r#"<text x="{LEFT}" y="22" font-size="15" font-weight="bold">{}</text>"#,
+            escape(self.title)
+        );
+        // Grid and axes.
+        let mut tick = 0.0;
+        while tick <= y_top + 1e-9 {
+            let ty = y(tick);
+            let _ = write!(
+                s,
+                r##"<line x1="{LEFT}" y1="{ty:.1}" x2="{:.1}" y2="{ty:.1}" stroke="#e4e4e4"/><text x="{:.1}" y="{:.1}" text-anchor="end">{}</text>"##,
+                WIDTH - RIGHT,
+                LEFT - 6.0,
+                ty + 4.0,
+                tick
+            );
+            tick += y_step;
+        }
+        let x_step = tick_step(max_day, 8.0);
+        let mut day = 0.0;
+        while day <= max_day + 1e-9 {
+            let tx = x(day);
+            let _ = write!(
+                s,
+                r##"<line x1="{tx:.1}" y1="{:.1}" x2="{tx:.1}" y2="{:.1}" stroke="#999"/><text x="{tx:.1}" y="{:.1}" text-anchor="middle">{day}</text>"##,
+                TOP + plot_h,
+                TOP + plot_h + 5.0,
+                TOP + plot_h + 18.0
+            );
+            day += x_step;
+        }
+        let _ = write!(
+            s,
+            r##"<line x1="{LEFT}" y1="{TOP}" x2="{LEFT}" y2="{b:.1}" stroke="#333"/><line x1="{LEFT}" y1="{b:.1}" x2="{r:.1}" y2="{b:.1}" stroke="#333"/>"##,
+            b = TOP + plot_h,
+            r = WIDTH - RIGHT
+        );
+        let _ = write!(
+            s,
+            r#"<text x="{:.1}" y="{:.1}" text-anchor="middle">day of the simulation</text>"#,
+            LEFT + plot_w / 2.0,
+            HEIGHT - 8.0
+        );
+        let _ = write!(
+            s,
+            r#"<text transform="translate(14 {:.1}) rotate(-90)" text-anchor="middle">{}</text>"#,
+            TOP + plot_h / 2.0,
+            escape(self.y_label)
+        );
+        // The band, then each run, then the median on top.
+        let band = self.band;
+        if !band.days.is_empty() {
+            let mut points: Vec<String> = band
+                .days
+                .iter()
+                .zip(&band.p95)
+                .map(|(d, v)| format!("{:.1},{:.1}", x(f64::from(*d)), y(*v)))
+                .collect();
+            points.extend(
+                band.days
+                    .iter()
+                    .zip(&band.p5)
+                    .rev()
+                    .map(|(d, v)| format!("{:.1},{:.1}", x(f64::from(*d)), y(*v))),
+            );
+            let _ = write!(
+                s,
+                r##"<polygon class="band" points="{}" fill="#f4a582" fill-opacity="0.45" stroke="none"/>"##,
+                points.join(" ")
+            );
+        }
+        for (days, values) in &self.runs {
+            let _ = write!(
+                s,
+                r##"<polyline class="run" points="{}" fill="none" stroke="#6b8fb5" stroke-opacity="0.35" stroke-width="1"/>"##,
+                polyline(days, values, &x, &y)
+            );
+        }
+        let _ = write!(
+            s,
+            r##"<polyline class="median" points="{}" fill="none" stroke="#b2182b" stroke-width="2.5"/>"##,
+            polyline(&band.days, &band.median, &x, &y)
+        );
+        // Legend, top left: epidemics start near zero, so that corner is usually empty.
+        let lx = LEFT + 12.0;
+        let _ = write!(
+            s,
+            r##"<g transform="translate({lx:.1} {TOP})"><rect width="230" height="58" fill="white" fill-opacity="0.85" stroke="#ccc"/><line x1="8" y1="14" x2="34" y2="14" stroke="#b2182b" stroke-width="2.5"/><text x="40" y="18">median of {n} runs</text><rect x="8" y="24" width="26" height="10" fill="#f4a582" fill-opacity="0.45"/><text x="40" y="33">5-95% band</text><line x1="8" y1="46" x2="34" y2="46" stroke="#6b8fb5" stroke-opacity="0.6"/><text x="40" y="50">{each}</text></g>"##,
+            n = self.total_runs,
+            each = if self.runs.len() < self.total_runs {
+                format!("each of the first {} runs", self.runs.len())
+            } else {
+                "each run".to_owned()
+            }
+        );
+        s.push_str("</svg>");
+        s
+    }
+}
+
+fn polyline(
+    days: &[u32],
+    values: &[f64],
+    x: &dyn Fn(f64) -> f64,
+    y: &dyn Fn(f64) -> f64,
+) -> String {
+    days.iter()
+        .zip(values)
+        .map(|(d, v)| format!("{:.1},{:.1}", x(f64::from(*d)), y(*v)))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::band::band;
+
+    #[test]
+    fn ticks_are_round_numbers() {
+        assert_eq!(tick_step(1000.0, 5.0), 200.0);
+        assert_eq!(tick_step(99.0, 8.0), 20.0);
+        assert_eq!(tick_step(7.0, 5.0), 2.0);
+        assert_eq!(tick_step(0.0, 5.0), 1.0);
+    }
+
+    #[test]
+    fn draws_every_run_the_band_and_the_median() {
+        let days = [0u32, 1, 2];
+        let a = [0.0, 10.0, 4.0];
+        let b = [1.0, 20.0, 2.0];
+        let series: Vec<(&[u32], &[f64])> = vec![(&days, &a), (&days, &b)];
+        let band = band(&series);
+        let svg = Chart {
+            id: "fig-new",
+            title: "New <infections>",
+            y_label: "people",
+            runs: series,
+            total_runs: 2,
+            band: &band,
+        }
+        .render();
+        assert!(svg.starts_with("<svg xmlns=\"http://www.w3.org/2000/svg\" id=\"fig-new\""));
+        assert_eq!(svg.matches("class=\"run\"").count(), 2);
+        assert_eq!(svg.matches("class=\"median\"").count(), 1);
+        assert_eq!(svg.matches("class=\"band\"").count(), 1);
+        assert!(svg.contains("New &lt;infections&gt;"));
+        assert!(!svg.contains("NaN"));
+        assert!(svg.ends_with("</svg>"));
+    }
+}
