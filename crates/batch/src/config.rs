@@ -44,6 +44,10 @@ pub struct BatchTarget {
     pub job_queue: String,
     pub job_definition: String,
     pub log_group: Option<String>,
+    /// What the runs' containers were told besides their command (where inputs and results
+    /// are), so a resubmitted run writes where the others did.
+    #[serde(default)]
+    pub environment: Vec<(String, String)>,
 }
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
@@ -116,6 +120,7 @@ impl BatchConfig {
     ) -> Result<BatchConfig, ConfigError> {
         let mut config = BatchConfig::new(target.job_queue, target.job_definition);
         config.log_group = target.log_group;
+        config.environment = target.environment;
         let get = |name: &str| var(name).filter(|v| !v.trim().is_empty());
         config.apply_tuning(&get)?;
         Ok(config)
@@ -127,6 +132,7 @@ impl BatchConfig {
             job_queue: self.job_queue.clone(),
             job_definition: self.job_definition.clone(),
             log_group: self.log_group.clone(),
+            environment: self.environment.clone(),
         }
     }
 
@@ -247,6 +253,7 @@ mod tests {
             ("FREDBATCH_LOG_GROUP", "/aws/batch/fred-simulations-dev"),
         ]))
         .unwrap();
+        config.environment = vec![("FREDBATCH_RESULTS".into(), "s3://fred-results".into())];
         let recorded = serde_json::to_string(&config.target()).unwrap();
         // Later, in another environment: the target wins, tuning comes from there.
         let later = BatchConfig::for_target(

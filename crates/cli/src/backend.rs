@@ -139,19 +139,49 @@ pub fn connect_existing(
         BackendKind::Local => Ok(Arc::new(local_executor(settings, capacity)?)),
         BackendKind::Aws => {
             let var = |name: &str| std::env::var(name).ok();
-            let mut config = match &job.backend_target {
-                Some(target) => BatchConfig::for_target(
-                    serde_json::from_str::<BatchTarget>(target).with_context(|| {
-                        format!("job {} recorded an unreadable AWS Batch target", job.id)
-                    })?,
-                    var,
-                )?,
-                None => BatchConfig::from_env()?,
+            let config = match recorded_target(job)? {
+                Some(target) => BatchConfig::for_target(target, var)?,
+                None => {
+                    let mut config = BatchConfig::from_env()?;
+                    config.environment = container_env(settings);
+                    config
+                }
             };
-            config.environment = container_env(settings);
             Ok(Arc::new(BatchRunner::new(config)))
         }
     }
+}
+
+/// The settings a job's runs used: on AWS Batch, the uploads and results locations its
+/// containers were given, whatever this command's environment says.
+pub fn job_settings(job: &Job, settings: &Settings) -> anyhow::Result<Settings> {
+    let mut settings = settings.clone();
+    for (name, value) in recorded_target(job)?
+        .map(|t| t.environment)
+        .unwrap_or_default()
+    {
+        match name.as_str() {
+            "FREDBATCH_UPLOADS" => settings.uploads = value,
+            "FREDBATCH_RESULTS" => settings.results = value,
+            _ => {}
+        }
+    }
+    Ok(settings)
+}
+
+fn recorded_target(job: &Job) -> anyhow::Result<Option<BatchTarget>> {
+    job.backend_target
+        .as_deref()
+        .filter(|_| job.backend == AWS_BATCH)
+        .map(|target| {
+            serde_json::from_str(target).with_context(|| {
+                format!(
+                    "job {} recorded an unreadable AWS Batch target: {target}",
+                    job.id
+                )
+            })
+        })
+        .transpose()
 }
 
 /// AWS Batch containers reach the job's database and buckets, never this machine's folders.

@@ -3,71 +3,23 @@
 
 mod common;
 
-use std::io::{Read, Write};
-use std::net::TcpStream;
 use std::process::Command;
 
+use common::services::{aws_env, bucket, database};
 use common::{Sandbox, runs, text};
-
-fn required(name: &str) -> String {
-    std::env::var(name).unwrap_or_else(|_| {
-        panic!("{name} is not set: run the tests with `scripts/test`, which starts the servers")
-    })
-}
-
-/// A fresh database on the test server.
-fn database() -> String {
-    let url = required("FREDBATCH_TEST_POSTGRES_URL");
-    let name = format!("fredbatch_cli_{}_{}", std::process::id(), nanos());
-    let status = Command::new("psql")
-        .arg(&url)
-        .args(["-qc", &format!("CREATE DATABASE {name}")])
-        .status()
-        .expect("psql");
-    assert!(status.success(), "cannot create a test database");
-    format!("{}/{name}", url.rsplit_once('/').unwrap().0)
-}
-
-fn nanos() -> u32 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .subsec_nanos()
-}
-
-/// A fresh bucket on the moto server.
-fn bucket(kind: &str) -> String {
-    let url = required("FREDBATCH_TEST_MOTO_URL");
-    let address = url.trim_start_matches("http://").to_owned();
-    let name = format!("{kind}-{}-{}", std::process::id(), nanos());
-    let mut stream = TcpStream::connect(&address).unwrap();
-    write!(
-        stream,
-        "PUT /{name} HTTP/1.1\r\nHost: {address}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
-    )
-    .unwrap();
-    let mut response = String::new();
-    stream.read_to_string(&mut response).unwrap();
-    assert!(response.starts_with("HTTP/1.1 200"), "{response}");
-    format!("s3://{name}")
-}
 
 /// `fredbatch` configured as in an AWS Batch container: PostgreSQL, S3 uploads and results.
 fn production(sandbox: &Sandbox) -> impl Fn(&[&str]) -> Command + '_ {
     let database = database();
-    let uploads = bucket("uploads");
-    let results = bucket("results");
-    let moto = required("FREDBATCH_TEST_MOTO_URL");
+    let uploads = format!("s3://{}", bucket("uploads"));
+    let results = format!("s3://{}/team", bucket("results"));
     move |args: &[&str]| {
         let mut command = sandbox.command();
         command
             .env("DATABASE_URL", &database)
             .env("FREDBATCH_UPLOADS", &uploads)
-            .env("FREDBATCH_RESULTS", format!("{results}/team"))
-            .env("AWS_ENDPOINT_URL", &moto)
-            .env("AWS_ACCESS_KEY_ID", "testing")
-            .env("AWS_SECRET_ACCESS_KEY", "testing")
-            .env("AWS_REGION", "us-east-1")
+            .env("FREDBATCH_RESULTS", &results)
+            .envs(aws_env())
             .args(args);
         command
     }
@@ -136,13 +88,19 @@ fn assert_clean_retry(sandbox: &Sandbox, signal: &str) {
         // the attempt (the host stopped it) fills in how it ended.
         assert_eq!(first["status"], "INTERRUPTED", "{detail}");
         assert!(
-            first["reason"].as_str().unwrap().contains("killed by signal 9"),
+            first["reason"]
+                .as_str()
+                .unwrap()
+                .contains("killed by signal 9"),
             "{detail}"
         );
         assert!(first["finished_at"].is_string(), "{detail}");
     }
     assert!(
-        first["log_ref"].as_str().unwrap().ends_with("attempt-1.log"),
+        first["log_ref"]
+            .as_str()
+            .unwrap()
+            .ends_with("attempt-1.log"),
         "where the attempt's log is: {detail}"
     );
     assert_eq!(detail["attempts"][1]["status"], "SUCCEEDED");

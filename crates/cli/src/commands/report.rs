@@ -69,7 +69,7 @@ pub async fn run(args: ReportArgs, ctx: &Context) -> anyhow::Result<ExitCode> {
     let store = ctx.settings.open_store().await?;
     let job = store.job(args.job_id).await?;
     let runs = store.runs(job.id).await?;
-    let results = ctx.settings.results()?;
+    let results = crate::backend::job_settings(&job, &ctx.settings)?.results()?;
     let table = args.pricing.table()?;
     let market = args.pricing.market();
     let types = args.pricing.types_or(seed_instance_types());

@@ -59,7 +59,7 @@ impl std::fmt::Display for Copied {
 pub async fn run(args: ResultsArgs, ctx: &Context) -> anyhow::Result<ExitCode> {
     let store = ctx.settings.open_store().await?;
     let job = store.job(args.job_id).await?;
-    let results = ctx.settings.results()?;
+    let results = crate::backend::job_settings(&job, &ctx.settings)?.results()?;
     let mut copied = Copied {
         job_id: job.id,
         out: args.out.clone(),

@@ -10,7 +10,7 @@ use fredbatch_core::{Attempt, JobId, Run, RunId, SimulationRunner};
 use serde::Serialize;
 
 use crate::Context;
-use crate::backend::{BackendKind, LocalCapacity, connect_existing};
+use crate::backend::{BackendKind, LocalCapacity, connect_existing, job_settings};
 use crate::output::emit;
 use crate::progress::describe;
 use crate::report::StatusReport;
@@ -51,7 +51,8 @@ pub async fn run(args: StatusArgs, ctx: &Context) -> anyhow::Result<ExitCode> {
     let runner = connect_existing(&job, &ctx.settings, LocalCapacity::default());
     refresh_from_backend(ctx, &store, &job, &runner).await;
     let runs = store.runs(job.id).await?;
-    let mut report = StatusReport::new(job, runs, Some(&ctx.settings.results()?), Utc::now());
+    let results = job_settings(&job, &ctx.settings)?.results()?;
+    let mut report = StatusReport::new(job, runs, Some(&results), Utc::now());
     report.show_all = args.all;
     if let Ok(runner) = &runner {
         report.attach_failure_logs(runner.as_ref()).await;

@@ -10,7 +10,7 @@ use fredbatch_core::{Job, SimulationRunner};
 use fredbatch_store::Store;
 
 use crate::Context;
-use crate::backend::BackendKind;
+use crate::backend::{BackendKind, job_settings};
 use crate::commands::args::job_spec;
 use crate::output::emit;
 use crate::progress::Progress;
@@ -50,7 +50,7 @@ pub async fn submit_and_watch(
     let mut report = StatusReport::new(
         job.clone(),
         store.runs(job.id).await?,
-        Some(&ctx.settings.results()?),
+        Some(&job_settings(job, &ctx.settings)?.results()?),
         Utc::now(),
     );
     report.attach_failure_logs(runner.as_ref()).await;

@@ -2,6 +2,8 @@
 
 #![allow(dead_code)]
 
+pub mod services;
+
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
@@ -44,6 +46,7 @@ impl Sandbox {
             "FREDBATCH_OUTPUT",
             "AWS_BATCH_JOB_DEFINITION",
             "AWS_BATCH_JOB_QUEUE",
+            "FREDBATCH_STACK",
         ] {
             command.env_remove(name);
         }

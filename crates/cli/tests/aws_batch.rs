@@ -1,0 +1,310 @@
+//! A job on AWS Batch from submission to results, against moto and PostgreSQL (both started by
+//! `scripts/test`): the committed stack template deployed through CloudFormation,
+//! `fredbatch run --stack` submitting the runs as one array job, each container played by
+//! running exactly the command and environment Batch holds for it, then `status`, `logs`,
+//! `results`, `resume` and `doctor` on the finished job.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Duration;
+
+use common::services::{aws_env, aws_query, bucket, database, moto_request, unique, xml_values};
+use common::{Sandbox, runs, text, wait_for};
+use serde_json::{Value, json};
+
+fn repository() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+/// Deploys the committed batch stack template into moto's default VPC; returns its name.
+fn deploy_batch_stack(environment: &str, uploads: &str, results: &str) -> String {
+    let template = std::fs::read_to_string(
+        repository().join("infrastructure/templates/batch/batch-infrastructure.json"),
+    )
+    .expect("the committed batch stack template");
+    let subnets = aws_query(
+        "ec2",
+        "DescribeSubnets&Filter.1.Name=default-for-az&Filter.1.Value.1=true",
+    );
+    let vpc = xml_values(&subnets, "vpcId").remove(0);
+    let subnet_ids = xml_values(&subnets, "subnetId").join(",");
+    let stack = unique("fred-batch");
+    // The stack's log group is named after the environment alone: one left by an earlier run
+    // against the same server would make CloudFormation refuse to create it.
+    moto_request(
+        "POST",
+        "/",
+        &[
+            ("Content-Type", "application/x-amz-json-1.1"),
+            ("X-Amz-Target", "Logs_20140328.DeleteLogGroup"),
+            (
+                "Authorization",
+                "AWS4-HMAC-SHA256 Credential=test/20240101/us-east-1/logs/aws4_request, \
+                 SignedHeaders=host, Signature=0",
+            ),
+        ],
+        &json!({ "logGroupName": format!("/aws/batch/fred-simulations-{environment}") })
+            .to_string(),
+    );
+    let parameters = [
+        ("Environment", environment.to_owned()),
+        ("VpcId", vpc),
+        ("SubnetIds", subnet_ids),
+        (
+            "ECRRepositoryUri",
+            "123456789012.dkr.ecr.us-east-1.amazonaws.com/simulation-runner".to_owned(),
+        ),
+        (
+            "DatabaseSecretArn",
+            "arn:aws:secretsmanager:us-east-1:123456789012:secret:fred-db-AbCdEf".to_owned(),
+        ),
+        ("UploadBucketName", uploads.to_owned()),
+        ("ResultsBucketName", results.to_owned()),
+    ];
+    let mut request = format!(
+        "CreateStack&StackName={stack}&TemplateBody={}",
+        encode(&template)
+    );
+    for (index, (key, value)) in parameters.iter().enumerate() {
+        let n = index + 1;
+        request.push_str(&format!(
+            "&Parameters.member.{n}.ParameterKey={key}&Parameters.member.{n}.ParameterValue={}",
+            encode(value)
+        ));
+    }
+    request.push_str(
+        "&Capabilities.member.1=CAPABILITY_NAMED_IAM&Capabilities.member.2=CAPABILITY_IAM",
+    );
+    let created = aws_query("cloudformation", &request);
+    assert!(created.starts_with("HTTP/1.1 200"), "{created}");
+    wait_for("the stack to be created", Duration::from_secs(60), || {
+        let answer = aws_query(
+            "cloudformation",
+            &format!("DescribeStacks&StackName={stack}"),
+        );
+        let status = xml_values(&answer, "StackStatus").pop().unwrap_or_default();
+        assert!(
+            !status.contains("FAILED") && !status.contains("ROLLBACK"),
+            "{answer}"
+        );
+        (status == "CREATE_COMPLETE").then_some(())
+    });
+    stack
+}
+
+/// Percent-encoding for form bodies.
+fn encode(text: &str) -> String {
+    text.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+/// A call to moto's AWS Batch REST API.
+fn batch(operation: &str, body: Value) -> Value {
+    let answer = moto_request(
+        "POST",
+        &format!("/v1/{operation}"),
+        &[
+            ("Content-Type", "application/json"),
+            (
+                "Authorization",
+                "AWS4-HMAC-SHA256 Credential=test/20240101/us-east-1/batch/aws4_request, \
+                 SignedHeaders=host, Signature=0",
+            ),
+        ],
+        &body.to_string(),
+    );
+    let (head, body) = answer.split_once("\r\n\r\n").unwrap();
+    assert!(head.starts_with("HTTP/1.1 200"), "{answer}");
+    serde_json::from_str(body).unwrap()
+}
+
+#[test]
+fn a_job_runs_on_the_deployed_stack_from_submission_to_results() {
+    let sandbox = Sandbox::new();
+    let (uploads, results) = (bucket("fred-uploads"), bucket("fred-results"));
+    let stack = deploy_batch_stack("staging", &uploads, &results);
+    let database = database();
+    let fredbatch = |args: &[&str]| -> Command {
+        let mut command = sandbox.command();
+        command
+            .envs(aws_env())
+            .env("DATABASE_URL", &database)
+            .env("FREDBATCH_ARRAY_JOBS", "true")
+            .args(args);
+        command
+    };
+    let example = repository().join("examples/influenza");
+
+    // Submit: three runs, one array job, the buckets found from the stack.
+    let submitted = fredbatch(&[
+        "run",
+        example.to_str().unwrap(),
+        "--runs",
+        "3",
+        "--stack",
+        &stack,
+        "--detach",
+    ])
+    .output()
+    .unwrap();
+    assert!(submitted.status.success(), "{}", text(&submitted.stderr));
+    let outputs = aws_query(
+        "cloudformation",
+        &format!("DescribeStacks&StackName={stack}"),
+    );
+    let keys = xml_values(&outputs, "OutputKey");
+    let values = xml_values(&outputs, "OutputValue");
+    let output = |key: &str| values[keys.iter().position(|k| k == key).unwrap()].clone();
+    let queue = output("BatchJobQueueName");
+    let listed = batch(
+        "listjobs",
+        json!({"jobQueue": queue, "filters": [{"name": "JOB_NAME", "values": ["fred-job-1-*"]}]}),
+    );
+    let parents: Vec<&Value> = listed["jobSummaryList"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|j| !j["jobId"].as_str().unwrap().contains(':'))
+        .collect();
+    assert_eq!(parents.len(), 1, "one array job for the sweep: {listed}");
+    assert_eq!(parents[0]["jobName"], "fred-job-1-runs-1-3");
+    let parent = parents[0]["jobId"].as_str().unwrap().to_owned();
+
+    // Each container runs the command Batch holds, with Batch's variables.
+    let detail = batch("describejobs", json!({"jobs": [parent]}));
+    let container = &detail["jobs"][0]["container"];
+    let command: Vec<String> = serde_json::from_value(container["command"].clone()).unwrap();
+    assert_eq!(command[..3], ["worker", "--job-id", "1"], "{container}");
+    let environment: Vec<(String, String)> = container["environment"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|pair| {
+            (
+                pair["name"].as_str().unwrap().to_owned(),
+                pair["value"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    assert!(
+        environment.contains(&("FREDBATCH_RESULTS".into(), format!("s3://{results}"))),
+        "the stack's results bucket reaches the containers: {environment:?}"
+    );
+    assert!(
+        !environment.iter().any(|(name, _)| name == "DATABASE_URL"),
+        "database credentials come from the job definition's secret, never as plain values"
+    );
+    assert_eq!(detail["jobs"][0]["arrayProperties"]["size"], 3);
+    for index in 0..3 {
+        let container = fredbatch(&command.iter().map(String::as_str).collect::<Vec<_>>())
+            .envs(environment.iter().map(|(k, v)| (k, v)))
+            .env("AWS_BATCH_JOB_ARRAY_INDEX", index.to_string())
+            .env("AWS_BATCH_JOB_ID", format!("{parent}:{index}"))
+            .env("AWS_BATCH_JOB_ATTEMPT", "1")
+            .output()
+            .unwrap();
+        assert!(container.status.success(), "{}", text(&container.stderr));
+    }
+
+    // Status asks Batch, in few requests, and shows every run DONE.
+    let status = wait_for("every run DONE", Duration::from_secs(60), || {
+        let output = fredbatch(&["--output", "json", "status"]).output().unwrap();
+        let status: Value = serde_json::from_slice(&output.stdout).unwrap();
+        runs(&status)
+            .iter()
+            .all(|(s, _, _)| s == "DONE")
+            .then_some(status)
+    });
+    assert_eq!(status["job"]["backend"], "aws-batch");
+    for (number, run) in status["runs"].as_array().unwrap().iter().enumerate() {
+        assert_eq!(
+            run["backend_job_id"].as_str().unwrap(),
+            format!("{parent}:{number}"),
+            "run {} is child {number}",
+            number + 1
+        );
+        assert!(run["results"].as_str().unwrap().starts_with("s3://"));
+    }
+    let run_id = status["runs"][0]["id"].to_string();
+    let logs = fredbatch(&["logs", &run_id]).output().unwrap();
+    assert!(logs.status.success(), "{}", text(&logs.stderr));
+
+    let out = sandbox.path().join("collected");
+    let copied = fredbatch(&["results", "1", "--out", out.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(copied.status.success(), "{}", text(&copied.stderr));
+    for run in 1..=3 {
+        assert!(out.join(format!("run-{run}/RUN{run}/out.csv")).is_file());
+    }
+
+    // Resuming a finished job submits nothing again.
+    let resumed = fredbatch(&["resume", "1"]).output().unwrap();
+    assert!(resumed.status.success(), "{}", text(&resumed.stderr));
+    let listed = batch(
+        "listjobs",
+        json!({"jobQueue": queue, "filters": [{"name": "JOB_NAME", "values": ["fred-job-1-*"]}]}),
+    );
+    let parents = listed["jobSummaryList"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|j| !j["jobId"].as_str().unwrap().contains(':'))
+        .count();
+    assert_eq!(parents, 1, "nothing was submitted twice: {listed}");
+
+    let doctor = fredbatch(&["doctor", "--stack", &stack]).output().unwrap();
+    let report = text(&doctor.stdout);
+    assert!(report.contains(&queue), "{report}");
+    assert!(report.contains("ok      job queue"), "{report}");
+}
+
+#[test]
+fn aws_batch_needs_a_shared_database_and_s3() {
+    let sandbox = Sandbox::new();
+    let example = repository().join("examples/influenza");
+    let output = sandbox
+        .command()
+        .envs(aws_env())
+        .env("AWS_BATCH_JOB_QUEUE", "fred-queue")
+        .env("AWS_BATCH_JOB_DEFINITION", "fred-definition")
+        .args(["run", example.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let error = text(&output.stderr);
+    assert!(
+        error.contains("not this machine's SQLite file") && error.contains("DATABASE_URL"),
+        "{error}"
+    );
+    assert!(
+        !sandbox.home().join("fredbatch.db").exists(),
+        "nothing was registered"
+    );
+
+    let missing = sandbox
+        .command()
+        .envs(aws_env())
+        .args([
+            "run",
+            example.to_str().unwrap(),
+            "--stack",
+            &unique("no-such-stack"),
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(missing.status.code(), Some(1));
+    let error = text(&missing.stderr);
+    assert!(
+        error.contains("is not deployed") && error.contains("fredbatch infra deploy"),
+        "{error}"
+    );
+}
