@@ -95,6 +95,12 @@ fn assert_clean_retry(sandbox: &Sandbox, signal: &str) {
             "{detail}"
         );
         assert!(first["finished_at"].is_string(), "{detail}");
+        let table = fredbatch(&["status", "--run", &run_id]).output().unwrap();
+        assert!(
+            text(&table.stdout).contains("interrupted: the machine stopped the worker"),
+            "people read the interruption in plain words: {}",
+            text(&table.stdout)
+        );
     }
     assert!(
         first["log_ref"]

@@ -6,6 +6,7 @@ use std::sync::Arc;
 use anyhow::bail;
 use chrono::Utc;
 use comfy_table::{Table, presets::UTF8_FULL_CONDENSED};
+use fredbatch_core::sync::{explain_interruption, is_interruption};
 use fredbatch_core::{Attempt, JobId, Run, RunId, SimulationRunner};
 use serde::Serialize;
 
@@ -122,7 +123,14 @@ impl std::fmt::Display for RunDetail {
                     .unwrap_or_default(),
                 m.map(|m| format!("{:.1} MB", m.output_bytes as f64 / 1e6))
                     .unwrap_or_default(),
-                attempt.reason.clone().unwrap_or_default(),
+                attempt
+                    .reason
+                    .as_deref()
+                    .map(|reason| match is_interruption(reason) {
+                        true => explain_interruption(reason, 1),
+                        false => reason.to_owned(),
+                    })
+                    .unwrap_or_default(),
             ]);
         }
         write!(f, "{table}")
