@@ -275,7 +275,7 @@ impl fmt::Display for SeedEstimate {
         if self.seed_job_definition_fits == 0 {
             writeln!(
                 f,
-                "Note: the seed's job definition (4 vCPU, 8192 MB) does not fit a {} ({} MiB usable by jobs); AWS Batch places it on a larger type.",
+                "Note: the stack's default job definition (4 vCPU, 8192 MB) does not fit a {} ({} MiB usable by jobs); AWS Batch places it on a larger type.",
                 a.instance, self.usable_memory_mib
             )?;
         }

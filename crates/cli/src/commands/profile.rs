@@ -233,7 +233,7 @@ impl fmt::Display for ProfileReport {
             "× floor",
         ]);
         t.add_row([
-            "seed default: 4 vCPU, 8192 MB".to_owned(),
+            "stack default: 4 vCPU, 8192 MB".to_owned(),
             format!(
                 "{} ({}/instance)",
                 c.seed_default.instance, c.seed_default.runs_per_instance
