@@ -72,7 +72,10 @@ fn recommends_a_size_from_measured_runs_and_it_can_be_applied() {
     let output = sandbox.run(&["profile", &model, "--runs", "1"]);
     let report = text(&output.stdout);
     assert!(report.contains("JobVcpus=1"), "{report}");
-    assert!(report.contains("stack default: 4 vCPU, 8192 MB"), "{report}");
+    assert!(
+        report.contains("stack default: 4 vCPU, 8192 MB"),
+        "{report}"
+    );
 }
 
 #[test]

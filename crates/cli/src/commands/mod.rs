@@ -6,6 +6,7 @@ pub mod completions;
 pub mod cost;
 pub mod demo_fred;
 pub mod doctor;
+pub mod infra;
 pub mod logs;
 pub mod profile;
 pub mod report;

@@ -1,0 +1,155 @@
+//! `fredbatch infra`: the AWS infrastructure as code. `template` prints a stack's CloudFormation
+//! template (the committed files under `infrastructure/templates/` are exactly this output),
+//! `validate` checks every template, and the rest deploy and inspect the Sceptre project's
+//! stacks without Python.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::Context as _;
+use fredbatch_infra::checks::check;
+use fredbatch_infra::stacks::{self, Environment};
+use serde::Serialize;
+
+use crate::Context;
+use crate::output::emit;
+
+/// Build, check and deploy the AWS Batch stack and the stacks it depends on.
+#[derive(clap::Args, Debug)]
+#[command(after_help = "Examples:\n  \
+    fredbatch infra template -o infrastructure/templates/batch/batch-infrastructure.json\n  \
+    fredbatch infra validate\n  \
+    fredbatch infra deploy --env dev --dry-run\n  \
+    eval \"$(fredbatch infra env --env dev)\"")]
+pub struct InfraArgs {
+    #[command(subcommand)]
+    pub command: InfraCommand,
+}
+
+#[derive(clap::Subcommand, Debug)]
+pub enum InfraCommand {
+    Template(TemplateArgs),
+    Validate(ValidateArgs),
+}
+
+/// Print a stack's CloudFormation template.
+#[derive(clap::Args, Debug)]
+pub struct TemplateArgs {
+    /// Which stack: batch-infrastructure, database-secrets, s3-upload-bucket,
+    /// s3-results-bucket or simulation-runner-ecr.
+    #[arg(default_value = "batch-infrastructure")]
+    pub stack: String,
+    /// The environment the template's parameters default to.
+    #[arg(long, default_value = "dev", value_parser = parse_environment)]
+    pub env: Environment,
+    /// Write to this file instead of standard output.
+    #[arg(short = 'o', long = "file", value_name = "FILE")]
+    pub file: Option<PathBuf>,
+}
+
+/// Check every template offline: references resolve, least privilege holds.
+#[derive(clap::Args, Debug)]
+pub struct ValidateArgs {
+    #[arg(long, default_value = "dev", value_parser = parse_environment)]
+    pub env: Environment,
+}
+
+fn parse_environment(text: &str) -> Result<Environment, String> {
+    text.parse()
+        .map_err(|e: stacks::UnknownEnvironment| e.to_string())
+}
+
+pub async fn run(args: InfraArgs, ctx: &Context) -> anyhow::Result<ExitCode> {
+    match args.command {
+        InfraCommand::Template(args) => template(args),
+        InfraCommand::Validate(args) => validate(args, ctx),
+    }
+}
+
+fn template(args: TemplateArgs) -> anyhow::Result<ExitCode> {
+    let Some(stack) = stacks::named(&args.stack, args.env) else {
+        let known: Vec<String> = stacks::all(args.env)
+            .iter()
+            .filter_map(|s| {
+                std::path::Path::new(s.path)
+                    .file_stem()
+                    .map(|n| n.to_string_lossy().into_owned())
+            })
+            .collect();
+        anyhow::bail!(
+            "there is no stack `{}`; the stacks are {}",
+            args.stack,
+            known.join(", ")
+        );
+    };
+    let text = stack.template.to_json();
+    match args.file {
+        Some(path) => {
+            if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+                std::fs::create_dir_all(dir)
+                    .with_context(|| format!("cannot create {}", dir.display()))?;
+            }
+            std::fs::write(&path, text)
+                .with_context(|| format!("cannot write {}", path.display()))?;
+        }
+        None => print!("{text}"),
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+#[derive(Serialize)]
+struct Validation {
+    stacks: Vec<StackValidation>,
+}
+
+#[derive(Serialize)]
+struct StackValidation {
+    path: &'static str,
+    problems: Vec<String>,
+}
+
+impl std::fmt::Display for Validation {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        for stack in &self.stacks {
+            if stack.problems.is_empty() {
+                writeln!(f, "ok      {}", stack.path)?;
+            } else {
+                writeln!(f, "FAILED  {}", stack.path)?;
+                for problem in &stack.problems {
+                    writeln!(f, "        {problem}")?;
+                }
+            }
+        }
+        let failed = self
+            .stacks
+            .iter()
+            .filter(|s| !s.problems.is_empty())
+            .count();
+        match failed {
+            0 => write!(f, "Every template passes fredbatch's checks."),
+            n => write!(f, "{n} template(s) need fixing."),
+        }
+    }
+}
+
+fn validate(args: ValidateArgs, ctx: &Context) -> anyhow::Result<ExitCode> {
+    let report = Validation {
+        stacks: stacks::all(args.env)
+            .into_iter()
+            .map(|stack| StackValidation {
+                path: stack.path,
+                problems: check(&stack.template)
+                    .iter()
+                    .map(ToString::to_string)
+                    .collect(),
+            })
+            .collect(),
+    };
+    emit(ctx.output, &report)?;
+    let clean = report.stacks.iter().all(|s| s.problems.is_empty());
+    Ok(if clean {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    })
+}

@@ -1,0 +1,526 @@
+//! The AWS Batch stack of the original design: a managed EC2 Spot compute environment that
+//! scales from 0 to `MaxvCpus`, a job queue, a job definition (4 vCPUs and 8192 MB by default,
+//! retried only when Spot takes the instance away, 4 h per attempt, logs to CloudWatch), the
+//! four IAM roles with least privilege, a security group, and the log group.
+//!
+//! Least privilege, concretely: the job role reads the upload bucket, writes the results bucket
+//! and reads the one database secret; the execution role pulls the image, writes this stack's
+//! log group and reads that secret; no Allow statement has a wildcard action; the one `*`
+//! resource is `ecr:GetAuthorizationToken`, which AWS defines on no narrower resource (stated in
+//! the template's metadata).
+
+use serde_json::{Value, json};
+
+use super::Environment;
+use super::common::{assumed_by, environment_parameter, managed_policy, tag_list, tag_map};
+use crate::template::{Output, Parameter, Resource, Template, func};
+
+pub const PATH: &str = "batch/batch-infrastructure.json";
+
+/// The instance types of the compute environment.
+pub const INSTANCE_TYPES: [&str; 2] = ["c5.xlarge", "c5.2xlarge"];
+/// The status reason AWS Batch gives an attempt whose Spot instance was reclaimed.
+pub const SPOT_INTERRUPTION: &str = "Host EC2*";
+pub const ATTEMPTS: u32 = 3;
+pub const ATTEMPT_TIMEOUT_SECONDS: u32 = 4 * 3600;
+/// The retention periods CloudWatch Logs accepts, in days.
+pub const LOG_RETENTION_DAYS: [u32; 22] = [
+    1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922,
+    3288, 3653,
+];
+/// Why the one wildcard resource is there (also in the template's metadata).
+pub const WILDCARD_REASON: &str = "ecr:GetAuthorizationToken is granted on `*`: AWS defines it on \
+     no resource narrower than the account (the token it returns is for the registry, not a \
+     repository). Image pulls themselves are limited to the one repository.";
+
+pub fn template(env: Environment) -> Template {
+    let mut t = Template::new(
+        "FRED simulations on AWS Batch: a Spot compute environment scaling from 0, a job queue, \
+         a job definition that retries only Spot interruptions, least-privilege IAM roles, a \
+         security group and a log group",
+    );
+    t.metadata = json!({
+        "fredbatch": {
+            "WildcardResources": [{
+                "Resource": "BatchExecutionRole",
+                "Action": "ecr:GetAuthorizationToken",
+                "Reason": WILDCARD_REASON,
+            }],
+        },
+    });
+    parameters(&mut t, env);
+    t.conditions.add(
+        "HasDatabaseSecurityGroup",
+        func::not(func::equals(
+            func::reference("DatabaseSecurityGroupId"),
+            json!(""),
+        )),
+    );
+    roles(&mut t);
+    network_and_logs(&mut t);
+    batch(&mut t);
+    outputs(&mut t);
+    t
+}
+
+fn parameters(t: &mut Template, env: Environment) {
+    let p = &mut t.parameters;
+    p.add("Environment", environment_parameter(env));
+    p.add(
+        "VpcId",
+        Parameter::of_type(
+            "AWS::EC2::VPC::Id",
+            "VPC the compute environment launches in",
+        ),
+    );
+    p.add(
+        "SubnetIds",
+        Parameter::of_type(
+            "List<AWS::EC2::Subnet::Id>",
+            "Private subnets for the instances; they need a NAT gateway (or VPC endpoints) to \
+             reach ECR, S3, Secrets Manager and CloudWatch Logs",
+        ),
+    );
+    p.add(
+        "ECRRepositoryUri",
+        Parameter::string("URI of the simulation-runner image repository, optionally with :tag")
+            .pattern(
+                r"^[0-9]{12}\.dkr\.ecr\.[a-z0-9-]+\.amazonaws\.com(\.cn)?/[a-z0-9._-]+(:[A-Za-z0-9._-]+)?$",
+                "an ECR repository URI: ACCOUNT.dkr.ecr.REGION.amazonaws.com/NAME[:TAG]",
+            ),
+    );
+    p.add(
+        "DatabaseSecretArn",
+        Parameter::string("ARN of the Secrets Manager secret with the database credentials")
+            .pattern(
+                r"^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:[0-9]{12}:secret:.+$",
+                "a Secrets Manager secret ARN",
+            ),
+    );
+    let bucket_name = |what: &str| {
+        Parameter::string(what).pattern(
+            r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$",
+            "an S3 bucket name: 3 to 63 lower-case letters, digits, dots and dashes",
+        )
+    };
+    p.add(
+        "UploadBucketName",
+        bucket_name("S3 bucket with each job's inputs"),
+    );
+    p.add(
+        "ResultsBucketName",
+        bucket_name("S3 bucket the runs write their results to"),
+    );
+    p.add(
+        "MaxvCpus",
+        Parameter::number(
+            "Most vCPUs the compute environment runs at once (256 is about 64 c5.xlarge runs)",
+        )
+        .with_default(256)
+        .range(4, 10_000),
+    );
+    p.add(
+        "LogRetentionDays",
+        Parameter::number("Days CloudWatch keeps the runs' logs")
+            .with_default(7)
+            .allowed(LOG_RETENTION_DAYS),
+    );
+    p.add(
+        "SpotBidPercentage",
+        Parameter::number(
+            "Highest Spot price to pay, in percent of On-Demand (100: Spot whenever available)",
+        )
+        .with_default(100)
+        .range(1, 100),
+    );
+    p.add(
+        "AllocationStrategy",
+        Parameter::string(
+            "How Spot capacity is chosen. SPOT_CAPACITY_OPTIMIZED (the original design) picks the \
+             pools least likely to be interrupted; SPOT_PRICE_CAPACITY_OPTIMIZED, AWS's current \
+             recommendation, also weighs price and is usually the better choice",
+        )
+        .with_default("SPOT_CAPACITY_OPTIMIZED")
+        .allowed(["SPOT_CAPACITY_OPTIMIZED", "SPOT_PRICE_CAPACITY_OPTIMIZED"]),
+    );
+    p.add(
+        "DatabaseSecurityGroupId",
+        Parameter::string(
+            "Security group of the database; runs may reach port 5432 only there. Empty: no \
+             database traffic leaves the instances",
+        )
+        .with_default("")
+        .pattern(
+            "^(sg-[0-9a-f]{8,17})?$",
+            "a security group id (sg-...) or empty",
+        ),
+    );
+    p.add(
+        "JobVcpus",
+        Parameter::number("vCPUs each run reserves (`fredbatch profile` recommends a size)")
+            .with_default(4)
+            .range(1, 256),
+    );
+    p.add(
+        "JobMemory",
+        Parameter::number("Memory each run reserves, in MiB")
+            .with_default(8192)
+            .range(256, 1_048_576),
+    );
+}
+
+fn role(service: &str, managed: &[&str], policies: Vec<Value>) -> Resource {
+    let mut properties = json!({
+        "AssumeRolePolicyDocument": assumed_by(service),
+        "Tags": tag_list(),
+    });
+    if !managed.is_empty() {
+        properties["ManagedPolicyArns"] = managed.iter().map(|p| managed_policy(p)).collect();
+    }
+    if !policies.is_empty() {
+        properties["Policies"] = Value::Array(policies);
+    }
+    Resource::new("AWS::IAM::Role", properties)
+}
+
+fn policy(name: &str, statements: Value) -> Value {
+    json!({
+        "PolicyName": name,
+        "PolicyDocument": { "Version": "2012-10-17", "Statement": statements },
+    })
+}
+
+fn roles(t: &mut Template) {
+    let r = &mut t.resources;
+    // AWS Batch's own permissions to run the compute environment: AWS's managed policy, nothing
+    // added on top.
+    r.add(
+        "BatchServiceRole",
+        role(
+            "batch.amazonaws.com",
+            &["service-role/AWSBatchServiceRole"],
+            vec![],
+        ),
+    );
+    // The ECS agent on each instance: AWS's managed policy for container instances.
+    r.add(
+        "BatchInstanceRole",
+        role(
+            "ec2.amazonaws.com",
+            &["service-role/AmazonEC2ContainerServiceforEC2Role"],
+            vec![],
+        ),
+    );
+    r.add(
+        "BatchInstanceProfile",
+        Resource::new(
+            "AWS::IAM::InstanceProfile",
+            json!({ "Roles": [func::reference("BatchInstanceRole")] }),
+        ),
+    );
+    // The repository's ARN from its URI, ACCOUNT.dkr.ecr.REGION.amazonaws.com/NAME[:TAG].
+    let uri = func::reference("ECRRepositoryUri");
+    let host_part = |index| func::select(index, func::split(".", uri.clone()));
+    let name = func::select(
+        0,
+        func::split(":", func::select(1, func::split("/", uri.clone()))),
+    );
+    let repository = json!({
+        "Fn::Sub": [
+            "arn:${AWS::Partition}:ecr:${Region}:${Account}:repository/${Name}",
+            { "Account": host_part(0), "Region": host_part(3), "Name": name },
+        ],
+    });
+    r.add(
+        "BatchExecutionRole",
+        role(
+            "ecs-tasks.amazonaws.com",
+            &[],
+            vec![policy(
+                "pull-image-write-logs-read-secret",
+                json!([
+                    {
+                        "Sid": "RegistryToken",
+                        "Effect": "Allow",
+                        "Action": "ecr:GetAuthorizationToken",
+                        "Resource": "*",
+                    },
+                    {
+                        "Sid": "PullTheImage",
+                        "Effect": "Allow",
+                        "Action": [
+                            "ecr:BatchCheckLayerAvailability",
+                            "ecr:BatchGetImage",
+                            "ecr:GetDownloadUrlForLayer",
+                        ],
+                        "Resource": repository,
+                    },
+                    {
+                        "Sid": "WriteThisStacksLogs",
+                        "Effect": "Allow",
+                        "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
+                        "Resource": func::get_att("BatchLogGroup", "Arn"),
+                    },
+                    {
+                        "Sid": "InjectTheDatabaseSecret",
+                        "Effect": "Allow",
+                        "Action": "secretsmanager:GetSecretValue",
+                        "Resource": func::reference("DatabaseSecretArn"),
+                    },
+                ]),
+            )],
+        ),
+    );
+    r.add(
+        "BatchJobRole",
+        role(
+            "ecs-tasks.amazonaws.com",
+            &[],
+            vec![policy(
+                "read-inputs-write-results-read-secret",
+                json!([
+                    {
+                        "Sid": "ListTheUploads",
+                        "Effect": "Allow",
+                        "Action": "s3:ListBucket",
+                        "Resource": func::sub("arn:${AWS::Partition}:s3:::${UploadBucketName}"),
+                    },
+                    {
+                        "Sid": "ReadTheInputs",
+                        "Effect": "Allow",
+                        "Action": "s3:GetObject",
+                        "Resource": func::sub("arn:${AWS::Partition}:s3:::${UploadBucketName}/*"),
+                    },
+                    {
+                        "Sid": "WriteTheResults",
+                        "Effect": "Allow",
+                        "Action": ["s3:PutObject", "s3:AbortMultipartUpload"],
+                        "Resource": func::sub("arn:${AWS::Partition}:s3:::${ResultsBucketName}/*"),
+                    },
+                    {
+                        "Sid": "ReadTheDatabaseSecret",
+                        "Effect": "Allow",
+                        "Action": "secretsmanager:GetSecretValue",
+                        "Resource": func::reference("DatabaseSecretArn"),
+                    },
+                ]),
+            )],
+        ),
+    );
+}
+
+fn network_and_logs(t: &mut Template) {
+    let r = &mut t.resources;
+    r.add(
+        "BatchSecurityGroup",
+        Resource::new(
+            "AWS::EC2::SecurityGroup",
+            json!({
+                "GroupDescription": "FRED simulation instances: HTTPS to AWS services and the image registry; PostgreSQL to the database only",
+                "VpcId": func::reference("VpcId"),
+                "SecurityGroupEgress": [{
+                    "Description": "HTTPS to AWS APIs, S3 and the image registry",
+                    "IpProtocol": "tcp",
+                    "FromPort": 443,
+                    "ToPort": 443,
+                    "CidrIp": "0.0.0.0/0",
+                }],
+                "Tags": tag_list(),
+            }),
+        ),
+    );
+    r.add(
+        "BatchDatabaseEgress",
+        Resource::new(
+            "AWS::EC2::SecurityGroupEgress",
+            json!({
+                "Description": "PostgreSQL to the database's security group",
+                "GroupId": func::get_att("BatchSecurityGroup", "GroupId"),
+                "IpProtocol": "tcp",
+                "FromPort": 5432,
+                "ToPort": 5432,
+                "DestinationSecurityGroupId": func::reference("DatabaseSecurityGroupId"),
+            }),
+        )
+        .when("HasDatabaseSecurityGroup"),
+    );
+    r.add(
+        "BatchLogGroup",
+        Resource::new(
+            "AWS::Logs::LogGroup",
+            json!({
+                "LogGroupName": func::sub("/aws/batch/fred-simulations-${Environment}"),
+                "RetentionInDays": func::reference("LogRetentionDays"),
+                "Tags": tag_list(),
+            }),
+        )
+        .skip_checks(&[(
+            "CKV_AWS_158",
+            "CloudWatch Logs encrypts log data at rest; a customer managed KMS key adds cost \
+             and key administration the runs' logs do not need",
+        )]),
+    );
+}
+
+fn batch(t: &mut Template) {
+    let r = &mut t.resources;
+    r.add(
+        "BatchComputeEnvironment",
+        Resource::new(
+            "AWS::Batch::ComputeEnvironment",
+            json!({
+                "Type": "MANAGED",
+                "State": "ENABLED",
+                "ServiceRole": func::get_att("BatchServiceRole", "Arn"),
+                "ComputeResources": {
+                    "Type": "SPOT",
+                    "AllocationStrategy": func::reference("AllocationStrategy"),
+                    "BidPercentage": func::reference("SpotBidPercentage"),
+                    "MinvCpus": 0,
+                    "DesiredvCpus": 0,
+                    "MaxvCpus": func::reference("MaxvCpus"),
+                    "InstanceTypes": INSTANCE_TYPES,
+                    "Subnets": func::reference("SubnetIds"),
+                    "SecurityGroupIds": [func::reference("BatchSecurityGroup")],
+                    "InstanceRole": func::get_att("BatchInstanceProfile", "Arn"),
+                    "Tags": tag_map(),
+                },
+                "Tags": tag_map(),
+            }),
+        ),
+    );
+    r.add(
+        "BatchJobQueue",
+        Resource::new(
+            "AWS::Batch::JobQueue",
+            json!({
+                // Named, so the name output is the name (and not the ARN `Ref` gives).
+                "JobQueueName": func::sub("${AWS::StackName}-queue"),
+                "Priority": 1,
+                "State": "ENABLED",
+                "ComputeEnvironmentOrder": [{
+                    "Order": 1,
+                    "ComputeEnvironment": func::reference("BatchComputeEnvironment"),
+                }],
+                "Tags": tag_map(),
+            }),
+        ),
+    );
+    r.add(
+        "BatchJobDefinition",
+        Resource::new(
+            "AWS::Batch::JobDefinition",
+            json!({
+                "Type": "container",
+                "PlatformCapabilities": ["EC2"],
+                "PropagateTags": true,
+                "ContainerProperties": {
+                    "Image": func::reference("ECRRepositoryUri"),
+                    "ResourceRequirements": [
+                        { "Type": "VCPU", "Value": func::reference("JobVcpus") },
+                        { "Type": "MEMORY", "Value": func::reference("JobMemory") },
+                    ],
+                    "JobRoleArn": func::get_att("BatchJobRole", "Arn"),
+                    "ExecutionRoleArn": func::get_att("BatchExecutionRole", "Arn"),
+                    // Credentials are injected from Secrets Manager, never plain values.
+                    "Secrets": [{
+                        "Name": "DATABASE_SECRET",
+                        "ValueFrom": func::reference("DatabaseSecretArn"),
+                    }],
+                    "Environment": [
+                        { "Name": "FREDBATCH_UPLOADS", "Value": func::sub("s3://${UploadBucketName}") },
+                        { "Name": "FREDBATCH_RESULTS", "Value": func::sub("s3://${ResultsBucketName}") },
+                    ],
+                    "LogConfiguration": {
+                        "LogDriver": "awslogs",
+                        "Options": {
+                            "awslogs-group": func::reference("BatchLogGroup"),
+                            "awslogs-region": func::reference("AWS::Region"),
+                            "awslogs-stream-prefix": "fred",
+                        },
+                    },
+                },
+                "RetryStrategy": {
+                    "Attempts": ATTEMPTS,
+                    // Batch retries every failure no rule matches: the catch-all EXIT keeps a
+                    // model error from running three times.
+                    "EvaluateOnExit": [
+                        { "OnStatusReason": SPOT_INTERRUPTION, "Action": "RETRY" },
+                        { "OnReason": "*", "Action": "EXIT" },
+                    ],
+                },
+                "Timeout": { "AttemptDurationSeconds": ATTEMPT_TIMEOUT_SECONDS },
+                "Tags": tag_map(),
+            }),
+        ),
+    );
+}
+
+fn outputs(t: &mut Template) {
+    let outputs = [
+        (
+            "BatchServiceRoleArn",
+            "Service role ARN",
+            func::get_att("BatchServiceRole", "Arn"),
+            "ServiceRoleArn",
+        ),
+        (
+            "BatchInstanceRoleArn",
+            "Instance role ARN",
+            func::get_att("BatchInstanceRole", "Arn"),
+            "InstanceRoleArn",
+        ),
+        (
+            "BatchExecutionRoleArn",
+            "Execution role ARN",
+            func::get_att("BatchExecutionRole", "Arn"),
+            "ExecutionRoleArn",
+        ),
+        (
+            "BatchJobRoleArn",
+            "Job role ARN",
+            func::get_att("BatchJobRole", "Arn"),
+            "JobRoleArn",
+        ),
+        (
+            "BatchSecurityGroupId",
+            "Security group ID",
+            func::get_att("BatchSecurityGroup", "GroupId"),
+            "SecurityGroupId",
+        ),
+        (
+            "BatchLogGroupName",
+            "CloudWatch log group",
+            func::reference("BatchLogGroup"),
+            "LogGroupName",
+        ),
+        (
+            "BatchComputeEnvironmentArn",
+            "Compute environment ARN",
+            func::reference("BatchComputeEnvironment"),
+            "ComputeEnvironmentArn",
+        ),
+        (
+            "BatchJobQueueArn",
+            "Job queue ARN",
+            func::reference("BatchJobQueue"),
+            "JobQueueArn",
+        ),
+        (
+            "BatchJobQueueName",
+            "Job queue name",
+            func::sub("${AWS::StackName}-queue"),
+            "JobQueueName",
+        ),
+        (
+            "BatchJobDefinitionArn",
+            "Job definition ARN",
+            func::reference("BatchJobDefinition"),
+            "JobDefinitionArn",
+        ),
+    ];
+    for (name, description, value, export) in outputs {
+        t.outputs
+            .add(name, Output::exported(description, value, export));
+    }
+}
