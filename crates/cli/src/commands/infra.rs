@@ -47,11 +47,15 @@ pub struct TemplateArgs {
     pub file: Option<PathBuf>,
 }
 
-/// Check every template offline: references resolve, least privilege holds.
+/// Check every template: fredbatch's own checks offline (references resolve, least privilege
+/// holds), then CloudFormation's ValidateTemplate when AWS credentials are configured.
 #[derive(clap::Args, Debug)]
 pub struct ValidateArgs {
     #[arg(long, default_value = "dev", value_parser = parse_environment)]
     pub env: Environment,
+    /// Only the offline checks, even with AWS credentials at hand.
+    #[arg(long)]
+    pub offline: bool,
 }
 
 fn parse_environment(text: &str) -> Result<Environment, String> {
@@ -62,7 +66,7 @@ fn parse_environment(text: &str) -> Result<Environment, String> {
 pub async fn run(args: InfraArgs, ctx: &Context) -> anyhow::Result<ExitCode> {
     match args.command {
         InfraCommand::Template(args) => template(args),
-        InfraCommand::Validate(args) => validate(args, ctx),
+        InfraCommand::Validate(args) => validate(args, ctx).await,
     }
 }
 
@@ -100,6 +104,8 @@ fn template(args: TemplateArgs) -> anyhow::Result<ExitCode> {
 #[derive(Serialize)]
 struct Validation {
     stacks: Vec<StackValidation>,
+    /// Whether CloudFormation itself validated the templates too.
+    cloudformation: bool,
 }
 
 #[derive(Serialize)]
@@ -125,26 +131,51 @@ impl std::fmt::Display for Validation {
             .iter()
             .filter(|s| !s.problems.is_empty())
             .count();
+        let by = match self.cloudformation {
+            true => "fredbatch's checks and CloudFormation's ValidateTemplate",
+            false => "fredbatch's checks (no AWS credentials: CloudFormation was not asked)",
+        };
         match failed {
-            0 => write!(f, "Every template passes fredbatch's checks."),
+            0 => write!(f, "Every template passes {by}."),
             n => write!(f, "{n} template(s) need fixing."),
         }
     }
 }
 
-fn validate(args: ValidateArgs, ctx: &Context) -> anyhow::Result<ExitCode> {
-    let report = Validation {
-        stacks: stacks::all(args.env)
-            .into_iter()
-            .map(|stack| StackValidation {
-                path: stack.path,
-                problems: check(&stack.template)
-                    .iter()
-                    .map(ToString::to_string)
-                    .collect(),
-            })
-            .collect(),
+async fn validate(args: ValidateArgs, ctx: &Context) -> anyhow::Result<ExitCode> {
+    let client = match !args.offline && has_aws_credentials() {
+        true => Some(aws_sdk_cloudformation::Client::new(
+            &aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await,
+        )),
+        false => None,
     };
+    let mut report = Validation {
+        stacks: Vec::new(),
+        cloudformation: client.is_some(),
+    };
+    for stack in stacks::all(args.env) {
+        let mut problems: Vec<String> = check(&stack.template)
+            .iter()
+            .map(ToString::to_string)
+            .collect();
+        if let Some(client) = &client {
+            let answer = client
+                .validate_template()
+                .template_body(stack.template.to_json())
+                .send()
+                .await;
+            if let Err(error) = answer {
+                problems.push(format!(
+                    "CloudFormation: {}",
+                    aws_sdk_cloudformation::error::DisplayErrorContext(&error)
+                ));
+            }
+        }
+        report.stacks.push(StackValidation {
+            path: stack.path,
+            problems,
+        });
+    }
     emit(ctx.output, &report)?;
     let clean = report.stacks.iter().all(|s| s.problems.is_empty());
     Ok(if clean {
@@ -152,4 +183,26 @@ fn validate(args: ValidateArgs, ctx: &Context) -> anyhow::Result<ExitCode> {
     } else {
         ExitCode::FAILURE
     })
+}
+
+/// Whether the standard AWS configuration names credentials, checked without calling AWS (the
+/// instance metadata service would make a laptop wait).
+fn has_aws_credentials() -> bool {
+    let set = |name: &str| std::env::var_os(name).is_some_and(|v| !v.is_empty());
+    let files = ["AWS_SHARED_CREDENTIALS_FILE", "AWS_CONFIG_FILE"]
+        .iter()
+        .filter_map(|name| std::env::var_os(name).map(PathBuf::from))
+        .chain(
+            std::env::var_os("HOME")
+                .map(PathBuf::from)
+                .into_iter()
+                .flat_map(|home| [home.join(".aws/credentials"), home.join(".aws/config")]),
+        )
+        .any(|path| path.is_file());
+    set("AWS_ACCESS_KEY_ID")
+        || set("AWS_PROFILE")
+        || set("AWS_WEB_IDENTITY_TOKEN_FILE")
+        || set("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI")
+        || set("AWS_CONTAINER_CREDENTIALS_FULL_URI")
+        || files
 }
