@@ -38,6 +38,15 @@ async fn a_disabled_queue_and_a_missing_log_group_are_found_with_what_to_do() {
         healthy.log_group, setup.log_group,
         "the definition's awslogs group"
     );
+    assert!(
+        healthy
+            .findings
+            .iter()
+            .any(|f| f.check == "compute environment"
+                && f.subject.contains(&setup.compute_environment)),
+        "the queue's compute environment is checked: {:#?}",
+        healthy.findings
+    );
 
     setup
         .direct

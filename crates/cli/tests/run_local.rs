@@ -276,7 +276,8 @@ fn completions_know_every_command() {
     assert!(output.status.success());
     let script = text(&output.stdout);
     for command in [
-        "run", "status", "logs", "cancel", "results", "resume", "worker",
+        "run", "status", "logs", "cancel", "results", "resume", "worker", "doctor", "cost",
+        "profile", "report", "infra",
     ] {
         assert!(
             script.contains(command),
