@@ -5,12 +5,11 @@
 //!   written out deterministically;
 //! - [`stacks`]: the AWS Batch stack and the stacks it depends on (database secret, upload and
 //!   results buckets, the simulation-runner image repository), built from that model;
-//! - [`sceptre`]: the Sceptre project under `infrastructure/config` that wires them together;
-//! - [`deploy`]: creating, updating, inspecting and deleting those stacks through
-//!   CloudFormation.
+//! - [`project`]: the Sceptre project under `infrastructure/config` that wires them together;
+//! - [`cloudformation`]: creating, updating, inspecting and deleting those stacks.
 
 pub mod checks;
-pub mod deploy;
-pub mod sceptre;
+pub mod cloudformation;
+pub mod project;
 pub mod stacks;
 pub mod template;

@@ -8,6 +8,8 @@ use std::process::ExitCode;
 
 use anyhow::Context as _;
 use fredbatch_infra::checks::check;
+use fredbatch_infra::cloudformation::{Deployer, StackChange, parse_overrides};
+use fredbatch_infra::project::Project;
 use fredbatch_infra::stacks::{self, Environment};
 use serde::Serialize;
 
@@ -30,6 +32,41 @@ pub struct InfraArgs {
 pub enum InfraCommand {
     Template(TemplateArgs),
     Validate(ValidateArgs),
+    Deploy(DeployArgs),
+    Status(ProjectArgs),
+    Outputs(ProjectArgs),
+    Delete(ProjectArgs),
+    Env(ProjectArgs),
+}
+
+/// Which environment of which Sceptre project.
+#[derive(clap::Args, Debug)]
+pub struct ProjectArgs {
+    #[arg(long, default_value = "dev", value_parser = parse_environment)]
+    pub env: Environment,
+    /// The Sceptre project: the folder with config/ and templates/.
+    #[arg(long, default_value = "infrastructure", value_name = "DIR")]
+    pub project: PathBuf,
+}
+
+/// Create or update an environment's stacks in dependency order, as `sceptre launch` would.
+#[derive(clap::Args, Debug)]
+#[command(
+    after_help = "The network comes from FREDBATCH_VPC_ID and FREDBATCH_SUBNET_IDS \
+    (comma-separated), as the Sceptre configuration reads them.\n\nExamples:\n  \
+    fredbatch infra deploy --env dev --dry-run\n  \
+    fredbatch infra deploy --env production --param MaxvCpus=512 --param DatabaseSecurityGroupId=sg-0abc"
+)]
+pub struct DeployArgs {
+    #[command(flatten)]
+    pub project: ProjectArgs,
+    /// Set a parameter of the batch stack (KEY=VALUE) or of another (STACK_PATH:KEY=VALUE);
+    /// repeat for more. Replaces what the Sceptre file says.
+    #[arg(long = "param", value_name = "KEY=VALUE")]
+    pub params: Vec<String>,
+    /// Show what would be created or changed, change nothing.
+    #[arg(long)]
+    pub dry_run: bool,
 }
 
 /// Print a stack's CloudFormation template.
@@ -67,6 +104,11 @@ pub async fn run(args: InfraArgs, ctx: &Context) -> anyhow::Result<ExitCode> {
     match args.command {
         InfraCommand::Template(args) => template(args),
         InfraCommand::Validate(args) => validate(args, ctx).await,
+        InfraCommand::Deploy(args) => deploy(args, ctx).await,
+        InfraCommand::Status(args) => status(args, ctx).await,
+        InfraCommand::Outputs(args) => outputs(args, ctx).await,
+        InfraCommand::Delete(args) => delete(args, ctx).await,
+        InfraCommand::Env(args) => env(args, ctx).await,
     }
 }
 
@@ -205,4 +247,144 @@ fn has_aws_credentials() -> bool {
         || set("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI")
         || set("AWS_CONTAINER_CREDENTIALS_FULL_URI")
         || files
+}
+
+async fn deployer(args: &ProjectArgs) -> anyhow::Result<Deployer> {
+    let project = Project::load(&args.project)?;
+    Ok(Deployer::connect(project, Box::new(|line| eprintln!("{line}"))).await)
+}
+
+#[derive(Serialize)]
+struct Changes {
+    env: String,
+    stacks: Vec<StackChange>,
+}
+
+impl std::fmt::Display for Changes {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        for stack in &self.stacks {
+            write!(f, "{:<14} {}", stack.action, stack.name)?;
+            for change in &stack.changes {
+                write!(f, "\n               {change}")?;
+            }
+            writeln!(f)?;
+        }
+        Ok(())
+    }
+}
+
+async fn deploy(args: DeployArgs, ctx: &Context) -> anyhow::Result<ExitCode> {
+    let env = args.project.env;
+    let overrides = parse_overrides(env, &args.params)?;
+    let deployer = deployer(&args.project).await?;
+    let stacks = deployer.deploy(env, &overrides, args.dry_run).await?;
+    emit(
+        ctx.output,
+        &Changes {
+            env: env.to_string(),
+            stacks,
+        },
+    )?;
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn delete(args: ProjectArgs, ctx: &Context) -> anyhow::Result<ExitCode> {
+    let deployer = deployer(&args).await?;
+    let stacks = deployer.delete(args.env).await?;
+    emit(
+        ctx.output,
+        &Changes {
+            env: args.env.to_string(),
+            stacks,
+        },
+    )?;
+    Ok(ExitCode::SUCCESS)
+}
+
+#[derive(Serialize)]
+struct StackStates {
+    stacks: Vec<StackState>,
+}
+
+#[derive(Serialize)]
+struct StackState {
+    path: String,
+    name: String,
+    /// `NOT DEPLOYED` or CloudFormation's status.
+    status: String,
+    outputs: std::collections::BTreeMap<String, String>,
+    #[serde(skip)]
+    show_outputs: bool,
+}
+
+impl std::fmt::Display for StackStates {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        for stack in &self.stacks {
+            writeln!(f, "{:<22} {} ({})", stack.status, stack.name, stack.path)?;
+            if stack.show_outputs {
+                for (key, value) in &stack.outputs {
+                    writeln!(f, "    {key} = {value}")?;
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+async fn states(args: &ProjectArgs, show_outputs: bool) -> anyhow::Result<StackStates> {
+    let deployer = deployer(args).await?;
+    let stacks = deployer
+        .status(args.env)
+        .await?
+        .into_iter()
+        .map(|(path, deployed)| StackState {
+            name: deployer.project().stack_name(&path),
+            path,
+            status: deployed
+                .as_ref()
+                .map_or_else(|| "NOT DEPLOYED".to_owned(), |d| d.status.clone()),
+            outputs: deployed.map(|d| d.outputs).unwrap_or_default(),
+            show_outputs,
+        })
+        .collect();
+    Ok(StackStates { stacks })
+}
+
+async fn status(args: ProjectArgs, ctx: &Context) -> anyhow::Result<ExitCode> {
+    emit(ctx.output, &states(&args, false).await?)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn outputs(args: ProjectArgs, ctx: &Context) -> anyhow::Result<ExitCode> {
+    emit(ctx.output, &states(&args, true).await?)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The two variables the AWS Batch backend reads, from the deployed batch stack.
+async fn env(args: ProjectArgs, ctx: &Context) -> anyhow::Result<ExitCode> {
+    let deployed = deployer(&args).await?.batch_stack(args.env).await?;
+    let output =
+        |key: &str| {
+            deployed.outputs.get(key).cloned().with_context(|| {
+                format!("stack {} has no output {key}; redeploy it", deployed.name)
+            })
+        };
+    let (definition, queue) = (
+        output("BatchJobDefinitionArn")?,
+        output("BatchJobQueueName")?,
+    );
+    if ctx.output.is_json() {
+        println!(
+            "{}",
+            serde_json::json!({
+                "AWS_BATCH_JOB_DEFINITION": definition,
+                "AWS_BATCH_JOB_QUEUE": queue,
+                "FREDBATCH_STACK": deployed.name,
+            })
+        );
+    } else {
+        println!("export AWS_BATCH_JOB_DEFINITION={definition}");
+        println!("export AWS_BATCH_JOB_QUEUE={queue}");
+    }
+    Ok(ExitCode::SUCCESS)
 }

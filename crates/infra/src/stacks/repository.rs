@@ -26,6 +26,8 @@ pub fn template(env: Environment) -> Template {
         Resource::new(
             "AWS::ECR::Repository",
             json!({
+                // Named after the stack: unique in the account, and lower case as ECR requires.
+                "RepositoryName": func::sub("${AWS::StackName}"),
                 "ImageScanningConfiguration": { "ScanOnPush": true },
                 "ImageTagMutability": "MUTABLE",
                 "EncryptionConfiguration": { "EncryptionType": "AES256" },

@@ -1,0 +1,475 @@
+//! The Sceptre project under `infrastructure/`: `config/config.yaml` (project code, region)
+//! and one YAML file per stack (`config/dev/batch-infrastructure.yaml`, ...), read the way
+//! Sceptre reads them, so `sceptre` and `fredbatch infra` deploy the same stacks.
+//!
+//! - **stack path**: a stack file's path under `config/`, e.g. `dev/batch-infrastructure.yaml`;
+//! - **stack name**: `<project code>-<stack path without .yaml, / as ->`, Sceptre's naming;
+//! - **resolver**: `!stack_output PATH::OUTPUT` (an output of a deployed stack, which is also a
+//!   dependency) and `!environment_variable NAME`.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+
+use serde_norway::Value;
+
+use crate::stacks::Environment;
+
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum ProjectError {
+    #[error("cannot read {path}: {message}")]
+    Read { path: PathBuf, message: String },
+    #[error("{path} is not valid YAML: {message}; fix the file (Sceptre reads the same syntax)")]
+    Malformed { path: PathBuf, message: String },
+    #[error("{path}: {message}")]
+    Invalid { path: PathBuf, message: String },
+    #[error("there is no stack {0} in the Sceptre project (config/{0})")]
+    UnknownStack(String),
+    #[error("the stacks' dependencies form a cycle through {0}")]
+    Cycle(String),
+    #[error(
+        "{path}: parameter {parameter} reads the environment variable {variable}, which is not \
+         set; export it (e.g. `export {variable}=...`) and try again"
+    )]
+    UnsetVariable {
+        path: String,
+        parameter: String,
+        variable: String,
+    },
+    #[error(
+        "{path}: parameter {parameter} needs output {output} of stack {stack} ({name}), which \
+         is not deployed or has no such output; deploy it first (`fredbatch infra deploy` \
+         deploys dependencies in order)"
+    )]
+    MissingOutput {
+        path: String,
+        parameter: String,
+        stack: String,
+        name: String,
+        output: String,
+    },
+}
+
+/// A parameter's value as written.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ParameterValue {
+    Text(String),
+    StackOutput { stack: String, output: String },
+    EnvironmentVariable(String),
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StackConfig {
+    /// e.g. `dev/batch-infrastructure.yaml`.
+    pub path: String,
+    /// Under `templates/`, e.g. `batch/batch-infrastructure.json`.
+    pub template: String,
+    pub parameters: BTreeMap<String, ParameterValue>,
+    /// Stack paths this one needs deployed first (declared, and implied by `!stack_output`).
+    pub dependencies: BTreeSet<String>,
+    pub tags: BTreeMap<String, String>,
+}
+
+#[derive(Clone, Debug)]
+pub struct Project {
+    /// The folder holding `config/` and `templates/`.
+    pub root: PathBuf,
+    pub project_code: String,
+    pub region: String,
+    pub stacks: BTreeMap<String, StackConfig>,
+}
+
+impl Project {
+    /// Reads every stack file under `root/config`.
+    pub fn load(root: &Path) -> Result<Project, ProjectError> {
+        let config_dir = root.join("config");
+        let main = read_yaml(&config_dir.join("config.yaml"))?;
+        let text = |key: &str| main.get(key).and_then(Value::as_str).map(str::to_owned);
+        let invalid = |message: &str| ProjectError::Invalid {
+            path: config_dir.join("config.yaml"),
+            message: message.to_owned(),
+        };
+        let project_code = text("project_code").ok_or_else(|| invalid("no project_code"))?;
+        let region = text("region").ok_or_else(|| invalid("no region"))?;
+        let mut stacks = BTreeMap::new();
+        for file in yaml_files(&config_dir)? {
+            let path = file
+                .strip_prefix(&config_dir)
+                .expect("found under the config folder")
+                .to_string_lossy()
+                .into_owned();
+            if path == "config.yaml" {
+                continue;
+            }
+            let stack = parse_stack(&path, &read_yaml(&file)?).map_err(|message| {
+                ProjectError::Invalid {
+                    path: file.clone(),
+                    message,
+                }
+            })?;
+            stacks.insert(path, stack);
+        }
+        Ok(Project {
+            root: root.to_owned(),
+            project_code,
+            region,
+            stacks,
+        })
+    }
+
+    /// Sceptre's name for the stack at `path`.
+    pub fn stack_name(&self, path: &str) -> String {
+        format!(
+            "{}-{}",
+            self.project_code,
+            path.trim_end_matches(".yaml").replace('/', "-")
+        )
+    }
+
+    pub fn stack(&self, path: &str) -> Result<&StackConfig, ProjectError> {
+        self.stacks
+            .get(path)
+            .ok_or_else(|| ProjectError::UnknownStack(path.to_owned()))
+    }
+
+    /// The stacks of an environment (`config/<env>/`) and everything they depend on, each after
+    /// its dependencies.
+    pub fn deployment_order(&self, env: Environment) -> Result<Vec<&StackConfig>, ProjectError> {
+        let prefix = format!("{}/", env.name());
+        let roots: Vec<&str> = self
+            .stacks
+            .keys()
+            .filter(|path| path.starts_with(&prefix))
+            .map(String::as_str)
+            .collect();
+        let mut order = Vec::new();
+        let mut done = BTreeSet::new();
+        for root in roots {
+            self.visit(root, &mut Vec::new(), &mut done, &mut order)?;
+        }
+        Ok(order)
+    }
+
+    fn visit<'a>(
+        &'a self,
+        path: &str,
+        trail: &mut Vec<String>,
+        done: &mut BTreeSet<String>,
+        order: &mut Vec<&'a StackConfig>,
+    ) -> Result<(), ProjectError> {
+        if done.contains(path) {
+            return Ok(());
+        }
+        if trail.iter().any(|p| p == path) {
+            return Err(ProjectError::Cycle(path.to_owned()));
+        }
+        let stack = self.stack(path)?;
+        trail.push(path.to_owned());
+        for dependency in &stack.dependencies {
+            self.visit(dependency, trail, done, order)?;
+        }
+        trail.pop();
+        done.insert(path.to_owned());
+        order.push(stack);
+        Ok(())
+    }
+
+    /// The template a stack deploys.
+    pub fn template_body(&self, stack: &StackConfig) -> Result<String, ProjectError> {
+        let path = self.root.join("templates").join(&stack.template);
+        std::fs::read_to_string(&path).map_err(|e| ProjectError::Read {
+            path,
+            message: e.to_string(),
+        })
+    }
+
+    /// A stack's parameters with every resolver replaced: `outputs(stack name, output)` looks up
+    /// deployed stacks' outputs, `variable(name)` the environment.
+    pub fn resolve(
+        &self,
+        stack: &StackConfig,
+        outputs: &mut dyn FnMut(&str, &str) -> Option<String>,
+        variable: &dyn Fn(&str) -> Option<String>,
+    ) -> Result<BTreeMap<String, String>, ProjectError> {
+        let mut resolved = BTreeMap::new();
+        for (name, value) in &stack.parameters {
+            let text = match value {
+                ParameterValue::Text(text) => text.clone(),
+                ParameterValue::EnvironmentVariable(variable_name) => variable(variable_name)
+                    .filter(|v| !v.is_empty())
+                    .ok_or_else(|| ProjectError::UnsetVariable {
+                        path: stack.path.clone(),
+                        parameter: name.clone(),
+                        variable: variable_name.clone(),
+                    })?,
+                ParameterValue::StackOutput {
+                    stack: other,
+                    output,
+                } => {
+                    let other_name = self.stack_name(other);
+                    outputs(&other_name, output).ok_or_else(|| ProjectError::MissingOutput {
+                        path: stack.path.clone(),
+                        parameter: name.clone(),
+                        stack: other.clone(),
+                        name: other_name,
+                        output: output.clone(),
+                    })?
+                }
+            };
+            resolved.insert(name.clone(), text);
+        }
+        Ok(resolved)
+    }
+}
+
+fn read_yaml(path: &Path) -> Result<Value, ProjectError> {
+    let text = std::fs::read_to_string(path).map_err(|e| ProjectError::Read {
+        path: path.to_owned(),
+        message: e.to_string(),
+    })?;
+    serde_norway::from_str(&text).map_err(|e| ProjectError::Malformed {
+        path: path.to_owned(),
+        message: e.to_string(),
+    })
+}
+
+fn yaml_files(dir: &Path) -> Result<Vec<PathBuf>, ProjectError> {
+    let entries = std::fs::read_dir(dir).map_err(|e| ProjectError::Read {
+        path: dir.to_owned(),
+        message: e.to_string(),
+    })?;
+    let mut files = Vec::new();
+    for entry in entries.flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            files.extend(yaml_files(&path)?);
+        } else if path.extension().is_some_and(|e| e == "yaml" || e == "yml") {
+            files.push(path);
+        }
+    }
+    files.sort();
+    Ok(files)
+}
+
+fn parse_stack(path: &str, yaml: &Value) -> Result<StackConfig, String> {
+    let template = match yaml.get("template") {
+        Some(Value::Mapping(template)) => template
+            .get("path")
+            .and_then(Value::as_str)
+            .map(str::to_owned),
+        _ => yaml
+            .get("template_path")
+            .and_then(Value::as_str)
+            .map(str::to_owned),
+    }
+    .ok_or("no template (give `template: {path: ..., type: file}`)")?;
+    let mut dependencies: BTreeSet<String> = match yaml.get("dependencies") {
+        None => BTreeSet::new(),
+        Some(Value::Sequence(list)) => list
+            .iter()
+            .map(|d| {
+                d.as_str()
+                    .map(str::to_owned)
+                    .ok_or("dependencies must be stack paths")
+            })
+            .collect::<Result<_, _>>()?,
+        Some(_) => return Err("dependencies must be a list of stack paths".into()),
+    };
+    let mut parameters = BTreeMap::new();
+    if let Some(map) = yaml.get("parameters") {
+        let Value::Mapping(map) = map else {
+            return Err("parameters must be a mapping".into());
+        };
+        for (key, value) in map {
+            let key = key
+                .as_str()
+                .ok_or("parameter names must be text")?
+                .to_owned();
+            let value = parameter(value).map_err(|e| format!("parameter {key}: {e}"))?;
+            if let ParameterValue::StackOutput { stack, .. } = &value {
+                dependencies.insert(stack.clone());
+            }
+            parameters.insert(key, value);
+        }
+    }
+    let tags = match yaml.get("stack_tags") {
+        Some(Value::Mapping(map)) => map
+            .iter()
+            .filter_map(|(k, v)| Some((k.as_str()?.to_owned(), scalar(v)?)))
+            .collect(),
+        _ => BTreeMap::new(),
+    };
+    Ok(StackConfig {
+        path: path.to_owned(),
+        template,
+        parameters,
+        dependencies,
+        tags,
+    })
+}
+
+fn scalar(value: &Value) -> Option<String> {
+    match value {
+        Value::String(s) => Some(s.clone()),
+        Value::Number(n) => Some(n.to_string()),
+        Value::Bool(b) => Some(b.to_string()),
+        _ => None,
+    }
+}
+
+fn parameter(value: &Value) -> Result<ParameterValue, String> {
+    if let Value::Tagged(tagged) = value {
+        let argument = tagged
+            .value
+            .as_str()
+            .ok_or_else(|| format!("{} needs a text argument", tagged.tag))?;
+        return match tagged.tag.to_string().as_str() {
+            "!stack_output" => {
+                let (stack, output) = argument
+                    .split_once("::")
+                    .ok_or("!stack_output takes STACK_PATH::OUTPUT")?;
+                Ok(ParameterValue::StackOutput {
+                    stack: stack.to_owned(),
+                    output: output.to_owned(),
+                })
+            }
+            "!environment_variable" => Ok(ParameterValue::EnvironmentVariable(argument.to_owned())),
+            other => Err(format!("unsupported resolver {other}")),
+        };
+    }
+    scalar(value)
+        .map(ParameterValue::Text)
+        .ok_or_else(|| "must be text, a number, !stack_output or !environment_variable".into())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn project() -> Project {
+        Project::load(&Path::new(env!("CARGO_MANIFEST_DIR")).join("../../infrastructure"))
+            .expect("the committed Sceptre project")
+    }
+
+    #[test]
+    fn every_environment_deploys_its_dependencies_first() {
+        let project = project();
+        for env in Environment::ALL {
+            let order: Vec<&str> = project
+                .deployment_order(env)
+                .unwrap()
+                .iter()
+                .map(|s| s.path.as_str())
+                .collect();
+            let batch = format!("{env}/batch-infrastructure.yaml");
+            let at = |path: &str| order.iter().position(|p| *p == path).unwrap();
+            for dependency in [
+                "docker-images/simulation-runner-ecr.yaml".to_owned(),
+                format!("{env}/database-secrets.yaml"),
+                format!("{env}/s3-upload-bucket.yaml"),
+                format!("{env}/s3-results-bucket.yaml"),
+            ] {
+                assert!(at(&dependency) < at(&batch), "{env}: {order:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn the_batch_stack_is_wired_to_its_dependencies_outputs_and_the_environment() {
+        let project = project();
+        let batch = project.stack("dev/batch-infrastructure.yaml").unwrap();
+        let output = |stack: &str, output: &str| ParameterValue::StackOutput {
+            stack: stack.into(),
+            output: output.into(),
+        };
+        assert_eq!(
+            batch.parameters["ECRRepositoryUri"],
+            output("docker-images/simulation-runner-ecr.yaml", "RepositoryUri")
+        );
+        assert_eq!(
+            batch.parameters["DatabaseSecretArn"],
+            output("dev/database-secrets.yaml", "SecretArn")
+        );
+        assert_eq!(
+            batch.parameters["UploadBucketName"],
+            output("dev/s3-upload-bucket.yaml", "BucketName")
+        );
+        assert_eq!(
+            batch.parameters["VpcId"],
+            ParameterValue::EnvironmentVariable("FREDBATCH_VPC_ID".into())
+        );
+        assert_eq!(
+            batch.parameters["SubnetIds"],
+            ParameterValue::EnvironmentVariable("FREDBATCH_SUBNET_IDS".into())
+        );
+        assert_eq!(batch.template, "batch/batch-infrastructure.json");
+        let production = project
+            .stack("production/batch-infrastructure.yaml")
+            .unwrap();
+        assert_eq!(
+            production.parameters["MaxvCpus"],
+            ParameterValue::Text("256".into())
+        );
+        assert_ne!(
+            batch.parameters["MaxvCpus"],
+            production.parameters["MaxvCpus"]
+        );
+        assert_eq!(
+            project.stack_name("dev/batch-infrastructure.yaml"),
+            "fred-simulations-dev-batch-infrastructure"
+        );
+    }
+
+    #[test]
+    fn unresolved_values_name_what_is_missing_and_how_to_fix_it() {
+        let project = project();
+        let batch = project.stack("dev/batch-infrastructure.yaml").unwrap();
+        let error = project
+            .resolve(batch, &mut |_, _| Some("x".into()), &|_| None)
+            .unwrap_err();
+        assert!(error.to_string().contains("export FREDBATCH_"), "{error}");
+        let error = project
+            .resolve(batch, &mut |_, _| None, &|_| Some("v".into()))
+            .unwrap_err();
+        assert!(
+            matches!(error, ProjectError::MissingOutput { .. }),
+            "{error}"
+        );
+        assert!(error.to_string().contains("is not deployed"), "{error}");
+    }
+
+    #[test]
+    fn malformed_files_are_named() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(dir.path().join("config/dev")).unwrap();
+        std::fs::write(
+            dir.path().join("config/config.yaml"),
+            "project_code: p\nregion: us-east-1\n",
+        )
+        .unwrap();
+        std::fs::write(
+            dir.path().join("config/dev/a.yaml"),
+            "template: [unclosed\n",
+        )
+        .unwrap();
+        let error = Project::load(dir.path()).unwrap_err();
+        assert!(
+            matches!(&error, ProjectError::Malformed { path, .. } if path.ends_with("dev/a.yaml")),
+            "{error}"
+        );
+        std::fs::write(
+            dir.path().join("config/dev/a.yaml"),
+            "template:\n  path: a.json\ndependencies: [dev/b.yaml]\n",
+        )
+        .unwrap();
+        std::fs::write(
+            dir.path().join("config/dev/b.yaml"),
+            "template:\n  path: b.json\nparameters:\n  X: !stack_output dev/a.yaml::Out\n",
+        )
+        .unwrap();
+        let project = Project::load(dir.path()).unwrap();
+        assert!(matches!(
+            project.deployment_order(Environment::Dev),
+            Err(ProjectError::Cycle(_))
+        ));
+    }
+}
