@@ -10,7 +10,9 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Duration;
 
-use common::services::{aws_env, aws_query, bucket, database, moto_request, unique, xml_values};
+use common::services::{
+    aws_env, aws_query, bucket, database, forget_batch_log_group, moto_request, unique, xml_values,
+};
 use common::{Sandbox, runs, text, wait_for};
 use serde_json::{Value, json};
 
@@ -31,23 +33,7 @@ fn deploy_batch_stack(environment: &str, uploads: &str, results: &str) -> String
     let vpc = xml_values(&subnets, "vpcId").remove(0);
     let subnet_ids = xml_values(&subnets, "subnetId").join(",");
     let stack = unique("fred-batch");
-    // The stack's log group is named after the environment alone: one left by an earlier run
-    // against the same server would make CloudFormation refuse to create it.
-    moto_request(
-        "POST",
-        "/",
-        &[
-            ("Content-Type", "application/x-amz-json-1.1"),
-            ("X-Amz-Target", "Logs_20140328.DeleteLogGroup"),
-            (
-                "Authorization",
-                "AWS4-HMAC-SHA256 Credential=test/20240101/us-east-1/logs/aws4_request, \
-                 SignedHeaders=host, Signature=0",
-            ),
-        ],
-        &json!({ "logGroupName": format!("/aws/batch/fred-simulations-{environment}") })
-            .to_string(),
-    );
+    forget_batch_log_group(environment);
     let parameters = [
         ("Environment", environment.to_owned()),
         ("VpcId", vpc),

@@ -11,7 +11,7 @@ mod common;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-use common::services::{aws_env, aws_query, moto_request, required, unique, xml_values};
+use common::services::{aws_env, aws_query, forget_batch_log_group, required, unique, xml_values};
 use common::{Sandbox, text};
 
 const SECRET: &str =
@@ -56,24 +56,6 @@ fn network() -> Vec<(&'static str, String)> {
     ]
 }
 
-/// The batch stack's log group is named after its environment alone; one left by an earlier
-/// test against the same server would block creating it again.
-fn forget_log_group(env: &str) {
-    moto_request(
-        "POST",
-        "/",
-        &[
-            ("Content-Type", "application/x-amz-json-1.1"),
-            ("X-Amz-Target", "Logs_20140328.DeleteLogGroup"),
-            (
-                "Authorization",
-                "AWS4-HMAC-SHA256 Credential=test/20240101/us-east-1/logs/aws4_request, SignedHeaders=host, Signature=0",
-            ),
-        ],
-        &format!(r#"{{"logGroupName": "/aws/batch/fred-simulations-{env}"}}"#),
-    );
-}
-
 fn infra(sandbox: &Sandbox, project: &Path, args: &[&str]) -> Output {
     sandbox
         .command()
@@ -92,7 +74,7 @@ fn deploy_creates_every_dev_stack_in_order_then_changes_nothing() {
     let sandbox = Sandbox::new();
     let code = unique("fbt");
     let project = project_copy(&sandbox, &code);
-    forget_log_group("dev");
+    forget_batch_log_group("dev");
 
     let planned = infra(&sandbox, &project, &["deploy", "--env", "dev", "--dry-run"]);
     assert!(planned.status.success(), "{}", text(&planned.stderr));

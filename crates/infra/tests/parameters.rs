@@ -36,7 +36,12 @@ fn the_aws_cli_parameter_files_match_the_sceptre_files() {
             .iter()
             .map(|p| p["ParameterKey"].as_str().unwrap())
             .collect();
-        for key in ["VpcId", "SubnetIds", "ECRRepositoryUri", "DatabaseSecretArn"] {
+        for key in [
+            "VpcId",
+            "SubnetIds",
+            "ECRRepositoryUri",
+            "DatabaseSecretArn",
+        ] {
             assert!(keys.contains(&key), "{env}: {key} missing from {keys:?}");
         }
         assert!(committed.contains("$FREDBATCH_VPC_ID"));

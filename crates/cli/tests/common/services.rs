@@ -105,3 +105,23 @@ pub fn aws_env() -> Vec<(&'static str, String)> {
         ("AWS_REGION", "us-east-1".into()),
     ]
 }
+
+/// The batch stack names its log group after the environment alone
+/// (`/aws/batch/fred-simulations-<env>`): one left by an earlier test against the same server
+/// would make CloudFormation refuse to create the stack again.
+pub fn forget_batch_log_group(environment: &str) {
+    moto_request(
+        "POST",
+        "/",
+        &[
+            ("Content-Type", "application/x-amz-json-1.1"),
+            ("X-Amz-Target", "Logs_20140328.DeleteLogGroup"),
+            (
+                "Authorization",
+                "AWS4-HMAC-SHA256 Credential=test/20240101/us-east-1/logs/aws4_request, \
+                 SignedHeaders=host, Signature=0",
+            ),
+        ],
+        &format!(r#"{{"logGroupName": "/aws/batch/fred-simulations-{environment}"}}"#),
+    );
+}
