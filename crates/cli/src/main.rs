@@ -18,8 +18,8 @@ use clap::{Parser, Subcommand};
 use crate::output::OutputFormat;
 use crate::settings::Settings;
 
-/// Run FRED epidemic simulations as batch jobs: on this machine by default, on AWS Batch when
-/// AWS_BATCH_JOB_DEFINITION and AWS_BATCH_JOB_QUEUE are set.
+/// Run FRED epidemic simulations as batch jobs: on this machine by default, on AWS Batch with
+/// --stack NAME (or AWS_BATCH_JOB_DEFINITION and AWS_BATCH_JOB_QUEUE).
 ///
 /// Everything is kept under .fredbatch/ in the working directory (or FREDBATCH_HOME): the job
 /// database, each job's inputs, each run's results and logs.
@@ -63,13 +63,13 @@ enum Command {
     Cancel(commands::cancel::CancelArgs),
     Results(commands::results::ResultsArgs),
     Resume(commands::resume::ResumeArgs),
-    Worker(commands::worker::WorkerArgs),
-    Completions(commands::completions::CompletionsArgs),
-    Doctor(commands::doctor::DoctorArgs),
-    Infra(commands::infra::InfraArgs),
+    Report(commands::report::ReportArgs),
     Cost(commands::cost::CostArgs),
     Profile(commands::profile::ProfileArgs),
-    Report(commands::report::ReportArgs),
+    Doctor(commands::doctor::DoctorArgs),
+    Infra(commands::infra::InfraArgs),
+    Worker(commands::worker::WorkerArgs),
+    Completions(commands::completions::CompletionsArgs),
     #[command(hide = true)]
     DemoFred(commands::demo_fred::DemoFredArgs),
 }

@@ -33,9 +33,14 @@ pub enum InfraCommand {
     Template(TemplateArgs),
     Validate(ValidateArgs),
     Deploy(DeployArgs),
+    /// Show each stack of an environment and its CloudFormation state.
     Status(ProjectArgs),
+    /// Show each deployed stack's outputs.
     Outputs(ProjectArgs),
+    /// Delete an environment's stacks, dependents first (the shared image repository stays).
     Delete(ProjectArgs),
+    /// Print the `export AWS_BATCH_JOB_DEFINITION=...` and `AWS_BATCH_JOB_QUEUE=...` lines
+    /// of the environment's deployed batch stack.
     Env(ProjectArgs),
 }
 
