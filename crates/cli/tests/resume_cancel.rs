@@ -135,7 +135,8 @@ fn missing_inputs_end_the_runs_with_a_reason_naming_them() {
     let mut child = common::spawn_job(&sandbox, &fred_home, 2);
     common::wait_for_status(&sandbox, &mut child, "RUNNING", 1);
     common::kill_9(&mut child);
-    std::fs::write(&gate, "open").unwrap();
+    // The gate stays shut until resume ends: opened now, the orphaned worker of run 1 could see
+    // FRED finish before it handles the SIGTERM its dead parent sent, and commit run 1.
     // The job's inputs disappear from storage (a deleted object, a wrong bucket).
     std::fs::remove_file(sandbox.home().join("uploads/job-1/job_input.zip")).unwrap();
 
@@ -151,6 +152,7 @@ fn missing_inputs_end_the_runs_with_a_reason_naming_them() {
         "{}",
         common::text(&resumed.stderr)
     );
+    std::fs::write(&gate, "open").unwrap();
     for (status, _, reason) in runs(&sandbox.json(&["status"])) {
         assert_eq!(status, "ERROR");
         assert!(

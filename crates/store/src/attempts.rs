@@ -138,12 +138,16 @@ impl Store {
                 CommitOutcome::AlreadyCommitted
             }
         } else {
+            // The run's reason is its latest attempt's: a stale attempt ending late (an orphaned
+            // worker stopping after a resumed job started the next one) must not replace it.
             sqlx::query(
                 "UPDATE runs SET status_reason = $1 \
-                 WHERE id = $2 AND status NOT IN ('DONE', 'ERROR', 'CANCELLED')",
+                 WHERE id = $2 AND status NOT IN ('DONE', 'ERROR', 'CANCELLED') \
+                 AND NOT EXISTS (SELECT 1 FROM attempts WHERE run_id = $2 AND number > $3)",
             )
             .bind(end.reason.as_deref())
             .bind(run.0)
+            .bind(i64::from(number))
             .execute(&mut *tx)
             .await?;
             CommitOutcome::Recorded

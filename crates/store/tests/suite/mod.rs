@@ -233,6 +233,30 @@ pub async fn failures_are_recorded_and_cancellation_is_requested_then_applied(st
         failed.status_reason.as_deref(),
         Some("FRED Error (file main.fred) No locations specified")
     );
+    // A stale attempt ending after a newer one began (an orphaned worker stopping late)
+    // leaves the reason of the newer attempt.
+    store
+        .begin_attempt(runs[0].id, None, None, Utc::now())
+        .await
+        .unwrap();
+    store
+        .finish_attempt(
+            runs[0].id,
+            2,
+            &end(AttemptStatus::Failed, Some("inputs missing")),
+        )
+        .await
+        .unwrap();
+    store
+        .finish_attempt(
+            runs[0].id,
+            1,
+            &end(AttemptStatus::Interrupted, Some("SIGTERM")),
+        )
+        .await
+        .unwrap();
+    let latest = store.run(runs[0].id).await.unwrap();
+    assert_eq!(latest.status_reason.as_deref(), Some("inputs missing"));
 
     let one = store
         .request_cancel(job.id, Some(runs[1].id))

@@ -1,0 +1,160 @@
+//! Shared by the moto tests of deploying (`tests/deploy.rs`, `tests/sceptre_interop.rs`).
+//!
+//! - **fixture**: a small Sceptre project in a temporary folder (`config/config.yaml` with a
+//!   project code no other test uses, stack files, `templates/`), so tests running in parallel
+//!   processes against one moto server never share a stack;
+//! - **child**: the test binary run again for one test, with the standard AWS variables
+//!   (`AWS_ENDPOINT_URL`, credentials, region) pointing at moto. `Deployer::connect` reads the
+//!   process environment, and changing it inside a running (possibly multi-threaded) test
+//!   harness would be unsound, so the variables are given to a fresh process instead.
+
+#![allow(dead_code)] // each test binary uses a different part
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+/// Set in the child process: the test body runs there.
+const CHILD: &str = "FREDBATCH_INFRA_TEST_CHILD";
+
+/// The moto server `scripts/test` starts; the tests fail, never skip, without it.
+pub fn moto_url() -> String {
+    required("FREDBATCH_TEST_MOTO_URL")
+}
+
+pub fn required(name: &str) -> String {
+    std::env::var(name).unwrap_or_else(|_| {
+        panic!(
+            "{name} is not set: run the tests with `scripts/test`, which starts a moto server \
+             and installs sceptre (or export it, e.g. FREDBATCH_TEST_MOTO_URL=http://127.0.0.1:5050)"
+        )
+    })
+}
+
+/// The standard AWS variables for moto with fake credentials.
+pub fn aws_env() -> Vec<(&'static str, String)> {
+    vec![
+        ("AWS_ENDPOINT_URL", moto_url()),
+        ("AWS_ACCESS_KEY_ID", "testing".into()),
+        ("AWS_SECRET_ACCESS_KEY", "testing".into()),
+        ("AWS_REGION", "us-east-1".into()),
+        ("AWS_DEFAULT_REGION", "us-east-1".into()),
+    ]
+}
+
+/// `true` in the child (run the test's body); in the parent, runs `test` in a child and fails
+/// when it fails, then returns `false`.
+pub fn in_child(test: &str) -> bool {
+    if std::env::var_os(CHILD).is_some() {
+        return true;
+    }
+    let output = Command::new(std::env::current_exe().unwrap())
+        .args([test, "--exact", "--nocapture", "--test-threads=1"])
+        .env(CHILD, "1")
+        .envs(aws_env())
+        .env_remove("AWS_PROFILE")
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    eprint!("{}", String::from_utf8_lossy(&output.stderr));
+    print!("{stdout}");
+    assert!(
+        output.status.success(),
+        "{test} failed in its child process"
+    );
+    // libtest answers "0 passed" for a name it does not know; that must not look like success.
+    assert!(
+        stdout.contains("1 passed"),
+        "{test} did not run in its child"
+    );
+    false
+}
+
+/// A name no other test, in any process, uses (CloudFormation stack names: letters, digits, -).
+pub fn unique(prefix: &str) -> String {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .subsec_nanos();
+    format!("{prefix}-{}-{nanos}", std::process::id())
+}
+
+/// The committed templates (`infrastructure/templates`).
+pub fn committed_templates() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../infrastructure/templates")
+}
+
+pub struct Fixture {
+    dir: tempfile::TempDir,
+    pub code: String,
+}
+
+impl Fixture {
+    pub fn new(prefix: &str) -> Fixture {
+        let dir = tempfile::tempdir().unwrap();
+        let code = unique(prefix);
+        let fixture = Fixture { dir, code };
+        fixture.write(
+            "config/config.yaml",
+            &format!("project_code: {}\nregion: us-east-1\n", fixture.code),
+        );
+        fixture
+    }
+
+    pub fn root(&self) -> &Path {
+        self.dir.path()
+    }
+
+    /// Writes a file under the project root, creating its folders.
+    pub fn write(&self, path: &str, text: &str) {
+        let path = self.root().join(path);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    }
+
+    /// Copies a committed template to the same path under this project's `templates/`.
+    pub fn use_template(&self, path: &str) {
+        let text = std::fs::read_to_string(committed_templates().join(path)).unwrap();
+        self.write(&format!("templates/{path}"), &text);
+    }
+
+    /// The CloudFormation name of the stack at `path` (Sceptre's naming).
+    pub fn stack_name(&self, path: &str) -> String {
+        format!(
+            "{}-{}",
+            self.code,
+            path.trim_end_matches(".yaml").replace('/', "-")
+        )
+    }
+}
+
+/// A template of `queues` SQS queues (`First`, `Second`, ...) that also echoes its `Echo`
+/// parameter as an output: small, and fully supported by moto's CloudFormation.
+pub fn queue_template(queues: &[&str]) -> String {
+    let resources: serde_json::Map<String, serde_json::Value> = queues
+        .iter()
+        .map(|q| {
+            (
+                (*q).to_owned(),
+                serde_json::json!({ "Type": "AWS::SQS::Queue" }),
+            )
+        })
+        .collect();
+    serde_json::to_string_pretty(&serde_json::json!({
+        "AWSTemplateFormatVersion": "2010-09-09",
+        "Parameters": { "Echo": { "Type": "String", "Default": "none" } },
+        "Resources": resources,
+        "Outputs": {
+            "Echo": { "Value": { "Ref": "Echo" } },
+            "QueueName": { "Value": { "Fn::GetAtt": [queues[0], "QueueName"] } }
+        }
+    }))
+    .unwrap()
+}
+
+/// A CloudFormation client with the standard configuration (in the child: moto).
+pub async fn client() -> aws_sdk_cloudformation::Client {
+    let config = aws_config::defaults(aws_config::BehaviorVersion::latest())
+        .load()
+        .await;
+    aws_sdk_cloudformation::Client::new(&config)
+}
