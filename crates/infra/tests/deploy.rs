@@ -49,13 +49,7 @@ fn pairs(list: &[(&str, &str)]) -> Vec<(String, String)> {
 /// through `!stack_output`, and `shared/queue.yaml` outside the environment's folder.
 fn wired_project() -> Fixture {
     let fixture = Fixture::new("fbd");
-    fixture.use_template("s3-upload-bucket/s3-upload-bucket.json");
-    fixture.write("templates/test/queues.json", &queue_template(&["First"]));
-    fixture.write(
-        "config/dev/uploads.yaml",
-        "template:\n  path: s3-upload-bucket/s3-upload-bucket.json\n  type: file\n\
-         parameters:\n  Environment: dev\n",
-    );
+    fixture.with_upload_bucket();
     fixture.write(
         "config/dev/consumer.yaml",
         "template:\n  path: test/queues.json\n  type: file\n\

@@ -9,7 +9,7 @@ mod fixture;
 use std::collections::BTreeMap;
 use std::process::Command;
 
-use fixture::{Fixture, in_child, queue_template, required};
+use fixture::{Fixture, in_child, required};
 use fredbatch_infra::cloudformation::Deployer;
 use fredbatch_infra::project::Project;
 use fredbatch_infra::stacks::Environment;
@@ -36,13 +36,7 @@ fn sceptre_and_fredbatch_share_stacks_and_outputs() {
         return;
     }
     let fixture = Fixture::new("fbi");
-    fixture.use_template("s3-upload-bucket/s3-upload-bucket.json");
-    fixture.write("templates/test/queues.json", &queue_template(&["First"]));
-    fixture.write(
-        "config/dev/uploads.yaml",
-        "template:\n  path: s3-upload-bucket/s3-upload-bucket.json\n  type: file\n\
-         parameters:\n  Environment: dev\n",
-    );
+    fixture.with_upload_bucket();
     fixture.write(
         "config/production/consumer.yaml",
         "template:\n  path: test/queues.json\n  type: file\n\

@@ -117,6 +117,18 @@ impl Fixture {
         self.write(&format!("templates/{path}"), &text);
     }
 
+    /// `config/dev/uploads.yaml`: the committed upload bucket stack, with the `test/queues.json`
+    /// template beside it for the stacks a test wires to it.
+    pub fn with_upload_bucket(&self) {
+        self.use_template("s3-upload-bucket/s3-upload-bucket.json");
+        self.write("templates/test/queues.json", &queue_template(&["First"]));
+        self.write(
+            "config/dev/uploads.yaml",
+            "template:\n  path: s3-upload-bucket/s3-upload-bucket.json\n  type: file\n\
+             parameters:\n  Environment: dev\n",
+        );
+    }
+
     /// The CloudFormation name of the stack at `path` (Sceptre's naming).
     pub fn stack_name(&self, path: &str) -> String {
         format!(
