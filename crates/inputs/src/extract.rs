@@ -1,7 +1,7 @@
 //! Extracting an inputs archive into a fresh workspace, refusing anything unsafe.
 
 use std::fs::{File, OpenOptions};
-use std::io::{self, Read};
+use std::io::{self, Read, Seek};
 use std::path::{Component, Path, PathBuf};
 
 use zip::ZipArchive;
@@ -46,6 +46,12 @@ pub fn extract_archive(
     if zip.len() > limits.max_entries {
         return Err(InputsError::TooManyEntries {
             limit: limits.max_entries,
+        });
+    }
+    if let Some(name) = repeated_name(archive, zip.central_directory_start(), zip.len())? {
+        return Err(InputsError::UnsafeEntry {
+            entry: name,
+            why: "it appears twice",
         });
     }
     let mut extracted = Extracted { files: 0, bytes: 0 };
@@ -111,6 +117,43 @@ pub fn extract_archive(
         extracted.files += 1;
     }
     Ok(extracted)
+}
+
+/// Signature of a central directory record, and the record's fixed part.
+const CENTRAL_RECORD: [u8; 4] = *b"PK\x01\x02";
+const CENTRAL_RECORD_LEN: usize = 46;
+
+/// The first name listed twice in the central directory starting at `start`, if any.
+///
+/// The zip crate keys entries by name, so of two entries with one name it shows only the last
+/// (zip2 issue #841): a listing by another tool and what is extracted would differ. `listed` is
+/// how many distinct names it found; the walk stops one record past that.
+fn repeated_name(archive: &Path, start: u64, listed: usize) -> Result<Option<String>, InputsError> {
+    let corrupt = |e: io::Error| InputsError::CorruptArchive(format!("central directory: {e}"));
+    let mut reader = io::BufReader::new(File::open(archive).map_err(io_error(archive))?);
+    reader.seek(io::SeekFrom::Start(start)).map_err(corrupt)?;
+    let mut seen = std::collections::HashSet::with_capacity(listed);
+    for _ in 0..=listed {
+        let mut record = [0u8; CENTRAL_RECORD_LEN];
+        match reader.read_exact(&mut record) {
+            Ok(()) if record[..4] == CENTRAL_RECORD => {}
+            // The end of central directory record, or the end of the file.
+            Ok(()) => return Ok(None),
+            Err(e) if e.kind() == io::ErrorKind::UnexpectedEof => return Ok(None),
+            Err(e) => return Err(corrupt(e)),
+        }
+        let field = |at: usize| u16::from_le_bytes([record[at], record[at + 1]]);
+        let (name_len, extra_len, comment_len) = (field(28), field(30), field(32));
+        let mut name = vec![0u8; usize::from(name_len)];
+        reader.read_exact(&mut name).map_err(corrupt)?;
+        reader
+            .seek_relative(i64::from(extra_len) + i64::from(comment_len))
+            .map_err(corrupt)?;
+        if !seen.insert(name.clone()) {
+            return Ok(Some(String::from_utf8_lossy(&name).into_owned()));
+        }
+    }
+    Ok(None)
 }
 
 /// The entry's path if it stays inside the destination: relative, no `..`, no root or prefix.

@@ -210,3 +210,32 @@ fn packing_checks_the_model_directory() {
         Err(InputsError::ModelTooLarge { .. })
     ));
 }
+
+#[test]
+fn two_entries_with_one_name_are_refused_not_collapsed() {
+    let dir = tempfile::tempdir().unwrap();
+    // The zip writer refuses a repeated name, so rename the second entry in the bytes.
+    let archive = archive_with(
+        dir.path(),
+        &[("main.fred", b"days = 1\n"), ("main.frex", b"evil")],
+    );
+    let mut bytes = std::fs::read(&archive).unwrap();
+    for at in 0..bytes.len() - 8 {
+        if &bytes[at..at + 9] == b"main.frex" {
+            bytes[at + 8] = b'd';
+        }
+    }
+    std::fs::write(&archive, bytes).unwrap();
+    let error = extract_into(dir.path(), &archive, ExtractLimits::default()).unwrap_err();
+    assert!(
+        matches!(
+            &error,
+            InputsError::UnsafeEntry { entry, why: "it appears twice" } if entry == "main.fred"
+        ),
+        "{error}"
+    );
+    assert!(
+        !dir.path().join("workspace/main.fred").exists(),
+        "refused before anything was written"
+    );
+}

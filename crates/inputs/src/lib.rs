@@ -2,9 +2,9 @@
 //! main one), packed into one zip archive when the job is registered and unpacked into a fresh
 //! workspace by the worker.
 //!
-//! Extraction trusts nothing in the archive: entries with absolute paths, `..`, links, or more
-//! bytes than the limits allow are refused, sizes are counted as bytes are written (a zip
-//! header's sizes can lie), and nothing is written outside the destination.
+//! Extraction trusts nothing in the archive: entries with absolute paths, `..`, links, a name
+//! listed twice, or more bytes than the limits allow are refused, sizes are counted as bytes are
+//! written (a zip header's sizes can lie), and nothing is written outside the destination.
 
 mod extract;
 mod pack;

@@ -1,5 +1,6 @@
 //! Property tests: whatever an archive holds, extraction writes nothing outside the workspace
-//! and never panics.
+//! and never panics. A failing case is saved under `proptest-regressions/` and replayed first
+//! from then on: commit it, and add the archive to the corpus (`tests/corpus/`).
 
 use std::fs::File;
 use std::io::Write;
