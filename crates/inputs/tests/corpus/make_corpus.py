@@ -70,7 +70,8 @@ def main():
     archive("backslash-slip.zip", [("..\\..\\escaped.txt", b"pwned")])
     archive("absolute-path.zip", [("/tmp/fredbatch-escaped.txt", b"pwned")])
     archive("drive-letter.zip", [("C:\\escaped.txt", b"pwned")])
-    replace_in_names(archive("nul-in-name.zip", [("main.fred@.txt", MODEL)]), b"main.fred@", b"main.fred\0")
+    nul = archive("nul-in-name.zip", [("main.fred@.txt", MODEL)])
+    replace_in_names(nul, b"main.fred@", b"main.fred\0")
     archive("symlink.zip", [link("passwd", "/etc/passwd")])
     # The classic two-step: a link out of the workspace, then a file written through it.
     archive("symlink-then-write.zip", [link("out", "/tmp"), ("out/escaped.txt", b"pwned")])
