@@ -191,12 +191,21 @@ impl Storage {
         result.bytes().await.map_err(|e| self.error(key, e))
     }
 
-    /// Uploads a local file, streamed from disk in parts. Returns its size.
+    /// Uploads a local file: in one request when it fits in a part, else streamed from disk in
+    /// parts. Returns its size.
     pub async fn put_file(&self, key: &str, path: &Path) -> Result<u64, StorageError> {
         let local = |source| StorageError::LocalFile {
             path: path.to_owned(),
             source,
         };
+        // A multipart upload costs three requests at least; most of FRED's outputs are small.
+        let size = tokio::fs::metadata(path).await.map_err(local)?.len();
+        if size < PART_SIZE as u64 {
+            let bytes = tokio::fs::read(path).await.map_err(local)?;
+            let size = bytes.len() as u64;
+            self.put_bytes(key, bytes).await?;
+            return Ok(size);
+        }
         let mut file = tokio::fs::File::open(path).await.map_err(local)?;
         let upload = self
             .store

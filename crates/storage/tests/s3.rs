@@ -10,22 +10,45 @@ fn moto_url() -> String {
         .expect("FREDBATCH_TEST_MOTO_URL is not set: run the tests with `scripts/test`, which starts a moto server")
 }
 
-/// Creates a bucket with a plain HTTP request (the emulator does not check signatures).
-fn create_bucket(name: &str) {
+/// Names the test credentials: moto reads the key to find the account but checks no signature.
+const FAKE_SIGNATURE: &str = "AWS4-HMAC-SHA256 Credential=testing/20260101/us-east-1/s3/aws4_request, \
+     SignedHeaders=host, Signature=0";
+
+/// Sends a plain HTTP request to the emulator (it does not check signatures); the response.
+fn request(method: &str, path: &str) -> String {
     let url = moto_url();
     let address = url.trim_start_matches("http://");
     let mut stream = TcpStream::connect(address).expect("connect to moto");
     write!(
         stream,
-        "PUT /{name} HTTP/1.1\r\nHost: {address}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+        "{method} {path} HTTP/1.1\r\nHost: {address}\r\nAuthorization: {FAKE_SIGNATURE}\r\n\
+         Content-Length: 0\r\nConnection: close\r\n\r\n"
     )
     .unwrap();
     let mut response = String::new();
     stream.read_to_string(&mut response).unwrap();
     assert!(
         response.starts_with("HTTP/1.1 200"),
-        "creating bucket {name}: {response}"
+        "{method} {path}: {response}"
     );
+    response
+}
+
+fn create_bucket(name: &str) {
+    request("PUT", &format!("/{name}"));
+}
+
+/// The object's ETag: S3 gives an object uploaded in N parts an ETag ending in `-N`.
+fn etag(bucket: &str, key: &str) -> String {
+    let response = request("HEAD", &format!("/{bucket}/{key}"));
+    response
+        .lines()
+        .find_map(|line| {
+            let (name, value) = line.split_once(':')?;
+            name.eq_ignore_ascii_case("etag")
+                .then(|| value.trim().trim_matches('"').to_owned())
+        })
+        .unwrap_or_else(|| panic!("no ETag for {key}: {response}"))
 }
 
 /// Points the AWS environment at the emulator. Every test sets the same values, before any
@@ -60,7 +83,7 @@ fn unique(name: &str) -> String {
 }
 
 #[tokio::test]
-async fn large_files_round_trip_through_s3_in_parts() {
+async fn large_files_go_to_s3_in_parts_and_small_ones_in_one_request() {
     s3_env();
     let bucket = unique("results");
     create_bucket(&bucket);
@@ -79,14 +102,27 @@ async fn large_files_round_trip_through_s3_in_parts() {
             .unwrap(),
         data.len() as u64
     );
-    storage
-        .put_bytes("job-1/run-1/attempt-1/MANIFEST.json", "{}")
-        .await
-        .unwrap();
+    let small = dir.path().join("out.csv");
+    std::fs::write(&small, "Day,C\n0,1\n").unwrap();
+    assert_eq!(
+        storage
+            .put_file("job-1/run-1/attempt-1/out.csv", &small)
+            .await
+            .unwrap(),
+        10
+    );
     let listed = storage.list("job-1/run-1").await.unwrap();
     assert_eq!(listed.len(), 2);
-    assert_eq!(listed[1].key, "job-1/run-1/attempt-1/out.bin");
-    assert_eq!(listed[1].size, data.len() as u64);
+    assert_eq!(listed[0].key, "job-1/run-1/attempt-1/out.bin");
+    assert_eq!(listed[0].size, data.len() as u64);
+    assert_eq!(listed[1].size, 10);
+    let parts = |key: &str| etag(&bucket, &format!("team-a/job-1/run-1/attempt-1/{key}"));
+    assert!(parts("out.bin").ends_with("-2"), "{}", parts("out.bin"));
+    assert!(
+        !parts("out.csv").contains('-'),
+        "one request: {}",
+        parts("out.csv")
+    );
     let copy = dir.path().join("copy.bin");
     storage
         .get_file("job-1/run-1/attempt-1/out.bin", &copy)
