@@ -149,9 +149,10 @@ fn repeated_name(archive: &Path, start: u64, listed: usize) -> Result<Option<Str
         reader
             .seek_relative(i64::from(extra_len) + i64::from(comment_len))
             .map_err(corrupt)?;
-        if !seen.insert(name.clone()) {
+        if seen.contains(&name) {
             return Ok(Some(String::from_utf8_lossy(&name).into_owned()));
         }
+        seen.insert(name);
     }
     Ok(None)
 }
