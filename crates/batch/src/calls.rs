@@ -6,6 +6,8 @@
 use std::future::Future;
 
 use aws_sdk_batch::error::{ProvideErrorMetadata, SdkError};
+use aws_sdk_batch::operation::list_jobs::builders::ListJobsFluentBuilder;
+use aws_sdk_batch::types::JobSummary;
 
 use crate::error::{BatchError, Failure, FailureKind};
 use crate::pacing::Backoff;
@@ -52,5 +54,20 @@ where
             code: Some(code), ..
         }) if absent_codes.contains(&code.as_str()) => Ok(None),
         Err(error) => Err(error),
+    }
+}
+
+/// Every page of a ListJobs query, each page retried like any safe call.
+pub async fn list_all_jobs(query: ListJobsFluentBuilder) -> Result<Vec<JobSummary>, BatchError> {
+    let mut jobs = Vec::new();
+    let mut next_token = None;
+    loop {
+        let page_query = query.clone().set_next_token(next_token.take());
+        let page = retrying("ListJobs", || page_query.clone().send()).await?;
+        jobs.extend(page.job_summary_list().iter().cloned());
+        match page.next_token() {
+            Some(token) => next_token = Some(token.to_owned()),
+            None => return Ok(jobs),
+        }
     }
 }

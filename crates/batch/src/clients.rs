@@ -51,8 +51,9 @@ const BATCH_OPERATIONS: &[&str] = &[
 ];
 
 /// The operation a request calls: JSON-RPC services name it in `X-Amz-Target`
-/// (`Logs_20140328.GetLogEvents`), REST ones in the path.
-fn operation_of(path: &str, target: Option<&str>) -> String {
+/// (`Logs_20140328.GetLogEvents`), REST ones in the path. Public for test proxies that count
+/// requests the same way.
+pub fn operation_of(path: &str, target: Option<&str>) -> String {
     if let Some(target) = target {
         return target.rsplit('.').next().unwrap_or(target).to_owned();
     }

@@ -15,7 +15,7 @@ use aws_sdk_batch::types::{JobDetail, JobStatus, JobSummary};
 use fredbatch_core::{BackendJob, BackendJobId, BackendState};
 use futures::{StreamExt, TryStreamExt};
 
-use crate::calls::retrying;
+use crate::calls::{list_all_jobs, retrying};
 use crate::error::BatchError;
 use crate::mapping::{from_detail, from_summary, job_status, state};
 use crate::plan::split_child;
@@ -160,28 +160,15 @@ async fn list_children(
     parent: &str,
     status: JobStatus,
 ) -> Result<Vec<JobSummary>, BatchError> {
-    let mut jobs = Vec::new();
-    let mut next_token = None;
-    loop {
-        let request = ready
-            .clients
-            .batch
-            .list_jobs()
-            .array_job_id(parent)
-            .job_status(status.clone())
-            .max_results(LIST_PAGE)
-            .set_next_token(next_token.take());
-        let page = retrying("ListJobs", || request.clone().send()).await?;
-        // Some emulators ignore the status filter for children; keep only what was asked.
-        jobs.extend(
-            page.job_summary_list()
-                .iter()
-                .filter(|s| s.status() == Some(&status))
-                .cloned(),
-        );
-        match page.next_token() {
-            Some(token) => next_token = Some(token.to_owned()),
-            None => return Ok(jobs),
-        }
-    }
+    let query = ready
+        .clients
+        .batch
+        .list_jobs()
+        .array_job_id(parent)
+        .job_status(status.clone())
+        .max_results(LIST_PAGE);
+    let mut jobs = list_all_jobs(query).await?;
+    // Some emulators ignore the status filter for children; keep only what was asked.
+    jobs.retain(|s| s.status() == Some(&status));
+    Ok(jobs)
 }

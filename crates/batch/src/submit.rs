@@ -19,7 +19,7 @@ use aws_sdk_batch::types::{
 use fredbatch_core::{BackendJobId, JobId, JobSpec, RetryAction, RunSubmission};
 use futures::StreamExt;
 
-use crate::calls::retrying;
+use crate::calls::list_all_jobs;
 use crate::clients::no_sdk_retries;
 use crate::error::{BatchError, Failure, FailureKind};
 use crate::pacing::Backoff;
@@ -170,24 +170,14 @@ async fn list_named(ready: &Ready, pattern: &str) -> Result<Vec<JobSummary>, Bat
         .name("JOB_NAME")
         .values(pattern)
         .build();
-    let mut jobs = Vec::new();
-    let mut next_token = None;
-    loop {
-        let request = ready
-            .clients
-            .batch
-            .list_jobs()
-            .job_queue(&ready.config.job_queue)
-            .filters(filter.clone())
-            .max_results(NAME_PAGE)
-            .set_next_token(next_token.take());
-        let page = retrying("ListJobs", || request.clone().send()).await?;
-        jobs.extend(page.job_summary_list().iter().cloned());
-        match page.next_token() {
-            Some(token) => next_token = Some(token.to_owned()),
-            None => return Ok(jobs),
-        }
-    }
+    let query = ready
+        .clients
+        .batch
+        .list_jobs()
+        .job_queue(&ready.config.job_queue)
+        .filters(filter)
+        .max_results(NAME_PAGE);
+    list_all_jobs(query).await
 }
 
 /// The Batch jobs one fredbatch job already has, by the runs they hold.

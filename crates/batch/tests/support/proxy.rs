@@ -49,33 +49,8 @@ impl Drop for Proxy {
     }
 }
 
-const BATCH_OPERATIONS: &[&str] = &[
-    "SubmitJob",
-    "DescribeJobs",
-    "ListJobs",
-    "CancelJob",
-    "TerminateJob",
-    "DescribeJobDefinitions",
-    "DescribeJobQueues",
-    "DescribeComputeEnvironments",
-];
-
 fn operation(request: &Message) -> String {
-    if let Some(target) = request.header("x-amz-target") {
-        return target.rsplit('.').next().unwrap_or(target).to_owned();
-    }
-    let segment = request
-        .path()
-        .split('?')
-        .next()
-        .unwrap_or("")
-        .rsplit('/')
-        .next()
-        .unwrap_or("");
-    BATCH_OPERATIONS
-        .iter()
-        .find(|op| op.eq_ignore_ascii_case(segment))
-        .map_or_else(|| segment.to_owned(), |op| (*op).to_owned())
+    fredbatch_batch::clients::operation_of(request.path(), request.header("x-amz-target"))
 }
 
 impl Proxy {
