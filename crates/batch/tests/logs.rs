@@ -57,18 +57,7 @@ async fn a_log_is_read_in_pages_and_followed_from_its_cursor() {
         .expect("the attempt's log stream");
 
     // Before the stream exists there is nothing to read, and no error.
-    let empty = runner
-        .logs(
-            &id,
-            &LogRequest {
-                attempt: None,
-                cursor: None,
-                limit: 1000,
-                tail: false,
-            },
-        )
-        .await
-        .unwrap();
+    let empty = runner.logs(&id, &page_after(None)).await.unwrap();
     assert!(empty.lines.is_empty());
 
     setup
@@ -92,18 +81,7 @@ async fn a_log_is_read_in_pages_and_followed_from_its_cursor() {
     let mut cursor = None;
     let mut pages = 0;
     loop {
-        let page = runner
-            .logs(
-                &id,
-                &LogRequest {
-                    attempt: None,
-                    cursor: cursor.clone(),
-                    limit: 1000,
-                    tail: false,
-                },
-            )
-            .await
-            .unwrap();
+        let page = runner.logs(&id, &page_after(cursor.clone())).await.unwrap();
         assert_eq!(page.attempt, Some(1));
         cursor = page.next_cursor.clone().or(cursor);
         if page.lines.is_empty() {
@@ -132,18 +110,7 @@ async fn a_log_is_read_in_pages_and_followed_from_its_cursor() {
         (2501..=2503).map(|i| format!("line {i}")),
     )
     .await;
-    let next = runner
-        .logs(
-            &id,
-            &LogRequest {
-                attempt: None,
-                cursor: cursor.clone(),
-                limit: 1000,
-                tail: false,
-            },
-        )
-        .await
-        .unwrap();
+    let next = runner.logs(&id, &page_after(cursor.clone())).await.unwrap();
     assert_eq!(next.lines, ["line 2501", "line 2502", "line 2503"]);
 
     // The tail a failed run's summary shows: the last lines, not the first.
@@ -192,4 +159,14 @@ async fn asking_for_an_attempt_that_never_ran_is_an_error() {
         message.contains("has 1 attempt(s); there is no attempt 2"),
         "{message}"
     );
+}
+
+/// A page of up to 1000 lines of the latest attempt, after `cursor`.
+fn page_after(cursor: Option<String>) -> LogRequest {
+    LogRequest {
+        attempt: None,
+        cursor,
+        limit: 1000,
+        tail: false,
+    }
 }

@@ -98,13 +98,7 @@ async fn without_arrays_every_run_is_its_own_job() {
     let ids = runner.submit(&spec(2), &runs(2, 1..=4)).await.unwrap();
 
     assert!(ids.iter().all(|id| !id.0.contains(':')));
-    let mut names: Vec<String> = setup
-        .jobs_named("fred-job-2-")
-        .await
-        .into_iter()
-        .map(|(name, _)| name)
-        .collect();
-    names.sort();
+    let names = setup.job_names("fred-job-2-").await;
     assert_eq!(
         names,
         [
@@ -144,13 +138,7 @@ async fn submitting_again_after_a_crash_returns_the_jobs_already_there() {
 
     assert_eq!(again, ids);
     assert_eq!(proxy.count("SubmitJob"), 0);
-    let mut names: Vec<String> = setup
-        .jobs_named("fred-job-3-")
-        .await
-        .into_iter()
-        .map(|(name, _)| name)
-        .collect();
-    names.sort();
+    let names = setup.job_names("fred-job-3-").await;
     assert_eq!(
         names,
         [

@@ -158,6 +158,18 @@ impl Setup {
     }
 
     /// Every top-level job (no array children) of this queue whose name starts with `prefix`.
+    /// The sorted names of the queue's jobs (not array children) whose name starts with `prefix`.
+    pub async fn job_names(&self, prefix: &str) -> Vec<String> {
+        let mut names: Vec<String> = self
+            .jobs_named(prefix)
+            .await
+            .into_iter()
+            .map(|(name, _)| name)
+            .collect();
+        names.sort();
+        names
+    }
+
     pub async fn jobs_named(&self, prefix: &str) -> Vec<(String, String)> {
         let page = self
             .direct
