@@ -104,12 +104,7 @@ fn price_flags_override_the_table() {
 fn a_job_is_priced_from_every_attempt_retries_included() {
     let sandbox = Sandbox::new();
     // First attempt: the worker is killed (an interruption), the second succeeds.
-    let marker = sandbox.path().join("attempted");
-    let fred_home = sandbox.fake_fred(&format!(
-        "if [ ! -e {m} ]; then touch {m}; kill -9 $PPID; sleep 5; fi\n\
-         sleep 0.3; mkdir -p \"$6/RUN$4\" && echo 'Day,Date' > \"$6/RUN$4/out.csv\"",
-        m = marker.display()
-    ));
+    let fred_home = common::fred_killing_its_first_worker(&sandbox, "sleep 0.3; ");
     let model = sandbox.tiny_model();
     let output = sandbox
         .command()

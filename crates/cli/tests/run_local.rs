@@ -138,14 +138,9 @@ fn an_engine_that_exits_zero_without_output_is_an_error() {
 #[test]
 fn interrupted_attempts_are_retried_and_timeouts_are_not() {
     let sandbox = Sandbox::new();
-    // First attempt: the worker's whole process group is killed, as by the OOM killer or a
-    // reclaimed machine. Second attempt: success.
-    let marker = sandbox.path().join("attempted");
-    let fred_home = sandbox.fake_fred(&format!(
-        "if [ ! -e {m} ]; then touch {m}; kill -9 $PPID; sleep 5; fi\n\
-         mkdir -p \"$6/RUN$4\" && echo 'Day,Date' > \"$6/RUN$4/out.csv\"",
-        m = marker.display()
-    ));
+    // First attempt: the worker is killed, as by the OOM killer or a reclaimed machine.
+    // Second attempt: success.
+    let fred_home = common::fred_killing_its_first_worker(&sandbox, "");
     let model = sandbox.tiny_model();
     let output = sandbox
         .command()

@@ -144,6 +144,17 @@ pub fn kill_9(child: &mut Child) {
     child.wait().expect("reap");
 }
 
+/// A FRED whose first attempt kills its worker outright (as the OOM killer or a reclaimed
+/// machine would) and whose later attempts run `then` and succeed.
+pub fn fred_killing_its_first_worker(sandbox: &Sandbox, then: &str) -> PathBuf {
+    let marker = sandbox.path().join("attempted");
+    sandbox.fake_fred(&format!(
+        "if [ ! -e {m} ]; then touch {m}; kill -9 $PPID; sleep 5; fi\n\
+         {then}mkdir -p \"$6/RUN$4\" && echo 'Day,Date' > \"$6/RUN$4/out.csv\"",
+        m = marker.display()
+    ))
+}
+
 /// A FRED that waits until `gate` exists, then succeeds.
 pub fn gated_fred(sandbox: &Sandbox, gate: &Path) -> PathBuf {
     sandbox.fake_fred(&format!(
