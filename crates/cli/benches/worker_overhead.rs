@@ -5,10 +5,10 @@
 //! S3 on the moto server (FREDBATCH_TEST_MOTO_URL, which `scripts/bench` provides).
 //! Target: overhead at most 5% of a 1.5 s run.
 
-use std::io::{Read, Write};
-use std::net::TcpStream;
 use std::path::Path;
 use std::process::Command;
+
+use fredbatch_testkit::{aws_env, create_bucket};
 
 const RUNS: u32 = 6;
 
@@ -21,23 +21,15 @@ fn main() {
     let model = repository.join("examples/influenza");
     let local = measure(&model, &[]);
     report("local folder storage", &local);
-    let moto = std::env::var("FREDBATCH_TEST_MOTO_URL").expect(
-        "FREDBATCH_TEST_MOTO_URL is not set: run `scripts/bench`, which starts the moto server",
-    );
-    let s3_env = [
-        (
-            "FREDBATCH_UPLOADS",
-            format!("s3://{}", bucket(&moto, "bench-uploads")),
-        ),
-        (
-            "FREDBATCH_RESULTS",
-            format!("s3://{}", bucket(&moto, "bench-results")),
-        ),
-        ("AWS_ENDPOINT_URL", moto.clone()),
-        ("AWS_ACCESS_KEY_ID", "testing".into()),
-        ("AWS_SECRET_ACCESS_KEY", "testing".into()),
-        ("AWS_REGION", "us-east-1".into()),
-    ];
+    let mut s3_env = aws_env();
+    s3_env.push((
+        "FREDBATCH_UPLOADS",
+        format!("s3://{}", create_bucket("bench-uploads")),
+    ));
+    s3_env.push((
+        "FREDBATCH_RESULTS",
+        format!("s3://{}", create_bucket("bench-results")),
+    ));
     let s3 = measure(&model, &s3_env);
     report("S3 (moto) storage", &s3);
 }
@@ -121,20 +113,4 @@ fn report(what: &str, runs: &[(f64, f64, f64)]) {
         100.0 * (prepare + finish) / engine,
         100.0 * (prepare + finish) / 1500.0
     );
-}
-
-/// Creates a bucket on the moto server with a plain HTTP request.
-fn bucket(moto: &str, prefix: &str) -> String {
-    let address = moto.trim_start_matches("http://");
-    let name = format!("{prefix}-{}", std::process::id());
-    let mut stream = TcpStream::connect(address).unwrap();
-    write!(
-        stream,
-        "PUT /{name} HTTP/1.1\r\nHost: {address}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
-    )
-    .unwrap();
-    let mut response = String::new();
-    stream.read_to_string(&mut response).unwrap();
-    assert!(response.starts_with("HTTP/1.1 200"), "{response}");
-    name
 }

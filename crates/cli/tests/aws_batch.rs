@@ -10,10 +10,9 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Duration;
 
-use common::services::{
-    aws_env, aws_query, bucket, database, forget_batch_log_group, moto_request, unique, xml_values,
-};
+use common::services::{aws_query, database, forget_batch_log_group, xml_values};
 use common::{Sandbox, runs, text, wait_for};
+use fredbatch_testkit::{aws_env, create_bucket as bucket, moto_request, unique};
 use serde_json::{Value, json};
 
 fn repository() -> PathBuf {

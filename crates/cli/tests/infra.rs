@@ -5,8 +5,8 @@ mod common;
 
 use std::path::Path;
 
-use common::services::aws_env;
 use common::{Sandbox, text};
+use fredbatch_testkit::aws_env;
 
 fn committed(path: &str) -> String {
     std::fs::read_to_string(

@@ -11,8 +11,9 @@ mod common;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-use common::services::{aws_env, aws_query, forget_batch_log_group, required, unique, xml_values};
+use common::services::{aws_query, forget_batch_log_group, xml_values};
 use common::{Sandbox, text};
+use fredbatch_testkit::{aws_env, required, unique};
 
 const SECRET: &str =
     "DatabaseSecretArn=arn:aws:secretsmanager:us-east-1:123456789012:secret:fred-db-AbCdEf";

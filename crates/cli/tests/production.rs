@@ -5,8 +5,9 @@ mod common;
 
 use std::process::Command;
 
-use common::services::{aws_env, bucket, database};
+use common::services::database;
 use common::{Sandbox, runs, text};
+use fredbatch_testkit::{aws_env, create_bucket as bucket};
 
 /// `fredbatch` configured as in an AWS Batch container: PostgreSQL, S3 uploads and results.
 fn production(sandbox: &Sandbox) -> impl Fn(&[&str]) -> Command + '_ {

@@ -9,10 +9,11 @@ mod fixture;
 use std::collections::BTreeMap;
 use std::process::Command;
 
-use fixture::{Fixture, in_child, required};
+use fixture::{Fixture, in_child};
 use fredbatch_infra::cloudformation::Deployer;
 use fredbatch_infra::project::Project;
 use fredbatch_infra::stacks::Environment;
+use fredbatch_testkit::required;
 
 fn sceptre(fixture: &Fixture, args: &[&str]) -> String {
     let output = Command::new(required("FREDBATCH_SCEPTRE"))

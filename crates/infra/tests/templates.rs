@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use fredbatch_infra::stacks::{self, Environment, batch};
+use fredbatch_testkit::required;
 use serde_json::{Value, json};
 
 fn repository() -> PathBuf {
@@ -21,14 +22,6 @@ fn committed(path: &str) -> Value {
     let text = std::fs::read_to_string(templates_dir().join(path))
         .unwrap_or_else(|e| panic!("{path}: {e}"));
     serde_json::from_str(&text).unwrap_or_else(|e| panic!("{path} is not valid JSON: {e}"))
-}
-
-fn required_tool(variable: &str) -> String {
-    std::env::var(variable).unwrap_or_else(|_| {
-        panic!(
-            "{variable} is not set: run the tests with `scripts/test`, which installs the linters"
-        )
-    })
 }
 
 #[test]
@@ -367,7 +360,7 @@ fn template_files() -> Vec<PathBuf> {
 
 #[test]
 fn cfn_lint_finds_no_error_and_no_warning() {
-    let output = Command::new(required_tool("FREDBATCH_CFN_LINT"))
+    let output = Command::new(required("FREDBATCH_CFN_LINT"))
         .args(template_files())
         .output()
         .expect("run cfn-lint");
@@ -381,7 +374,7 @@ fn cfn_lint_finds_no_error_and_no_warning() {
 
 #[test]
 fn checkov_fails_no_check() {
-    let output = Command::new(required_tool("FREDBATCH_CHECKOV"))
+    let output = Command::new(required("FREDBATCH_CHECKOV"))
         .arg("-d")
         .arg(templates_dir())
         .args([

@@ -1,46 +1,20 @@
 //! Storage on S3, against the moto server the test command starts (FREDBATCH_TEST_MOTO_URL).
 
-use std::io::{Read, Write};
-use std::net::TcpStream;
-
 use fredbatch_storage::{Storage, StorageError};
-
-fn moto_url() -> String {
-    std::env::var("FREDBATCH_TEST_MOTO_URL")
-        .expect("FREDBATCH_TEST_MOTO_URL is not set: run the tests with `scripts/test`, which starts a moto server")
-}
-
-/// Names the test credentials: moto reads the key to find the account but checks no signature.
-const FAKE_SIGNATURE: &str = "AWS4-HMAC-SHA256 Credential=testing/20260101/us-east-1/s3/aws4_request, \
-     SignedHeaders=host, Signature=0";
-
-/// Sends a plain HTTP request to the emulator (it does not check signatures); the response.
-fn request(method: &str, path: &str) -> String {
-    let url = moto_url();
-    let address = url.trim_start_matches("http://");
-    let mut stream = TcpStream::connect(address).expect("connect to moto");
-    write!(
-        stream,
-        "{method} {path} HTTP/1.1\r\nHost: {address}\r\nAuthorization: {FAKE_SIGNATURE}\r\n\
-         Content-Length: 0\r\nConnection: close\r\n\r\n"
-    )
-    .unwrap();
-    let mut response = String::new();
-    stream.read_to_string(&mut response).unwrap();
-    assert!(
-        response.starts_with("HTTP/1.1 200"),
-        "{method} {path}: {response}"
-    );
-    response
-}
-
-fn create_bucket(name: &str) {
-    request("PUT", &format!("/{name}"));
-}
+use fredbatch_testkit::{aws_env, create_bucket, fake_authorization, moto_request};
 
 /// The object's ETag: S3 gives an object uploaded in N parts an ETag ending in `-N`.
 fn etag(bucket: &str, key: &str) -> String {
-    let response = request("HEAD", &format!("/{bucket}/{key}"));
+    let response = moto_request(
+        "HEAD",
+        &format!("/{bucket}/{key}"),
+        &[("Authorization", &fake_authorization("s3"))],
+        "",
+    );
+    assert!(
+        response.starts_with("HTTP/1.1 200"),
+        "HEAD {key}: {response}"
+    );
     response
         .lines()
         .find_map(|line| {
@@ -54,10 +28,9 @@ fn etag(bucket: &str, key: &str) -> String {
 /// Points the AWS environment at the emulator. Every test sets the same values, before any
 /// storage is built.
 fn s3_env() {
-    unsafe_env("AWS_ENDPOINT_URL", &moto_url());
-    unsafe_env("AWS_ACCESS_KEY_ID", "testing");
-    unsafe_env("AWS_SECRET_ACCESS_KEY", "testing");
-    unsafe_env("AWS_REGION", "us-east-1");
+    for (name, value) in aws_env() {
+        unsafe_env(name, &value);
+    }
 }
 
 fn unsafe_env(name: &str, value: &str) {
@@ -71,22 +44,10 @@ fn unsafe_env(name: &str, value: &str) {
     }
 }
 
-fn unique(name: &str) -> String {
-    format!(
-        "{name}-{}-{}",
-        std::process::id(),
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .unwrap()
-            .subsec_nanos()
-    )
-}
-
 #[tokio::test]
 async fn large_files_go_to_s3_in_parts_and_small_ones_in_one_request() {
     s3_env();
-    let bucket = unique("results");
-    create_bucket(&bucket);
+    let bucket = create_bucket("results");
     let storage = Storage::open(&format!("s3://{bucket}/team-a")).unwrap();
     let dir = tempfile::tempdir().unwrap();
     let source = dir.path().join("big.bin");
@@ -138,8 +99,7 @@ async fn large_files_go_to_s3_in_parts_and_small_ones_in_one_request() {
 #[tokio::test]
 async fn a_missing_key_names_what_is_missing() {
     s3_env();
-    let bucket = unique("uploads");
-    create_bucket(&bucket);
+    let bucket = create_bucket("uploads");
     let storage = Storage::open(&format!("s3://{bucket}")).unwrap();
     let error = storage.get_bytes("job-9/job_input.zip").await.unwrap_err();
     assert!(matches!(error, StorageError::NotFound { .. }), "{error}");

@@ -3,8 +3,6 @@
 //! environment, a job queue, a job definition that logs to its own log group, and that group.
 //! Names are unique, so many test processes can share one server.
 
-use std::sync::atomic::{AtomicU32, Ordering};
-
 use aws_config::{BehaviorVersion, Region, SdkConfig};
 use aws_sdk_batch::config::Credentials;
 use aws_sdk_batch::types::{
@@ -13,15 +11,10 @@ use aws_sdk_batch::types::{
 };
 use fredbatch_batch::{BatchConfig, BatchRunner, Clients};
 
-use super::http::{Message, exchange};
+pub use fredbatch_testkit::moto_url;
+use fredbatch_testkit::unique;
 
-pub fn moto_url() -> String {
-    std::env::var("FREDBATCH_TEST_MOTO_URL").expect(
-        "FREDBATCH_TEST_MOTO_URL is not set: run the tests with scripts/test, which starts a moto \
-         server, or start `moto_server -p PORT`, POST {\"batch\": {\"use_docker\": false}} to \
-         /moto-api/config and export FREDBATCH_TEST_MOTO_URL=http://127.0.0.1:PORT",
-    )
-}
+use super::http::{Message, exchange};
 
 pub async fn sdk_config(endpoint: &str) -> SdkConfig {
     aws_config::defaults(BehaviorVersion::latest())
@@ -40,20 +33,6 @@ pub async fn sdk_config(endpoint: &str) -> SdkConfig {
 
 pub async fn clients(endpoint: &str) -> Clients {
     Clients::from_sdk_config(&sdk_config(endpoint).await)
-}
-
-/// A name no other test (in any process) uses.
-pub fn unique(prefix: &str) -> String {
-    static COUNTER: AtomicU32 = AtomicU32::new(0);
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .subsec_nanos();
-    format!(
-        "{prefix}-{}-{}-{nanos}",
-        std::process::id(),
-        COUNTER.fetch_add(1, Ordering::Relaxed)
-    )
 }
 
 pub struct Setup {

@@ -13,33 +13,10 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+use fredbatch_testkit::{aws_env, unique};
+
 /// Set in the child process: the test body runs there.
 const CHILD: &str = "FREDBATCH_INFRA_TEST_CHILD";
-
-/// The moto server `scripts/test` starts; the tests fail, never skip, without it.
-pub fn moto_url() -> String {
-    required("FREDBATCH_TEST_MOTO_URL")
-}
-
-pub fn required(name: &str) -> String {
-    std::env::var(name).unwrap_or_else(|_| {
-        panic!(
-            "{name} is not set: run the tests with `scripts/test`, which starts a moto server \
-             and installs sceptre (or export it, e.g. FREDBATCH_TEST_MOTO_URL=http://127.0.0.1:5050)"
-        )
-    })
-}
-
-/// The standard AWS variables for moto with fake credentials.
-pub fn aws_env() -> Vec<(&'static str, String)> {
-    vec![
-        ("AWS_ENDPOINT_URL", moto_url()),
-        ("AWS_ACCESS_KEY_ID", "testing".into()),
-        ("AWS_SECRET_ACCESS_KEY", "testing".into()),
-        ("AWS_REGION", "us-east-1".into()),
-        ("AWS_DEFAULT_REGION", "us-east-1".into()),
-    ]
-}
 
 /// `true` in the child (run the test's body); in the parent, runs `test` in a child and fails
 /// when it fails, then returns `false`.
@@ -67,15 +44,6 @@ pub fn in_child(test: &str) -> bool {
         "{test} did not run in its child"
     );
     false
-}
-
-/// A name no other test, in any process, uses (CloudFormation stack names: letters, digits, -).
-pub fn unique(prefix: &str) -> String {
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .subsec_nanos();
-    format!("{prefix}-{}-{nanos}", std::process::id())
 }
 
 /// The committed templates (`infrastructure/templates`).
