@@ -92,40 +92,18 @@ fn parse_cursor(cursor: &str) -> Option<(u32, String)> {
     Some((attempt.parse().ok()?, token.to_owned()))
 }
 
+/// Lines of a page of events and the token to continue after them.
+type Events = (Vec<String>, Option<String>);
+
 /// The last `limit` events of a stream, and the token to continue after them.
 async fn read_tail(
     ready: &Ready,
     group: &str,
     stream: &str,
     limit: usize,
-) -> Result<(Vec<String>, Option<String>), BatchError> {
-    let request = ready
-        .clients
-        .logs
-        .get_log_events()
-        .log_group_name(group)
-        .log_stream_name(stream)
-        .start_from_head(false)
-        .limit(limit.clamp(1, MAX_EVENTS) as i32);
-    let output = retrying_optional("GetLogEvents", &["ResourceNotFoundException"], || {
-        request.clone().send()
-    })
-    .await?;
-    Ok(output.map_or((Vec::new(), None), |output| {
-        (
-            output
-                .events()
-                .iter()
-                .filter_map(|e| e.message())
-                .map(line)
-                .collect(),
-            output.next_forward_token().map(str::to_owned),
-        )
-    }))
-}
-
-fn line(message: &str) -> String {
-    message.trim_end_matches('\n').to_owned()
+) -> Result<Events, BatchError> {
+    let events = get_events(ready, group, stream, false, limit, None).await?;
+    Ok(events.unwrap_or_default())
 }
 
 /// Up to `limit` events after `token`, and the token to continue from. A stream that does not
@@ -136,33 +114,13 @@ async fn read(
     stream: &str,
     mut token: Option<String>,
     limit: usize,
-) -> Result<(Vec<String>, Option<String>), BatchError> {
-    let limit = limit.clamp(1, MAX_EVENTS) as i32;
+) -> Result<Events, BatchError> {
     for _ in 0..EMPTY_PAGES {
-        let request = ready
-            .clients
-            .logs
-            .get_log_events()
-            .log_group_name(group)
-            .log_stream_name(stream)
-            .start_from_head(true)
-            .limit(limit)
-            .set_next_token(token.clone());
-        let Some(output) =
-            retrying_optional("GetLogEvents", &["ResourceNotFoundException"], || {
-                request.clone().send()
-            })
-            .await?
+        let Some((lines, next)) =
+            get_events(ready, group, stream, true, limit, token.clone()).await?
         else {
             return Ok((Vec::new(), token));
         };
-        let lines: Vec<String> = output
-            .events()
-            .iter()
-            .filter_map(|e| e.message())
-            .map(line)
-            .collect();
-        let next = output.next_forward_token().map(str::to_owned);
         // The same token back means the end of the stream for now.
         let at_end = next.is_none() || next == token;
         if !lines.is_empty() || at_end {
@@ -171,6 +129,40 @@ async fn read(
         token = next;
     }
     Ok((Vec::new(), token))
+}
+
+/// One GetLogEvents call (from the head, or from the tail backwards); `None` when the stream
+/// does not exist.
+async fn get_events(
+    ready: &Ready,
+    group: &str,
+    stream: &str,
+    from_head: bool,
+    limit: usize,
+    token: Option<String>,
+) -> Result<Option<Events>, BatchError> {
+    let request = ready
+        .clients
+        .logs
+        .get_log_events()
+        .log_group_name(group)
+        .log_stream_name(stream)
+        .start_from_head(from_head)
+        .limit(limit.clamp(1, MAX_EVENTS) as i32)
+        .set_next_token(token);
+    let output = retrying_optional("GetLogEvents", &["ResourceNotFoundException"], || {
+        request.clone().send()
+    })
+    .await?;
+    Ok(output.map(|output| {
+        let lines = output
+            .events()
+            .iter()
+            .filter_map(|e| e.message())
+            .map(|message| message.trim_end_matches('\n').to_owned())
+            .collect();
+        (lines, output.next_forward_token().map(str::to_owned))
+    }))
 }
 
 #[cfg(test)]
