@@ -1,5 +1,7 @@
 //! How commands report: human text on a terminal, or one JSON document for scripts.
 
+use comfy_table::Table;
+use comfy_table::presets::UTF8_FULL_CONDENSED;
 use serde::Serialize;
 
 /// The global `--output` choice.
@@ -28,4 +30,11 @@ pub fn emit<T: Serialize + std::fmt::Display>(
         OutputFormat::Json => println!("{}", serde_json::to_string_pretty(report)?),
     }
     Ok(())
+}
+
+/// A table in the style every report uses, with its header.
+pub fn table<const N: usize>(header: [&str; N]) -> Table {
+    let mut table = Table::new();
+    table.load_preset(UTF8_FULL_CONDENSED).set_header(header);
+    table
 }

@@ -4,7 +4,7 @@
 use std::fmt;
 
 use chrono::{DateTime, Utc};
-use comfy_table::{ContentArrangement, Table, presets::UTF8_FULL_CONDENSED};
+use comfy_table::ContentArrangement;
 use fredbatch_core::{Job, LogRequest, Run, RunStatus, SimulationRunner};
 use fredbatch_storage::Storage;
 use fredbatch_store::StatusCounts;
@@ -139,11 +139,9 @@ impl fmt::Display for StatusReport {
             self.job.status,
             describe(&self.job.counts)
         )?;
-        let mut table = Table::new();
-        table
-            .load_preset(UTF8_FULL_CONDENSED)
-            .set_content_arrangement(ContentArrangement::Dynamic)
-            .set_header(["Run", "Status", "Attempts", "Duration", "Reason", "Results"]);
+        let mut table =
+            crate::output::table(["Run", "Status", "Attempts", "Duration", "Reason", "Results"]);
+        table.set_content_arrangement(ContentArrangement::Dynamic);
         // Problems first, so they are seen even when the table is cut.
         let mut rows: Vec<&RunView> = self.runs.iter().collect();
         rows.sort_by_key(|r| (r.run.status == RunStatus::Done, r.run.run_number));

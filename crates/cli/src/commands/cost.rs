@@ -8,7 +8,6 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use anyhow::Context as _;
-use comfy_table::{Table, presets::UTF8_FULL_CONDENSED};
 use fredbatch_core::Resources;
 use fredbatch_core::{Attempt, Job, JobId};
 use fredbatch_cost::estimate::{Assumptions, Estimate, estimate, parse_fraction};
@@ -19,7 +18,7 @@ use fredbatch_store::Store;
 use serde::Serialize;
 
 use crate::Context;
-use crate::output::emit;
+use crate::output::{emit, table};
 
 /// Estimate what runs cost on AWS Batch, from assumptions or from a job's measured attempts.
 ///
@@ -131,28 +130,21 @@ impl PricingArgs {
         if !self.show_prices {
             return Ok(false);
         }
-        let table = self.table()?;
+        let prices = self.table()?;
         if ctx.output.is_json() {
-            println!("{}", serde_json::to_string_pretty(&table)?);
+            println!("{}", serde_json::to_string_pretty(&prices)?);
         } else {
-            let mut t = Table::new();
-            t.load_preset(UTF8_FULL_CONDENSED).set_header([
-                "Type",
-                "vCPUs",
-                "Memory GiB",
-                "On-Demand $/h",
-                "Spot $/h",
-            ]);
-            for i in &table.instances {
+            let mut t = table(["Type", "vCPUs", "Memory GiB", "On-Demand $/h", "Spot $/h"]);
+            for i in &prices.instances {
                 t.add_row([
                     i.name.clone(),
                     i.vcpus.to_string(),
                     i.memory_gib.to_string(),
-                    format!("{:.4}", table.hourly(i, Market::OnDemand)),
-                    format!("{:.4}", table.hourly(i, Market::Spot)),
+                    format!("{:.4}", prices.hourly(i, Market::OnDemand)),
+                    format!("{:.4}", prices.hourly(i, Market::Spot)),
                 ]);
             }
-            println!("{}", price_source(&table));
+            println!("{}", price_source(&prices));
             println!("{t}");
         }
         Ok(true)
@@ -246,14 +238,7 @@ impl fmt::Display for SeedEstimate {
             "{} runs/day × {:.2} h on {}, one run per instance, 30-day month:",
             a.runs_per_day, a.runtime_hours, a.instance
         )?;
-        let mut t = Table::new();
-        t.load_preset(UTF8_FULL_CONDENSED).set_header([
-            "Market",
-            "Per hour",
-            "Per run",
-            "Per day",
-            "Per month",
-        ]);
+        let mut t = table(["Market", "Per hour", "Per run", "Per day", "Per month"]);
         for (name, m) in [("Spot", &e.spot), ("On-Demand", &e.on_demand)] {
             t.add_row([
                 name.to_owned(),
@@ -346,8 +331,7 @@ impl fmt::Display for JobCostReport {
                 c.running_attempts, c.unmeasured_attempts
             )?;
         }
-        let mut t = Table::new();
-        t.load_preset(UTF8_FULL_CONDENSED).set_header([
+        let mut t = table([
             "Run", "Attempt", "Status", "Wall s", "CPU s", "Peak MiB", "Cost", "Floor",
         ]);
         for a in c.attempts.iter().take(TEXT_ROWS) {

@@ -7,7 +7,6 @@ use std::path::PathBuf;
 use std::process::{ExitCode, Stdio};
 
 use anyhow::{Context as _, bail};
-use comfy_table::{Table, presets::UTF8_FULL_CONDENSED};
 use fredbatch_core::model::Measurements;
 use fredbatch_core::params::ParamOverride;
 use fredbatch_core::{AttemptStatus, JobId};
@@ -18,7 +17,7 @@ use serde::Serialize;
 
 use crate::Context;
 use crate::commands::cost::{PricingArgs, price_source};
-use crate::output::emit;
+use crate::output::{emit, table};
 
 /// Measure a model's runs on this machine and recommend the vCPUs and memory per run.
 ///
@@ -196,8 +195,7 @@ impl fmt::Display for ProfileReport {
             f,
             "Instance types that pack such runs best ({market}; best size per family):"
         )?;
-        let mut t = Table::new();
-        t.load_preset(UTF8_FULL_CONDENSED).set_header([
+        let mut t = table([
             "Type",
             "Runs/instance",
             "vCPU reserved",
@@ -224,14 +222,7 @@ impl fmt::Display for ProfileReport {
             f,
             "Cost per run ({market}, measured wall time), and per 1,000 runs:"
         )?;
-        let mut t = Table::new();
-        t.load_preset(UTF8_FULL_CONDENSED).set_header([
-            "Size",
-            "On",
-            "Per run",
-            "Per 1,000 runs",
-            "× floor",
-        ]);
+        let mut t = table(["Size", "On", "Per run", "Per 1,000 runs", "× floor"]);
         t.add_row([
             "stack default: 4 vCPU, 8192 MB".to_owned(),
             format!(

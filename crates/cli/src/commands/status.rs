@@ -5,14 +5,13 @@ use std::sync::Arc;
 
 use anyhow::bail;
 use chrono::Utc;
-use comfy_table::{Table, presets::UTF8_FULL_CONDENSED};
 use fredbatch_core::sync::{explain_interruption, is_interruption};
 use fredbatch_core::{Attempt, JobId, Run, RunId, SimulationRunner};
 use serde::Serialize;
 
 use crate::Context;
 use crate::backend::{BackendKind, LocalCapacity, connect_existing, job_settings};
-use crate::output::emit;
+use crate::output::{emit, table};
 use crate::progress::describe;
 use crate::report::StatusReport;
 use crate::supervise::sync_once;
@@ -105,8 +104,7 @@ impl std::fmt::Display for RunDetail {
             let state = run.backend_state.map(|s| s.to_string()).unwrap_or_default();
             writeln!(f, "Backend job: {backend} {state}")?;
         }
-        let mut table = Table::new();
-        table.load_preset(UTF8_FULL_CONDENSED).set_header([
+        let mut table = table([
             "Attempt", "Status", "Exit", "Wall", "CPU", "Peak RSS", "Output", "Reason",
         ]);
         for attempt in &self.attempts {
@@ -162,8 +160,7 @@ impl std::fmt::Display for JobList {
         if self.jobs.is_empty() {
             return write!(f, "No jobs yet; start one with `fredbatch run MODEL_DIR`.");
         }
-        let mut table = Table::new();
-        table.load_preset(UTF8_FULL_CONDENSED).set_header([
+        let mut table = table([
             "Job",
             "Model",
             "Runs",
