@@ -87,6 +87,9 @@ pub fn is_throttling_code(code: &str) -> bool {
 /// What went wrong talking to AWS Batch or CloudWatch Logs.
 #[derive(Debug, thiserror::Error)]
 pub enum BatchError {
+    /// The caller could not record submitted runs (see `SubmitProgress`).
+    #[error(transparent)]
+    Progress(#[from] RunnerError),
     #[error("AWS refused {operation}: {message}{}. {hint}", code_suffix(.code))]
     Rejected {
         operation: &'static str,
@@ -188,6 +191,7 @@ impl From<BatchError> for RunnerError {
     fn from(error: BatchError) -> RunnerError {
         let message = error.to_string();
         match error {
+            BatchError::Progress(error) => error,
             BatchError::Throttled { .. } => RunnerError::Throttled { message },
             BatchError::Unavailable { .. } => RunnerError::Unavailable { message },
             BatchError::UnknownJob(id) => RunnerError::UnknownJob(id),

@@ -11,8 +11,8 @@ use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
 use fredbatch_core::{
-    BackendJob, BackendJobId, BackendState, JobSpec, LogPage, LogRequest, RunSubmission,
-    RunnerError, SimulationRunner,
+    BackendJob, BackendJobId, BackendState, JobSpec, LogPage, LogRequest, RetryStrategy,
+    RunSubmission, RunnerError, SimulationRunner, SubmitProgress,
 };
 use tokio::sync::OnceCell;
 
@@ -151,13 +151,19 @@ impl SimulationRunner for BatchRunner {
         "aws-batch"
     }
 
+    /// A reclaimed Spot instance ends an attempt with `Host EC2 (instance i-...) terminated.`
+    fn retry_strategy(&self, attempts: u32) -> RetryStrategy {
+        RetryStrategy::interruptions_only(attempts, "Host EC2*")
+    }
+
     async fn submit(
         &self,
         job: &JobSpec,
         runs: &[RunSubmission],
+        progress: &dyn SubmitProgress,
     ) -> Result<Vec<BackendJobId>, RunnerError> {
         let ready = self.ready().await?;
-        Ok(crate::submit::submit(ready, job, runs).await?)
+        Ok(crate::submit::submit(ready, job, runs, progress).await?)
     }
 
     async fn describe(

@@ -16,7 +16,7 @@ use aws_sdk_batch::types::{
     ArrayProperties, ContainerOverrides, EvaluateOnExit, JobSummary, KeyValuePair, KeyValuesPair,
     ResourceRequirement, ResourceType, RetryAction as AwsRetryAction, RetryStrategy as AwsRetry,
 };
-use fredbatch_core::{BackendJobId, JobId, JobSpec, RetryAction, RunSubmission};
+use fredbatch_core::{BackendJobId, JobId, JobSpec, RetryAction, RunSubmission, SubmitProgress};
 use futures::StreamExt;
 
 use crate::calls::list_all_jobs;
@@ -37,6 +37,7 @@ pub async fn submit(
     ready: &Ready,
     spec: &JobSpec,
     runs: &[RunSubmission],
+    progress: &dyn SubmitProgress,
 ) -> Result<Vec<BackendJobId>, BatchError> {
     if runs.is_empty() {
         return Ok(Vec::new());
@@ -44,31 +45,46 @@ pub async fn submit(
     let template = Template::new(ready, spec).await?;
     let existing = Existing::list(ready, spec.job_id).await?;
     let mut by_number: HashMap<u32, BackendJobId> = HashMap::new();
+    let mut found = Vec::new();
     let mut pending = Vec::new();
     for (i, run) in runs.iter().enumerate() {
         match existing.find(run) {
             Some(id) => {
+                found.push((run.run_id, id.clone()));
                 by_number.insert(run.run_number, id);
             }
             None => pending.push(i),
         }
     }
-    if pending.len() < runs.len() {
+    if !found.is_empty() {
         tracing::info!(
-            found = runs.len() - pending.len(),
+            found = found.len(),
             "runs already on AWS Batch were not submitted again"
         );
+        progress.accepted(&found).await?;
     }
     let units = plan(spec.job_id, runs, &pending, ready.config.array_jobs);
-    let results: Vec<Result<Vec<(u32, BackendJobId)>, BatchError>> = futures::stream::iter(units)
+    let mut sent = futures::stream::iter(units)
         .map(|unit| submit_unit(ready, &template, runs, unit))
-        .buffer_unordered(ready.config.submit_concurrency.max(1))
-        .collect()
-        .await;
+        .buffer_unordered(ready.config.submit_concurrency.max(1));
     let mut first_error = None;
-    for result in results {
+    while let Some(result) = sent.next().await {
         match result {
-            Ok(assigned) => by_number.extend(assigned),
+            Ok(assigned) => {
+                let accepted: Vec<_> = assigned
+                    .iter()
+                    .map(|(i, id)| (runs[*i].run_id, id.clone()))
+                    .collect();
+                // The units still in flight go on: each is recorded as it lands.
+                if let Err(error) = progress.accepted(&accepted).await {
+                    first_error.get_or_insert(error.into());
+                }
+                by_number.extend(
+                    assigned
+                        .into_iter()
+                        .map(|(i, id)| (runs[i].run_number, id)),
+                );
+            }
             Err(error) => {
                 first_error.get_or_insert(error);
             }
@@ -96,7 +112,7 @@ async fn submit_unit(
     template: &Template,
     runs: &[RunSubmission],
     unit: Unit,
-) -> Result<Vec<(u32, BackendJobId)>, BatchError> {
+) -> Result<Vec<(usize, BackendJobId)>, BatchError> {
     let request = template.request(ready, runs, &unit);
     let backoff = Backoff::SUBMIT;
     let mut attempt = 1;
@@ -133,19 +149,17 @@ async fn submit_unit(
     }
 }
 
-fn assign(runs: &[RunSubmission], unit: &Unit, id: &str) -> Vec<(u32, BackendJobId)> {
+/// The backend job of each run a unit holds, by index into the submitted runs.
+fn assign(runs: &[RunSubmission], unit: &Unit, id: &str) -> Vec<(usize, BackendJobId)> {
     match unit {
-        Unit::Plain { run, .. } => vec![(runs[*run].run_number, BackendJobId(id.to_owned()))],
+        Unit::Plain { run, .. } => vec![(*run, BackendJobId(id.to_owned()))],
         Unit::Array {
             runs: members,
             first,
             ..
         } => members
             .iter()
-            .map(|&i| {
-                let number = runs[i].run_number;
-                (number, child_id(id, *first, number))
-            })
+            .map(|&i| (i, child_id(id, *first, runs[i].run_number)))
             .collect(),
     }
 }

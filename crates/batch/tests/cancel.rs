@@ -9,7 +9,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 use fredbatch_core::sync::CANCELLED_REASON;
-use fredbatch_core::{BackendJobId, RunnerError, SimulationRunner};
+use fredbatch_core::{BackendJobId, IgnoreProgress, RunnerError, SimulationRunner};
 use serde_json::Value;
 
 use crate::support::moto::{Setup, moto_url};
@@ -66,7 +66,7 @@ async fn queued_jobs_are_cancelled_and_running_ones_terminated() {
     let script: Script = Arc::default();
     let proxy = scripted_proxy(script.clone()).await;
     let runner = setup.runner(&proxy.url, config).await;
-    let ids = runner.submit(&spec(20), &runs(20, 1..=4)).await.unwrap();
+    let ids = runner.submit(&spec(20), &runs(20, 1..=4), &IgnoreProgress).await.unwrap();
     let (queued, running, finished, racing) = (&ids[0], &ids[1], &ids[2], &ids[3]);
     {
         let mut script = script.lock().unwrap();
@@ -118,7 +118,7 @@ async fn cancelling_an_array_child_stops_that_child_only() {
     let script: Script = Arc::default();
     let proxy = scripted_proxy(script.clone()).await;
     let runner = setup.runner(&proxy.url, setup.config()).await;
-    let children = runner.submit(&spec(21), &runs(21, 1..=3)).await.unwrap();
+    let children = runner.submit(&spec(21), &runs(21, 1..=3), &IgnoreProgress).await.unwrap();
     script
         .lock()
         .unwrap()

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use anyhow::{Context as _, bail};
 use fredbatch_batch::{BatchConfig, BatchRunner, BatchTarget};
-use fredbatch_core::{Job, Resources, RetryStrategy, SimulationRunner};
+use fredbatch_core::{Job, Resources, SimulationRunner};
 use fredbatch_executor::{LocalConfig, LocalExecutor, machine_capacity};
 
 use crate::commands::args::BackendArgs;
@@ -52,14 +52,6 @@ impl BackendKind {
         match self {
             BackendKind::Local => LOCAL,
             BackendKind::Aws => AWS_BATCH,
-        }
-    }
-
-    /// The retry strategy of the seed's job definition, with this backend's interruption text.
-    pub fn retry_strategy(self, attempts: u32) -> RetryStrategy {
-        match self {
-            BackendKind::Local => RetryStrategy::interruptions_only(attempts, "Host local*"),
-            BackendKind::Aws => RetryStrategy::interruptions_only(attempts, "Host EC2*"),
         }
     }
 

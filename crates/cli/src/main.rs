@@ -7,7 +7,6 @@ mod output;
 mod progress;
 mod report;
 mod settings;
-mod supervise;
 
 use std::io::IsTerminal;
 use std::path::PathBuf;

@@ -5,7 +5,8 @@ use std::fmt;
 
 use chrono::{DateTime, Utc};
 use comfy_table::ContentArrangement;
-use fredbatch_core::{Job, LogRequest, Run, RunStatus, SimulationRunner};
+use fredbatch_core::program::run_overrides;
+use fredbatch_core::{Config, Job, LogRequest, Run, RunStatus, SimulationRunner};
 use fredbatch_storage::Storage;
 use fredbatch_store::StatusCounts;
 use serde::Serialize;
@@ -21,6 +22,8 @@ const LOG_TAIL_LINES: usize = 10;
 #[derive(Serialize)]
 pub struct StatusReport {
     pub job: JobView,
+    /// The job's configurations with their own overrides (one, with none, unless a sweep).
+    pub configs: Vec<Config>,
     pub runs: Vec<RunView>,
     /// Show every run in text, not only the first ones.
     #[serde(skip)]
@@ -40,6 +43,8 @@ pub struct JobView {
 pub struct RunView {
     #[serde(flatten)]
     pub run: Run,
+    /// Every model key the run sets, in order: the job's `--param`s, then its configuration's.
+    pub params: serde_json::Map<String, serde_json::Value>,
     pub duration_seconds: Option<f64>,
     /// Where the committed result is, for DONE runs.
     pub results: Option<String>,
@@ -51,6 +56,7 @@ pub struct RunView {
 impl StatusReport {
     pub fn new(
         job: Job,
+        configs: Vec<Config>,
         runs: Vec<Run>,
         results: Option<&Storage>,
         now: DateTime<Utc>,
@@ -59,9 +65,24 @@ impl StatusReport {
         for run in &runs {
             counts.add(run.status, 1);
         }
+        let params: Vec<serde_json::Map<String, serde_json::Value>> = configs
+            .iter()
+            .map(|config| {
+                run_overrides(&job, config)
+                    .into_iter()
+                    .map(|p| (p.key, serde_json::Value::String(p.value)))
+                    .collect()
+            })
+            .collect();
         let runs = runs
             .into_iter()
             .map(|run| RunView {
+                params: run
+                    .config
+                    .checked_sub(1)
+                    .and_then(|i| params.get(i as usize))
+                    .cloned()
+                    .unwrap_or_default(),
                 duration_seconds: run
                     .duration(now)
                     .map(|d| d.num_milliseconds() as f64 / 1000.0),
@@ -79,6 +100,7 @@ impl StatusReport {
                 job,
                 counts,
             },
+            configs,
             runs,
             show_all: false,
         }
@@ -139,8 +161,18 @@ impl fmt::Display for StatusReport {
             self.job.status,
             describe(&self.job.counts)
         )?;
-        let mut table =
-            crate::output::table(["Run", "Status", "Attempts", "Duration", "Reason", "Results"]);
+        let sweep = job.is_sweep();
+        if sweep {
+            writeln!(f, "Configurations (run r of each is FRED run r):")?;
+            for config in &self.configs {
+                writeln!(f, "  {}: {}", config.number, describe_params(&config.params))?;
+            }
+        }
+        let mut headers = vec!["Run", "Status", "Attempts", "Duration", "Reason", "Results"];
+        if sweep {
+            headers.insert(0, "Config");
+        }
+        let mut table = crate::output::table(headers);
         table.set_content_arrangement(ContentArrangement::Dynamic);
         // Problems first, so they are seen even when the table is cut.
         let mut rows: Vec<&RunView> = self.runs.iter().collect();
@@ -151,8 +183,12 @@ impl fmt::Display for StatusReport {
             rows.len().min(TEXT_ROWS)
         };
         for view in &rows[..shown] {
-            table.add_row([
-                view.run.run_number.to_string(),
+            let mut row = Vec::with_capacity(7);
+            if sweep {
+                row.push(view.run.config.to_string());
+            }
+            row.extend([
+                view.run.replicate.to_string(),
                 view.run.status.to_string(),
                 view.run.attempts.to_string(),
                 view.duration_seconds
@@ -161,13 +197,15 @@ impl fmt::Display for StatusReport {
                 view.run.status_reason.clone().unwrap_or_default(),
                 view.results.clone().unwrap_or_default(),
             ]);
+            table.add_row(row);
         }
         write!(f, "{table}")?;
         for view in self.runs.iter().filter(|v| !v.log_tail.is_empty()) {
             write!(
                 f,
-                "\nLast lines of run {}'s log (all of it: `fredbatch logs {}`):",
-                view.run.run_number, view.run.id
+                "\nLast lines of {}'s log (all of it: `fredbatch logs {}`):",
+                run_label(&view.run, sweep),
+                view.run.id
             )?;
             for line in &view.log_tail {
                 write!(f, "\n  {line}")?;
@@ -182,5 +220,26 @@ impl fmt::Display for StatusReport {
             )?;
         }
         Ok(())
+    }
+}
+
+/// A configuration's overrides as one line, e.g. `INF.transmissibility=1.2 days=30`.
+pub fn describe_params(params: &[fredbatch_core::params::ParamOverride]) -> String {
+    if params.is_empty() {
+        return "(the model as it is)".to_owned();
+    }
+    params
+        .iter()
+        .map(|p| format!("{}={}", p.key, p.value))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// How people refer to a run: `run 3`, or `configuration 2, run 3` in a sweep.
+pub fn run_label(run: &Run, sweep: bool) -> String {
+    if sweep {
+        format!("configuration {}, run {}", run.config, run.replicate)
+    } else {
+        format!("run {}", run.run_number)
     }
 }

@@ -2,8 +2,10 @@
 //! outcome is judged, and the gateway trait every execution backend implements.
 //!
 //! Terms used throughout:
-//! - **job**: one model directory submitted with a number of runs and the same overrides for all;
-//! - **run**: one FRED invocation (`-r <run_number>`) of a job; 1 backend job = 1 run;
+//! - **job**: one model directory submitted with one or more configurations;
+//! - **configuration**: a set of model-key overrides (one of a sweep's combinations), run N times;
+//! - **run**: one FRED invocation of a job: replicate r of a configuration runs as FRED run
+//!   number r (`-r r`), so configurations share random numbers; 1 backend job = 1 run;
 //! - **attempt**: one execution of a run by a backend; a run may take several (retries);
 //! - **backend state**: where the backend says a run is (AWS Batch's states, exactly);
 //! - **run status**: what fredbatch tells users (QUEUED, RUNNING, DONE, ERROR, CANCELLED).
@@ -19,14 +21,15 @@ pub mod resources;
 pub mod retry;
 pub mod runner;
 pub mod status;
+pub mod sweep;
 pub mod sync;
 
 pub use ids::{BackendJobId, JobId, RunId};
-pub use model::{Attempt, AttemptStatus, Job, Run};
+pub use model::{Attempt, AttemptStatus, Config, Job, Run};
 pub use resources::Resources;
 pub use retry::{RetryAction, RetryRule, RetryStrategy};
 pub use runner::{
-    BackendAttempt, BackendJob, DynRunner, JobSpec, LogPage, LogRequest, RunSubmission,
-    RunnerError, SimulationRunner,
+    BackendAttempt, BackendJob, DynRunner, IgnoreProgress, JobSpec, LogPage, LogRequest,
+    RunSubmission, RunnerError, SimulationRunner, SubmitProgress,
 };
 pub use status::{BackendState, RunStatus};

@@ -17,8 +17,12 @@ pub struct Job {
     pub model_dir: String,
     /// The main program file inside the model directory, e.g. `main.fred`.
     pub program: String,
+    /// Overrides every run of the job gets (`--param`), before its configuration's own.
     pub params: Vec<ParamOverride>,
+    /// Runs in all, across every configuration.
     pub run_count: u32,
+    /// How many configurations the job holds (1 unless it is a sweep).
+    pub config_count: u32,
     pub resources: Resources,
     /// Attempts allowed per run (retries of interruptions included).
     pub max_attempts: u32,
@@ -38,7 +42,14 @@ pub struct Job {
 pub struct Run {
     pub id: RunId,
     pub job_id: JobId,
+    /// The run's place in its job, 1..=run_count across every configuration: its natural key
+    /// (backend job names, array indexes, result and log prefixes).
     pub run_number: u32,
+    /// Which configuration of the job it runs (1-based).
+    pub config: u32,
+    /// Its replicate within the configuration (1-based): the FRED run number (`-r`), so
+    /// replicate r of every configuration draws the same random numbers.
+    pub replicate: u32,
     pub status: RunStatus,
     pub status_reason: Option<String>,
     pub attempts: u32,
@@ -51,7 +62,33 @@ pub struct Run {
     pub finished_at: Option<DateTime<Utc>>,
 }
 
+/// One configuration of a job: the model keys its runs set, besides the job's own overrides.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Config {
+    /// 1-based, in the order the sweep or design gave them.
+    pub number: u32,
+    pub params: Vec<ParamOverride>,
+}
+
+impl Job {
+    /// Whether the job is a sweep (more than one configuration), which changes how its runs'
+    /// results are laid out and reported.
+    pub fn is_sweep(&self) -> bool {
+        self.config_count > 1
+    }
+}
+
 impl Run {
+    /// Where the run's results go in a job's results folder: `run-<N>/`, or
+    /// `config-<k>/run-<r>/` when the job is a sweep.
+    pub fn results_dir(&self, sweep: bool) -> String {
+        if sweep {
+            format!("config-{}/run-{}", self.config, self.replicate)
+        } else {
+            format!("run-{}", self.run_number)
+        }
+    }
+
     /// Wall time from the first start to the end, or to now while running.
     pub fn duration(&self, now: DateTime<Utc>) -> Option<chrono::Duration> {
         let start = self.started_at?;

@@ -1,7 +1,13 @@
 //! The run's program: a copy of the model's main file with the job's overrides appended.
 //! FRED lets a later assignment override an earlier one, so appending is how overrides apply.
 
+use crate::model::{Config, Job};
 use crate::params::ParamOverride;
+
+/// What one run of `config` sets: the job's overrides, then the configuration's own.
+pub fn run_overrides(job: &Job, config: &Config) -> Vec<ParamOverride> {
+    job.params.iter().chain(&config.params).cloned().collect()
+}
 
 /// The text of the program FRED is given for one run.
 pub fn prepare_program(main_file: &str, overrides: &[ParamOverride]) -> String {
@@ -11,7 +17,7 @@ pub fn prepare_program(main_file: &str, overrides: &[ParamOverride]) -> String {
         if !program.is_empty() && !program.ends_with('\n') {
             program.push('\n');
         }
-        program.push_str("\n# Overrides added by fredbatch for this job\n");
+        program.push_str("\n# Overrides added by fredbatch for this run\n");
         for param in overrides {
             program.push_str(&param.to_string());
             program.push('\n');
@@ -33,7 +39,7 @@ mod tests {
         let program = prepare_program("days = 100\nlocations = X", &overrides);
         assert_eq!(
             program,
-            "days = 100\nlocations = X\n\n# Overrides added by fredbatch for this job\n\
+            "days = 100\nlocations = X\n\n# Overrides added by fredbatch for this run\n\
              days = 30\nINF.transmissibility = 2\n"
         );
         let last_days = program.lines().rfind(|l| l.starts_with("days"));

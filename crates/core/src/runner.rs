@@ -1,7 +1,11 @@
 //! The simulation runner gateway: the one trait every execution backend implements.
 //!
 //! 1 backend job = 1 FRED run. Implementations: the local executor (child processes on this
-//! machine) and AWS Batch. Everything above this trait is backend-agnostic.
+//! machine), AWS Batch and Slurm. Everything above this trait is backend-agnostic.
+//!
+//! Callers hand a backend everything at once (all of a job's runs to submit, all open runs to
+//! describe); the backend splits the work as its API needs (array jobs, batches of ids) and
+//! reports each accepted part through [`SubmitProgress`], so callers record a crash-safe trail.
 
 use std::collections::HashMap;
 use std::time::Duration;
@@ -13,6 +17,23 @@ use serde::{Deserialize, Serialize};
 use crate::ids::{BackendJobId, JobId, RunId};
 use crate::resources::Resources;
 use crate::retry::RetryStrategy;
+
+/// Told each time a backend has accepted part of a submission, before it sends the next part, so
+/// the caller can record which backend job holds which run.
+#[async_trait]
+pub trait SubmitProgress: Send + Sync {
+    async fn accepted(&self, runs: &[(RunId, BackendJobId)]) -> Result<(), RunnerError>;
+}
+
+/// For callers that only want the ids [`SimulationRunner::submit`] returns.
+pub struct IgnoreProgress;
+
+#[async_trait]
+impl SubmitProgress for IgnoreProgress {
+    async fn accepted(&self, _runs: &[(RunId, BackendJobId)]) -> Result<(), RunnerError> {
+        Ok(())
+    }
+}
 use crate::status::BackendState;
 
 /// What every run of one job shares when submitted.
@@ -101,6 +122,8 @@ pub enum RunnerError {
         asked: crate::Resources,
         available: crate::Resources,
     },
+    #[error("recording submitted runs failed: {0}")]
+    Recording(String),
     #[error("I/O failed on {path}: {source}")]
     Io {
         path: String,
@@ -112,20 +135,25 @@ pub enum RunnerError {
 /// The gateway. Implementations must be safe to call from many tasks at once.
 #[async_trait]
 pub trait SimulationRunner: Send + Sync {
-    /// `local` or `aws-batch`: recorded with each job.
+    /// `local`, `aws-batch` or `slurm`: recorded with each job.
     fn name(&self) -> &'static str;
 
-    /// Submits runs and returns their backend ids, in the order given. A run that this backend
-    /// already holds under the same name is not submitted twice: its existing id is returned.
-    /// On error, runs submitted before the failure may exist: their ids are in the error's
-    /// context only if the backend can tell; callers reconcile by name.
+    /// How this backend's runs are retried: only interruptions (the host went away under the
+    /// run), in the words this backend's status reasons use for them.
+    fn retry_strategy(&self, attempts: u32) -> RetryStrategy;
+
+    /// Submits runs and returns their backend ids, in the order given, telling `progress` as
+    /// parts are accepted. A run that this backend already holds under the same name is not
+    /// submitted twice: its existing id is returned. On error, the parts `progress` heard of
+    /// exist; others may too, and a later submit finds them by name.
     async fn submit(
         &self,
         job: &JobSpec,
         runs: &[RunSubmission],
+        progress: &dyn SubmitProgress,
     ) -> Result<Vec<BackendJobId>, RunnerError>;
 
-    /// Describes many runs at once. Ids the backend does not know are absent from the map.
+    /// Describes many runs at once, however many. Ids the backend does not know are absent.
     async fn describe(
         &self,
         ids: &[BackendJobId],

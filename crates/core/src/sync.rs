@@ -132,6 +132,8 @@ mod tests {
             id: RunId(7),
             job_id: JobId(1),
             run_number: 3,
+            config: 1,
+            replicate: 3,
             status,
             status_reason: None,
             attempts: 0,

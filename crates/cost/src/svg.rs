@@ -1,6 +1,7 @@
 //! Hand-written SVG line charts: every run's curve thin and pale, the 5-95% band shaded, the
-//! median bold. Standalone documents (valid as `.svg` files and inline in HTML), no scripts,
-//! no external fonts or images.
+//! median bold; for a sweep, each configuration's band and median in its own colour with a
+//! legend naming it. Standalone documents (valid as `.svg` files and inline in HTML), no
+//! scripts, no external fonts or images.
 
 use std::fmt::Write as _;
 
@@ -13,17 +14,39 @@ const RIGHT: f64 = 20.0;
 const TOP: f64 = 36.0;
 const BOTTOM: f64 = 48.0;
 
-/// One figure: runs' series and their band.
+/// Colours of the configurations, in order (a palette readable with the common colour-vision
+/// deficiencies); more configurations than colours reuse them.
+const PALETTE: [&str; 7] = [
+    "#b2182b", "#0072b2", "#009e73", "#e69f00", "#cc79a7", "#56b4e9", "#444444",
+];
+/// Configurations named in the legend; the rest are summed up in one line.
+const LEGEND_ENTRIES: usize = 10;
+
+/// One figure: groups of runs (one per configuration), each with its band and median.
 pub struct Chart<'a> {
     /// Used as the element id, e.g. `fig-new-infections`.
     pub id: &'a str,
     pub title: &'a str,
     pub y_label: &'a str,
-    /// The runs drawn one by one (a sample when there are very many).
+    pub groups: Vec<Group<'a>>,
+}
+
+/// The runs of one configuration in a figure.
+pub struct Group<'a> {
+    /// How the legend names the configuration (e.g. `2: INF.transmissibility=1.5`); unused
+    /// when the figure has one group.
+    pub label: String,
+    /// The runs drawn one by one (a sample when there are very many); drawn only when the
+    /// figure has one group, where they do not hide each other's medians.
     pub runs: Vec<(&'a [u32], &'a [f64])>,
     /// How many runs the band and median summarize.
     pub total_runs: usize,
     pub band: &'a Band,
+}
+
+/// The colour of the `index`-th group (0-based).
+pub fn colour(index: usize) -> &'static str {
+    PALETTE[index % PALETTE.len()]
 }
 
 /// Escapes text for XML content and attributes.
@@ -51,20 +74,29 @@ pub fn tick_step(max: f64, count: f64) -> f64 {
 
 impl Chart<'_> {
     pub fn render(&self) -> String {
-        // The band covers runs that may not be drawn, so it bounds the axes too.
+        let single = self.groups.len() == 1;
+        // The bands cover runs that may not be drawn, so they bound the axes too.
         let max_day = self
-            .runs
+            .groups
             .iter()
-            .flat_map(|(d, _)| d.iter().copied())
-            .chain(self.band.days.iter().copied())
+            .flat_map(|g| {
+                g.runs
+                    .iter()
+                    .flat_map(|(d, _)| d.iter().copied())
+                    .chain(g.band.days.iter().copied())
+            })
             .max()
             .unwrap_or(1)
             .max(1) as f64;
         let max_y = self
-            .runs
+            .groups
             .iter()
-            .flat_map(|(_, v)| v.iter().copied())
-            .chain(self.band.p95.iter().copied())
+            .flat_map(|g| {
+                g.runs
+                    .iter()
+                    .flat_map(|(_, v)| v.iter().copied())
+                    .chain(g.band.p95.iter().copied())
+            })
             .fold(0.0, f64::max);
         let y_step = tick_step(max_y, 5.0);
         let y_top = ((max_y / y_step).ceil() * y_step).max(y_step);
@@ -135,9 +167,14 @@ impl Chart<'_> {
             TOP + plot_h / 2.0,
             escape(self.y_label)
         );
-        // The band, then each run, then the median on top.
-        let band = self.band;
-        if !band.days.is_empty() {
+        // Every band, then the single runs, then every median on top.
+        for (i, group) in self.groups.iter().enumerate() {
+            let band = group.band;
+            if band.days.is_empty() {
+                continue;
+            }
+            let fill = if single { "#f4a582" } else { colour(i) };
+            let opacity = if single { 0.45 } else { 0.18 };
             let mut points: Vec<String> = band
                 .days
                 .iter()
@@ -153,37 +190,97 @@ impl Chart<'_> {
             );
             let _ = write!(
                 s,
-                r##"<polygon class="band" points="{}" fill="#f4a582" fill-opacity="0.45" stroke="none"/>"##,
+                r##"<polygon class="band" data-config="{}" points="{}" fill="{fill}" fill-opacity="{opacity}" stroke="none"/>"##,
+                i + 1,
                 points.join(" ")
             );
         }
-        for (days, values) in &self.runs {
+        if single {
+            for (days, values) in &self.groups[0].runs {
+                let _ = write!(
+                    s,
+                    r##"<polyline class="run" points="{}" fill="none" stroke="#6b8fb5" stroke-opacity="0.35" stroke-width="1"/>"##,
+                    polyline(days, values, &x, &y)
+                );
+            }
+        }
+        for (i, group) in self.groups.iter().enumerate() {
             let _ = write!(
                 s,
-                r##"<polyline class="run" points="{}" fill="none" stroke="#6b8fb5" stroke-opacity="0.35" stroke-width="1"/>"##,
-                polyline(days, values, &x, &y)
+                r##"<polyline class="median" data-config="{}" points="{}" fill="none" stroke="{}" stroke-width="2.5"/>"##,
+                i + 1,
+                polyline(&group.band.days, &group.band.median, &x, &y),
+                colour(i)
             );
         }
-        let _ = write!(
-            s,
-            r##"<polyline class="median" points="{}" fill="none" stroke="#b2182b" stroke-width="2.5"/>"##,
-            polyline(&band.days, &band.median, &x, &y)
-        );
-        // Legend, top left: epidemics start near zero, so that corner is usually empty.
+        if single {
+            self.single_legend(&mut s);
+        } else {
+            self.groups_legend(&mut s);
+        }
+        s.push_str("</svg>");
+        s
+    }
+
+    /// Top left: epidemics start near zero, so that corner is usually empty.
+    fn single_legend(&self, s: &mut String) {
+        let group = &self.groups[0];
         let lx = LEFT + 12.0;
         let _ = write!(
             s,
-            r##"<g transform="translate({lx:.1} {TOP})"><rect width="230" height="58" fill="white" fill-opacity="0.85" stroke="#ccc"/><line x1="8" y1="14" x2="34" y2="14" stroke="#b2182b" stroke-width="2.5"/><text x="40" y="18">median of {n} runs</text><rect x="8" y="24" width="26" height="10" fill="#f4a582" fill-opacity="0.45"/><text x="40" y="33">5-95% band</text><line x1="8" y1="46" x2="34" y2="46" stroke="#6b8fb5" stroke-opacity="0.6"/><text x="40" y="50">{each}</text></g>"##,
-            n = self.total_runs,
-            each = if self.runs.len() < self.total_runs {
-                format!("each of the first {} runs", self.runs.len())
+            r##"<g class="legend" transform="translate({lx:.1} {TOP})"><rect width="230" height="58" fill="white" fill-opacity="0.85" stroke="#ccc"/><line x1="8" y1="14" x2="34" y2="14" stroke="#b2182b" stroke-width="2.5"/><text x="40" y="18">median of {n} runs</text><rect x="8" y="24" width="26" height="10" fill="#f4a582" fill-opacity="0.45"/><text x="40" y="33">5-95% band</text><line x1="8" y1="46" x2="34" y2="46" stroke="#6b8fb5" stroke-opacity="0.6"/><text x="40" y="50">{each}</text></g>"##,
+            n = group.total_runs,
+            each = if group.runs.len() < group.total_runs {
+                format!("each of the first {} runs", group.runs.len())
             } else {
                 "each run".to_owned()
             }
         );
-        s.push_str("</svg>");
-        s
     }
+
+    /// Top right: one line per configuration, its median's colour beside its overrides.
+    fn groups_legend(&self, s: &mut String) {
+        let named = self.groups.len().min(LEGEND_ENTRIES);
+        let extra = usize::from(self.groups.len() > named);
+        let width = 330.0;
+        let height = 24.0 + 16.0 * (named + extra) as f64;
+        let lx = WIDTH - RIGHT - width - 8.0;
+        let _ = write!(
+            s,
+            r##"<g class="legend" transform="translate({lx:.1} {TOP})"><rect width="{width}" height="{height:.0}" fill="white" fill-opacity="0.85" stroke="#ccc"/><text x="8" y="16">median and 5-95% band of each configuration</text>"##
+        );
+        for (i, group) in self.groups.iter().take(named).enumerate() {
+            let ly = 32.0 + 16.0 * i as f64;
+            let _ = write!(
+                s,
+                r##"<line x1="8" y1="{:.0}" x2="30" y2="{:.0}" stroke="{}" stroke-width="2.5"/><text x="36" y="{ly:.0}">{} ({} runs)</text>"##,
+                ly - 4.0,
+                ly - 4.0,
+                colour(i),
+                escape(&truncate(&group.label, 44)),
+                group.total_runs
+            );
+        }
+        if extra == 1 {
+            let _ = write!(
+                s,
+                r##"<text x="36" y="{:.0}">and {} more configurations (see the tables)</text>"##,
+                32.0 + 16.0 * named as f64,
+                self.groups.len() - named
+            );
+        }
+        s.push_str("</g>");
+    }
+}
+
+/// At most `max` characters, with an ellipsis when cut.
+fn truncate(text: &str, max: usize) -> String {
+    if text.chars().count() <= max {
+        return text.to_owned();
+    }
+    let mut cut: String = text.chars().take(max - 1).collect();
+    cut.push('…');
+    cut
 }
 
 fn polyline(
@@ -223,9 +320,12 @@ mod tests {
             id: "fig-new",
             title: "New <infections>",
             y_label: "people",
-            runs: series,
-            total_runs: 2,
-            band: &band,
+            groups: vec![Group {
+                label: String::new(),
+                runs: series,
+                total_runs: 2,
+                band: &band,
+            }],
         }
         .render();
         assert!(svg.starts_with("<svg xmlns=\"http://www.w3.org/2000/svg\" id=\"fig-new\""));
@@ -235,5 +335,36 @@ mod tests {
         assert!(svg.contains("New &lt;infections&gt;"));
         assert!(!svg.contains("NaN"));
         assert!(svg.ends_with("</svg>"));
+    }
+
+    #[test]
+    fn configurations_get_their_own_colour_and_legend_line() {
+        let days = [0u32, 1, 2];
+        let a = [0.0, 10.0, 4.0];
+        let b = [1.0, 30.0, 2.0];
+        let low = band(&[(&days[..], &a[..])]);
+        let high = band(&[(&days[..], &b[..])]);
+        let groups = [("1: R0=1.2", &low), ("2: R0=<1.8>", &high)]
+            .into_iter()
+            .map(|(label, band)| Group {
+                label: label.into(),
+                runs: Vec::new(),
+                total_runs: 1,
+                band,
+            })
+            .collect();
+        let svg = Chart {
+            id: "fig",
+            title: "t",
+            y_label: "people",
+            groups,
+        }
+        .render();
+        assert_eq!(svg.matches("class=\"median\"").count(), 2);
+        assert_eq!(svg.matches("class=\"band\"").count(), 2);
+        assert!(svg.contains(&format!("stroke=\"{}\"", colour(0))));
+        assert!(svg.contains(&format!("stroke=\"{}\"", colour(1))));
+        assert!(svg.contains("2: R0=&lt;1.8&gt; (1 runs)"));
+        assert_eq!(svg.matches("class=\"run\"").count(), 0, "no single runs in a sweep");
     }
 }

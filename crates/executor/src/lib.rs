@@ -27,8 +27,8 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use fredbatch_core::{
-    BackendJob, BackendJobId, BackendState, JobSpec, LogPage, LogRequest, Resources, RunSubmission,
-    RunnerError, SimulationRunner,
+    BackendJob, BackendJobId, BackendState, JobSpec, LogPage, LogRequest, Resources, RetryStrategy,
+    RunSubmission, RunnerError, SimulationRunner, SubmitProgress,
 };
 use tokio::sync::Notify;
 
@@ -111,10 +111,16 @@ impl SimulationRunner for LocalExecutor {
         "local"
     }
 
+    /// A worker killed by a signal nobody here sent is reported as `Host local: ...`.
+    fn retry_strategy(&self, attempts: u32) -> RetryStrategy {
+        RetryStrategy::interruptions_only(attempts, "Host local*")
+    }
+
     async fn submit(
         &self,
         job: &JobSpec,
         runs: &[RunSubmission],
+        progress: &dyn SubmitProgress,
     ) -> Result<Vec<BackendJobId>, RunnerError> {
         let capacity = self.inner.config.capacity;
         if !job.resources.fits_in(&capacity) {
@@ -125,10 +131,13 @@ impl SimulationRunner for LocalExecutor {
             });
         }
         let spec = Arc::new(job.clone());
-        let ids = {
+        let ids: Vec<BackendJobId> = {
             let mut state = self.inner.state.lock().expect("state lock");
             runs.iter().map(|run| state.enqueue(&spec, run)).collect()
         };
+        // Recorded before any of them can start, so a run's worker finds its backend job.
+        let accepted: Vec<_> = runs.iter().map(|r| r.run_id).zip(ids.clone()).collect();
+        progress.accepted(&accepted).await?;
         self.ensure_scheduler();
         self.inner.wake.notify_one();
         Ok(ids)

@@ -33,6 +33,13 @@ pub enum StoreError {
         job: fredbatch_core::JobId,
         run_number: u32,
     },
+    #[error("job {job} has no configuration {number}")]
+    NoSuchConfig {
+        job: fredbatch_core::JobId,
+        number: u32,
+    },
+    #[error("a job needs at least one configuration with at least one run")]
+    EmptyJob,
     #[error("no run {0}; `fredbatch status JOB_ID` lists a job's runs")]
     NoSuchRun(fredbatch_core::RunId),
 }

@@ -2,7 +2,7 @@
 
 use chrono::{DateTime, Utc};
 use fredbatch_core::params::ParamOverride;
-use fredbatch_core::{Job, JobId, Resources, RunStatus};
+use fredbatch_core::{Config, Job, JobId, Resources, RunStatus};
 use serde::Serialize;
 use sqlx::{Any, Row, Transaction};
 
@@ -14,14 +14,16 @@ use crate::time::{from_millis, to_millis};
 /// Rows per INSERT when creating runs: large sweeps go in few statements.
 const RUN_INSERT_CHUNK: usize = 500;
 
-/// A job to register, with runs numbered 1..=run_count.
+/// A job to register. Its runs are numbered 1..N across its configurations, in order; each
+/// configuration's replicates are numbered 1..=runs.
 #[derive(Clone, Debug)]
 pub struct NewJob {
     pub name: String,
     pub model_dir: String,
     pub program: String,
+    /// Overrides every run gets.
     pub params: Vec<ParamOverride>,
-    pub run_count: u32,
+    pub configs: Vec<NewConfig>,
     pub resources: Resources,
     pub max_attempts: u32,
     pub attempt_timeout_seconds: u64,
@@ -29,6 +31,24 @@ pub struct NewJob {
     /// Where on the backend the runs go, in the backend's own terms (opaque to the store).
     pub backend_target: Option<String>,
     pub created_at: DateTime<Utc>,
+}
+
+/// One configuration of a job to register.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NewConfig {
+    pub params: Vec<ParamOverride>,
+    /// Replicates of this configuration.
+    pub runs: u32,
+}
+
+impl NewConfig {
+    /// The configurations of a sweep, each run `runs` times.
+    pub fn each(configs: Vec<Vec<ParamOverride>>, runs: u32) -> Vec<NewConfig> {
+        configs
+            .into_iter()
+            .map(|params| NewConfig { params, runs })
+            .collect()
+    }
 }
 
 /// How many runs of a job are in each status.
@@ -89,16 +109,20 @@ pub struct JobSummary {
 }
 
 impl Store {
-    /// Registers a job and its runs (all QUEUED) in one transaction, so a failure leaves nothing.
-    /// `inputs_key` is computed from the new job's id.
+    /// Registers a job, its configurations and its runs (all QUEUED) in one transaction, so a
+    /// failure leaves nothing. `inputs_key` is computed from the new job's id.
     pub async fn create_job(
         &self,
         new: NewJob,
         inputs_key: impl Fn(JobId) -> String,
     ) -> Result<Job, StoreError> {
+        let run_count: u32 = new.configs.iter().map(|c| c.runs).sum();
+        if new.configs.is_empty() || run_count == 0 {
+            return Err(StoreError::EmptyJob);
+        }
         let mut tx = self.pool.begin().await?;
         let job_id = JobId(allocate(&mut tx, "job", 1).await?);
-        let first_run = allocate(&mut tx, "run", i64::from(new.run_count)).await?;
+        let first_run = allocate(&mut tx, "run", i64::from(run_count)).await?;
         let params = serde_json::to_string(&new.params).expect("overrides serialize");
         let job = Job {
             id: job_id,
@@ -106,7 +130,8 @@ impl Store {
             model_dir: new.model_dir,
             program: new.program,
             params: new.params,
-            run_count: new.run_count,
+            run_count,
+            config_count: new.configs.len() as u32,
             resources: new.resources,
             max_attempts: new.max_attempts,
             attempt_timeout_seconds: new.attempt_timeout_seconds,
@@ -117,7 +142,7 @@ impl Store {
             backend_target: new.backend_target,
         };
         sqlx::query(&format!(
-            "INSERT INTO jobs ({JOB_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)"
+            "INSERT INTO jobs ({JOB_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)"
         ))
         .bind(job.id.0)
         .bind(&job.name)
@@ -133,24 +158,39 @@ impl Store {
         .bind(&job.inputs_key)
         .bind(to_millis(job.created_at))
         .bind(&job.backend_target)
+        .bind(i64::from(job.config_count))
         .execute(&mut *tx)
         .await?;
+        for (number, config) in (1i64..).zip(&new.configs) {
+            sqlx::query("INSERT INTO configs (job_id, number, params) VALUES ($1, $2, $3)")
+                .bind(job.id.0)
+                .bind(number)
+                .bind(serde_json::to_string(&config.params).expect("overrides serialize"))
+                .execute(&mut *tx)
+                .await?;
+        }
+        // (run number, configuration, replicate) of every run, in order.
+        let runs: Vec<(u32, u32, u32)> = (1u32..)
+            .zip(&new.configs)
+            .flat_map(|(config, c)| (1..=c.runs).map(move |replicate| (config, replicate)))
+            .zip(1u32..)
+            .map(|((config, replicate), number)| (number, config, replicate))
+            .collect();
         // Only integers and a constant go into this statement, so it is built as text: one
         // statement per chunk instead of one per run.
-        let numbers: Vec<u32> = (1..=job.run_count).collect();
-        for chunk in numbers.chunks(RUN_INSERT_CHUNK) {
+        for chunk in runs.chunks(RUN_INSERT_CHUNK) {
             let values: Vec<String> = chunk
                 .iter()
-                .map(|n| {
+                .map(|(n, config, replicate)| {
                     format!(
-                        "({}, {}, {n}, 'QUEUED')",
+                        "({}, {}, {n}, {config}, {replicate}, 'QUEUED')",
                         first_run + i64::from(*n) - 1,
                         job.id.0
                     )
                 })
                 .collect();
             sqlx::query(&format!(
-                "INSERT INTO runs (id, job_id, run_number, status) VALUES {}",
+                "INSERT INTO runs (id, job_id, run_number, config, replicate, status) VALUES {}",
                 values.join(", ")
             ))
             .execute(&mut *tx)
@@ -163,10 +203,12 @@ impl Store {
     /// Removes a job that never ran (its inputs could not be stored).
     pub async fn delete_unstarted_job(&self, job: JobId) -> Result<(), StoreError> {
         let mut tx = self.pool.begin().await?;
-        sqlx::query("DELETE FROM runs WHERE job_id = $1")
-            .bind(job.0)
-            .execute(&mut *tx)
-            .await?;
+        for table in ["runs", "configs"] {
+            sqlx::query(&format!("DELETE FROM {table} WHERE job_id = $1"))
+                .bind(job.0)
+                .execute(&mut *tx)
+                .await?;
+        }
         sqlx::query("DELETE FROM jobs WHERE id = $1")
             .bind(job.0)
             .execute(&mut *tx)
@@ -209,6 +251,28 @@ impl Store {
             summaries.push(JobSummary { job, counts });
         }
         Ok(summaries)
+    }
+
+    /// A job's configurations, in order.
+    pub async fn configs(&self, job: JobId) -> Result<Vec<Config>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT number, params FROM configs WHERE job_id = $1 ORDER BY number",
+        )
+        .bind(job.0)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(rows::config).collect()
+    }
+
+    /// One configuration of a job.
+    pub async fn config(&self, job: JobId, number: u32) -> Result<Config, StoreError> {
+        let row = sqlx::query("SELECT number, params FROM configs WHERE job_id = $1 AND number = $2")
+            .bind(job.0)
+            .bind(i64::from(number))
+            .fetch_optional(&self.pool)
+            .await?
+            .ok_or(StoreError::NoSuchConfig { job, number })?;
+        rows::config(&row)
     }
 
     pub async fn status_counts(&self, job: JobId) -> Result<StatusCounts, StoreError> {

@@ -20,7 +20,7 @@ use sqlx::{AnyPool, Executor};
 
 pub use attempts::{AttemptEnd, BeginAttempt, CommitOutcome};
 pub use error::StoreError;
-pub use jobs::{JobSummary, NewJob, StatusCounts};
+pub use jobs::{JobSummary, NewConfig, NewJob, StatusCounts};
 pub use secret::database_url_from_secret;
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");

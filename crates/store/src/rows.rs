@@ -3,7 +3,7 @@
 use fredbatch_core::model::Measurements;
 use fredbatch_core::params::ParamOverride;
 use fredbatch_core::{
-    Attempt, AttemptStatus, BackendJobId, BackendState, Job, JobId, Resources, Run, RunId,
+    Attempt, AttemptStatus, BackendJobId, BackendState, Config, Job, JobId, Resources, Run, RunId,
 };
 use sqlx::Row;
 use sqlx::any::AnyRow;
@@ -13,9 +13,9 @@ use crate::time::{from_millis, opt_from_millis};
 
 pub const JOB_COLUMNS: &str = "id, name, model_dir, program, params, run_count, vcpus, memory_mb, \
                                max_attempts, attempt_timeout_seconds, backend, inputs_key, created_at, \
-                               backend_target";
+                               backend_target, config_count";
 
-pub const RUN_COLUMNS: &str = "id, job_id, run_number, status, status_reason, attempts, \
+pub const RUN_COLUMNS: &str = "id, job_id, run_number, config, replicate, status, status_reason, attempts, \
                                backend_job_id, backend_state, cancel_requested, results_key, \
                                started_at, finished_at";
 
@@ -52,6 +52,16 @@ pub fn job(row: &AnyRow) -> Result<Job, StoreError> {
         inputs_key: row.try_get("inputs_key")?,
         created_at: from_millis(row.try_get("created_at")?),
         backend_target: row.try_get("backend_target")?,
+        config_count: u32_of(row.try_get("config_count")?, "config_count")?,
+    })
+}
+
+pub fn config(row: &AnyRow) -> Result<Config, StoreError> {
+    let params: String = row.try_get("params")?;
+    Ok(Config {
+        number: u32_of(row.try_get("number")?, "configuration number")?,
+        params: serde_json::from_str(&params)
+            .map_err(|e| corrupt(format!("configuration params: {e}")))?,
     })
 }
 
@@ -62,6 +72,8 @@ pub fn run(row: &AnyRow) -> Result<Run, StoreError> {
         id: RunId(row.try_get("id")?),
         job_id: JobId(row.try_get("job_id")?),
         run_number: u32_of(row.try_get("run_number")?, "run_number")?,
+        config: u32_of(row.try_get("config")?, "config")?,
+        replicate: u32_of(row.try_get("replicate")?, "replicate")?,
         status: status
             .parse()
             .map_err(|_| corrupt(format!("run status {status}")))?,

@@ -23,6 +23,8 @@ use std::time::{Duration, Instant};
 
 use chrono::Utc;
 use fredbatch_core::judge::{RunEvidence, Verdict, judge};
+use fredbatch_core::params::ParamOverride;
+use fredbatch_core::program::run_overrides;
 use fredbatch_core::{AttemptStatus, BackendJobId, Job, JobId, Run, RunId, RunStatus};
 use fredbatch_inputs::{ExtractLimits, InputsError};
 use fredbatch_storage::{Storage, StorageError};
@@ -159,7 +161,8 @@ pub async fn run(config: WorkerConfig) -> Result<WorkerOutcome, WorkerError> {
             return Ok(WorkerOutcome::AlreadyEnded { status });
         }
     };
-    let span = tracing::info_span!("attempt", job = %job.id, run = %run.id, run_number = run.run_number, attempt);
+    let overrides = run_overrides(&job, &config.store.config(job.id, run.config).await?);
+    let span = tracing::info_span!("attempt", job = %job.id, run = %run.id, run_number = run.run_number, config = run.config, replicate = run.replicate, attempt);
     let _entered = span.enter();
     info!(engine = %config.engine.describe(), "attempt started");
     tracing::debug!(
@@ -168,7 +171,16 @@ pub async fn run(config: WorkerConfig) -> Result<WorkerOutcome, WorkerError> {
     );
 
     let mut timeline = Timeline::default();
-    let finished = execute(&config, &job, &run, attempt, &mut sigterm, &mut timeline).await;
+    let finished = execute(
+        &config,
+        &job,
+        &run,
+        &overrides,
+        attempt,
+        &mut sigterm,
+        &mut timeline,
+    )
+    .await;
     let prefix = attempt_prefix(job.id, run.run_number, attempt);
     let (end, outcome) = match finished {
         Ok(Finished {
@@ -268,6 +280,7 @@ async fn execute(
     config: &WorkerConfig,
     job: &Job,
     run: &Run,
+    overrides: &[ParamOverride],
     attempt: u32,
     sigterm: &mut Signal,
     timeline: &mut Timeline,
@@ -277,6 +290,7 @@ async fn execute(
         &config.uploads,
         job,
         run,
+        overrides,
         attempt,
         config.extract_limits,
     );
@@ -289,7 +303,8 @@ async fn execute(
     let running = engine::start(
         &config.engine,
         &ws.program,
-        run.run_number,
+        // Replicate r of every configuration is FRED run r: configurations share random numbers.
+        run.replicate,
         &ws.out_dir,
         &ws.model_dir,
         log,
@@ -310,7 +325,7 @@ async fn execute(
     timeline.engine_exited = Some(Instant::now());
     let mut measurements = engine_run.measurements;
     let errors_txt = std::fs::read_to_string(ws.out_dir.join("errors.txt")).ok();
-    let out_csv = ws.out_dir.join(format!("RUN{}/out.csv", run.run_number));
+    let out_csv = ws.out_dir.join(format!("RUN{}/out.csv", run.replicate));
     let verdict = judge(
         engine_run.exit,
         &RunEvidence {

@@ -3,6 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
+use fredbatch_core::params::ParamOverride;
 use fredbatch_core::program::prepare_program;
 use fredbatch_core::{Job, Run};
 use fredbatch_inputs::{ExtractLimits, extract_archive};
@@ -29,6 +30,7 @@ pub async fn prepare(
     uploads: &Storage,
     job: &Job,
     run: &Run,
+    overrides: &[ParamOverride],
     attempt: u32,
     limits: ExtractLimits,
 ) -> Result<Workspace, WorkerError> {
@@ -61,7 +63,7 @@ pub async fn prepare(
         .map_err(|_| WorkerError::NoProgram(job.program.clone()))?;
     // The run's program sits beside the model's files so FRED resolves relative includes.
     let program = model_dir.join(format!("fredbatch-run-{}.fred", run.run_number));
-    std::fs::write(&program, prepare_program(&main_file, &job.params))
+    std::fs::write(&program, prepare_program(&main_file, overrides))
         .map_err(|e| WorkerError::Workspace(program.clone(), e))?;
     let out_dir = dir.path().join("out");
     let log_path = dir.path().join("fred.log");

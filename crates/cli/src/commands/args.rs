@@ -1,10 +1,60 @@
 //! Flags several commands share.
 
+use std::path::PathBuf;
 use std::time::Duration;
 
-use fredbatch_core::{JobSpec, Resources};
+use anyhow::Context as _;
+use fredbatch_core::Resources;
+use fredbatch_core::params::ParamOverride;
+use fredbatch_core::sweep::{SweepAxis, configurations, parse_design};
 
 use crate::backend::{BackendKind, LocalCapacity};
+
+/// What to run: a model directory, its overrides, its configurations and how many runs each.
+#[derive(clap::Args, Debug, Clone)]
+pub struct ModelArgs {
+    /// The model directory: the folder holding the main program file and everything it uses.
+    pub model_dir: PathBuf,
+    /// Runs per configuration, numbered 1..N: run r is FRED run number r (`-r r`), so run r of
+    /// every configuration draws the same random numbers (configurations are compared on
+    /// common random numbers).
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=100_000))]
+    pub runs: u32,
+    /// Set a model key for every run, e.g. `--param days=30`; repeat for more keys.
+    #[arg(long = "param", value_name = "KEY=VALUE")]
+    pub params: Vec<ParamOverride>,
+    /// Sweep a model key over values: one configuration per combination of every --sweep
+    /// (the cartesian product, the first --sweep varying slowest), each run --runs times.
+    #[arg(long = "sweep", value_name = "KEY=V1,V2,...", conflicts_with = "design")]
+    pub sweeps: Vec<SweepAxis>,
+    /// One configuration per row of a CSV file: a header line of model keys, then a row of
+    /// values per configuration; lines starting with `#` are comments.
+    #[arg(long, value_name = "FILE.csv")]
+    pub design: Option<PathBuf>,
+    /// The main program file inside MODEL_DIR.
+    #[arg(long, default_value = "main.fred", value_name = "FILE")]
+    pub program: String,
+}
+
+impl ModelArgs {
+    /// The job's configurations, every mistake refused before anything is stored.
+    pub fn configurations(&self) -> anyhow::Result<Vec<Vec<ParamOverride>>> {
+        let design = match &self.design {
+            Some(path) => {
+                let text = std::fs::read_to_string(path)
+                    .with_context(|| format!("cannot read the design file {}", path.display()))?;
+                Some(parse_design(&path.display().to_string(), &text)?)
+            }
+            None => None,
+        };
+        Ok(configurations(
+            &self.params,
+            &self.sweeps,
+            design,
+            self.runs,
+        )?)
+    }
+}
 
 /// What each run asks for, and how it is retried.
 #[derive(clap::Args, Debug, Clone)]
@@ -75,15 +125,5 @@ impl CapacityArgs {
             vcpus: self.max_vcpus,
             memory_mb: self.max_memory,
         }
-    }
-}
-
-/// The submission parameters of a stored job.
-pub fn job_spec(job: &fredbatch_core::Job, kind: BackendKind) -> JobSpec {
-    JobSpec {
-        job_id: job.id,
-        resources: job.resources,
-        retry: kind.retry_strategy(job.max_attempts),
-        attempt_timeout: Duration::from_secs(job.attempt_timeout_seconds),
     }
 }

@@ -9,6 +9,7 @@ pub mod doctor;
 pub mod infra;
 pub mod logs;
 pub mod profile;
+pub mod register;
 pub mod report;
 pub mod results;
 pub mod resume;

@@ -1,51 +1,52 @@
-//! `fredbatch profile MODEL_DIR`: run the model locally through `fredbatch run`, read each
+//! `fredbatch profile MODEL_DIR`: run the model on this machine, read each
 //! run's measured CPU time and peak memory, and recommend the job definition's size, the
 //! instance types that pack it best, and its cost per run beside the seed's default.
 
 use std::fmt;
-use std::path::PathBuf;
-use std::process::{ExitCode, Stdio};
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Duration;
 
-use anyhow::{Context as _, bail};
+use anyhow::bail;
 use fredbatch_core::model::Measurements;
-use fredbatch_core::params::ParamOverride;
-use fredbatch_core::{AttemptStatus, JobId};
+use fredbatch_core::{AttemptStatus, Job, JobId};
+use fredbatch_store::Store;
+use fredbatch_supervisor::Supervisor;
 use fredbatch_cost::estimate::parse_fraction;
 use fredbatch_cost::sizing::{Comparison, Recommendation, compare, recommend};
 use fredbatch_cost::{Market, PriceTable, usd};
 use serde::Serialize;
 
 use crate::Context;
+use crate::backend::{BackendKind, LocalCapacity, local_executor};
+use crate::commands::args::{ModelArgs, RunResourceArgs};
 use crate::commands::cost::{PricingArgs, price_source};
+use crate::commands::register::prepare;
+use crate::joblock::JobLock;
 use crate::output::{emit, table};
+use crate::progress::Progress;
 
 /// Measure a model's runs on this machine and recommend the vCPUs and memory per run.
 ///
-/// Runs the model as `fredbatch run` does (a job you can inspect afterwards with `fredbatch
-/// status`), takes each successful attempt's CPU-seconds and peak RSS, and prints the size
-/// to ask for, how it packs onto instance types, and what a run costs at that size beside
-/// the seed's 4 vCPU / 8192 MB, with the command and template parameters that apply it.
+/// Runs the model on this machine whatever backend the environment selects (a job you can
+/// inspect afterwards with `fredbatch status`), takes each successful attempt's CPU-seconds
+/// and peak RSS, and prints the size to ask for, how it packs onto instance types, and what a
+/// run costs at that size beside the stack's default job definition (4 vCPU / 8192 MB), with
+/// the command and template parameters that apply it. Sweeps (`--sweep`, `--design`) measure
+/// every configuration.
 #[derive(clap::Args, Debug)]
 #[command(after_help = "Examples:\n  \
     fredbatch profile examples/influenza --runs 4\n  \
     fredbatch profile my-model --memory-headroom 50% --instance-types c5.xlarge,c5.2xlarge")]
+#[command(mut_arg("runs", |arg| arg.default_value("3")))]
 pub struct ProfileArgs {
-    /// The model directory.
-    pub model_dir: PathBuf,
-    /// How many runs to measure (numbered 1..N, as a job's runs are).
-    #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u32).range(1..=1000))]
-    pub runs: u32,
+    #[command(flatten)]
+    pub model: ModelArgs,
     /// How many runs to measure at once. One at a time by default: runs that share the
     /// machine's cores wait for each other, which stretches their wall time, the time a
     /// reservation is paid for.
     #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=256))]
     pub parallel: u32,
-    /// The main program file inside MODEL_DIR.
-    #[arg(long, default_value = "main.fred", value_name = "FILE")]
-    pub program: String,
-    /// Set a model key for every run, as `fredbatch run --param`.
-    #[arg(long = "param", value_name = "KEY=VALUE")]
-    pub params: Vec<ParamOverride>,
     /// Memory added above the largest measured peak (e.g. `25%`).
     #[arg(long, default_value = "25%", value_parser = parse_fraction)]
     pub memory_headroom: f64,
@@ -58,59 +59,73 @@ pub async fn run(args: ProfileArgs, ctx: &Context) -> anyhow::Result<ExitCode> {
         return Ok(ExitCode::SUCCESS);
     }
     let table = args.pricing.table()?;
-    let job_id = run_job(&args, ctx).await?;
     let store = ctx.settings.open_store().await?;
+    let job = run_job(&args, ctx, &store).await?;
     let mut measured = Vec::new();
-    for run in store.runs(job_id).await? {
+    for run in store.runs(job.id).await? {
         for attempt in store.attempts(run.id).await? {
             if let (AttemptStatus::Succeeded, Some(m)) = (attempt.status, attempt.measurements) {
                 measured.push((run.run_number, m));
             }
         }
     }
-    let report = profile(&table, &args, job_id, measured)?;
+    let report = profile(&table, &args, job.id, measured)?;
     emit(ctx.output, &report)?;
     Ok(ExitCode::SUCCESS)
 }
 
-/// Runs the model through the `fredbatch run` code path in a child process, so its report
-/// and progress stay its own, and returns the job it registered.
-async fn run_job(args: &ProfileArgs, ctx: &Context) -> anyhow::Result<JobId> {
-    let program = std::env::current_exe().context("cannot find the fredbatch executable")?;
-    let mut command = tokio::process::Command::new(program);
-    command
-        .args(["--output", "json", "run"])
-        .arg(&args.model_dir)
-        .args(["--runs", &args.runs.to_string(), "--program", &args.program])
-        .args(["--vcpus", "1", "--max-vcpus", &args.parallel.to_string()]);
-    for param in &args.params {
-        command
-            .arg("--param")
-            .arg(format!("{}={}", param.key, param.value));
-    }
-    command
-        .envs(ctx.settings.worker_env())
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit());
-    let output = command
-        .output()
-        .await
-        .context("cannot start `fredbatch run`")?;
-    let text = String::from_utf8_lossy(&output.stdout);
-    let document: serde_json::Value = serde_json::from_str(&text)
-        .with_context(|| format!("`fredbatch run` did not report a job: {text}"))?;
-    let Some(id) = document["job"]["id"].as_u64() else {
-        bail!("`fredbatch run` failed: {}", document["error"]);
+/// Registers the model as a local job and runs it to the end here, one vCPU per run and
+/// `--parallel` runs at once, with progress on stderr.
+async fn run_job(args: &ProfileArgs, ctx: &Context, store: &Store) -> anyhow::Result<Job> {
+    let prepared = prepare(&args.model)?;
+    let resources = RunResourceArgs {
+        vcpus: Some(1),
+        memory: None,
+        attempts: 3,
+        timeout: Duration::from_secs(4 * 3600),
     };
-    let job_id = JobId(id as i64);
-    if !output.status.success() {
+    let job = prepared
+        .register(ctx, store, &resources, BackendKind::Local, None)
+        .await?;
+    let _lock = JobLock::acquire(&ctx.settings.lock_dir(), job.id)?;
+    let capacity = LocalCapacity {
+        vcpus: Some(args.parallel),
+        memory_mb: None,
+    };
+    let runner = Arc::new(local_executor(&ctx.settings, capacity)?);
+    let supervisor = Supervisor::new(store.clone(), runner);
+    supervisor.submit(&job).await?;
+    let mut progress = Progress::new(job.run_count, ctx.output.is_json());
+    let ended = supervisor
+        .run_to_end(
+            &job,
+            Duration::from_millis(100),
+            |counts| progress.update(counts),
+            async {
+                let _ = tokio::signal::ctrl_c().await;
+            },
+        )
+        .await;
+    progress.finish();
+    if !ended? {
+        store.request_cancel(job.id, None).await?;
         bail!(
-            "not every run of the profiling job {job_id} succeeded, so its measurements would \
-             mislead; see `fredbatch status {job_id}` and `fredbatch logs {job_id}`"
+            "interrupted; the profiling job {} was cancelled (`fredbatch resume {}` runs it again)",
+            job.id,
+            job.id
         );
     }
-    Ok(job_id)
+    let counts = store.status_counts(job.id).await?;
+    if counts.done != counts.total() {
+        bail!(
+            "not every run of the profiling job {} succeeded, so its measurements would \
+             mislead; see `fredbatch status {}` (it lists each failed run's reason and id; \
+             `fredbatch logs RUN_ID` shows a run's log)",
+            job.id,
+            job.id
+        );
+    }
+    Ok(job)
 }
 
 fn profile(
@@ -126,7 +141,7 @@ fn profile(
     let comparison = compare(table, &only, &recommendation, market, &types)?;
     Ok(ProfileReport {
         job_id,
-        model_dir: args.model_dir.display().to_string(),
+        model_dir: args.model.model_dir.display().to_string(),
         runs: measured
             .into_iter()
             .map(|(run_number, m)| MeasuredRun {
@@ -137,7 +152,7 @@ fn profile(
                 peak_rss_mib: m.peak_rss_kb as f64 / 1024.0,
             })
             .collect(),
-        run_command: recommendation.run_command(&args.model_dir.display().to_string()),
+        run_command: recommendation.run_command(&args.model.model_dir.display().to_string()),
         template_parameters: recommendation.template_parameters(),
         recommendation,
         comparison,

@@ -13,7 +13,7 @@ use fredbatch_core::{JobId, RunStatus};
 use fredbatch_cost::Market;
 use fredbatch_cost::curves::{RunSummary, parse_out_csv};
 use fredbatch_cost::placement::seed_instance_types;
-use fredbatch_cost::report::{JobHeader, JobReport, RunRow};
+use fredbatch_cost::report::{ConfigCurves, ConfigSummary, JobHeader, JobReport, RunRow};
 use fredbatch_cost::usage::job_cost;
 use serde::Serialize;
 
@@ -23,7 +23,8 @@ use crate::output::emit;
 use crate::progress::describe;
 
 /// Write an HTML report of a job's results: epidemic curves of every run, the median and
-/// 5-95% band across runs, a table per run, and the job's status.
+/// 5-95% band across runs (of each configuration, in its own colour, for a sweep), a table of
+/// the configurations, a table per run, and the job's status.
 ///
 /// The page is one file with its figures inline (no network, no server: open it in any
 /// browser); the figures are also written as SVG files beside it.
@@ -45,6 +46,8 @@ struct Written {
     html: PathBuf,
     figures: Vec<PathBuf>,
     runs_plotted: usize,
+    /// What each configuration's runs found (median and 5-95% range).
+    configs: Vec<ConfigSummary>,
     runs: Vec<RunRow>,
 }
 
@@ -76,24 +79,42 @@ pub async fn run(args: ReportArgs, ctx: &Context) -> anyhow::Result<ExitCode> {
     let attempts = job_attempts(&store, &job).await?;
     // A job too big for the environment's types still gets its curves, without costs.
     let cost = job_cost(&table, job.resources, market, &types, &attempts);
-    let status = crate::report::StatusReport::new(job.clone(), runs.clone(), None, Utc::now());
+    let configs = store.configs(job.id).await?;
+    let status = crate::report::StatusReport::new(
+        job.clone(),
+        configs.clone(),
+        runs.clone(),
+        None,
+        Utc::now(),
+    );
 
-    let mut curves = Vec::new();
+    let mut plotted: Vec<ConfigCurves> = configs
+        .iter()
+        .map(|config| ConfigCurves {
+            number: config.number,
+            label: crate::report::describe_params(&config.params),
+            curves: Vec::new(),
+        })
+        .collect();
     let mut rows = Vec::new();
     for run in &runs {
         let mut summary: Option<RunSummary> = None;
         if let (RunStatus::Done, Some(prefix)) = (run.status, run.results_key.as_deref()) {
-            let key = format!("{prefix}/RUN{}/out.csv", run.run_number);
+            let key = format!("{prefix}/RUN{}/out.csv", run.replicate);
             let bytes = results
                 .get_bytes(&key)
                 .await
                 .with_context(|| format!("cannot read run {}'s out.csv", run.run_number))?;
-            let curve = parse_out_csv(run.run_number, &String::from_utf8_lossy(&bytes))?;
+            let curve = parse_out_csv(run.replicate, &String::from_utf8_lossy(&bytes))?;
             summary = Some(curve.summary());
-            curves.push(curve);
+            if let Some(config) = plotted.iter_mut().find(|c| c.number == run.config) {
+                config.curves.push(curve);
+            }
         }
         rows.push(RunRow {
             run_number: run.run_number,
+            config: run.config,
+            replicate: run.replicate,
             status: run.status.to_string(),
             attempts: run.attempts,
             cost: cost.as_ref().ok().map(|c| c.run_reserved(run.run_number)),
@@ -128,7 +149,7 @@ pub async fn run(args: ReportArgs, ctx: &Context) -> anyhow::Result<ExitCode> {
             cost_basis,
         },
         rows,
-        curves,
+        configs: plotted,
     };
 
     let out = args
@@ -136,7 +157,7 @@ pub async fn run(args: ReportArgs, ctx: &Context) -> anyhow::Result<ExitCode> {
         .unwrap_or_else(|| PathBuf::from(format!("report-{}", job.id)));
     std::fs::create_dir_all(&out).with_context(|| format!("cannot create {}", out.display()))?;
     let mut figures = Vec::new();
-    if !report.curves.is_empty() {
+    if report.plotted_runs() > 0 {
         for figure in report.figures() {
             let path = out.join(&figure.file);
             std::fs::write(
@@ -159,7 +180,8 @@ pub async fn run(args: ReportArgs, ctx: &Context) -> anyhow::Result<ExitCode> {
             job_id: job.id,
             html,
             figures,
-            runs_plotted: report.curves.len(),
+            runs_plotted: report.plotted_runs(),
+            configs: report.config_summaries(),
             runs: report.rows,
         },
     )?;

@@ -11,7 +11,8 @@ use serde::Serialize;
 use crate::Context;
 use crate::output::emit;
 
-/// Copy the committed results of a job's DONE runs to a folder, one `run-<N>/` per run.
+/// Copy the committed results of a job's DONE runs to a folder, one `run-<N>/` per run
+/// (`config-<k>/run-<r>/` for each configuration of a sweep).
 ///
 /// Only committed results are copied: each run's manifest lists its files, and every copied
 /// file is checked against the manifest's size.
@@ -76,7 +77,7 @@ pub async fn run(args: ResultsArgs, ctx: &Context) -> anyhow::Result<ExitCode> {
         let manifest: Manifest =
             serde_json::from_slice(&results.get_bytes(&format!("{prefix}/{MANIFEST}")).await?)
                 .with_context(|| format!("the manifest of run {} is unreadable", run.run_number))?;
-        let run_dir = args.out.join(format!("run-{}", run.run_number));
+        let run_dir = args.out.join(run.results_dir(job.is_sweep()));
         for file in &manifest.files {
             let target = run_dir.join(&file.path);
             let size = results

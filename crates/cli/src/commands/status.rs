@@ -14,7 +14,7 @@ use crate::backend::{BackendKind, LocalCapacity, connect_existing, job_settings}
 use crate::output::{emit, table};
 use crate::progress::describe;
 use crate::report::StatusReport;
-use crate::supervise::sync_once;
+use fredbatch_supervisor::Supervisor;
 
 /// Show a job's runs: status, attempts, duration, failure reasons, where results are.
 #[derive(clap::Args, Debug)]
@@ -52,7 +52,8 @@ pub async fn run(args: StatusArgs, ctx: &Context) -> anyhow::Result<ExitCode> {
     refresh_from_backend(ctx, &store, &job, &runner).await;
     let runs = store.runs(job.id).await?;
     let results = job_settings(&job, &ctx.settings)?.results()?;
-    let mut report = StatusReport::new(job, runs, Some(&results), Utc::now());
+    let configs = store.configs(job.id).await?;
+    let mut report = StatusReport::new(job, configs, runs, Some(&results), Utc::now());
     report.show_all = args.all;
     if let Ok(runner) = &runner {
         report.attach_failure_logs(runner.as_ref()).await;
@@ -73,7 +74,10 @@ async fn refresh_from_backend(
         return;
     };
     let refreshed = match runner {
-        Ok(runner) => sync_once(store, runner.as_ref(), job).await,
+        Ok(runner) => Supervisor::new(store.clone(), runner.clone())
+            .sync_once(job)
+            .await
+            .map_err(anyhow::Error::from),
         Err(error) => Err(anyhow::anyhow!("{error:#}")),
     };
     if let Err(error) = refreshed {
@@ -94,8 +98,8 @@ impl std::fmt::Display for RunDetail {
         let run = &self.run;
         writeln!(
             f,
-            "Run {} (job {}, run number {}): {}",
-            run.id, run.job_id, run.run_number, run.status
+            "Run {} (job {}, run number {}, configuration {}, FRED run {}): {}",
+            run.id, run.job_id, run.run_number, run.config, run.replicate, run.status
         )?;
         if let Some(reason) = &run.status_reason {
             writeln!(f, "Reason: {reason}")?;

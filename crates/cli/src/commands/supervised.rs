@@ -1,5 +1,6 @@
 //! The part of `run` and `resume` after the job is registered: submit its open runs, watch
-//! them, print the summary, and exit 0 only if every run is DONE.
+//! them with progress on stderr (Ctrl-C cancels the job's runs), print the summary, and exit 0
+//! only if every run is DONE.
 
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -8,17 +9,24 @@ use std::time::Duration;
 use chrono::Utc;
 use fredbatch_core::{Job, SimulationRunner};
 use fredbatch_store::Store;
+use fredbatch_supervisor::Supervisor;
 
 use crate::Context;
 use crate::backend::{BackendKind, job_settings};
-use crate::commands::args::job_spec;
 use crate::output::emit;
 use crate::progress::Progress;
 use crate::report::StatusReport;
-use crate::supervise::{Ending, submit_open_runs, watch};
 
 /// Exit status when the user interrupted the job (128 + SIGINT, as shells report it).
 pub const EXIT_INTERRUPTED: u8 = 130;
+
+/// For `--output json` of a command that returns once the runs are on their way: the job
+/// document, on every backend.
+pub fn print_job(ctx: &Context, job: &Job) {
+    if ctx.output.is_json() {
+        println!("{}", serde_json::json!({ "job": job }));
+    }
+}
 
 pub async fn submit_and_watch(
     ctx: &Context,
@@ -28,8 +36,8 @@ pub async fn submit_and_watch(
     job: &Job,
     detach: bool,
 ) -> anyhow::Result<ExitCode> {
-    let spec = job_spec(job, kind);
-    let submitted = submit_open_runs(store, runner.as_ref(), job, &spec).await?;
+    let supervisor = Supervisor::new(store.clone(), runner.clone());
+    let submitted = supervisor.submit(job).await?;
     ctx.note(&format!(
         "Submitted {submitted} run(s) of job {} to the {} backend.",
         job.id,
@@ -37,18 +45,20 @@ pub async fn submit_and_watch(
     ));
     if detach {
         ctx.note(&format!("Follow it with `fredbatch status {}`.", job.id));
+        print_job(ctx, job);
         return Ok(ExitCode::SUCCESS);
     }
-    let mut progress = Progress::new(job.run_count, ctx.output.is_json());
     let tick = match kind {
         BackendKind::Local => Duration::from_millis(100),
         BackendKind::Aws => Duration::from_secs(5),
     };
-    let ending = watch(store, runner.clone(), job, &mut progress, tick).await;
+    let mut progress = Progress::new(job.run_count, ctx.output.is_json());
+    let watched = watch(&supervisor, job, &mut progress, tick).await;
     progress.finish();
-    let ending = ending?;
+    let interrupted = watched?;
     let mut report = StatusReport::new(
         job.clone(),
+        store.configs(job.id).await?,
         store.runs(job.id).await?,
         Some(&job_settings(job, &ctx.settings)?.results()?),
         Utc::now(),
@@ -58,9 +68,42 @@ pub async fn submit_and_watch(
     // The last connection to close folds SQLite's write-ahead log into the database, so the
     // next command does not replay it.
     store.close().await;
-    Ok(match ending {
-        Ending::Interrupted => ExitCode::from(EXIT_INTERRUPTED),
-        Ending::Finished if report.all_done() => ExitCode::SUCCESS,
-        Ending::Finished => ExitCode::FAILURE,
+    Ok(if interrupted {
+        ExitCode::from(EXIT_INTERRUPTED)
+    } else if report.all_done() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
     })
+}
+
+/// Watches the job to its end. The first Ctrl-C asks for every run to be cancelled and keeps
+/// watching them end; the second stops waiting. Returns whether the user interrupted.
+async fn watch(
+    supervisor: &Supervisor,
+    job: &Job,
+    progress: &mut Progress,
+    tick: Duration,
+) -> anyhow::Result<bool> {
+    let first = supervisor.run_to_end(job, tick, |c| progress.update(c), ctrl_c());
+    if first.await? {
+        return Ok(false);
+    }
+    progress.println("Interrupted: cancelling the job's runs (they end CANCELLED); press Ctrl-C again to stop waiting.");
+    supervisor.store.request_cancel(job.id, None).await?;
+    let second = supervisor.run_to_end(job, tick, |c| progress.update(c), ctrl_c());
+    if !second.await? {
+        anyhow::bail!(
+            "stopped waiting; the runs were told to stop. `fredbatch status {}` shows where they ended",
+            job.id
+        );
+    }
+    Ok(true)
+}
+
+async fn ctrl_c() {
+    if tokio::signal::ctrl_c().await.is_err() {
+        // No signal handling here: never interrupt.
+        std::future::pending::<()>().await;
+    }
 }

@@ -7,13 +7,13 @@ use fredbatch_core::{
     AttemptStatus, BackendAttempt, BackendJob, BackendJobId, BackendState, JobId, Resources,
     RunStatus,
 };
-use fredbatch_store::{AttemptEnd, BeginAttempt, CommitOutcome, NewJob, Store};
+use fredbatch_store::{AttemptEnd, BeginAttempt, CommitOutcome, NewConfig, NewJob, Store};
 
 /// Every test of the suite, for the backend files to instantiate.
 #[macro_export]
 macro_rules! store_suite {
     ($open:path) => {
-        $crate::store_suite!(@tests $open; jobs_get_sequential_ids_and_numbered_runs, changes_never_overwrite_a_committed_run, one_commit_per_run_even_when_attempts_race, failures_are_recorded_and_cancellation_is_requested_then_applied, concurrent_workers_update_different_runs_of_one_job, the_backends_ended_attempts_fill_in_what_workers_could_not_record);
+        $crate::store_suite!(@tests $open; jobs_get_sequential_ids_and_numbered_runs, changes_never_overwrite_a_committed_run, one_commit_per_run_even_when_attempts_race, failures_are_recorded_and_cancellation_is_requested_then_applied, concurrent_workers_update_different_runs_of_one_job, the_backends_ended_attempts_fill_in_what_workers_could_not_record, sweeps_keep_each_configuration_and_number_replicates_within_it);
     };
     (@tests $open:path; $($name:ident),*) => {
         $(
@@ -32,7 +32,7 @@ pub fn new_job(runs: u32) -> NewJob {
         model_dir: "examples/influenza".into(),
         program: "main.fred".into(),
         params: vec!["days=30".parse().unwrap()],
-        run_count: runs,
+        configs: NewConfig::each(vec![Vec::new()], runs),
         resources: Resources::LOCAL_DEFAULT,
         max_attempts: 3,
         attempt_timeout_seconds: 4 * 3600,
@@ -424,4 +424,69 @@ pub async fn the_backends_ended_attempts_fill_in_what_workers_could_not_record(s
     assert_eq!(kept[0].reason, None);
     assert_eq!(kept[0].log_ref.as_deref(), Some("fred/default/b1"));
     assert_eq!(store.run(committed).await.unwrap().status, RunStatus::Done);
+}
+
+pub async fn sweeps_keep_each_configuration_and_number_replicates_within_it(store: Store) {
+    let mut new = new_job(0);
+    let configs = vec![
+        vec!["INF.transmissibility=1.2".parse().unwrap()],
+        vec!["INF.transmissibility=1.5".parse().unwrap()],
+        vec!["INF.transmissibility=1.8".parse().unwrap()],
+    ];
+    new.configs = NewConfig::each(configs.clone(), 2);
+    let job = store.create_job(new, |id| format!("jobs/{id}")).await.unwrap();
+    assert_eq!((job.run_count, job.config_count), (6, 3));
+    assert!(job.is_sweep());
+    assert_eq!(store.job(job.id).await.unwrap(), job, "read back as written");
+    let stored = store.configs(job.id).await.unwrap();
+    assert_eq!(stored.len(), 3);
+    assert_eq!(stored[1].number, 2);
+    assert_eq!(stored[1].params, configs[1]);
+    assert_eq!(store.config(job.id, 3).await.unwrap().params, configs[2]);
+    assert!(store.config(job.id, 4).await.is_err());
+    let runs = store.runs(job.id).await.unwrap();
+    let shape: Vec<(u32, u32, u32)> = runs
+        .iter()
+        .map(|r| (r.run_number, r.config, r.replicate))
+        .collect();
+    assert_eq!(
+        shape,
+        [(1, 1, 1), (2, 1, 2), (3, 2, 1), (4, 2, 2), (5, 3, 1), (6, 3, 2)]
+    );
+    assert_eq!(runs[3].results_dir(true), "config-2/run-2");
+
+    // A job that could not store its inputs leaves nothing, configurations included.
+    store.delete_unstarted_job(job.id).await.unwrap();
+    assert!(store.configs(job.id).await.unwrap().is_empty());
+    let mut empty = new_job(0);
+    empty.configs.clear();
+    assert!(store.create_job(empty, |id| format!("jobs/{id}")).await.is_err());
+}
+
+/// What a database written before sweeps existed must read as once upgraded: its jobs and
+/// runs as they were, each job one configuration with no overrides of its own.
+pub async fn upgraded_release_reads_as_it_was_written(store: Store) {
+    let jobs = store.jobs(10).await.unwrap();
+    assert!(!jobs.is_empty(), "the fixture holds jobs");
+    for summary in &jobs {
+        let job = &summary.job;
+        assert_eq!(job.config_count, 1);
+        let configs = store.configs(job.id).await.unwrap();
+        assert_eq!(configs.len(), 1);
+        assert!(configs[0].params.is_empty());
+        let runs = store.runs(job.id).await.unwrap();
+        assert_eq!(runs.len() as u32, job.run_count);
+        for run in &runs {
+            assert_eq!((run.config, run.replicate), (1, run.run_number));
+        }
+        assert_eq!(summary.counts.total(), job.run_count);
+    }
+    let done = jobs.iter().map(|j| j.counts.done).sum::<u32>();
+    assert!(done > 0, "the fixture's finished runs are still DONE");
+    // The upgraded database takes new sweeps.
+    let mut new = new_job(0);
+    new.configs = NewConfig::each(vec![vec!["days=5".parse().unwrap()], vec![]], 2);
+    let job = store.create_job(new, |id| format!("jobs/{id}")).await.unwrap();
+    assert!(job.id.0 > jobs[0].job.id.0);
+    assert_eq!(store.runs(job.id).await.unwrap().len(), 4);
 }

@@ -1,0 +1,105 @@
+//! Registering a job from a model directory: the model and its configurations are checked and
+//! packed before anything is connected or stored, and a job whose inputs cannot be stored is
+//! removed again, so a refused job leaves nothing behind.
+
+use anyhow::Context as _;
+use chrono::Utc;
+use fredbatch_core::Job;
+use fredbatch_core::params::ParamOverride;
+use fredbatch_inputs::{PackLimits, Packed, pack_model_dir};
+use fredbatch_store::{NewConfig, NewJob, Store};
+use fredbatch_worker::inputs_archive_key;
+
+use crate::Context;
+use crate::backend::BackendKind;
+use crate::commands::args::{ModelArgs, RunResourceArgs};
+
+/// A model checked and packed, ready to register.
+pub struct Prepared<'a> {
+    model: &'a ModelArgs,
+    configs: Vec<Vec<ParamOverride>>,
+    archive: tempfile::NamedTempFile,
+    packed: Packed,
+}
+
+/// Checks the configurations and packs the model directory into a temporary archive.
+pub fn prepare(model: &ModelArgs) -> anyhow::Result<Prepared<'_>> {
+    let configs = model.configurations()?;
+    let archive =
+        tempfile::NamedTempFile::new().context("cannot create a temporary file for the inputs")?;
+    let packed = pack_model_dir(
+        &model.model_dir,
+        &model.program,
+        archive.path(),
+        PackLimits::default(),
+    )?;
+    Ok(Prepared {
+        model,
+        configs,
+        archive,
+        packed,
+    })
+}
+
+impl Prepared<'_> {
+    /// Registers the job and stores its inputs (in `ctx`'s uploads location).
+    pub async fn register(
+        self,
+        ctx: &Context,
+        store: &Store,
+        resources: &RunResourceArgs,
+        kind: BackendKind,
+        backend_target: Option<String>,
+    ) -> anyhow::Result<Job> {
+        let model = self.model;
+        let uploads = ctx.settings.uploads()?;
+        let model_dir = model
+            .model_dir
+            .canonicalize()
+            .unwrap_or(model.model_dir.clone());
+        let name = model_dir
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_else(|| "model".into());
+        let config_count = self.configs.len();
+        let per_run = resources.resources(kind);
+        let job = store
+            .create_job(
+                NewJob {
+                    name,
+                    model_dir: model_dir.display().to_string(),
+                    program: model.program.clone(),
+                    params: model.params.clone(),
+                    configs: NewConfig::each(self.configs, model.runs),
+                    resources: per_run,
+                    max_attempts: resources.attempts,
+                    attempt_timeout_seconds: resources.timeout.as_secs().max(1),
+                    backend: kind.name().to_owned(),
+                    backend_target,
+                    created_at: Utc::now(),
+                },
+                |id| format!("job-{id}"),
+            )
+            .await?;
+        if let Err(error) = uploads
+            .put_file(&inputs_archive_key(&job.inputs_key), self.archive.path())
+            .await
+        {
+            store.delete_unstarted_job(job.id).await.ok();
+            return Err(error).context("cannot store the job's inputs; nothing was registered");
+        }
+        let shape = if config_count > 1 {
+            format!(
+                "{config_count} configurations x {} run(s) = {} runs",
+                model.runs, job.run_count
+            )
+        } else {
+            format!("{} run(s)", job.run_count)
+        };
+        ctx.note(&format!(
+            "Job {} registered: {shape} of {} ({} files, {} bytes of model), {per_run} per run.",
+            job.id, job.name, self.packed.files, self.packed.bytes
+        ));
+        Ok(job)
+    }
+}

@@ -1,0 +1,76 @@
+//! Submitting a job's open runs, recording each part as the backend accepts it.
+
+use async_trait::async_trait;
+use chrono::Utc;
+use fredbatch_core::ids::run_job_name;
+use fredbatch_core::{
+    BackendJobId, Job, Run, RunId, RunSubmission, RunnerError, SimulationRunner, SubmitProgress,
+};
+use fredbatch_store::Store;
+
+use crate::error::SupervisorError;
+use crate::{job_spec, worker_args};
+
+/// Records which backend job holds which run as soon as the backend says so: a crash after
+/// that point loses nothing, and one before it is caught by the backend's own lookup by name.
+struct RecordInStore<'a>(&'a Store);
+
+#[async_trait]
+impl SubmitProgress for RecordInStore<'_> {
+    async fn accepted(&self, runs: &[(RunId, BackendJobId)]) -> Result<(), RunnerError> {
+        self.0
+            .record_submissions(runs)
+            .await
+            .map_err(|e| RunnerError::Recording(e.to_string()))
+    }
+}
+
+/// See [`crate::Supervisor::submit`].
+pub async fn submit_open_runs(
+    store: &Store,
+    runner: &dyn SimulationRunner,
+    job: &Job,
+) -> Result<usize, SupervisorError> {
+    let open = store.open_runs(job.id).await?;
+    let held: Vec<BackendJobId> = open
+        .iter()
+        .filter_map(|r| r.backend_job_id.clone())
+        .collect();
+    let known = runner
+        .describe(&held)
+        .await
+        .map_err(SupervisorError::backend("asking the backend for run states"))?;
+    let (cancelled, to_submit): (Vec<Run>, Vec<Run>) = open
+        .into_iter()
+        .filter(|run| {
+            run.backend_job_id
+                .as_ref()
+                .is_none_or(|id| !known.contains_key(id))
+        })
+        .partition(|run| run.cancel_requested);
+    let cancelled: Vec<RunId> = cancelled.iter().map(|r| r.id).collect();
+    store.mark_cancelled(&cancelled, Utc::now()).await?;
+    let lost: Vec<RunId> = to_submit
+        .iter()
+        .filter(|r| r.backend_job_id.is_some())
+        .map(|r| r.id)
+        .collect();
+    store.reset_for_resubmission(&lost).await?;
+    if to_submit.is_empty() {
+        return Ok(0);
+    }
+    let submissions: Vec<RunSubmission> = to_submit
+        .iter()
+        .map(|run| RunSubmission {
+            run_id: run.id,
+            run_number: run.run_number,
+            name: run_job_name(job.id, run.run_number),
+            worker_args: worker_args(job, run),
+        })
+        .collect();
+    runner
+        .submit(&job_spec(job, runner), &submissions, &RecordInStore(store))
+        .await
+        .map_err(SupervisorError::backend("submitting runs"))?;
+    Ok(submissions.len())
+}

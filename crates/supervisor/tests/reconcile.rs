@@ -1,0 +1,432 @@
+//! The supervisor's rules against an in-memory backend whose every answer the test sets, over a
+//! real SQLite store: submitting everything in one call with a crash-safe trail, lost runs,
+//! cancellations, stale attempts ending late, backend failures, resuming.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+
+use async_trait::async_trait;
+use chrono::Utc;
+use fredbatch_core::model::Measurements;
+use fredbatch_core::{
+    AttemptStatus, BackendJob, BackendJobId, BackendState, Job, JobSpec, LogPage, LogRequest,
+    Resources, RetryStrategy, RunStatus, RunSubmission, RunnerError, SimulationRunner,
+    SubmitProgress,
+};
+use fredbatch_store::{AttemptEnd, BeginAttempt, NewConfig, NewJob, Store};
+use fredbatch_supervisor::{LOST_AFTER, Supervisor};
+
+/// Backend ids unique across every runner of the test process, as a real backend's are.
+static NEXT_ID: AtomicU64 = AtomicU64::new(1);
+
+/// A backend that holds jobs in memory and answers what the test says.
+#[derive(Default)]
+struct MemoryRunner {
+    state: Mutex<Memory>,
+}
+
+#[derive(Default)]
+struct Memory {
+    jobs: HashMap<BackendJobId, BackendJob>,
+    /// How many runs each submit call carried.
+    submit_calls: Vec<usize>,
+    /// How many ids each describe call carried.
+    describe_calls: Vec<usize>,
+    cancelled: Vec<BackendJobId>,
+    /// Submissions accepted per part before the next part goes out.
+    part_size: usize,
+    /// Fail the submission after this many parts were accepted.
+    fail_after_parts: Option<usize>,
+    fail_describe: bool,
+    fail_cancel: bool,
+}
+
+impl MemoryRunner {
+    fn with_parts(part_size: usize) -> Arc<MemoryRunner> {
+        let runner = MemoryRunner::default();
+        runner.state.lock().unwrap().part_size = part_size;
+        Arc::new(runner)
+    }
+
+    fn set_state(&self, id: &BackendJobId, state: BackendState, reason: Option<&str>) {
+        let mut memory = self.state.lock().unwrap();
+        let job = memory.jobs.get_mut(id).expect("a submitted job");
+        job.state = state;
+        job.status_reason = reason.map(str::to_owned);
+    }
+
+    fn forget(&self, id: &BackendJobId) {
+        self.state.lock().unwrap().jobs.remove(id);
+    }
+
+    fn with<T>(&self, f: impl FnOnce(&mut Memory) -> T) -> T {
+        f(&mut self.state.lock().unwrap())
+    }
+}
+
+#[async_trait]
+impl SimulationRunner for MemoryRunner {
+    fn name(&self) -> &'static str {
+        "memory"
+    }
+
+    fn retry_strategy(&self, attempts: u32) -> RetryStrategy {
+        RetryStrategy::interruptions_only(attempts, "Host memory*")
+    }
+
+    async fn submit(
+        &self,
+        _job: &JobSpec,
+        runs: &[RunSubmission],
+        progress: &dyn SubmitProgress,
+    ) -> Result<Vec<BackendJobId>, RunnerError> {
+        let (part_size, fail_after) = self.with(|m| {
+            m.submit_calls.push(runs.len());
+            (m.part_size.max(1), m.fail_after_parts)
+        });
+        let mut ids = Vec::new();
+        for (part, chunk) in runs.chunks(part_size).enumerate() {
+            if fail_after == Some(part) {
+                return Err(RunnerError::Unavailable {
+                    message: "the connection dropped".into(),
+                });
+            }
+            let accepted: Vec<(fredbatch_core::RunId, BackendJobId)> = self.with(|m| {
+                chunk
+                    .iter()
+                    .map(|run| {
+                        let id = m
+                            .jobs
+                            .values()
+                            .find(|j| j.name == run.name && j.state != BackendState::Failed)
+                            .map(|j| j.id.clone())
+                            .unwrap_or_else(|| {
+                                let id = BackendJobId(format!(
+                                    "mem-{}",
+                                    NEXT_ID.fetch_add(1, Ordering::Relaxed)
+                                ));
+                                m.jobs.insert(
+                                    id.clone(),
+                                    BackendJob {
+                                        id: id.clone(),
+                                        name: run.name.clone(),
+                                        state: BackendState::Submitted,
+                                        status_reason: None,
+                                        attempts: Vec::new(),
+                                        started_at: None,
+                                        stopped_at: None,
+                                    },
+                                );
+                                id
+                            });
+                        (run.run_id, id)
+                    })
+                    .collect()
+            });
+            progress.accepted(&accepted).await?;
+            ids.extend(accepted.into_iter().map(|(_, id)| id));
+        }
+        Ok(ids)
+    }
+
+    async fn describe(
+        &self,
+        ids: &[BackendJobId],
+    ) -> Result<HashMap<BackendJobId, BackendJob>, RunnerError> {
+        self.with(|m| {
+            m.describe_calls.push(ids.len());
+            if m.fail_describe {
+                return Err(RunnerError::Throttled {
+                    message: "slow down".into(),
+                });
+            }
+            Ok(ids
+                .iter()
+                .filter_map(|id| m.jobs.get(id).map(|j| (id.clone(), j.clone())))
+                .collect())
+        })
+    }
+
+    async fn cancel(&self, id: &BackendJobId, reason: &str) -> Result<(), RunnerError> {
+        self.with(|m| {
+            if m.fail_cancel {
+                return Err(RunnerError::Unavailable {
+                    message: "down".into(),
+                });
+            }
+            m.cancelled.push(id.clone());
+            if let Some(job) = m.jobs.get_mut(id) {
+                job.state = BackendState::Failed;
+                job.status_reason = Some(reason.to_owned());
+            }
+            Ok(())
+        })
+    }
+
+    async fn logs(&self, _id: &BackendJobId, _r: &LogRequest) -> Result<LogPage, RunnerError> {
+        Ok(LogPage::default())
+    }
+}
+
+async fn store() -> (tempfile::TempDir, Store) {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(&Store::sqlite_url(dir.path())).await.unwrap();
+    (dir, store)
+}
+
+async fn job(store: &Store, configs: usize, runs: u32) -> Job {
+    let configs = (0..configs)
+        .map(|i| vec![format!("days={}", 10 * (i + 1)).parse().unwrap()])
+        .collect();
+    store
+        .create_job(
+            NewJob {
+                name: "model".into(),
+                model_dir: "/models/model".into(),
+                program: "main.fred".into(),
+                params: vec![],
+                configs: NewConfig::each(configs, runs),
+                resources: Resources::LOCAL_DEFAULT,
+                max_attempts: 3,
+                attempt_timeout_seconds: 3600,
+                backend: "memory".into(),
+                backend_target: None,
+                created_at: Utc::now(),
+            },
+            |id| format!("job-{id}"),
+        )
+        .await
+        .unwrap()
+}
+
+fn backend_ids(runs: &[fredbatch_core::Run]) -> Vec<BackendJobId> {
+    runs.iter()
+        .map(|r| r.backend_job_id.clone().expect("submitted"))
+        .collect()
+}
+
+#[tokio::test]
+async fn a_whole_sweep_goes_to_the_backend_in_one_call_and_is_described_in_one_call() {
+    let (_dir, store) = store().await;
+    let runner = MemoryRunner::with_parts(1000);
+    let supervisor = Supervisor::new(store.clone(), runner.clone());
+    let job = job(&store, 4, 2500).await;
+    assert_eq!(supervisor.submit(&job).await.unwrap(), 10_000);
+    let runs = store.runs(job.id).await.unwrap();
+    assert!(runs.iter().all(|r| r.backend_job_id.is_some()));
+    assert_eq!(
+        (runs[2500].config, runs[2500].replicate, runs[2500].run_number),
+        (2, 1, 2501),
+        "replicate r of every configuration is FRED run r"
+    );
+    let mut watch = supervisor.watch(&job).await.unwrap();
+    watch.tick(&store, runner.as_ref()).await.unwrap();
+    runner.with(|m| {
+        assert_eq!(m.submit_calls, [10_000]);
+        assert_eq!(m.describe_calls.last(), Some(&10_000));
+    });
+}
+
+#[tokio::test]
+async fn every_part_the_backend_accepted_is_recorded_before_a_failure() {
+    let (_dir, store) = store().await;
+    let runner = MemoryRunner::with_parts(3);
+    runner.with(|m| m.fail_after_parts = Some(2));
+    let supervisor = Supervisor::new(store.clone(), runner.clone());
+    let job = job(&store, 1, 10).await;
+    let error = supervisor.submit(&job).await.unwrap_err();
+    assert!(error.to_string().contains("submitting runs failed"), "{error}");
+    let recorded = store
+        .runs(job.id)
+        .await
+        .unwrap()
+        .iter()
+        .filter(|r| r.backend_job_id.is_some())
+        .count();
+    assert_eq!(recorded, 6, "the two accepted parts are in the store");
+
+    // Resuming submits the rest; what the backend holds is found again, not sent twice.
+    runner.with(|m| m.fail_after_parts = None);
+    assert_eq!(supervisor.submit(&job).await.unwrap(), 4);
+    assert_eq!(runner.with(|m| m.jobs.len()), 10);
+    assert_eq!(supervisor.submit(&job).await.unwrap(), 0);
+}
+
+#[tokio::test]
+async fn runs_the_backend_forgot_end_in_error_after_several_ticks() {
+    let (_dir, store) = store().await;
+    let runner = MemoryRunner::with_parts(100);
+    let supervisor = Supervisor::new(store.clone(), runner.clone());
+    let job = job(&store, 1, 2).await;
+    supervisor.submit(&job).await.unwrap();
+    let ids = backend_ids(&store.runs(job.id).await.unwrap());
+    runner.forget(&ids[0]);
+    let mut watch = supervisor.watch(&job).await.unwrap();
+    for _ in 1..LOST_AFTER {
+        watch.tick(&store, runner.as_ref()).await.unwrap();
+    }
+    assert_eq!(store.runs(job.id).await.unwrap()[0].status, RunStatus::Queued);
+    watch.tick(&store, runner.as_ref()).await.unwrap();
+    let runs = store.runs(job.id).await.unwrap();
+    assert_eq!(runs[0].status, RunStatus::Error);
+    assert!(
+        runs[0]
+            .status_reason
+            .as_deref()
+            .unwrap()
+            .contains("no longer knows")
+    );
+    assert_eq!(runs[1].status, RunStatus::Queued, "the other run is untouched");
+    assert_eq!(watch.counts.error, 1);
+}
+
+#[tokio::test]
+async fn cancellations_are_forwarded_once_and_end_cancelled() {
+    let (_dir, store) = store().await;
+    let runner = MemoryRunner::with_parts(100);
+    let supervisor = Supervisor::new(store.clone(), runner.clone());
+    let job = job(&store, 1, 2).await;
+    supervisor.submit(&job).await.unwrap();
+    let mut watch = supervisor.watch(&job).await.unwrap();
+    let ids = backend_ids(&store.runs(job.id).await.unwrap());
+    runner.set_state(&ids[0], BackendState::Running, None);
+    runner.set_state(&ids[1], BackendState::Running, None);
+
+    // The backend is down: the request is kept and sent again next tick.
+    store.request_cancel(job.id, None).await.unwrap();
+    runner.with(|m| m.fail_cancel = true);
+    assert!(watch.tick(&store, runner.as_ref()).await.is_err());
+    runner.with(|m| m.fail_cancel = false);
+    watch.tick(&store, runner.as_ref()).await.unwrap();
+    watch.tick(&store, runner.as_ref()).await.unwrap();
+    assert_eq!(runner.with(|m| m.cancelled.len()), 2, "once per run");
+    assert!(watch.is_finished());
+    let runs = store.runs(job.id).await.unwrap();
+    assert!(runs.iter().all(|r| r.status == RunStatus::Cancelled), "{runs:?}");
+}
+
+#[tokio::test]
+async fn a_cancelled_run_that_was_never_submitted_ends_without_the_backend() {
+    let (_dir, store) = store().await;
+    let runner = MemoryRunner::with_parts(100);
+    let supervisor = Supervisor::new(store.clone(), runner.clone());
+    let job = job(&store, 1, 3).await;
+    store.request_cancel(job.id, None).await.unwrap();
+    assert_eq!(supervisor.submit(&job).await.unwrap(), 0);
+    assert!(runner.with(|m| m.submit_calls.is_empty()));
+    let counts = store.status_counts(job.id).await.unwrap();
+    assert_eq!(counts.cancelled, 3);
+}
+
+#[tokio::test]
+async fn a_committed_run_stays_done_when_a_stale_attempt_fails_late() {
+    let (_dir, store) = store().await;
+    let runner = MemoryRunner::with_parts(100);
+    let supervisor = Supervisor::new(store.clone(), runner.clone());
+    let job = job(&store, 1, 1).await;
+    supervisor.submit(&job).await.unwrap();
+    let run = store.runs(job.id).await.unwrap().remove(0);
+    let backend = run.backend_job_id.clone().unwrap();
+    // Watched while open; the worker then commits behind the watch's back.
+    let mut watch = supervisor.watch(&job).await.unwrap();
+    let BeginAttempt::Started { number } = store
+        .begin_attempt(run.id, Some(&backend), None, Utc::now())
+        .await
+        .unwrap()
+    else {
+        panic!("the attempt should start");
+    };
+    store
+        .finish_attempt(
+            run.id,
+            number,
+            &AttemptEnd {
+                status: AttemptStatus::Succeeded,
+                reason: None,
+                exit_code: Some(0),
+                finished_at: Utc::now(),
+                measurements: Some(Measurements::default()),
+                results_key: Some("job-1/run-1/attempt-1".into()),
+            },
+        )
+        .await
+        .unwrap();
+    // The backend then says the job failed (an orphaned attempt killed later).
+    runner.set_state(&backend, BackendState::Failed, Some("Host memory: killed"));
+    watch.tick(&store, runner.as_ref()).await.unwrap();
+    let run = store.run(run.id).await.unwrap();
+    assert_eq!(run.status, RunStatus::Done);
+    assert_eq!(run.backend_state, Some(BackendState::Failed));
+    assert!(watch.is_finished());
+}
+
+#[tokio::test]
+async fn a_failing_backend_writes_nothing_and_the_next_tick_recovers() {
+    let (_dir, store) = store().await;
+    let runner = MemoryRunner::with_parts(100);
+    let supervisor = Supervisor::new(store.clone(), runner.clone());
+    let job = job(&store, 1, 2).await;
+    supervisor.submit(&job).await.unwrap();
+    let ids = backend_ids(&store.runs(job.id).await.unwrap());
+    let mut watch = supervisor.watch(&job).await.unwrap();
+    runner.set_state(&ids[0], BackendState::Running, None);
+    runner.with(|m| m.fail_describe = true);
+    for _ in 0..LOST_AFTER + 1 {
+        let error = watch.tick(&store, runner.as_ref()).await.unwrap_err();
+        assert!(error.to_string().contains("slow down"), "{error}");
+    }
+    let runs = store.runs(job.id).await.unwrap();
+    assert!(
+        runs.iter().all(|r| r.status == RunStatus::Queued),
+        "an unreachable backend loses no run: {runs:?}"
+    );
+    runner.with(|m| m.fail_describe = false);
+    watch.tick(&store, runner.as_ref()).await.unwrap();
+    assert_eq!(store.run(runs[0].id).await.unwrap().status, RunStatus::Running);
+    assert_eq!(watch.counts.running, 1);
+}
+
+#[tokio::test]
+async fn resuming_on_a_backend_that_lost_everything_submits_open_runs_again() {
+    let (_dir, store) = store().await;
+    let first = MemoryRunner::with_parts(100);
+    let job = job(&store, 2, 2).await;
+    Supervisor::new(store.clone(), first.clone())
+        .submit(&job)
+        .await
+        .unwrap();
+    let ids = backend_ids(&store.runs(job.id).await.unwrap());
+    first.set_state(&ids[0], BackendState::Succeeded, None);
+    // The first run is committed as DONE by its worker; the process running the rest dies.
+    let run = store.runs(job.id).await.unwrap().remove(0);
+    let BeginAttempt::Started { number } = store
+        .begin_attempt(run.id, Some(&ids[0]), None, Utc::now())
+        .await
+        .unwrap()
+    else {
+        panic!("the attempt should start");
+    };
+    store
+        .finish_attempt(
+            run.id,
+            number,
+            &AttemptEnd {
+                status: AttemptStatus::Succeeded,
+                reason: None,
+                exit_code: Some(0),
+                finished_at: Utc::now(),
+                measurements: None,
+                results_key: Some("k".into()),
+            },
+        )
+        .await
+        .unwrap();
+    let second = MemoryRunner::with_parts(100);
+    let resumed = Supervisor::new(store.clone(), second.clone());
+    assert_eq!(resumed.submit(&job).await.unwrap(), 3);
+    assert_eq!(second.with(|m| m.submit_calls.clone()), [3]);
+    let runs = store.runs(job.id).await.unwrap();
+    assert_eq!(runs[0].status, RunStatus::Done, "a finished run never runs again");
+    assert!(runs[1..].iter().all(|r| r.backend_job_id.as_ref().is_some_and(|id| !ids.contains(id))));
+}
