@@ -1,6 +1,7 @@
 //! Choosing and building the backend that executes runs: AWS Batch when `--stack` names a
-//! deployed stack or `AWS_BATCH_JOB_DEFINITION` and `AWS_BATCH_JOB_QUEUE` are set (as the seed's
-//! application does), the local executor otherwise.
+//! deployed stack or `AWS_BATCH_JOB_DEFINITION` and `AWS_BATCH_JOB_QUEUE` are set (as the
+//! application of the AWS Batch design this project implements does), the local executor
+//! otherwise.
 
 use std::sync::Arc;
 use std::time::Duration;

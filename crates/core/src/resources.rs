@@ -12,7 +12,7 @@ pub struct Resources {
 }
 
 impl Resources {
-    /// The seed's job definition: 4 vCPUs and 8192 MB per run.
+    /// The stack's default job definition: 4 vCPUs and 8192 MB per run.
     pub const AWS_DEFAULT: Resources = Resources {
         vcpus: 4,
         memory_mb: 8192,

@@ -44,7 +44,7 @@ pub struct RetryStrategy {
 
 impl RetryStrategy {
     /// Retry only failures whose status reason starts with `interruption_prefix` (for AWS the
-    /// seed's `Host EC2*`, a reclaimed Spot instance); every other failure ends the run.
+    /// job definition's `Host EC2*`, a reclaimed Spot instance); every other failure ends the run.
     pub fn interruptions_only(attempts: u32, interruption_pattern: &str) -> Self {
         RetryStrategy {
             attempts,

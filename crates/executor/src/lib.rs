@@ -1,5 +1,5 @@
 //! The local executor: the embedded default backend. It runs the worker command as child
-//! processes on this machine with the semantics of the seed's AWS Batch job definition, and
+//! processes on this machine with the semantics of the stack's AWS Batch job definition, and
 //! walks through exactly AWS Batch's states:
 //!
 //! - SUBMITTED → RUNNABLE when queued; STARTING → RUNNING once the process is spawned;

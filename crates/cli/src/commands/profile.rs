@@ -1,6 +1,6 @@
 //! `fredbatch profile MODEL_DIR`: run the model on this machine, read each
 //! run's measured CPU time and peak memory, and recommend the job definition's size, the
-//! instance types that pack it best, and its cost per run beside the seed's default.
+//! instance types that pack it best, and its cost per run beside the stack's default job definition.
 
 use std::fmt;
 use std::process::ExitCode;
