@@ -8,4 +8,5 @@ mod describe;
 mod doctor;
 mod logs;
 mod submit;
+mod supervised;
 mod throttling;
