@@ -88,3 +88,31 @@ fn a_model_that_fails_gives_no_recommendation() {
     assert!(stderr.contains("not every run"), "{stderr}");
     assert!(stderr.contains("fredbatch status"), "{stderr}");
 }
+
+#[test]
+fn profiling_measures_on_this_machine_even_with_aws_batch_configured() {
+    let sandbox = Sandbox::new();
+    let model = sandbox.tiny_model();
+    let output = sandbox
+        .command()
+        .args(["--output", "json", "profile", model.to_str().unwrap(), "--runs", "2"])
+        .env("AWS_BATCH_JOB_DEFINITION", "fred-simulation-runner-dev")
+        .env("AWS_BATCH_JOB_QUEUE", "fred-batch-queue-dev")
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    let json: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(json["runs"].as_array().unwrap().len(), 2);
+    let status = sandbox.json(&["status", &json["job_id"].to_string()]);
+    assert_eq!(status["job"]["backend"], "local");
+}
+
+#[test]
+fn a_failed_profile_points_at_the_runs_logs_by_run_id() {
+    let sandbox = Sandbox::new();
+    let model = sandbox.model("broken", "use FRED::Influenza\n");
+    let output = sandbox.run(&["profile", model.to_str().unwrap(), "--runs", "1"]);
+    let stderr = text(&output.stderr);
+    assert!(stderr.contains("`fredbatch logs RUN_ID`"), "{stderr}");
+    assert!(!stderr.contains("fredbatch logs 1`"), "logs takes a run id: {stderr}");
+}
