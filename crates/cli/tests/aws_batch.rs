@@ -137,10 +137,16 @@ fn a_job_runs_on_the_deployed_stack_from_submission_to_results() {
         "--stack",
         &stack,
         "--detach",
+        "--output",
+        "json",
     ])
     .output()
     .unwrap();
     assert!(submitted.status.success(), "{}", text(&submitted.stderr));
+    let document: Value = serde_json::from_slice(&submitted.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}", text(&submitted.stdout)));
+    assert_eq!(document["job"]["id"], 1, "the job document, as locally");
+    assert_eq!(document["job"]["backend"], "aws-batch");
     let outputs = aws_query(
         "cloudformation",
         &format!("DescribeStacks&StackName={stack}"),
