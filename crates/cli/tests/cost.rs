@@ -45,12 +45,12 @@ fn reproduces_the_seeds_cost_estimation_from_its_assumptions() {
     assert!(output.status.success());
     let report = text(&output.stdout);
     for figure in [
-        "$0.0510",
+        "$0.051",
         "$0.0255",
         "$2.55",
         "$76.50",
         "$255.00",
-        "$76.50-94.35",
+        "$76.50-$94.35",
         "taken 20",
     ] {
         assert!(report.contains(figure), "{figure} missing from:\n{report}");
@@ -165,5 +165,20 @@ fn the_seed_default_pays_several_times_the_floor_of_a_single_threaded_run() {
     // The demo engine keeps one core busy: 4 reserved vCPUs (alone on 8) cost ~8x the floor.
     assert!(ratio > 4.0, "{ratio}");
     let output = sandbox.run(&["cost", "--job", "1"]);
-    assert!(text(&output.stdout).contains("would cost on AWS Batch"));
+    let report = text(&output.stdout);
+    assert!(report.contains("would cost on AWS Batch"), "{report}");
+    // A demo run costs a fraction of a cent: in plain decimals, and per 1,000 runs.
+    assert!(report.contains("per 1,000 runs)."), "{report}");
+    for amount in report.split('$').skip(1) {
+        let figure: String = amount
+            .chars()
+            .take_while(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | ',' | '-'))
+            .collect();
+        assert!(
+            figure
+                .chars()
+                .all(|c| c.is_ascii_digit() || matches!(c, '.' | ',')),
+            "${figure} is not an amount people read, in:\n{report}"
+        );
+    }
 }

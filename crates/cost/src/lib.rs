@@ -6,7 +6,8 @@
 //! - [`usage`]: what a job's attempts cost as requested, and the floor of what they used;
 //! - [`sizing`]: the recommended vCPUs and memory, and cost per run beside the seed default;
 //! - [`curves`], [`band`]: epidemic curves from `out.csv` and statistics across runs;
-//! - [`svg`], [`report`]: the figures and the self-contained HTML report.
+//! - [`svg`], [`report`]: the figures and the self-contained HTML report;
+//! - [`money`]: amounts as people read them, for every figure shown.
 //!
 //! Pure computation: no I/O, no clock, no network.
 
@@ -14,6 +15,7 @@ pub mod band;
 pub mod curves;
 pub mod error;
 pub mod estimate;
+pub mod money;
 pub mod placement;
 pub mod prices;
 pub mod report;
@@ -23,12 +25,5 @@ pub mod usage;
 
 pub use error::CostError;
 
-/// USD for people: four decimals, or three significant digits for sub-cent amounts.
-pub fn usd(value: f64) -> String {
-    if value == 0.0 || value.abs() >= 0.01 {
-        format!("${value:.4}")
-    } else {
-        format!("${value:.3e}")
-    }
-}
+pub use money::{per_thousand_runs, usd};
 pub use prices::{InstanceType, Market, PriceTable};

@@ -13,7 +13,7 @@ use fredbatch_core::{Attempt, Job, JobId};
 use fredbatch_cost::estimate::{Assumptions, Estimate, estimate, parse_fraction};
 use fredbatch_cost::placement::{runs_per_instance, seed_instance_types, usable_memory_mib};
 use fredbatch_cost::usage::{JobCost, job_cost};
-use fredbatch_cost::{Market, PriceTable, usd};
+use fredbatch_cost::{Market, PriceTable, per_thousand_runs, usd};
 use fredbatch_store::Store;
 use serde::Serialize;
 
@@ -242,19 +242,19 @@ impl fmt::Display for SeedEstimate {
         for (name, m) in [("Spot", &e.spot), ("On-Demand", &e.on_demand)] {
             t.add_row([
                 name.to_owned(),
-                format!("${:.4}", m.per_hour),
-                format!("${:.4}", m.per_run),
-                format!("${:.2}", m.per_day),
-                format!("${:.2}", m.per_month),
+                usd(m.per_hour),
+                usd(m.per_run),
+                usd(m.per_day),
+                usd(m.per_month),
             ]);
         }
         writeln!(f, "{t}")?;
         writeln!(
             f,
-            "Spot saves {:.0}% against On-Demand. Expected: ${:.2}-{:.2}/month with Spot and {:.0}% of runs falling back to On-Demand.",
+            "Spot saves {:.0}% against On-Demand. Expected: {}-{}/month with Spot and {:.0}% of runs falling back to On-Demand.",
             e.spot_saving * 100.0,
-            e.expected_month_low,
-            e.expected_month_high,
+            usd(e.expected_month_low),
+            usd(e.expected_month_high),
             a.on_demand_fallback * 100.0
         )?;
         if self.seed_job_definition_fits == 0 {
@@ -276,6 +276,20 @@ struct JobCostReport {
     #[serde(flatten)]
     cost: JobCost,
     prices: String,
+}
+
+/// "Per run: $0.00000082 ($0.00082 per 1,000 runs)." over the runs with a priced attempt.
+fn per_run_line(cost: &JobCost) -> Option<String> {
+    let runs: std::collections::BTreeSet<u32> =
+        cost.attempts.iter().map(|a| a.run_number).collect();
+    if runs.is_empty() {
+        return None;
+    }
+    let per_run = cost.reserved / runs.len() as f64;
+    Some(match per_thousand_runs(per_run) {
+        Some(thousand) => format!("Per run: {} ({thousand}).", usd(per_run)),
+        None => format!("Per run: {}.", usd(per_run)),
+    })
 }
 
 /// Rows shown in text before the rest is summarized.
@@ -304,14 +318,17 @@ impl fmt::Display for JobCostReport {
             c.wall_seconds,
             c.request
         )?;
+        if let Some(line) = per_run_line(c) {
+            writeln!(f, "{line}")?;
+        }
         writeln!(
             f,
-            "Packing: {} run(s) per {} (${:.4}/h) on [{}] = ${:.4} per run-hour; {:.0}% of its vCPUs, {:.0}% of its memory reserved.",
+            "Packing: {} run(s) per {} ({}/h) on [{}] = {} per run-hour; {:.0}% of its vCPUs, {:.0}% of its memory reserved.",
             p.runs_per_instance,
             p.instance,
-            p.instance_hourly,
+            usd(p.instance_hourly),
             self.instance_types.join(", "),
-            p.hourly_per_run,
+            usd(p.hourly_per_run),
             p.vcpu_reserved * 100.0,
             p.memory_reserved * 100.0
         )?;
