@@ -186,10 +186,23 @@ fn logs_show_freds_output() {
         .to_string();
     let logs = sandbox.run(&["logs", &run_id]);
     assert!(logs.status.success(), "{}", text(&logs.stderr));
+    let shown = text(&logs.stdout);
+    assert!(shown.contains("FRED finished"), "{shown}");
+    // The worker's own JSON lines read as lines for people...
     assert!(
-        text(&logs.stdout).contains("FRED finished"),
-        "{}",
-        text(&logs.stdout)
+        shown
+            .lines()
+            .any(|l| l.starts_with("[worker ") && l.contains(" INFO] attempt started")),
+        "{shown}"
+    );
+    assert!(!shown.contains("\"timestamp\""), "{shown}");
+    // ...and stay as they were written for scripts.
+    let raw = text(&sandbox.run(&["--output", "json", "logs", &run_id]).stdout);
+    assert!(raw.contains("FRED finished"), "{raw}");
+    assert!(
+        raw.lines()
+            .any(|l| l.starts_with('{') && l.contains("\"attempt started\"")),
+        "{raw}"
     );
     let detail = sandbox.json(&["status", "--run", &run_id]);
     let measured = &detail["attempts"][0]["measurements"];
