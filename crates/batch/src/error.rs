@@ -177,7 +177,8 @@ pub enum BatchError {
     },
     #[error(
         "job definition `{0}` was not found in this region; check AWS_BATCH_JOB_DEFINITION (the \
-         stack's BatchJobDefinitionArn output) and AWS_REGION, or run `fredbatch doctor`"
+         stack's {output} output) and AWS_REGION, or run `fredbatch doctor`",
+        output = fredbatch_infra::contract::output::JOB_DEFINITION_ARN
     )]
     NoJobDefinition(String),
     #[error("AWS Batch does not know job `{0}` (jobs are kept for a limited time after they end)")]
