@@ -117,7 +117,7 @@ async fn fredbatch(
     }
 }
 
-/// The original gateway: one SubmitJob per run, one after the other; a refresh asks ListJobs
+/// The plain client's pattern: one SubmitJob per run, one after the other; a refresh asks ListJobs
 /// and DescribeJobs for each run.
 async fn original(setup: &Setup, moto: &str, run_count: u32) -> Figures {
     let clients: Clients = clients(moto).await;

@@ -1,10 +1,12 @@
 //! What the AWS Batch backend needs to know: which queue and job definition to submit to, where
 //! the logs are, and how hard it may push the API.
 //!
-//! The queue and definition come from the environment, as the seed's application reads them
-//! (`AWS_BATCH_JOB_QUEUE`, `AWS_BATCH_JOB_DEFINITION`), or from a deployed stack's outputs
-//! (`BatchJobQueueName`, `BatchJobDefinitionArn`, `BatchLogGroupName`). Credentials, region and
-//! endpoint are the AWS SDK's own business (profiles, `AWS_REGION`, `AWS_ENDPOINT_URL`, ...).
+//! The queue and definition come from the environment, as the AWS Batch design this project
+//! implements configures its application (`AWS_BATCH_JOB_QUEUE`, `AWS_BATCH_JOB_DEFINITION`;
+//! see `docs/design.md`), or from a deployed stack's outputs (`BatchJobQueueName`,
+//! `BatchJobDefinitionArn`, `BatchLogGroupName`, named in [`fredbatch_infra::contract`]).
+//! Credentials, region and endpoint are the AWS SDK's own business (profiles, `AWS_REGION`,
+//! `AWS_ENDPOINT_URL`, ...).
 
 use std::collections::HashMap;
 

@@ -1,10 +1,12 @@
 //! What FRED runs cost on AWS Batch, how big their job definition should be, and what they found.
 //!
 //! - [`prices`]: the bundled price table (instance types, On-Demand prices, the date taken);
-//! - [`estimate`]: the seed's Cost Estimation from its assumptions;
+//! - [`estimate`]: the cost estimate of the AWS Batch design this project implements
+//!   (`docs/design.md`), from its assumptions;
 //! - [`placement`]: packing runs of one size onto instance types;
 //! - [`usage`]: what a job's attempts cost as requested, and the floor of what they used;
-//! - [`sizing`]: the recommended vCPUs and memory, and cost per run beside the seed default;
+//! - [`sizing`]: the recommended vCPUs and memory, and cost per run beside the stack's
+//!   default job definition;
 //! - [`curves`], [`band`]: epidemic curves from `out.csv` and statistics across runs;
 //! - [`svg`], [`report`]: the figures and the self-contained HTML report;
 //! - [`money`]: amounts as people read them, for every figure shown.

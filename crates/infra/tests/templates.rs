@@ -1,6 +1,6 @@
-//! The committed templates: equal to what the builders produce, shaped as the original design
-//! says (its "Tests verify" list), and clean under cfn-lint, checkov and the cfn-guard rules in
-//! `infrastructure/guard_rules/`. The linters come from `scripts/test` (FREDBATCH_CFN_LINT,
+//! The committed templates: equal to what the builders produce, shaped as the AWS Batch design
+//! this project implements says (`docs/design.md`), and clean under cfn-lint, checkov and the
+//! cfn-guard rules in `infrastructure/guard_rules/`. The linters come from `scripts/test` (FREDBATCH_CFN_LINT,
 //! FREDBATCH_CHECKOV); a test fails, never skips, without them.
 
 use std::path::{Path, PathBuf};
@@ -311,7 +311,7 @@ fn the_security_group_allows_https_and_postgres_to_the_database_only() {
 }
 
 #[test]
-fn every_output_of_the_original_design_is_exported_under_the_stacks_name() {
+fn every_output_of_the_design_is_exported_under_the_stacks_name() {
     let template = committed(batch::PATH);
     let outputs = template["Outputs"].as_object().unwrap();
     let expected = [

@@ -1,7 +1,8 @@
-//! The AWS Batch stack of the original design: a managed EC2 Spot compute environment that
-//! scales from 0 to `MaxvCpus`, a job queue, a job definition (4 vCPUs and 8192 MB by default,
-//! retried only when Spot takes the instance away, 4 h per attempt, logs to CloudWatch), the
-//! four IAM roles with least privilege, a security group, and the log group.
+//! The AWS Batch stack of the design this project implements (`docs/design.md`): a managed
+//! EC2 Spot compute environment that scales from 0 to `MaxvCpus`, a job queue, a job
+//! definition (4 vCPUs and 8192 MB by default, retried only when Spot takes the instance away,
+//! 4 h per attempt, logs to CloudWatch), the four IAM roles with least privilege, a security
+//! group, and the log group. Its parameter and output names are [`crate::contract`]'s.
 //!
 //! Least privilege, concretely: the job role reads the upload bucket, writes the results bucket
 //! and reads the one database secret; the execution role pulls the image, writes this stack's
@@ -138,7 +139,7 @@ fn parameters(t: &mut Template, env: Environment) {
     p.add(
         parameter::ALLOCATION_STRATEGY,
         Parameter::string(
-            "How Spot capacity is chosen. SPOT_CAPACITY_OPTIMIZED (the original design) picks the \
+            "How Spot capacity is chosen. SPOT_CAPACITY_OPTIMIZED (the default) picks the \
              pools least likely to be interrupted; SPOT_PRICE_CAPACITY_OPTIMIZED, AWS's current \
              recommendation, also weighs price and is usually the better choice",
         )
