@@ -1,12 +1,16 @@
 //! What the AWS Batch backend needs to know: which queue and job definition to submit to, where
 //! the logs are, and how hard it may push the API.
 //!
-//! The queue and definition come from the environment, as the seed's application reads them
-//! (`AWS_BATCH_JOB_QUEUE`, `AWS_BATCH_JOB_DEFINITION`), or from a deployed stack's outputs
-//! (`BatchJobQueueName`, `BatchJobDefinitionArn`, `BatchLogGroupName`). Credentials, region and
-//! endpoint are the AWS SDK's own business (profiles, `AWS_REGION`, `AWS_ENDPOINT_URL`, ...).
+//! The queue and definition come from the environment, as the AWS Batch design this project
+//! implements configures its application (`AWS_BATCH_JOB_QUEUE`, `AWS_BATCH_JOB_DEFINITION`;
+//! see `docs/design.md`), or from a deployed stack's outputs (`BatchJobQueueName`,
+//! `BatchJobDefinitionArn`, `BatchLogGroupName`, named in [`fredbatch_infra::contract`]).
+//! Credentials, region and endpoint are the AWS SDK's own business (profiles, `AWS_REGION`,
+//! `AWS_ENDPOINT_URL`, ...).
 
 use std::collections::HashMap;
+
+use fredbatch_infra::contract::output as stack_output;
 
 /// Batch's account-wide SubmitJob limit is 50 requests per second; the default stays below it
 /// (rate + burst), leaving room for other clients of the account.
@@ -22,7 +26,7 @@ pub struct BatchConfig {
     /// Job definition ARN, `name:revision`, or a name (its latest ACTIVE revision).
     pub job_definition: String,
     /// The CloudWatch log group, when the job definition does not name one in its
-    /// logConfiguration (`FREDBATCH_LOG_GROUP`, or the stack's `BatchLogGroupName`).
+    /// logConfiguration (`FREDBATCH_LOG_GROUP`, or the stack's `BatchLogGroupName` output).
     pub log_group: Option<String>,
     /// Submit the contiguous runs of a job as array jobs (`FREDBATCH_ARRAY_JOBS=false` turns it
     /// off: one Batch job per run).
@@ -54,8 +58,10 @@ pub struct BatchTarget {
 pub enum ConfigError {
     #[error(
         "the AWS Batch backend needs a job queue and a job definition: set AWS_BATCH_JOB_QUEUE \
-         and AWS_BATCH_JOB_DEFINITION (the stack's BatchJobQueueName and BatchJobDefinitionArn \
-         outputs), or name a deployed stack with --stack (missing: {missing})"
+         and AWS_BATCH_JOB_DEFINITION (the stack's {queue} and {definition} outputs), or name a \
+         deployed stack with --stack (missing: {missing})",
+        queue = stack_output::JOB_QUEUE_NAME,
+        definition = stack_output::JOB_DEFINITION_ARN
     )]
     Missing { missing: String },
     #[error(
@@ -152,10 +158,10 @@ impl BatchConfig {
                 })
         };
         let mut config = BatchConfig::new(
-            output("BatchJobQueueName")?,
-            output("BatchJobDefinitionArn")?,
+            output(stack_output::JOB_QUEUE_NAME)?,
+            output(stack_output::JOB_DEFINITION_ARN)?,
         );
-        config.log_group = outputs.get("BatchLogGroupName").cloned();
+        config.log_group = outputs.get(stack_output::LOG_GROUP_NAME).cloned();
         let get = |name: &str| var(name).filter(|v| !v.trim().is_empty());
         config.apply_tuning(&get)?;
         Ok(config)
@@ -274,12 +280,15 @@ mod tests {
     #[test]
     fn stack_outputs_name_queue_definition_and_log_group() {
         let outputs: HashMap<String, String> = [
-            ("BatchJobQueueName", "fred-q"),
+            (stack_output::JOB_QUEUE_NAME, "fred-q"),
             (
-                "BatchJobDefinitionArn",
+                stack_output::JOB_DEFINITION_ARN,
                 "arn:aws:batch:r:1:job-definition/fred:3",
             ),
-            ("BatchLogGroupName", "/aws/batch/fred-simulations-dev"),
+            (
+                stack_output::LOG_GROUP_NAME,
+                "/aws/batch/fred-simulations-dev",
+            ),
         ]
         .iter()
         .map(|(k, v)| (k.to_string(), v.to_string()))
@@ -291,11 +300,11 @@ mod tests {
             Some("/aws/batch/fred-simulations-dev")
         );
         let mut partial = outputs.clone();
-        partial.remove("BatchJobQueueName");
+        partial.remove(stack_output::JOB_QUEUE_NAME);
         assert!(matches!(
             BatchConfig::from_stack_outputs("s", &partial, vars(&[])),
             Err(ConfigError::MissingOutput {
-                output: "BatchJobQueueName",
+                output: stack_output::JOB_QUEUE_NAME,
                 ..
             })
         ));

@@ -47,6 +47,15 @@ impl DefinitionInfo {
     }
 }
 
+/// The one-line warning when the definition cannot be read and submissions go ahead as if it
+/// had no tags: which definition, and why, never the raw answer.
+pub fn unreadable_warning(reference: &str, error: &BatchError) -> String {
+    format!(
+        "cannot read job definition {reference}: {}; assuming it has no tags",
+        error.cause()
+    )
+}
+
 /// Looks the definition up: an ARN or `name:revision` exactly, a bare name as its latest
 /// ACTIVE revision. `None` when no such definition exists.
 pub async fn lookup(

@@ -28,6 +28,10 @@ const THROTTLING_CODES: &[&str] = &[
     "EC2ThrottledException",
 ];
 
+/// The longest cause a message keeps: the SDK's own account of an answer it could not read
+/// can run to the whole HTTP response.
+const MAX_CAUSE_CHARS: usize = 200;
+
 /// How a failed call may be retried.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum FailureKind {
@@ -52,17 +56,24 @@ impl Failure {
     {
         let status = error.raw_response().map(|raw| raw.status().as_u16());
         let code = error.code().map(str::to_owned);
-        let message = error
-            .message()
-            .map(str::to_owned)
-            .unwrap_or_else(|| aws_sdk_batch::error::DisplayErrorContext(error).to_string());
+        let unreadable = is_unreadable_answer(error);
+        let message = match error.message() {
+            Some(message) => message.to_owned(),
+            // The SDK's wrappers ("service error: unhandled error") say nothing; what the
+            // parser choked on does.
+            None if unreadable => format!(
+                "the response could not be parsed ({})",
+                short_cause(innermost(error))
+            ),
+            None => short_cause(error),
+        };
         let kind = match error {
             SdkError::ServiceError(_) | SdkError::ResponseError(_) => {
                 if status == Some(429) || code.as_deref().is_some_and(is_throttling_code) {
                     FailureKind::Throttled
                 } else if status.is_some_and(|s| s >= 500) {
                     FailureKind::Transient
-                } else if matches!(error, SdkError::ResponseError(_)) {
+                } else if unreadable {
                     // The answer could not be read: whatever AWS did is unknown.
                     FailureKind::Transient
                 } else {
@@ -77,6 +88,51 @@ impl Failure {
             code,
             message,
         }
+    }
+}
+
+/// Whether AWS answered but the SDK could not read the answer: a response error, or what the
+/// SDK reports for a success answer it cannot deserialize (an unhandled service error with no
+/// error code, e.g. when moto or an old Batch returns a field in another type).
+fn is_unreadable_answer<E: ProvideErrorMetadata>(error: &SdkError<E>) -> bool {
+    match error {
+        SdkError::ResponseError(_) => true,
+        SdkError::ServiceError(_) => {
+            error.code().is_none()
+                && error
+                    .raw_response()
+                    .is_some_and(|raw| (200..300).contains(&raw.status().as_u16()))
+        }
+        _ => false,
+    }
+}
+
+/// The last of `error`'s sources: the one that says what actually went wrong.
+fn innermost<'a>(
+    error: &'a (dyn std::error::Error + 'static),
+) -> &'a (dyn std::error::Error + 'static) {
+    let mut current = error;
+    while let Some(source) = current.source() {
+        current = source;
+    }
+    current
+}
+
+/// `error` and its sources on one line (`error: source: ...`), at most [`MAX_CAUSE_CHARS`]
+/// long. Unlike the SDK's `DisplayErrorContext` it appends no Debug dump, which for an
+/// unreadable answer holds the raw HTTP response.
+pub fn short_cause(error: &(dyn std::error::Error + 'static)) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    let one_line = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    match one_line.char_indices().nth(MAX_CAUSE_CHARS) {
+        Some((cut, _)) => format!("{}…", &one_line[..cut]),
+        None => one_line,
     }
 }
 
@@ -107,8 +163,8 @@ pub enum BatchError {
         message: String,
     },
     #[error(
-        "AWS did not answer {operation} after {attempts} attempts ({message}); check the network \
-         and the region or endpoint (AWS_REGION, AWS_ENDPOINT_URL)"
+        "AWS gave no usable answer to {operation} after {attempts} attempts ({message}); check \
+         the network and the region or endpoint (AWS_REGION, AWS_ENDPOINT_URL)"
     )]
     Unavailable {
         operation: &'static str,
@@ -124,7 +180,8 @@ pub enum BatchError {
     },
     #[error(
         "job definition `{0}` was not found in this region; check AWS_BATCH_JOB_DEFINITION (the \
-         stack's BatchJobDefinitionArn output) and AWS_REGION, or run `fredbatch doctor`"
+         stack's {output} output) and AWS_REGION, or run `fredbatch doctor`",
+        output = fredbatch_infra::contract::output::JOB_DEFINITION_ARN
     )]
     NoJobDefinition(String),
     #[error("AWS Batch does not know job `{0}` (jobs are kept for a limited time after they end)")]
@@ -164,6 +221,17 @@ pub fn hint_for(code: Option<&str>) -> &'static str {
 }
 
 impl BatchError {
+    /// What went wrong, without the operation and the advice around it: for a message that
+    /// says itself what could not be done.
+    pub fn cause(&self) -> String {
+        match self {
+            BatchError::Rejected { message, .. }
+            | BatchError::Throttled { message, .. }
+            | BatchError::Unavailable { message, .. } => message.clone(),
+            other => other.to_string(),
+        }
+    }
+
     /// The error for `failure` once retrying is over (or pointless).
     pub fn from_failure(operation: &'static str, failure: Failure, attempts: u32) -> BatchError {
         match failure.kind {
@@ -203,6 +271,34 @@ impl From<BatchError> for RunnerError {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[derive(Debug)]
+    struct Chain(&'static str, Option<Box<Chain>>);
+
+    impl std::fmt::Display for Chain {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str(self.0)
+        }
+    }
+
+    impl std::error::Error for Chain {
+        fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+            self.1.as_deref().map(|c| c as _)
+        }
+    }
+
+    #[test]
+    fn a_cause_is_its_chain_on_one_shortened_line() {
+        let error = Chain(
+            "failed to parse",
+            Some(Box::new(Chain("expected\nnumber", None))),
+        );
+        assert_eq!(short_cause(&error), "failed to parse: expected number");
+        let long = Chain(Box::leak("x".repeat(1000).into_boxed_str()), None);
+        let short = short_cause(&long);
+        assert_eq!(short.chars().count(), MAX_CAUSE_CHARS + 1);
+        assert!(short.ends_with('…'));
+    }
 
     #[test]
     fn throttling_codes_include_batchs_own() {

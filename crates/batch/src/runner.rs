@@ -108,7 +108,8 @@ impl Ready {
                         self.config.job_definition.clone(),
                     )),
                     Err(error) => {
-                        tracing::warn!(%error, "cannot read the job definition; assuming it has no tags");
+                        let reference = &self.config.job_definition;
+                        tracing::warn!("{}", definition::unreadable_warning(reference, &error));
                         Ok(None)
                     }
                 }

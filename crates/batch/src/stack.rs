@@ -1,9 +1,13 @@
 //! Reading a deployed AWS Batch stack: its outputs name the queue, job definition and log
-//! group (`BatchJobQueueName`, `BatchJobDefinitionArn`, `BatchLogGroupName`), and its
-//! parameters name the buckets runs read from and write to (`UploadBucketName`,
-//! `ResultsBucketName`), so `--stack NAME` is all a user has to say.
+//! group, and its parameters name the buckets runs read from and write to (the names are
+//! [`fredbatch_infra::contract`]'s), so `--stack NAME` is all a user has to say. The stack is
+//! read by [`fredbatch_infra::cloudformation::read_stack`] and judged by
+//! [`fredbatch_infra::health`], as `fredbatch infra deploy` reads and judges it.
 
 use std::collections::HashMap;
+
+use fredbatch_infra::cloudformation::read_stack;
+use fredbatch_infra::health::{StackHealth, stack_health};
 
 use crate::calls::retrying;
 use crate::clients::Clients;
@@ -59,87 +63,77 @@ impl DeployedStack {
     }
 }
 
-/// Looks `stack` up; a stack that does not exist, or was rolled back, is an error that says so.
+/// Looks `stack` up; a stack that does not exist, or is not usable, is an error that says so.
 pub async fn describe_stack(
     sdk: &aws_config::SdkConfig,
     stack: &str,
 ) -> Result<DeployedStack, BatchError> {
     let client = aws_sdk_cloudformation::Client::new(sdk);
-    let answer = retrying("DescribeStacks", || {
-        client.describe_stacks().stack_name(stack).send()
-    })
-    .await
-    .map_err(|error| match error {
-        // CloudFormation says "Stack with id NAME does not exist" as a ValidationError.
-        BatchError::Rejected { message, .. } if message.contains("does not exist") => {
+    let found = retrying("DescribeStacks", || read_stack(&client, stack))
+        .await?
+        .ok_or_else(|| {
             BatchError::Invalid(format!(
                 "stack `{stack}` is not deployed in this account and region; deploy it with \
                  `fredbatch infra deploy`, or check --stack and AWS_REGION"
             ))
-        }
-        other => other,
-    })?;
-    let Some(found) = answer.stacks().first() else {
-        return Err(BatchError::Malformed {
-            operation: "DescribeStacks",
-            field: "the stack",
-        });
-    };
-    let status = found
-        .stack_status()
-        .map(|s| s.as_str().to_owned())
-        .unwrap_or_default();
-    if status.contains("ROLLBACK") || status.ends_with("FAILED") || status == "DELETE_COMPLETE" {
-        return Err(BatchError::Invalid(format!(
+        })?;
+    usable(stack, &found.status)?;
+    Ok(DeployedStack {
+        name: found.name,
+        status: found.status,
+        outputs: found.outputs.into_iter().collect(),
+        parameters: found.parameters.into_iter().collect(),
+    })
+}
+
+/// Whether jobs can be sent to a stack in `status`; if not, what to do about it.
+fn usable(stack: &str, status: &str) -> Result<(), BatchError> {
+    match stack_health(status) {
+        StackHealth::Usable => Ok(()),
+        StackHealth::Busy => Err(BatchError::Invalid(format!(
+            "stack `{stack}` is {status}: an operation on it has not finished; run jobs on it \
+             once `fredbatch infra status` shows it complete"
+        ))),
+        StackHealth::Broken => Err(BatchError::Invalid(format!(
             "stack `{stack}` is {status}: it cannot run jobs; see its events in the \
              CloudFormation console, fix the cause and deploy again"
-        )));
+        ))),
     }
-    let pairs = |items: Vec<(Option<&str>, Option<&str>)>| {
-        items
-            .into_iter()
-            .filter_map(|(k, v)| Some((k?.to_owned(), v?.to_owned())))
-            .collect::<HashMap<_, _>>()
-    };
-    Ok(DeployedStack {
-        name: stack.to_owned(),
-        status,
-        outputs: pairs(
-            found
-                .outputs()
-                .iter()
-                .map(|o| (o.output_key(), o.output_value()))
-                .collect(),
-        ),
-        parameters: pairs(
-            found
-                .parameters()
-                .iter()
-                .map(|p| (p.parameter_key(), p.parameter_value()))
-                .collect(),
-        ),
-    })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use fredbatch_infra::contract::parameter;
 
     #[test]
     fn buckets_come_from_the_stacks_parameters() {
         let stack = DeployedStack {
             parameters: [
-                ("UploadBucketName".to_owned(), "fred-uploads".to_owned()),
-                ("ResultsBucketName".to_owned(), String::new()),
+                (
+                    parameter::UPLOAD_BUCKET_NAME.to_owned(),
+                    "fred-uploads".to_owned(),
+                ),
+                (parameter::RESULTS_BUCKET_NAME.to_owned(), String::new()),
             ]
             .into(),
             ..DeployedStack::default()
         };
         assert_eq!(
-            stack.bucket_url("UploadBucketName").as_deref(),
+            stack.bucket_url(parameter::UPLOAD_BUCKET_NAME).as_deref(),
             Some("s3://fred-uploads")
         );
-        assert_eq!(stack.bucket_url("ResultsBucketName"), None);
+        assert_eq!(stack.bucket_url(parameter::RESULTS_BUCKET_NAME), None);
         assert_eq!(stack.bucket_url("Missing"), None);
+    }
+
+    #[test]
+    fn a_rolled_back_update_still_runs_jobs_but_a_busy_or_broken_stack_does_not() {
+        assert!(usable("s", "UPDATE_ROLLBACK_COMPLETE").is_ok());
+        assert!(usable("s", "CREATE_COMPLETE").is_ok());
+        let busy = usable("s", "UPDATE_IN_PROGRESS").unwrap_err().to_string();
+        assert!(busy.contains("has not finished"), "{busy}");
+        let broken = usable("s", "ROLLBACK_COMPLETE").unwrap_err().to_string();
+        assert!(broken.contains("cannot run jobs"), "{broken}");
     }
 }

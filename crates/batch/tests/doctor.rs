@@ -1,5 +1,5 @@
 //! `doctor` against a real (moto) deployment: a healthy one, then the same with its queue
-//! disabled and its log group gone, as the seed's Troubleshooting section describes.
+//! disabled and its log group gone, among the troubleshooting causes of `docs/design.md`.
 
 use std::time::Duration;
 

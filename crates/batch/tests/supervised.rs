@@ -42,7 +42,11 @@ async fn a_sweep_of_ten_thousand_runs_is_one_submit_job_and_a_refresh_costs_at_m
         .unwrap();
     let supervisor = Supervisor::new(store.clone(), runner);
     assert_eq!(supervisor.submit(&job).await.unwrap(), 10_000);
-    assert_eq!(proxy.count("SubmitJob"), 1, "one array job of 10,000 children");
+    assert_eq!(
+        proxy.count("SubmitJob"),
+        1,
+        "one array job of 10,000 children"
+    );
     let runs = store.runs(job.id).await.unwrap();
     assert!(
         runs.iter().all(|r| r.backend_job_id.is_some()),

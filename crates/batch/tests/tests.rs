@@ -4,6 +4,7 @@
 mod support;
 
 mod cancel;
+mod definition;
 mod describe;
 mod doctor;
 mod logs;

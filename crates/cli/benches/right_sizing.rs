@@ -1,20 +1,20 @@
 //! Right-sizing, measured (`cargo bench -p fredbatch --bench right_sizing`).
 //!
 //! Profiles examples/influenza on the demo engine with `fredbatch profile` (real runs,
-//! measured by the worker) and prints, per run on Spot: the seed default's cost (4 vCPU /
-//! 8192 MB on the seed's c5.xlarge/c5.2xlarge), the right-sized cost (the recommendation on
-//! the type that packs it best), the floor (CPU-seconds and peak memory used, same family),
-//! and their ratios (goal: right-sized within 1.25x of the floor); then the same runs
-//! right-sized but kept on the seed's instance types; then the same arithmetic for FRED's own
-//! measured profile of this model (../shared/fred/README.md: 1.5 s wall, 97%
-//! of one CPU, 137 MB peak). Prints figures; asserts nothing.
+//! measured by the worker) and prints, per run on Spot: the cost of the stack's default job
+//! definition (4 vCPU / 8192 MB on the design's c5.xlarge/c5.2xlarge, `docs/design.md`), the
+//! right-sized cost (the recommendation on the type that packs it best), the floor
+//! (CPU-seconds and peak memory used, same family), and their ratios (goal: right-sized
+//! within 1.25x of the floor); then the same runs right-sized but kept on the design's
+//! instance types; then the same arithmetic for FRED 5.0's own measured profile of this model
+//! (1.5 s wall, 97% of one CPU, 137 MB peak). Prints figures; asserts nothing.
 //!
 //! FREDBATCH_BENCH_PROFILE_RUNS sets the number of runs (default 10).
 
 use std::process::{Command, Stdio};
 
 use fredbatch_core::model::Measurements;
-use fredbatch_cost::placement::seed_instance_types;
+use fredbatch_cost::placement::default_instance_types;
 use fredbatch_cost::sizing::{Comparison, compare, recommend};
 use fredbatch_cost::{Market, PriceTable, usd};
 use serde_json::Value;
@@ -70,7 +70,7 @@ fn main() {
             .join(" ")
     );
 
-    // The same measured runs, with the compute environment left as the seed has it.
+    // The same measured runs, with the compute environment left as the design has it.
     let table = PriceTable::bundled();
     let measured: Vec<Measurements> = json["runs"]
         .as_array()
@@ -89,13 +89,13 @@ fn main() {
         &measured,
         &recommendation,
         Market::Spot,
-        &seed_instance_types(),
+        &default_instance_types(),
     )
     .expect("comparison");
-    println!("the same runs, right-sized but kept on the seed's c5.xlarge/c5.2xlarge:");
+    println!("the same runs, right-sized but kept on the design's c5.xlarge/c5.2xlarge:");
     print_comparison(&c);
 
-    // FRED 5.0 on Jefferson County, PA, as measured in the FRED notes.
+    // FRED 5.0 on Jefferson County, PA, as measured: 1.5 s wall, 97% of one CPU, 137 MB peak.
     let fred = Measurements {
         wall_seconds: 1.5,
         cpu_seconds: 1.5 * 0.97,
@@ -115,7 +115,7 @@ fn print_comparison(c: &Comparison) {
     let per_1000 = |v: f64| usd(v * 1000.0);
     println!("  mean wall time   : {:.3} s", c.mean_wall_seconds);
     println!(
-        "  seed default     : {} per run ({} per 1,000) on {} ({} per instance)  {:.2}x floor",
+        "  stack default    : {} per run ({} per 1,000) on {} ({} per instance)  {:.2}x floor",
         usd(c.seed_default_per_run),
         per_1000(c.seed_default_per_run),
         c.seed_default.instance,
@@ -137,7 +137,7 @@ fn print_comparison(c: &Comparison) {
         c.right_sized.family
     );
     println!(
-        "  seed default / right-sized: {:.2}x",
+        "  stack default / right-sized: {:.2}x",
         c.seed_default_per_run / c.right_sized_per_run
     );
 }

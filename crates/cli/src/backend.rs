@@ -106,8 +106,8 @@ pub async fn connect_new(
             let connection = fredbatch_batch::stack::connect(args.stack.as_deref()).await?;
             if let Some(stack) = &connection.stack {
                 settings.default_storage(
-                    stack.bucket_url("UploadBucketName"),
-                    stack.bucket_url("ResultsBucketName"),
+                    stack.bucket_url(fredbatch_infra::contract::parameter::UPLOAD_BUCKET_NAME),
+                    stack.bucket_url(fredbatch_infra::contract::parameter::RESULTS_BUCKET_NAME),
                 );
             }
             check_reachable_from_aws(settings)?;

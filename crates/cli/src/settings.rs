@@ -1,4 +1,5 @@
-//! Where fredbatch keeps things, from the environment first, as the seed's application does:
+//! Where fredbatch keeps things, from the environment first, as the AWS Batch design this
+//! project implements configures its application (`docs/design.md`):
 //! `FREDBATCH_HOME` (default `.fredbatch/` in the working directory), `DATABASE_URL`,
 //! `FREDBATCH_UPLOADS`, `FREDBATCH_RESULTS`, `FRED_HOME`. Flags override the environment.
 //! In an AWS Batch container the database comes from `DATABASE_SECRET`, the RDS secret's JSON

@@ -12,6 +12,8 @@ use std::time::Duration;
 
 use common::services::{aws_query, database, forget_batch_log_group, xml_values};
 use common::{Sandbox, runs, text, wait_for};
+use fredbatch_infra::contract::output as stack_output;
+use fredbatch_infra::contract::parameter;
 use fredbatch_testkit::{aws_env, create_bucket as bucket, moto_request, unique};
 use serde_json::{Value, json};
 
@@ -34,19 +36,19 @@ fn deploy_batch_stack(environment: &str, uploads: &str, results: &str) -> String
     let stack = unique("fred-batch");
     forget_batch_log_group(environment);
     let parameters = [
-        ("Environment", environment.to_owned()),
-        ("VpcId", vpc),
-        ("SubnetIds", subnet_ids),
+        (parameter::ENVIRONMENT, environment.to_owned()),
+        (parameter::VPC_ID, vpc),
+        (parameter::SUBNET_IDS, subnet_ids),
         (
-            "ECRRepositoryUri",
+            parameter::ECR_REPOSITORY_URI,
             "123456789012.dkr.ecr.us-east-1.amazonaws.com/simulation-runner".to_owned(),
         ),
         (
-            "DatabaseSecretArn",
+            parameter::DATABASE_SECRET_ARN,
             "arn:aws:secretsmanager:us-east-1:123456789012:secret:fred-db-AbCdEf".to_owned(),
         ),
-        ("UploadBucketName", uploads.to_owned()),
-        ("ResultsBucketName", results.to_owned()),
+        (parameter::UPLOAD_BUCKET_NAME, uploads.to_owned()),
+        (parameter::RESULTS_BUCKET_NAME, results.to_owned()),
     ];
     let mut request = format!(
         "CreateStack&StackName={stack}&TemplateBody={}",
@@ -154,7 +156,7 @@ fn a_job_runs_on_the_deployed_stack_from_submission_to_results() {
     let keys = xml_values(&outputs, "OutputKey");
     let values = xml_values(&outputs, "OutputValue");
     let output = |key: &str| values[keys.iter().position(|k| k == key).unwrap()].clone();
-    let queue = output("BatchJobQueueName");
+    let queue = output(stack_output::JOB_QUEUE_NAME);
     let listed = batch(
         "listjobs",
         json!({"jobQueue": queue, "filters": [{"name": "JOB_NAME", "values": ["fred-job-1-*"]}]}),

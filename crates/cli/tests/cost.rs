@@ -1,4 +1,5 @@
-//! `fredbatch cost`: the seed's Cost Estimation reproduced from the bundled table, prices
+//! `fredbatch cost`: the cost estimate of the AWS Batch design this project implements
+//! (`docs/design.md`) reproduced from the bundled table, prices
 //! overridden by flags, and real jobs priced from their attempts (retries included).
 
 mod common;
@@ -15,7 +16,7 @@ fn influenza() -> String {
 }
 
 #[test]
-fn reproduces_the_seeds_cost_estimation_from_its_assumptions() {
+fn reproduces_the_designs_cost_estimate_from_its_assumptions() {
     let sandbox = Sandbox::new();
     let args = [
         "cost",
@@ -29,7 +30,7 @@ fn reproduces_the_seeds_cost_estimation_from_its_assumptions() {
         "10%",
     ];
     let json = sandbox.json(&args);
-    // Seed: Spot ~$0.05/h, ~$0.025/run, $2.50/day, ~$75/month; On-Demand $0.17/h, ~$0.085/run,
+    // The design: Spot ~$0.05/h, ~$0.025/run, $2.50/day, ~$75/month; On-Demand $0.17/h, ~$0.085/run,
     // ~$255/month; "$75-100/month with SPOT + occasional On-Demand fallback".
     assert!(close(&json["spot"]["per_hour"], 0.051), "{json}");
     assert!(close(&json["spot"]["per_run"], 0.0255));
@@ -39,18 +40,18 @@ fn reproduces_the_seeds_cost_estimation_from_its_assumptions() {
     assert!(close(&json["on_demand"]["per_run"], 0.085));
     assert!(close(&json["on_demand"]["per_month"], 255.0));
     assert!(close(&json["expected_month_high"], 94.35));
-    assert_eq!(json["seed_job_definition_fits"], 0);
+    assert_eq!(json["default_job_definition_fits"], 0);
 
     let output = sandbox.run(&args);
     assert!(output.status.success());
     let report = text(&output.stdout);
     for figure in [
-        "$0.0510",
+        "$0.051",
         "$0.0255",
         "$2.55",
         "$76.50",
         "$255.00",
-        "$76.50-94.35",
+        "$76.50-$94.35",
         "taken 20",
     ] {
         assert!(report.contains(figure), "{figure} missing from:\n{report}");
@@ -141,7 +142,7 @@ fn a_job_is_priced_from_every_attempt_retries_included() {
 }
 
 #[test]
-fn the_seed_default_pays_several_times_the_floor_of_a_single_threaded_run() {
+fn the_stacks_default_job_definition_pays_several_times_the_floor_of_a_single_threaded_run() {
     let sandbox = Sandbox::new();
     let model = influenza();
     let output = sandbox.run(&[
@@ -165,5 +166,20 @@ fn the_seed_default_pays_several_times_the_floor_of_a_single_threaded_run() {
     // The demo engine keeps one core busy: 4 reserved vCPUs (alone on 8) cost ~8x the floor.
     assert!(ratio > 4.0, "{ratio}");
     let output = sandbox.run(&["cost", "--job", "1"]);
-    assert!(text(&output.stdout).contains("would cost on AWS Batch"));
+    let report = text(&output.stdout);
+    assert!(report.contains("would cost on AWS Batch"), "{report}");
+    // A demo run costs a fraction of a cent: in plain decimals, and per 1,000 runs.
+    assert!(report.contains("per 1,000 runs)."), "{report}");
+    for amount in report.split('$').skip(1) {
+        let figure: String = amount
+            .chars()
+            .take_while(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | ',' | '-'))
+            .collect();
+        assert!(
+            figure
+                .chars()
+                .all(|c| c.is_ascii_digit() || matches!(c, '.' | ',')),
+            "${figure} is not an amount people read, in:\n{report}"
+        );
+    }
 }

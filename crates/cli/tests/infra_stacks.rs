@@ -118,7 +118,10 @@ fn deploy_creates_every_dev_stack_in_order_then_changes_nothing() {
     let outputs = infra(&sandbox, &project, &["outputs", "--env", "dev"]);
     let listed = text(&outputs.stdout);
     assert!(
-        listed.contains("BatchJobQueueName = ") && listed.contains("BucketName = "),
+        listed.contains(&format!(
+            "{} = ",
+            fredbatch_infra::contract::output::JOB_QUEUE_NAME
+        )) && listed.contains("BucketName = "),
         "{listed}"
     );
 

@@ -135,10 +135,19 @@ fn a_done_run_is_never_run_again_and_racing_workers_commit_once() {
     let sandbox = Sandbox::new();
     let fredbatch = production(&sandbox);
     let gate = sandbox.path().join("gate");
-    // FRED waits for the gate, then takes a second, so racing workers overlap.
+    let racing = sandbox.path().join("racing");
+    std::fs::create_dir(&racing).unwrap();
+    // FRED waits for the gate. Run 2's FRED then signs in under `racing` and waits (30 s at
+    // most) until both racing workers' FREDs have, so the two attempts overlap for certain.
     let fred_home = sandbox.fake_fred(&format!(
-        "while [ ! -e {gate} ]; do sleep 0.05; done; sleep 1; mkdir -p \"$6/RUN$4\" && echo 'Day,Date' > \"$6/RUN$4/out.csv\"",
-        gate = gate.display()
+        "while [ ! -e {gate} ]; do sleep 0.05; done\n\
+         if [ \"$4\" = 2 ]; then\n\
+           touch {racing}/$$; waited=0\n\
+           while [ $(ls {racing} | wc -l) -lt 2 ] && [ $waited -lt 600 ]; do sleep 0.05; waited=$((waited + 1)); done\n\
+         fi\n\
+         mkdir -p \"$6/RUN$4\" && echo 'Day,Date' > \"$6/RUN$4/out.csv\"",
+        gate = gate.display(),
+        racing = racing.display()
     ));
     let model = sandbox.tiny_model();
     let json = |args: &[&str]| -> serde_json::Value {
@@ -187,6 +196,11 @@ fn a_done_run_is_never_run_again_and_racing_workers_commit_once() {
         .map(|racer| racer.wait().unwrap())
         .collect();
     assert!(exits.iter().all(|e| e.success()), "{exits:?}");
+    assert_eq!(
+        std::fs::read_dir(&racing).unwrap().count(),
+        2,
+        "both racing workers ran FRED at the same time"
+    );
     let detail = json(&["status", "--run", &run_two]);
     assert_eq!(detail["run"]["status"], "DONE", "{detail}");
     let attempts = detail["attempts"].as_array().unwrap();

@@ -31,7 +31,7 @@ fn recommends_a_size_from_measured_runs_and_it_can_be_applied() {
 
     let c = &json["comparison"];
     let right = c["right_sized_over_floor"].as_f64().unwrap();
-    let seed = c["seed_default_over_floor"].as_f64().unwrap();
+    let stack_default = c["seed_default_over_floor"].as_f64().unwrap();
     // One whole vCPU per single-threaded run: right-sized pays wall time where the floor pays
     // CPU time, so the ratio is exactly their ratio (how near 1 depends on the machine's load,
     // which is measured by the bench, not asserted here).
@@ -49,8 +49,8 @@ fn recommends_a_size_from_measured_runs_and_it_can_be_applied() {
         wall / cpu
     );
     assert!(
-        seed > 4.0 * right,
-        "seed default {seed}x vs right-sized {right}x"
+        stack_default > 4.0 * right,
+        "the stack's default job definition {stack_default}x vs right-sized {right}x"
     );
     assert_eq!(c["seed_default"]["instance"], "c5.2xlarge");
 
@@ -95,7 +95,14 @@ fn profiling_measures_on_this_machine_even_with_aws_batch_configured() {
     let model = sandbox.tiny_model();
     let output = sandbox
         .command()
-        .args(["--output", "json", "profile", model.to_str().unwrap(), "--runs", "2"])
+        .args([
+            "--output",
+            "json",
+            "profile",
+            model.to_str().unwrap(),
+            "--runs",
+            "2",
+        ])
         .env("AWS_BATCH_JOB_DEFINITION", "fred-simulation-runner-dev")
         .env("AWS_BATCH_JOB_QUEUE", "fred-batch-queue-dev")
         .output()
@@ -114,5 +121,8 @@ fn a_failed_profile_points_at_the_runs_logs_by_run_id() {
     let output = sandbox.run(&["profile", model.to_str().unwrap(), "--runs", "1"]);
     let stderr = text(&output.stderr);
     assert!(stderr.contains("`fredbatch logs RUN_ID`"), "{stderr}");
-    assert!(!stderr.contains("fredbatch logs 1`"), "logs takes a run id: {stderr}");
+    assert!(
+        !stderr.contains("fredbatch logs 1`"),
+        "logs takes a run id: {stderr}"
+    );
 }

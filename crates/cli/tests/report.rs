@@ -90,15 +90,22 @@ fn the_report_renders_in_chromium_with_every_figure_and_no_error() {
 
     let page = out.join("index.html");
     let (dom, stderr) = headless(&browser, &page, "--dump-dom", sandbox.path());
-    // The page's own check ran, and found both figures drawn with a median line.
+    // The page's own check ran, and found both figures drawn with a median line; it leaves
+    // its verdict in an attribute, not in text a reader sees.
     assert!(
-        dom.contains("figures-ok 2/2"),
+        dom.contains("data-figures=\"ok 2/2\""),
         "render check failed:\n{dom}"
+    );
+    assert!(
+        !dom.contains("figures-ok") && !dom.contains("not checked"),
+        "{dom}"
     );
     assert!(
         dom.contains("id=\"fig-new-infections\"") && dom.contains("id=\"fig-current-infections\"")
     );
     assert!(dom.contains("<strong>DONE</strong>"));
+    // A demo run costs a fraction of a cent: shown in decimals, and per 1,000 runs.
+    assert!(dom.contains("per 1,000 runs"), "{dom}");
     assert_eq!(
         dom.matches("<tr>").count(),
         4,

@@ -88,13 +88,7 @@ fn cancel_from_another_terminal_stops_a_detached_job() {
     wait_for(
         "the background supervisor to exit",
         Duration::from_secs(30),
-        || {
-            let stray = std::process::Command::new("pgrep")
-                .args(["-f", "sleep 32"])
-                .output()
-                .unwrap();
-            common::text(&stray.stdout).trim().is_empty().then_some(())
-        },
+        || common::sandbox_processes(&sandbox).is_empty().then_some(()),
     );
 }
 

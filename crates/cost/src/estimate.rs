@@ -1,8 +1,9 @@
-//! The seed's Cost Estimation, computed: from runs per day, the runtime of one run and an
-//! instance's hourly prices, the cost per hour, per run, per day and per month on Spot and
-//! On-Demand, and the expected monthly range when some runs fall back to On-Demand.
+//! The cost estimate of the AWS Batch design this project implements (`docs/design.md`),
+//! computed: from runs per day, the runtime of one run and an instance's hourly prices, the
+//! cost per hour, per run, per day and per month on Spot and On-Demand, and the expected
+//! monthly range when some runs fall back to On-Demand.
 //!
-//! As in the seed, one run occupies one whole instance for its runtime, and a month is 30 days.
+//! As in that design, one run occupies one whole instance for its runtime, and a month is 30 days.
 
 use serde::Serialize;
 
@@ -94,8 +95,8 @@ mod tests {
     use super::*;
     use crate::prices::{Market, PriceTable};
 
-    /// The seed's assumptions, priced from the bundled table.
-    fn seed(fallback: f64) -> Estimate {
+    /// The design's assumptions, priced from the bundled table.
+    fn design(fallback: f64) -> Estimate {
         let table = PriceTable::bundled();
         let c5 = table.get("c5.xlarge").unwrap();
         estimate(Assumptions {
@@ -109,18 +110,18 @@ mod tests {
     }
 
     #[test]
-    fn reproduces_the_seeds_cost_estimation() {
-        let e = seed(0.10);
-        // Seed: Spot ~$0.05/h, ~$0.025/run, $2.50/day, ~$75/month.
+    fn reproduces_the_designs_cost_estimate() {
+        let e = design(0.10);
+        // The design: Spot ~$0.05/h, ~$0.025/run, $2.50/day, ~$75/month.
         assert!((e.spot.per_hour - 0.051).abs() < 1e-9);
         assert!((e.spot.per_run - 0.0255).abs() < 1e-9);
         assert!((e.spot.per_day - 2.55).abs() < 1e-9);
         assert!((e.spot.per_month - 76.5).abs() < 1e-9);
-        // Seed: On-Demand $0.17/h, ~$0.085/run, ~$255/month.
+        // The design: On-Demand $0.17/h, ~$0.085/run, ~$255/month.
         assert_eq!(e.on_demand.per_hour, 0.17);
         assert!((e.on_demand.per_run - 0.085).abs() < 1e-9);
         assert!((e.on_demand.per_month - 255.0).abs() < 1e-9);
-        // Seed: 70% saving, "$75-100/month with SPOT + occasional On-Demand fallback".
+        // The design: 70% saving, "$75-100/month with SPOT + occasional On-Demand fallback".
         assert!((e.spot_saving - 0.70).abs() < 1e-9);
         assert!((e.expected_month_low - 76.5).abs() < 1e-9);
         assert!((e.expected_month_high - 94.35).abs() < 1e-9);
@@ -128,7 +129,7 @@ mod tests {
 
     #[test]
     fn no_fallback_means_no_range() {
-        let e = seed(0.0);
+        let e = design(0.0);
         assert_eq!(e.expected_month_low, e.expected_month_high);
     }
 

@@ -1,12 +1,15 @@
 //! What FRED runs cost on AWS Batch, how big their job definition should be, and what they found.
 //!
 //! - [`prices`]: the bundled price table (instance types, On-Demand prices, the date taken);
-//! - [`estimate`]: the seed's Cost Estimation from its assumptions;
+//! - [`estimate`]: the cost estimate of the AWS Batch design this project implements
+//!   (`docs/design.md`), from its assumptions;
 //! - [`placement`]: packing runs of one size onto instance types;
 //! - [`usage`]: what a job's attempts cost as requested, and the floor of what they used;
-//! - [`sizing`]: the recommended vCPUs and memory, and cost per run beside the seed default;
+//! - [`sizing`]: the recommended vCPUs and memory, and cost per run beside the stack's
+//!   default job definition;
 //! - [`curves`], [`band`]: epidemic curves from `out.csv` and statistics across runs;
-//! - [`svg`], [`report`]: the figures and the self-contained HTML report.
+//! - [`svg`], [`report`]: the figures and the self-contained HTML report;
+//! - [`money`]: amounts as people read them, for every figure shown.
 //!
 //! Pure computation: no I/O, no clock, no network.
 
@@ -14,6 +17,7 @@ pub mod band;
 pub mod curves;
 pub mod error;
 pub mod estimate;
+pub mod money;
 pub mod placement;
 pub mod prices;
 pub mod report;
@@ -23,12 +27,5 @@ pub mod usage;
 
 pub use error::CostError;
 
-/// USD for people: four decimals, or three significant digits for sub-cent amounts.
-pub fn usd(value: f64) -> String {
-    if value == 0.0 || value.abs() >= 0.01 {
-        format!("${value:.4}")
-    } else {
-        format!("${value:.3e}")
-    }
-}
+pub use money::{per_thousand_runs, usd};
 pub use prices::{InstanceType, Market, PriceTable};

@@ -136,8 +136,9 @@ pub fn best(
         })
 }
 
-/// The seed's compute environment: c5.xlarge and c5.2xlarge.
-pub fn seed_instance_types() -> Vec<String> {
+/// The instance types of the design's compute environment (`docs/design.md`): c5.xlarge and
+/// c5.2xlarge.
+pub fn default_instance_types() -> Vec<String> {
     vec!["c5.xlarge".to_owned(), "c5.2xlarge".to_owned()]
 }
 
@@ -157,12 +158,21 @@ mod tests {
     }
 
     #[test]
-    fn the_seeds_job_definition_does_not_fit_a_c5_xlarge() {
+    fn the_default_job_definition_does_not_fit_a_c5_xlarge() {
         let table = PriceTable::bundled();
-        let seed = Resources::AWS_DEFAULT;
-        assert_eq!(runs_per_instance(&seed, table.get("c5.xlarge").unwrap()), 0);
+        let default = Resources::AWS_DEFAULT;
+        assert_eq!(
+            runs_per_instance(&default, table.get("c5.xlarge").unwrap()),
+            0
+        );
         // On a c5.2xlarge memory allows one such run, leaving 4 vCPUs idle.
-        let p = best(&table, &seed, Market::OnDemand, &seed_instance_types()).unwrap();
+        let p = best(
+            &table,
+            &default,
+            Market::OnDemand,
+            &default_instance_types(),
+        )
+        .unwrap();
         assert_eq!(
             (p.instance.as_str(), p.runs_per_instance),
             ("c5.2xlarge", 1)
@@ -212,7 +222,12 @@ mod tests {
     #[test]
     fn nothing_fits_is_an_error() {
         let table = PriceTable::bundled();
-        let error = best(&table, &req(64, 1024), Market::Spot, &seed_instance_types());
+        let error = best(
+            &table,
+            &req(64, 1024),
+            Market::Spot,
+            &default_instance_types(),
+        );
         assert!(matches!(error, Err(CostError::NoFit { .. })));
     }
 }

@@ -1,4 +1,5 @@
-//! The bundled price table: EC2 instance types the seed uses (c5.xlarge, c5.2xlarge) and their
+//! The bundled price table: EC2 instance types the design's compute environment uses
+//! (c5.xlarge, c5.2xlarge) and their
 //! common alternatives, each with vCPUs, installed memory and an On-Demand price per hour.
 //!
 //! Terms:
@@ -155,7 +156,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn bundled_table_holds_the_seed_types_and_alternatives() {
+    fn bundled_table_holds_the_default_types_and_alternatives() {
         let table = PriceTable::bundled();
         let c5 = table.get("c5.xlarge").unwrap();
         assert_eq!((c5.vcpus, c5.memory_gib), (4, 8));

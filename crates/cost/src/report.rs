@@ -5,8 +5,10 @@
 //! median and 5-95% band across runs; for a sweep, each configuration's median and band in its
 //! own colour with a legend naming its overrides. Then, for a sweep, a table of the
 //! configurations (median and 5-95% range of attack rate, peak day and peak size), a table per
-//! run (attack rate, peak day and size, duration, attempts, cost) and the job's status. A tiny inline script checks that every
-//! figure was drawn and writes the result into `#render-check`, so a headless browser can tell.
+//! run (attack rate, peak day and size, duration, attempts, cost) and the job's status. A tiny
+//! inline script checks that every figure was drawn and records the result in the body's
+//! `data-figures` attribute (`ok 2/2`, `broken 1/2`), so a headless browser can tell without a
+//! reader seeing it.
 
 use std::fmt::Write as _;
 
@@ -258,10 +260,26 @@ impl JobReport {
         s.push_str(&self.table());
         let _ = writeln!(
             s,
-            "<p class=\"note\">Cost: {}</p><p id=\"render-check\">not checked</p><script>{CHECK}</script></body></html>",
+            "<p class=\"note\">{}Cost: {}</p><script>{CHECK}</script></body></html>",
+            self.average_cost()
+                .map(|line| format!("{}<br>", escape(&line)))
+                .unwrap_or_default(),
             escape(&h.cost_basis)
         );
         s
+    }
+
+    /// "Average per run: $0.00000082 ($0.00082 per 1,000 runs)." over the priced runs.
+    fn average_cost(&self) -> Option<String> {
+        let costs: Vec<f64> = self.rows.iter().filter_map(|r| r.cost).collect();
+        if costs.is_empty() {
+            return None;
+        }
+        let average = costs.iter().sum::<f64>() / costs.len() as f64;
+        Some(match crate::per_thousand_runs(average) {
+            Some(thousand) => format!("Average per run: {} ({thousand}).", crate::usd(average)),
+            None => format!("Average per run: {}.", crate::usd(average)),
+        })
     }
 
     /// One row per configuration: what its runs found, as median and 5-95% range.
@@ -358,10 +376,11 @@ padding:4px 8px;text-align:right}th:nth-child(2),td:nth-child(2){text-align:left
 dd{margin:0}.note{color:#666;font-size:90%}small{color:#666}\
 .swatch{display:inline-block;width:10px;height:10px;margin-right:6px;border-radius:2px}";
 
-/// Marks the page only if every figure has a drawn, non-empty box.
+/// Records in the body's `data-figures` how many figures have a drawn, non-empty box with a
+/// median line: `ok N/N` only if all do. An attribute, so the page shows nothing of it.
 const CHECK: &str = "(function(){var figs=document.querySelectorAll('svg.figure');var ok=0;\
 for(var i=0;i<figs.length;i++){var b=figs[i].getBBox();if(b.width>0&&b.height>0&&figs[i].querySelector('polyline.median'))ok++;}\
-document.getElementById('render-check').textContent=(ok===figs.length?'figures-ok ':'figures-broken ')+ok+'/'+figs.length;})();";
+document.body.setAttribute('data-figures',(ok===figs.length?'ok ':'broken ')+ok+'/'+figs.length);})();";
 
 #[cfg(test)]
 mod tests {
@@ -475,6 +494,22 @@ mod tests {
         assert_eq!(summaries.len(), 2);
         assert_eq!(summaries[1].peak_size[1], 2.0 * summaries[0].peak_size[1]);
         assert_eq!(summaries[0].peak_day, summaries[1].peak_day);
+    }
+
+    #[test]
+    fn costs_read_as_money_and_the_render_check_is_not_on_the_page() {
+        let mut r = report();
+        r.rows[0].cost = Some(8.198e-7);
+        let html = r.html();
+        assert!(html.contains("<td>$0.00000082</td>"), "{html}");
+        assert!(
+            html.contains("Average per run: $0.00000082 ($0.00082 per 1,000 runs)."),
+            "{html}"
+        );
+        assert!(!html.contains("e-7"));
+        // The check writes an attribute of the body, never text a reader sees.
+        assert!(html.contains("setAttribute('data-figures'"));
+        assert!(!html.contains("render-check") && !html.contains("not checked"));
     }
 
     #[test]

@@ -1,5 +1,6 @@
 //! Right-sizing: from measured runs, the vCPUs and memory a job definition should ask for, and
-//! what a run costs at that size beside the seed's 4 vCPU / 8192 MB.
+//! what a run costs at that size beside the stack's default job definition
+//! (4 vCPU / 8192 MB).
 //!
 //! Rules (stated in every recommendation):
 //! - **vCPUs**: the most cores any run kept busy (CPU-seconds / wall seconds), rounded up to a
@@ -13,7 +14,7 @@ use fredbatch_core::model::Measurements;
 use serde::{Deserialize, Serialize};
 
 use crate::error::CostError;
-use crate::placement::{Packing, best, rank, seed_instance_types};
+use crate::placement::{Packing, best, default_instance_types, rank};
 use crate::prices::{Market, PriceTable};
 use crate::usage::floor_cost;
 
@@ -91,7 +92,8 @@ pub fn recommend(runs: &[Measurements], memory_headroom: f64) -> Result<Recommen
 pub struct Comparison {
     pub market: Market,
     pub mean_wall_seconds: f64,
-    /// The seed's 4 vCPU / 8192 MB on the seed's compute environment (c5.xlarge, c5.2xlarge).
+    /// The stack's default job definition (4 vCPU / 8192 MB) on the design's compute
+    /// environment (c5.xlarge, c5.2xlarge).
     pub seed_default: Packing,
     pub seed_default_per_run: f64,
     /// The recommended size on the type that packs it best.
@@ -121,7 +123,7 @@ pub fn compare(
         table,
         &Resources::AWS_DEFAULT,
         market,
-        &seed_instance_types(),
+        &default_instance_types(),
     )?;
     let mut ranked = rank(table, &recommendation.resources(), market, instance_types)?;
     if ranked.is_empty() {

@@ -137,7 +137,7 @@ impl JobCost {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::placement::seed_instance_types;
+    use crate::placement::default_instance_types;
     use chrono::{TimeZone, Utc};
     use fredbatch_core::RunId;
 
@@ -197,7 +197,7 @@ mod tests {
             &table,
             Resources::AWS_DEFAULT,
             Market::OnDemand,
-            &seed_instance_types(),
+            &default_instance_types(),
             &runs,
         )
         .unwrap();

@@ -4,18 +4,20 @@
 //!
 //! A new stack is created directly (and waited for); an existing one is updated through a
 //! change set, so "nothing to change" is a success and `--dry-run` can show what would change.
-//! A failed change set is deleted; a failed stack's events are shown; a stack left in a
-//! rollback state is reported, never touched.
+//! A failed change set is deleted; a failed stack's events are shown; a stack that is not
+//! usable ([`crate::health`]: busy, or left broken by a failure) is reported, never touched.
 
 use std::collections::BTreeMap;
 use std::time::Duration;
 
 use aws_sdk_cloudformation::Client;
-use aws_sdk_cloudformation::error::{DisplayErrorContext, ProvideErrorMetadata};
+use aws_sdk_cloudformation::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
+use aws_sdk_cloudformation::operation::describe_stacks::DescribeStacksError;
 use aws_sdk_cloudformation::types::{
     Capability, ChangeSetStatus, ChangeSetType, Parameter, StackStatus, Tag,
 };
 
+use crate::health::{StackHealth, stack_health};
 use crate::project::{Project, ProjectError, StackConfig};
 use crate::stacks::Environment;
 
@@ -39,6 +41,12 @@ pub enum DeployError {
          (`fredbatch infra delete` or the console) and deploy again"
     )]
     Stuck { stack: String, status: String },
+    #[error(
+        "stack {stack} is {status}: an operation on it has not finished (a stack in \
+         REVIEW_IN_PROGRESS waits for its change set to be executed or deleted); deploy again \
+         once `fredbatch infra status` shows it complete"
+    )]
+    Busy { stack: String, status: String },
     #[error("stack {stack} ended {status}:\n{events}")]
     Failed {
         stack: String,
@@ -68,6 +76,93 @@ pub struct Deployed {
     pub name: String,
     pub status: String,
     pub outputs: BTreeMap<String, String>,
+    pub parameters: BTreeMap<String, String>,
+}
+
+/// A CloudFormation client with the standard AWS configuration (profiles, environment
+/// credentials, `AWS_ENDPOINT_URL`); in `default_region` unless `AWS_REGION` or
+/// `AWS_DEFAULT_REGION` names one.
+pub async fn client(default_region: Option<&str>) -> Client {
+    let mut loader = aws_config::defaults(aws_config::BehaviorVersion::latest());
+    let region_set = std::env::var_os("AWS_REGION").is_some()
+        || std::env::var_os("AWS_DEFAULT_REGION").is_some();
+    if let Some(region) = default_region.filter(|_| !region_set) {
+        loader = loader.region(aws_config::Region::new(region.to_owned()));
+    }
+    Client::new(&loader.load().await)
+}
+
+/// The one reader of a stack: its status, outputs and parameters from one DescribeStacks, or
+/// `None` when it does not exist (or was deleted). What the status allows is
+/// [`crate::health::stack_health`]'s to say.
+pub async fn read_stack(
+    client: &Client,
+    stack: &str,
+) -> Result<Option<Deployed>, SdkError<DescribeStacksError>> {
+    let answer = match client.describe_stacks().stack_name(stack).send().await {
+        Ok(answer) => answer,
+        // CloudFormation says "Stack with id NAME does not exist" as a ValidationError.
+        Err(error)
+            if error
+                .message()
+                .is_some_and(|m| m.contains("does not exist")) =>
+        {
+            return Ok(None);
+        }
+        Err(error) => return Err(error),
+    };
+    let pairs = |items: Vec<(Option<&str>, Option<&str>)>| {
+        items
+            .into_iter()
+            .filter_map(|(k, v)| Some((k?.to_owned(), v?.to_owned())))
+            .collect::<BTreeMap<_, _>>()
+    };
+    Ok(answer.stacks().first().and_then(|found| {
+        let status = found.stack_status()?.as_str().to_owned();
+        (status != StackStatus::DeleteComplete.as_str()).then(|| Deployed {
+            name: stack.to_owned(),
+            status,
+            outputs: pairs(
+                found
+                    .outputs()
+                    .iter()
+                    .map(|o| (o.output_key(), o.output_value()))
+                    .collect(),
+            ),
+            parameters: pairs(
+                found
+                    .parameters()
+                    .iter()
+                    .map(|p| (p.parameter_key(), p.parameter_value()))
+                    .collect(),
+            ),
+        })
+    }))
+}
+
+/// CloudFormation's own ValidateTemplate, with the standard AWS configuration.
+pub struct TemplateValidator {
+    client: Client,
+}
+
+impl TemplateValidator {
+    pub async fn connect() -> TemplateValidator {
+        TemplateValidator {
+            client: client(None).await,
+        }
+    }
+
+    /// Whether CloudFormation accepts the template `body` (of the stack at `path`); its
+    /// objection when it does not.
+    pub async fn validate(&self, path: &str, body: String) -> Result<(), DeployError> {
+        self.client
+            .validate_template()
+            .template_body(body)
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(|error| aws_error("ValidateTemplate", path, &error))
+    }
 }
 
 pub struct Deployer {
@@ -104,14 +199,8 @@ impl Deployer {
     /// With the standard AWS configuration; the project's region unless `AWS_REGION` says
     /// otherwise.
     pub async fn connect(project: Project, progress: Box<dyn Fn(&str) + Send + Sync>) -> Deployer {
-        let mut loader = aws_config::defaults(aws_config::BehaviorVersion::latest());
-        if std::env::var_os("AWS_REGION").is_none()
-            && std::env::var_os("AWS_DEFAULT_REGION").is_none()
-        {
-            loader = loader.region(aws_config::Region::new(project.region.clone()));
-        }
         Deployer {
-            client: Client::new(&loader.load().await),
+            client: client(Some(&project.region)).await,
             project,
             progress,
         }
@@ -244,10 +333,18 @@ impl Deployer {
                 self.wait_for(&name, "CREATE_COMPLETE").await?;
                 Ok(change("created", Vec::new()))
             }
-            Some(deployed) if is_stuck(&deployed.status) => Err(DeployError::Stuck {
-                stack: name.clone(),
-                status: deployed.status,
-            }),
+            Some(deployed) if stack_health(&deployed.status) == StackHealth::Busy => {
+                Err(DeployError::Busy {
+                    stack: name.clone(),
+                    status: deployed.status,
+                })
+            }
+            Some(deployed) if stack_health(&deployed.status) == StackHealth::Broken => {
+                Err(DeployError::Stuck {
+                    stack: name.clone(),
+                    status: deployed.status,
+                })
+            }
             Some(_) => {
                 let changes = self.change_set(&name, body, parameters, tags).await?;
                 let Some((change_set, lines)) = changes else {
@@ -428,31 +525,9 @@ impl Deployer {
 
     /// A stack by name, or `None` when it does not exist.
     pub async fn describe(&self, stack: &str) -> Result<Option<Deployed>, DeployError> {
-        let answer = match self.client.describe_stacks().stack_name(stack).send().await {
-            Ok(answer) => answer,
-            Err(error)
-                if error
-                    .message()
-                    .is_some_and(|m| m.contains("does not exist")) =>
-            {
-                return Ok(None);
-            }
-            Err(error) => return Err(aws_error("DescribeStacks", stack, &error)),
-        };
-        Ok(answer.stacks().first().and_then(|found| {
-            let status = found.stack_status()?.as_str().to_owned();
-            (status != StackStatus::DeleteComplete.as_str()).then(|| Deployed {
-                name: stack.to_owned(),
-                status,
-                outputs: found
-                    .outputs()
-                    .iter()
-                    .filter_map(|o| {
-                        Some((o.output_key()?.to_owned(), o.output_value()?.to_owned()))
-                    })
-                    .collect(),
-            })
-        }))
+        read_stack(&self.client, stack)
+            .await
+            .map_err(|error| aws_error("DescribeStacks", stack, &error))
     }
 
     /// Every stack of an environment, deployed or not, in deployment order.
@@ -519,18 +594,7 @@ fn no_changes(message: &str) -> bool {
     message.contains("didn't contain changes") || message.contains("No updates are to be performed")
 }
 
-fn is_stuck(status: &str) -> bool {
-    matches!(
-        status,
-        "ROLLBACK_COMPLETE" | "ROLLBACK_FAILED" | "DELETE_FAILED" | "UPDATE_ROLLBACK_FAILED"
-    ) || status.ends_with("_IN_PROGRESS")
-}
-
-fn aws_error<E>(
-    operation: &'static str,
-    stack: &str,
-    error: &aws_sdk_cloudformation::error::SdkError<E>,
-) -> DeployError
+fn aws_error<E>(operation: &'static str, stack: &str, error: &SdkError<E>) -> DeployError
 where
     E: ProvideErrorMetadata + std::error::Error + 'static,
 {
@@ -570,13 +634,5 @@ mod tests {
             "60"
         );
         assert!(parse_overrides(Environment::Dev, &["novalue".into()]).is_err());
-    }
-
-    #[test]
-    fn stacks_in_rollback_or_mid_operation_are_not_touched() {
-        assert!(is_stuck("ROLLBACK_COMPLETE"));
-        assert!(is_stuck("UPDATE_IN_PROGRESS"));
-        assert!(!is_stuck("UPDATE_ROLLBACK_COMPLETE"), "updatable again");
-        assert!(!is_stuck("CREATE_COMPLETE"));
     }
 }

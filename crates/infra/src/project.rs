@@ -401,6 +401,7 @@ mod tests {
 
     #[test]
     fn the_batch_stack_is_wired_to_its_dependencies_outputs_and_the_environment() {
+        use crate::contract::parameter;
         let project = project();
         let batch = project.stack("dev/batch-infrastructure.yaml").unwrap();
         let output = |stack: &str, output: &str| ParameterValue::StackOutput {
@@ -408,23 +409,23 @@ mod tests {
             output: output.into(),
         };
         assert_eq!(
-            batch.parameters["ECRRepositoryUri"],
+            batch.parameters[parameter::ECR_REPOSITORY_URI],
             output("docker-images/simulation-runner-ecr.yaml", "RepositoryUri")
         );
         assert_eq!(
-            batch.parameters["DatabaseSecretArn"],
+            batch.parameters[parameter::DATABASE_SECRET_ARN],
             output("dev/database-secrets.yaml", "SecretArn")
         );
         assert_eq!(
-            batch.parameters["UploadBucketName"],
+            batch.parameters[parameter::UPLOAD_BUCKET_NAME],
             output("dev/s3-upload-bucket.yaml", "BucketName")
         );
         assert_eq!(
-            batch.parameters["VpcId"],
+            batch.parameters[parameter::VPC_ID],
             ParameterValue::EnvironmentVariable("FREDBATCH_VPC_ID".into())
         );
         assert_eq!(
-            batch.parameters["SubnetIds"],
+            batch.parameters[parameter::SUBNET_IDS],
             ParameterValue::EnvironmentVariable("FREDBATCH_SUBNET_IDS".into())
         );
         assert_eq!(batch.template, "batch/batch-infrastructure.json");
@@ -436,7 +437,7 @@ mod tests {
             ParameterValue::Text("256".into())
         );
         assert_ne!(
-            batch.parameters["MaxvCpus"],
+            batch.parameters[parameter::MAX_VCPUS],
             production.parameters["MaxvCpus"]
         );
         assert_eq!(

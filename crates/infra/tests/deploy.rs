@@ -4,9 +4,9 @@
 //! touched. Each test deploys its own small project (unique project code), never the committed
 //! batch stack, whose log group name is shared per environment with the CLI tests.
 //!
-//! Not reachable in moto 5.2.5, so covered only by the unit tests of `cloudformation.rs`: a stack
-//! in a ROLLBACK state (moto raises resource errors from CreateStack itself and never rolls back)
-//! and a stack failing while it is created (the failing events).
+//! Not reachable in moto 5.2.5, so covered only by unit tests: a stack in a ROLLBACK state
+//! (`health.rs`; moto raises resource errors from CreateStack itself and never rolls back) and a
+//! stack failing while it is created (the failing events).
 
 #[path = "deploy/fixture.rs"]
 mod fixture;
@@ -259,12 +259,12 @@ fn a_stack_cloudformation_is_still_busy_with_is_reported_and_left_alone() {
             .await
             .unwrap_err();
         assert!(
-            matches!(&error, DeployError::Stuck { status, .. } if status == "REVIEW_IN_PROGRESS"),
+            matches!(&error, DeployError::Busy { status, .. } if status == "REVIEW_IN_PROGRESS"),
             "{error}"
         );
         let message = error.to_string();
         assert!(
-            message.contains(&name) && message.contains("Delete it"),
+            message.contains(&name) && message.contains("has not finished"),
             "{message}"
         );
         let status = deployer.describe(&name).await.unwrap().unwrap().status;

@@ -1,4 +1,4 @@
-//! The AWS CLI path of the original design (`aws cloudformation create-stack --parameters
+//! Deploying with the AWS CLI instead of Sceptre (`aws cloudformation create-stack --parameters
 //! file://config/<env>/batch-infrastructure-params.json`): its parameter files are generated
 //! from the Sceptre files and kept in step with them.
 

@@ -1,11 +1,12 @@
-//! The committed templates: equal to what the builders produce, shaped as the original design
-//! says (its "Tests verify" list), and clean under cfn-lint, checkov and the cfn-guard rules in
-//! `infrastructure/guard_rules/`. The linters come from `scripts/test` (FREDBATCH_CFN_LINT,
+//! The committed templates: equal to what the builders produce, shaped as the AWS Batch design
+//! this project implements says (`docs/design.md`), and clean under cfn-lint, checkov and the
+//! cfn-guard rules in `infrastructure/guard_rules/`. The linters come from `scripts/test` (FREDBATCH_CFN_LINT,
 //! FREDBATCH_CHECKOV); a test fails, never skips, without them.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+use fredbatch_infra::contract::{output, parameter};
 use fredbatch_infra::stacks::{self, Environment, batch};
 use fredbatch_testkit::required;
 use serde_json::{Value, json};
@@ -51,68 +52,68 @@ fn the_batch_stack_has_every_parameter_with_its_constraints() {
     let template = committed(batch::PATH);
     let parameters = &template["Parameters"];
     for name in [
-        "Environment",
-        "VpcId",
-        "SubnetIds",
-        "ECRRepositoryUri",
-        "DatabaseSecretArn",
-        "UploadBucketName",
-        "ResultsBucketName",
-        "MaxvCpus",
-        "LogRetentionDays",
-        "SpotBidPercentage",
-        "AllocationStrategy",
-        "DatabaseSecurityGroupId",
-        "JobVcpus",
-        "JobMemory",
+        parameter::ENVIRONMENT,
+        parameter::VPC_ID,
+        parameter::SUBNET_IDS,
+        parameter::ECR_REPOSITORY_URI,
+        parameter::DATABASE_SECRET_ARN,
+        parameter::UPLOAD_BUCKET_NAME,
+        parameter::RESULTS_BUCKET_NAME,
+        parameter::MAX_VCPUS,
+        parameter::LOG_RETENTION_DAYS,
+        parameter::SPOT_BID_PERCENTAGE,
+        parameter::ALLOCATION_STRATEGY,
+        parameter::DATABASE_SECURITY_GROUP_ID,
+        parameter::JOB_VCPUS,
+        parameter::JOB_MEMORY,
     ] {
         assert!(parameters[name].is_object(), "parameter {name} is missing");
     }
     assert_eq!(
-        parameters["Environment"]["AllowedValues"],
+        parameters[parameter::ENVIRONMENT]["AllowedValues"],
         json!(["dev", "staging", "production"])
     );
-    assert_eq!(parameters["MaxvCpus"]["Default"], 256);
-    assert_eq!(parameters["LogRetentionDays"]["Default"], 7);
+    assert_eq!(parameters[parameter::MAX_VCPUS]["Default"], 256);
+    assert_eq!(parameters[parameter::LOG_RETENTION_DAYS]["Default"], 7);
     assert!(
-        parameters["LogRetentionDays"]["AllowedValues"]
+        parameters[parameter::LOG_RETENTION_DAYS]["AllowedValues"]
             .as_array()
             .unwrap()
             .contains(&json!(14)),
         "CloudWatch's allowed retention periods"
     );
     assert!(
-        !parameters["LogRetentionDays"]["AllowedValues"]
+        !parameters[parameter::LOG_RETENTION_DAYS]["AllowedValues"]
             .as_array()
             .unwrap()
             .contains(&json!(10))
     );
-    assert_eq!(parameters["SpotBidPercentage"]["Default"], 100);
-    assert_eq!(parameters["SpotBidPercentage"]["MaxValue"], 100);
+    assert_eq!(parameters[parameter::SPOT_BID_PERCENTAGE]["Default"], 100);
+    assert_eq!(parameters[parameter::SPOT_BID_PERCENTAGE]["MaxValue"], 100);
     assert_eq!(
-        parameters["AllocationStrategy"]["Default"],
+        parameters[parameter::ALLOCATION_STRATEGY]["Default"],
         "SPOT_CAPACITY_OPTIMIZED"
     );
     assert!(
-        parameters["AllocationStrategy"]["Description"]
+        parameters[parameter::ALLOCATION_STRATEGY]["Description"]
             .as_str()
             .unwrap()
             .contains("SPOT_PRICE_CAPACITY_OPTIMIZED"),
         "AWS's current recommendation is documented beside the default"
     );
-    assert_eq!(parameters["VpcId"]["Type"], "AWS::EC2::VPC::Id");
+    assert_eq!(parameters[parameter::VPC_ID]["Type"], "AWS::EC2::VPC::Id");
     assert_eq!(
-        parameters["SubnetIds"]["Type"],
+        parameters[parameter::SUBNET_IDS]["Type"],
         "List<AWS::EC2::Subnet::Id>"
     );
-    assert_eq!(parameters["JobVcpus"]["Default"], 4);
-    assert_eq!(parameters["JobMemory"]["Default"], 8192);
+    assert_eq!(parameters[parameter::JOB_VCPUS]["Default"], 4);
+    assert_eq!(parameters[parameter::JOB_MEMORY]["Default"], 8192);
     // Constraints reject bad values at deploy time.
     for (name, bad) in [
-        ("ECRRepositoryUri", "docker.io/fred"),
-        ("DatabaseSecretArn", "fred-db"),
-        ("UploadBucketName", "Uploads_Bucket"),
-        ("DatabaseSecurityGroupId", "0.0.0.0/0"),
+        (parameter::ECR_REPOSITORY_URI, "docker.io/fred"),
+        (parameter::DATABASE_SECRET_ARN, "fred-db"),
+        (parameter::UPLOAD_BUCKET_NAME, "Uploads_Bucket"),
+        (parameter::DATABASE_SECURITY_GROUP_ID, "0.0.0.0/0"),
     ] {
         assert!(
             parameters[name]["AllowedPattern"].is_string(),
@@ -310,20 +311,20 @@ fn the_security_group_allows_https_and_postgres_to_the_database_only() {
 }
 
 #[test]
-fn every_output_of_the_original_design_is_exported_under_the_stacks_name() {
+fn every_output_of_the_design_is_exported_under_the_stacks_name() {
     let template = committed(batch::PATH);
     let outputs = template["Outputs"].as_object().unwrap();
     let expected = [
-        ("BatchServiceRoleArn", "ServiceRoleArn"),
-        ("BatchInstanceRoleArn", "InstanceRoleArn"),
-        ("BatchExecutionRoleArn", "ExecutionRoleArn"),
-        ("BatchJobRoleArn", "JobRoleArn"),
-        ("BatchSecurityGroupId", "SecurityGroupId"),
-        ("BatchLogGroupName", "LogGroupName"),
-        ("BatchComputeEnvironmentArn", "ComputeEnvironmentArn"),
-        ("BatchJobQueueArn", "JobQueueArn"),
-        ("BatchJobQueueName", "JobQueueName"),
-        ("BatchJobDefinitionArn", "JobDefinitionArn"),
+        (output::SERVICE_ROLE_ARN, "ServiceRoleArn"),
+        (output::INSTANCE_ROLE_ARN, "InstanceRoleArn"),
+        (output::EXECUTION_ROLE_ARN, "ExecutionRoleArn"),
+        (output::JOB_ROLE_ARN, "JobRoleArn"),
+        (output::SECURITY_GROUP_ID, "SecurityGroupId"),
+        (output::LOG_GROUP_NAME, "LogGroupName"),
+        (output::COMPUTE_ENVIRONMENT_ARN, "ComputeEnvironmentArn"),
+        (output::JOB_QUEUE_ARN, "JobQueueArn"),
+        (output::JOB_QUEUE_NAME, "JobQueueName"),
+        (output::JOB_DEFINITION_ARN, "JobDefinitionArn"),
     ];
     assert_eq!(outputs.len(), expected.len());
     for (output, export) in expected {
@@ -335,7 +336,7 @@ fn every_output_of_the_original_design_is_exported_under_the_stacks_name() {
     }
     // The name, not the ARN that `Ref` of a queue gives.
     assert_eq!(
-        outputs["BatchJobQueueName"]["Value"],
+        outputs[output::JOB_QUEUE_NAME]["Value"],
         template["Resources"]["BatchJobQueue"]["Properties"]["JobQueueName"]
     );
     for (path, output) in [

@@ -1,6 +1,6 @@
 //! What a stuck run's or a failed run's reason means, and what to do about it: Batch's own
-//! blocked-job reasons, the seed's Troubleshooting causes, and the failure reasons AWS gives
-//! most often.
+//! blocked-job reasons, the troubleshooting causes of the AWS Batch design this project
+//! implements (`docs/design.md`), and the failure reasons AWS gives most often.
 
 use fredbatch_core::sync::{CANCELLED_REASON, TIMEOUT_REASON};
 
@@ -118,7 +118,7 @@ mod tests {
         for cause in ["capacity", "instance role", "NAT gateway"] {
             assert!(
                 advice.contains(cause),
-                "the seed's cause `{cause}` is named"
+                "the design's troubleshooting cause `{cause}` is named"
             );
         }
         assert_eq!(

@@ -3,6 +3,7 @@
 //! group the runs write to.
 
 use aws_sdk_batch::types::{CeState, CeStatus, JqState, JqStatus};
+use fredbatch_infra::contract::output as stack_output;
 
 use super::{Finding, Severity};
 use crate::calls::retrying;
@@ -31,8 +32,11 @@ pub async fn check_queue(ready: &Ready, findings: &mut Vec<Finding>) -> Vec<Stri
             Severity::Error,
             name,
             "does not exist in this account and region",
-            "Deploy the stack (`fredbatch infra deploy`), or set AWS_BATCH_JOB_QUEUE to its \
-             BatchJobQueueName output (and AWS_REGION to its region)",
+            format!(
+                "Deploy the stack (`fredbatch infra deploy`), or set AWS_BATCH_JOB_QUEUE to its \
+                 {} output (and AWS_REGION to its region)",
+                stack_output::JOB_QUEUE_NAME
+            ),
         ));
         return Vec::new();
     };
@@ -177,15 +181,21 @@ pub async fn check_definition(ready: &Ready, findings: &mut Vec<Finding>) {
             Severity::Error,
             name,
             "does not exist in this account and region",
-            "Deploy the stack, or set AWS_BATCH_JOB_DEFINITION to its BatchJobDefinitionArn output",
+            format!(
+                "Deploy the stack, or set AWS_BATCH_JOB_DEFINITION to its {} output",
+                stack_output::JOB_DEFINITION_ARN
+            ),
         ),
         Ok(Some(info)) if info.status != "ACTIVE" => Finding::problem(
             DEFINITION,
             Severity::Error,
             name,
             format!("is {} (deregistered): new runs cannot use it", info.status),
-            "Set AWS_BATCH_JOB_DEFINITION to an ACTIVE revision (the stack's \
-             BatchJobDefinitionArn output), or redeploy the stack",
+            format!(
+                "Set AWS_BATCH_JOB_DEFINITION to an ACTIVE revision (the stack's {} output), \
+                 or redeploy the stack",
+                stack_output::JOB_DEFINITION_ARN
+            ),
         ),
         Ok(Some(info)) if info.tag_budget() < 3 => Finding::problem(
             DEFINITION,

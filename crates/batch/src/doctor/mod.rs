@@ -1,5 +1,5 @@
-//! `fredbatch doctor`: checks a deployment the way the seed's Troubleshooting section does, and
-//! says what to do about each problem.
+//! `fredbatch doctor`: checks a deployment for the troubleshooting causes of the AWS Batch
+//! design this project implements (`docs/design.md`), and says what to do about each problem.
 //!
 //! - **finding**: one checked thing (the job queue, a compute environment, runs stuck
 //!   RUNNABLE for one reason, ...) with a severity, AWS's own words when it gave any, and the

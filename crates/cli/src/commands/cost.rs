@@ -1,4 +1,5 @@
-//! `fredbatch cost`: the seed's Cost Estimation from its assumptions, or what a real job cost
+//! `fredbatch cost`: the cost estimate of the AWS Batch design this project implements
+//! (`docs/design.md`) from its assumptions, or what a real job cost
 //! (or would cost on AWS Batch) from its attempts' measurements, beside the floor of what its
 //! runs actually used.
 
@@ -11,9 +12,9 @@ use anyhow::Context as _;
 use fredbatch_core::Resources;
 use fredbatch_core::{Attempt, Job, JobId};
 use fredbatch_cost::estimate::{Assumptions, Estimate, estimate, parse_fraction};
-use fredbatch_cost::placement::{runs_per_instance, seed_instance_types, usable_memory_mib};
+use fredbatch_cost::placement::{default_instance_types, runs_per_instance, usable_memory_mib};
 use fredbatch_cost::usage::{JobCost, job_cost};
-use fredbatch_cost::{Market, PriceTable, usd};
+use fredbatch_cost::{Market, PriceTable, per_thousand_runs, usd};
 use fredbatch_store::Store;
 use serde::Serialize;
 
@@ -22,7 +23,7 @@ use crate::output::{emit, table};
 
 /// Estimate what runs cost on AWS Batch, from assumptions or from a job's measured attempts.
 ///
-/// Without --job: the seed's arithmetic (one run holds one instance for its runtime, 30-day
+/// Without --job: the design's arithmetic (one run holds one instance for its runtime, 30-day
 /// month) priced from the bundled table. With --job: every finished attempt (retries included)
 /// priced at its measured wall time with the job's vCPUs and memory packed onto the compute
 /// environment's instance types, beside the floor: the CPU-seconds and peak memory the
@@ -70,7 +71,7 @@ pub struct PricingArgs {
     /// Which market runs are priced on.
     #[arg(long, value_enum, default_value = "spot")]
     pub market: MarketArg,
-    /// Instance types of the compute environment, comma-separated [default: the seed's
+    /// Instance types of the compute environment, comma-separated [default: the design's
     /// c5.xlarge,c5.2xlarge for job costs; every type in the table for right-sizing].
     #[arg(long, value_delimiter = ',', value_name = "TYPES")]
     pub instance_types: Vec<String>,
@@ -174,7 +175,7 @@ pub async fn run(args: CostArgs, ctx: &Context) -> anyhow::Result<ExitCode> {
             }
             let instance = table.get(&args.pricing.instance)?;
             let fits = runs_per_instance(&Resources::AWS_DEFAULT, instance);
-            let report = SeedEstimate {
+            let report = DesignEstimate {
                 estimate: estimate(Assumptions {
                     runs_per_day: args.runs_per_day,
                     runtime_hours: args.runtime.as_secs_f64() / 3600.0,
@@ -183,7 +184,7 @@ pub async fn run(args: CostArgs, ctx: &Context) -> anyhow::Result<ExitCode> {
                     on_demand_hourly: table.hourly(instance, Market::OnDemand),
                     on_demand_fallback: args.on_demand_fallback,
                 }),
-                seed_job_definition_fits: fits,
+                default_job_definition_fits: fits,
                 usable_memory_mib: usable_memory_mib(instance),
                 prices: price_source(&table),
             };
@@ -193,7 +194,7 @@ pub async fn run(args: CostArgs, ctx: &Context) -> anyhow::Result<ExitCode> {
             let store = ctx.settings.open_store().await?;
             let job = store.job(job_id).await?;
             let runs = job_attempts(&store, &job).await?;
-            let types = args.pricing.types_or(seed_instance_types());
+            let types = args.pricing.types_or(default_instance_types());
             let cost = job_cost(&table, job.resources, args.pricing.market(), &types, &runs)?;
             emit(
                 ctx.output,
@@ -220,16 +221,17 @@ pub async fn job_attempts(store: &Store, job: &Job) -> anyhow::Result<Vec<(u32, 
 }
 
 #[derive(Serialize)]
-struct SeedEstimate {
+struct DesignEstimate {
     #[serde(flatten)]
     estimate: Estimate,
-    /// How many runs of the seed's 4 vCPU / 8192 MB job definition fit this instance.
-    seed_job_definition_fits: u32,
+    /// How many runs of the stack's default job definition (4 vCPU / 8192 MB) fit this
+    /// instance.
+    default_job_definition_fits: u32,
     usable_memory_mib: u64,
     prices: String,
 }
 
-impl fmt::Display for SeedEstimate {
+impl fmt::Display for DesignEstimate {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let e = &self.estimate;
         let a = &e.assumptions;
@@ -242,22 +244,22 @@ impl fmt::Display for SeedEstimate {
         for (name, m) in [("Spot", &e.spot), ("On-Demand", &e.on_demand)] {
             t.add_row([
                 name.to_owned(),
-                format!("${:.4}", m.per_hour),
-                format!("${:.4}", m.per_run),
-                format!("${:.2}", m.per_day),
-                format!("${:.2}", m.per_month),
+                usd(m.per_hour),
+                usd(m.per_run),
+                usd(m.per_day),
+                usd(m.per_month),
             ]);
         }
         writeln!(f, "{t}")?;
         writeln!(
             f,
-            "Spot saves {:.0}% against On-Demand. Expected: ${:.2}-{:.2}/month with Spot and {:.0}% of runs falling back to On-Demand.",
+            "Spot saves {:.0}% against On-Demand. Expected: {}-{}/month with Spot and {:.0}% of runs falling back to On-Demand.",
             e.spot_saving * 100.0,
-            e.expected_month_low,
-            e.expected_month_high,
+            usd(e.expected_month_low),
+            usd(e.expected_month_high),
             a.on_demand_fallback * 100.0
         )?;
-        if self.seed_job_definition_fits == 0 {
+        if self.default_job_definition_fits == 0 {
             writeln!(
                 f,
                 "Note: the stack's default job definition (4 vCPU, 8192 MB) does not fit a {} ({} MiB usable by jobs); AWS Batch places it on a larger type.",
@@ -276,6 +278,20 @@ struct JobCostReport {
     #[serde(flatten)]
     cost: JobCost,
     prices: String,
+}
+
+/// "Per run: $0.00000082 ($0.00082 per 1,000 runs)." over the runs with a priced attempt.
+fn per_run_line(cost: &JobCost) -> Option<String> {
+    let runs: std::collections::BTreeSet<u32> =
+        cost.attempts.iter().map(|a| a.run_number).collect();
+    if runs.is_empty() {
+        return None;
+    }
+    let per_run = cost.reserved / runs.len() as f64;
+    Some(match per_thousand_runs(per_run) {
+        Some(thousand) => format!("Per run: {} ({thousand}).", usd(per_run)),
+        None => format!("Per run: {}.", usd(per_run)),
+    })
 }
 
 /// Rows shown in text before the rest is summarized.
@@ -304,14 +320,17 @@ impl fmt::Display for JobCostReport {
             c.wall_seconds,
             c.request
         )?;
+        if let Some(line) = per_run_line(c) {
+            writeln!(f, "{line}")?;
+        }
         writeln!(
             f,
-            "Packing: {} run(s) per {} (${:.4}/h) on [{}] = ${:.4} per run-hour; {:.0}% of its vCPUs, {:.0}% of its memory reserved.",
+            "Packing: {} run(s) per {} ({}/h) on [{}] = {} per run-hour; {:.0}% of its vCPUs, {:.0}% of its memory reserved.",
             p.runs_per_instance,
             p.instance,
-            p.instance_hourly,
+            usd(p.instance_hourly),
             self.instance_types.join(", "),
-            p.hourly_per_run,
+            usd(p.hourly_per_run),
             p.vcpu_reserved * 100.0,
             p.memory_reserved * 100.0
         )?;

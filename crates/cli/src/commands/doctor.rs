@@ -1,5 +1,6 @@
-//! `fredbatch doctor`: checks the AWS Batch deployment runs go to, as the seed's
-//! Troubleshooting section does, and says what to do about each problem.
+//! `fredbatch doctor`: checks the AWS Batch deployment runs go to for the troubleshooting
+//! causes of the design this project implements (`docs/design.md`), and says what to do about
+//! each problem.
 
 use std::process::ExitCode;
 use std::time::Duration;

@@ -8,7 +8,9 @@ use std::process::ExitCode;
 
 use anyhow::Context as _;
 use fredbatch_infra::checks::check;
-use fredbatch_infra::cloudformation::{Deployer, StackChange, parse_overrides};
+use fredbatch_infra::cloudformation::{Deployer, StackChange, TemplateValidator, parse_overrides};
+use fredbatch_infra::contract::output as stack_output;
+use fredbatch_infra::health::{StackHealth, stack_health};
 use fredbatch_infra::project::Project;
 use fredbatch_infra::stacks::{self, Environment};
 use serde::Serialize;
@@ -190,32 +192,25 @@ impl std::fmt::Display for Validation {
 }
 
 async fn validate(args: ValidateArgs, ctx: &Context) -> anyhow::Result<ExitCode> {
-    let client = match !args.offline && has_aws_credentials() {
-        true => Some(aws_sdk_cloudformation::Client::new(
-            &aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await,
-        )),
+    let validator = match !args.offline && has_aws_credentials() {
+        true => Some(TemplateValidator::connect().await),
         false => None,
     };
     let mut report = Validation {
         stacks: Vec::new(),
-        cloudformation: client.is_some(),
+        cloudformation: validator.is_some(),
     };
     for stack in stacks::all(args.env) {
         let mut problems: Vec<String> = check(&stack.template)
             .iter()
             .map(ToString::to_string)
             .collect();
-        if let Some(client) = &client {
-            let answer = client
-                .validate_template()
-                .template_body(stack.template.to_json())
-                .send()
+        if let Some(validator) = &validator {
+            let answer = validator
+                .validate(stack.path, stack.template.to_json())
                 .await;
             if let Err(error) = answer {
-                problems.push(format!(
-                    "CloudFormation: {}",
-                    aws_sdk_cloudformation::error::DisplayErrorContext(&error)
-                ));
+                problems.push(error.to_string());
             }
         }
         report.stacks.push(StackValidation {
@@ -368,6 +363,15 @@ async fn outputs(args: ProjectArgs, ctx: &Context) -> anyhow::Result<ExitCode> {
 /// The two variables the AWS Batch backend reads, from the deployed batch stack.
 async fn env(args: ProjectArgs, ctx: &Context) -> anyhow::Result<ExitCode> {
     let deployed = deployer(&args).await?.batch_stack(args.env).await?;
+    // The same policy `fredbatch run --stack` applies: no variables for a stack runs cannot use.
+    if stack_health(&deployed.status) != StackHealth::Usable {
+        anyhow::bail!(
+            "stack {} is {}: runs cannot use it; see `fredbatch infra status --env {}`",
+            deployed.name,
+            deployed.status,
+            args.env
+        );
+    }
     let output =
         |key: &str| {
             deployed.outputs.get(key).cloned().with_context(|| {
@@ -375,8 +379,8 @@ async fn env(args: ProjectArgs, ctx: &Context) -> anyhow::Result<ExitCode> {
             })
         };
     let (definition, queue) = (
-        output("BatchJobDefinitionArn")?,
-        output("BatchJobQueueName")?,
+        output(stack_output::JOB_DEFINITION_ARN)?,
+        output(stack_output::JOB_QUEUE_NAME)?,
     );
     if ctx.output.is_json() {
         println!(

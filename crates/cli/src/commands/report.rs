@@ -12,7 +12,7 @@ use chrono::Utc;
 use fredbatch_core::{JobId, RunStatus};
 use fredbatch_cost::Market;
 use fredbatch_cost::curves::{RunSummary, parse_out_csv};
-use fredbatch_cost::placement::seed_instance_types;
+use fredbatch_cost::placement::default_instance_types;
 use fredbatch_cost::report::{ConfigCurves, ConfigSummary, JobHeader, JobReport, RunRow};
 use fredbatch_cost::usage::job_cost;
 use serde::Serialize;
@@ -75,7 +75,7 @@ pub async fn run(args: ReportArgs, ctx: &Context) -> anyhow::Result<ExitCode> {
     let results = crate::backend::job_settings(&job, &ctx.settings)?.results()?;
     let table = args.pricing.table()?;
     let market = args.pricing.market();
-    let types = args.pricing.types_or(seed_instance_types());
+    let types = args.pricing.types_or(default_instance_types());
     let attempts = job_attempts(&store, &job).await?;
     // A job too big for the environment's types still gets its curves, without costs.
     let cost = job_cost(&table, job.resources, market, &types, &attempts);

@@ -170,6 +170,38 @@ pub fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
 }
 
+/// The command lines of the live processes started for `sandbox`: those whose environment
+/// holds its `FREDBATCH_HOME` (fredbatch, its workers, their FRED and what FRED started all
+/// inherit it), read from /proc, so other tests' processes on the machine never count.
+pub fn sandbox_processes(sandbox: &Sandbox) -> Vec<String> {
+    let marker = format!("FREDBATCH_HOME={}", sandbox.home().display());
+    let Ok(entries) = std::fs::read_dir("/proc") else {
+        return Vec::new();
+    };
+    entries
+        .flatten()
+        .filter(|entry| entry.file_name().to_string_lossy().parse::<u32>().is_ok())
+        .filter_map(|entry| {
+            // A process may end while it is read: it is then not live, and not listed.
+            let environ = std::fs::read(entry.path().join("environ")).ok()?;
+            environ
+                .split(|byte| *byte == 0)
+                .any(|variable| variable == marker.as_bytes())
+                .then_some(())?;
+            let cmdline = std::fs::read(entry.path().join("cmdline")).ok()?;
+            Some(
+                cmdline
+                    .split(|byte| *byte == 0)
+                    .map(|part| String::from_utf8_lossy(part).into_owned())
+                    .collect::<Vec<_>>()
+                    .join(" ")
+                    .trim()
+                    .to_owned(),
+            )
+        })
+        .collect()
+}
+
 /// Polls `check` until it returns Some, or panics after `limit` with `what`.
 pub fn wait_for<T>(what: &str, limit: Duration, mut check: impl FnMut() -> Option<T>) -> T {
     let deadline = Instant::now() + limit;

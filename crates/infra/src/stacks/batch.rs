@@ -1,7 +1,8 @@
-//! The AWS Batch stack of the original design: a managed EC2 Spot compute environment that
-//! scales from 0 to `MaxvCpus`, a job queue, a job definition (4 vCPUs and 8192 MB by default,
-//! retried only when Spot takes the instance away, 4 h per attempt, logs to CloudWatch), the
-//! four IAM roles with least privilege, a security group, and the log group.
+//! The AWS Batch stack of the design this project implements (`docs/design.md`): a managed
+//! EC2 Spot compute environment that scales from 0 to `MaxvCpus`, a job queue, a job
+//! definition (4 vCPUs and 8192 MB by default, retried only when Spot takes the instance away,
+//! 4 h per attempt, logs to CloudWatch), the four IAM roles with least privilege, a security
+//! group, and the log group. Its parameter and output names are [`crate::contract`]'s.
 //!
 //! Least privilege, concretely: the job role reads the upload bucket, writes the results bucket
 //! and reads the one database secret; the execution role pulls the image, writes this stack's
@@ -13,6 +14,8 @@ use serde_json::{Value, json};
 
 use super::Environment;
 use super::common::{assumed_by, environment_parameter, managed_policy, tag_list, tag_map};
+use crate::contract::parameter::{ENVIRONMENT, RESULTS_BUCKET_NAME, UPLOAD_BUCKET_NAME};
+use crate::contract::{output, parameter};
 use crate::template::{Output, Parameter, Resource, Template, func};
 
 pub const PATH: &str = "batch/batch-infrastructure.json";
@@ -52,7 +55,7 @@ pub fn template(env: Environment) -> Template {
     t.conditions.add(
         "HasDatabaseSecurityGroup",
         func::not(func::equals(
-            func::reference("DatabaseSecurityGroupId"),
+            func::reference(parameter::DATABASE_SECURITY_GROUP_ID),
             json!(""),
         )),
     );
@@ -65,16 +68,16 @@ pub fn template(env: Environment) -> Template {
 
 fn parameters(t: &mut Template, env: Environment) {
     let p = &mut t.parameters;
-    p.add("Environment", environment_parameter(env));
+    p.add(parameter::ENVIRONMENT, environment_parameter(env));
     p.add(
-        "VpcId",
+        parameter::VPC_ID,
         Parameter::of_type(
             "AWS::EC2::VPC::Id",
             "VPC the compute environment launches in",
         ),
     );
     p.add(
-        "SubnetIds",
+        parameter::SUBNET_IDS,
         Parameter::of_type(
             "List<AWS::EC2::Subnet::Id>",
             "Private subnets for the instances; they need a NAT gateway (or VPC endpoints) to \
@@ -82,7 +85,7 @@ fn parameters(t: &mut Template, env: Environment) {
         ),
     );
     p.add(
-        "ECRRepositoryUri",
+        parameter::ECR_REPOSITORY_URI,
         Parameter::string("URI of the simulation-runner image repository, optionally with :tag")
             .pattern(
                 r"^[0-9]{12}\.dkr\.ecr\.[a-z0-9-]+\.amazonaws\.com(\.cn)?/[a-z0-9._-]+(:[A-Za-z0-9._-]+)?$",
@@ -90,7 +93,7 @@ fn parameters(t: &mut Template, env: Environment) {
             ),
     );
     p.add(
-        "DatabaseSecretArn",
+        parameter::DATABASE_SECRET_ARN,
         Parameter::string("ARN of the Secrets Manager secret with the database credentials")
             .pattern(
                 r"^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:[0-9]{12}:secret:.+$",
@@ -104,15 +107,15 @@ fn parameters(t: &mut Template, env: Environment) {
         )
     };
     p.add(
-        "UploadBucketName",
+        parameter::UPLOAD_BUCKET_NAME,
         bucket_name("S3 bucket with each job's inputs"),
     );
     p.add(
-        "ResultsBucketName",
+        parameter::RESULTS_BUCKET_NAME,
         bucket_name("S3 bucket the runs write their results to"),
     );
     p.add(
-        "MaxvCpus",
+        parameter::MAX_VCPUS,
         Parameter::number(
             "Most vCPUs the compute environment runs at once (256 is about 64 c5.xlarge runs)",
         )
@@ -120,13 +123,13 @@ fn parameters(t: &mut Template, env: Environment) {
         .range(4, 10_000),
     );
     p.add(
-        "LogRetentionDays",
+        parameter::LOG_RETENTION_DAYS,
         Parameter::number("Days CloudWatch keeps the runs' logs")
             .with_default(7)
             .allowed(LOG_RETENTION_DAYS),
     );
     p.add(
-        "SpotBidPercentage",
+        parameter::SPOT_BID_PERCENTAGE,
         Parameter::number(
             "Highest Spot price to pay, in percent of On-Demand (100: Spot whenever available)",
         )
@@ -134,9 +137,9 @@ fn parameters(t: &mut Template, env: Environment) {
         .range(1, 100),
     );
     p.add(
-        "AllocationStrategy",
+        parameter::ALLOCATION_STRATEGY,
         Parameter::string(
-            "How Spot capacity is chosen. SPOT_CAPACITY_OPTIMIZED (the original design) picks the \
+            "How Spot capacity is chosen. SPOT_CAPACITY_OPTIMIZED (the default) picks the \
              pools least likely to be interrupted; SPOT_PRICE_CAPACITY_OPTIMIZED, AWS's current \
              recommendation, also weighs price and is usually the better choice",
         )
@@ -144,7 +147,7 @@ fn parameters(t: &mut Template, env: Environment) {
         .allowed(["SPOT_CAPACITY_OPTIMIZED", "SPOT_PRICE_CAPACITY_OPTIMIZED"]),
     );
     p.add(
-        "DatabaseSecurityGroupId",
+        parameter::DATABASE_SECURITY_GROUP_ID,
         Parameter::string(
             "Security group of the database; runs may reach port 5432 only there. Empty: no \
              database traffic leaves the instances",
@@ -156,13 +159,13 @@ fn parameters(t: &mut Template, env: Environment) {
         ),
     );
     p.add(
-        "JobVcpus",
+        parameter::JOB_VCPUS,
         Parameter::number("vCPUs each run reserves (`fredbatch profile` recommends a size)")
             .with_default(4)
             .range(1, 256),
     );
     p.add(
-        "JobMemory",
+        parameter::JOB_MEMORY,
         Parameter::number("Memory each run reserves, in MiB")
             .with_default(8192)
             .range(256, 1_048_576),
@@ -219,7 +222,7 @@ fn roles(t: &mut Template) {
         ),
     );
     // The repository's ARN from its URI, ACCOUNT.dkr.ecr.REGION.amazonaws.com/NAME[:TAG].
-    let uri = func::reference("ECRRepositoryUri");
+    let uri = func::reference(parameter::ECR_REPOSITORY_URI);
     let host_part = |index| func::select(index, func::split(".", uri.clone()));
     let name = func::select(
         0,
@@ -265,7 +268,7 @@ fn roles(t: &mut Template) {
                         "Sid": "InjectTheDatabaseSecret",
                         "Effect": "Allow",
                         "Action": "secretsmanager:GetSecretValue",
-                        "Resource": func::reference("DatabaseSecretArn"),
+                        "Resource": func::reference(parameter::DATABASE_SECRET_ARN),
                     },
                 ]),
             )],
@@ -283,25 +286,25 @@ fn roles(t: &mut Template) {
                         "Sid": "ListTheUploads",
                         "Effect": "Allow",
                         "Action": "s3:ListBucket",
-                        "Resource": func::sub("arn:${AWS::Partition}:s3:::${UploadBucketName}"),
+                        "Resource": func::sub(&format!("arn:${{AWS::Partition}}:s3:::${{{UPLOAD_BUCKET_NAME}}}")),
                     },
                     {
                         "Sid": "ReadTheInputs",
                         "Effect": "Allow",
                         "Action": "s3:GetObject",
-                        "Resource": func::sub("arn:${AWS::Partition}:s3:::${UploadBucketName}/*"),
+                        "Resource": func::sub(&format!("arn:${{AWS::Partition}}:s3:::${{{UPLOAD_BUCKET_NAME}}}/*")),
                     },
                     {
                         "Sid": "WriteTheResults",
                         "Effect": "Allow",
                         "Action": ["s3:PutObject", "s3:AbortMultipartUpload"],
-                        "Resource": func::sub("arn:${AWS::Partition}:s3:::${ResultsBucketName}/*"),
+                        "Resource": func::sub(&format!("arn:${{AWS::Partition}}:s3:::${{{RESULTS_BUCKET_NAME}}}/*")),
                     },
                     {
                         "Sid": "ReadTheDatabaseSecret",
                         "Effect": "Allow",
                         "Action": "secretsmanager:GetSecretValue",
-                        "Resource": func::reference("DatabaseSecretArn"),
+                        "Resource": func::reference(parameter::DATABASE_SECRET_ARN),
                     },
                 ]),
             )],
@@ -317,7 +320,7 @@ fn network_and_logs(t: &mut Template) {
             "AWS::EC2::SecurityGroup",
             json!({
                 "GroupDescription": "FRED simulation instances: HTTPS to AWS services and the image registry; PostgreSQL to the database only",
-                "VpcId": func::reference("VpcId"),
+                "VpcId": func::reference(parameter::VPC_ID),
                 "SecurityGroupEgress": [{
                     "Description": "HTTPS to AWS APIs, S3 and the image registry",
                     "IpProtocol": "tcp",
@@ -339,7 +342,7 @@ fn network_and_logs(t: &mut Template) {
                 "IpProtocol": "tcp",
                 "FromPort": 5432,
                 "ToPort": 5432,
-                "DestinationSecurityGroupId": func::reference("DatabaseSecurityGroupId"),
+                "DestinationSecurityGroupId": func::reference(parameter::DATABASE_SECURITY_GROUP_ID),
             }),
         )
         .when("HasDatabaseSecurityGroup"),
@@ -349,8 +352,8 @@ fn network_and_logs(t: &mut Template) {
         Resource::new(
             "AWS::Logs::LogGroup",
             json!({
-                "LogGroupName": func::sub("/aws/batch/fred-simulations-${Environment}"),
-                "RetentionInDays": func::reference("LogRetentionDays"),
+                "LogGroupName": func::sub(&format!("/aws/batch/fred-simulations-${{{ENVIRONMENT}}}")),
+                "RetentionInDays": func::reference(parameter::LOG_RETENTION_DAYS),
                 "Tags": tag_list(),
             }),
         )
@@ -374,13 +377,13 @@ fn batch(t: &mut Template) {
                 "ServiceRole": func::get_att("BatchServiceRole", "Arn"),
                 "ComputeResources": {
                     "Type": "SPOT",
-                    "AllocationStrategy": func::reference("AllocationStrategy"),
-                    "BidPercentage": func::reference("SpotBidPercentage"),
+                    "AllocationStrategy": func::reference(parameter::ALLOCATION_STRATEGY),
+                    "BidPercentage": func::reference(parameter::SPOT_BID_PERCENTAGE),
                     "MinvCpus": 0,
                     "DesiredvCpus": 0,
-                    "MaxvCpus": func::reference("MaxvCpus"),
+                    "MaxvCpus": func::reference(parameter::MAX_VCPUS),
                     "InstanceTypes": INSTANCE_TYPES,
-                    "Subnets": func::reference("SubnetIds"),
+                    "Subnets": func::reference(parameter::SUBNET_IDS),
                     "SecurityGroupIds": [func::reference("BatchSecurityGroup")],
                     "InstanceRole": func::get_att("BatchInstanceProfile", "Arn"),
                     "Tags": tag_map(),
@@ -415,21 +418,21 @@ fn batch(t: &mut Template) {
                 "PlatformCapabilities": ["EC2"],
                 "PropagateTags": true,
                 "ContainerProperties": {
-                    "Image": func::reference("ECRRepositoryUri"),
+                    "Image": func::reference(parameter::ECR_REPOSITORY_URI),
                     "ResourceRequirements": [
-                        { "Type": "VCPU", "Value": func::reference("JobVcpus") },
-                        { "Type": "MEMORY", "Value": func::reference("JobMemory") },
+                        { "Type": "VCPU", "Value": func::reference(parameter::JOB_VCPUS) },
+                        { "Type": "MEMORY", "Value": func::reference(parameter::JOB_MEMORY) },
                     ],
                     "JobRoleArn": func::get_att("BatchJobRole", "Arn"),
                     "ExecutionRoleArn": func::get_att("BatchExecutionRole", "Arn"),
                     // Credentials are injected from Secrets Manager, never plain values.
                     "Secrets": [{
                         "Name": "DATABASE_SECRET",
-                        "ValueFrom": func::reference("DatabaseSecretArn"),
+                        "ValueFrom": func::reference(parameter::DATABASE_SECRET_ARN),
                     }],
                     "Environment": [
-                        { "Name": "FREDBATCH_UPLOADS", "Value": func::sub("s3://${UploadBucketName}") },
-                        { "Name": "FREDBATCH_RESULTS", "Value": func::sub("s3://${ResultsBucketName}") },
+                        { "Name": "FREDBATCH_UPLOADS", "Value": func::sub(&format!("s3://${{{UPLOAD_BUCKET_NAME}}}")) },
+                        { "Name": "FREDBATCH_RESULTS", "Value": func::sub(&format!("s3://${{{RESULTS_BUCKET_NAME}}}")) },
                     ],
                     "LogConfiguration": {
                         "LogDriver": "awslogs",
@@ -459,61 +462,61 @@ fn batch(t: &mut Template) {
 fn outputs(t: &mut Template) {
     let outputs = [
         (
-            "BatchServiceRoleArn",
+            output::SERVICE_ROLE_ARN,
             "Service role ARN",
             func::get_att("BatchServiceRole", "Arn"),
             "ServiceRoleArn",
         ),
         (
-            "BatchInstanceRoleArn",
+            output::INSTANCE_ROLE_ARN,
             "Instance role ARN",
             func::get_att("BatchInstanceRole", "Arn"),
             "InstanceRoleArn",
         ),
         (
-            "BatchExecutionRoleArn",
+            output::EXECUTION_ROLE_ARN,
             "Execution role ARN",
             func::get_att("BatchExecutionRole", "Arn"),
             "ExecutionRoleArn",
         ),
         (
-            "BatchJobRoleArn",
+            output::JOB_ROLE_ARN,
             "Job role ARN",
             func::get_att("BatchJobRole", "Arn"),
             "JobRoleArn",
         ),
         (
-            "BatchSecurityGroupId",
+            output::SECURITY_GROUP_ID,
             "Security group ID",
             func::get_att("BatchSecurityGroup", "GroupId"),
             "SecurityGroupId",
         ),
         (
-            "BatchLogGroupName",
+            output::LOG_GROUP_NAME,
             "CloudWatch log group",
             func::reference("BatchLogGroup"),
             "LogGroupName",
         ),
         (
-            "BatchComputeEnvironmentArn",
+            output::COMPUTE_ENVIRONMENT_ARN,
             "Compute environment ARN",
             func::reference("BatchComputeEnvironment"),
             "ComputeEnvironmentArn",
         ),
         (
-            "BatchJobQueueArn",
+            output::JOB_QUEUE_ARN,
             "Job queue ARN",
             func::reference("BatchJobQueue"),
             "JobQueueArn",
         ),
         (
-            "BatchJobQueueName",
+            output::JOB_QUEUE_NAME,
             "Job queue name",
             func::sub("${AWS::StackName}-queue"),
             "JobQueueName",
         ),
         (
-            "BatchJobDefinitionArn",
+            output::JOB_DEFINITION_ARN,
             "Job definition ARN",
             func::reference("BatchJobDefinition"),
             "JobDefinitionArn",

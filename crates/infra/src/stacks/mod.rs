@@ -1,7 +1,7 @@
 //! The stacks of a deployment, each built from the typed [`crate::template`] model:
 //!
-//! - [`batch`]: the AWS Batch stack of the original design (compute environment, job queue,
-//!   job definition, IAM roles, security group, log group);
+//! - [`batch`]: the AWS Batch stack of the design this project implements (`docs/design.md`):
+//!   compute environment, job queue, job definition, IAM roles, security group, log group;
 //! - [`secret`], [`buckets`], [`repository`]: the stacks it depends on (the database secret,
 //!   the upload and results buckets, the simulation-runner image repository).
 //!

@@ -1,0 +1,42 @@
+//! The names by which the AWS Batch stack is read: its CloudFormation parameters and outputs.
+//!
+//! The template generator ([`crate::stacks::batch`]) declares them from here, and every reader
+//! (`--stack NAME`, `fredbatch infra env`, `fredbatch doctor`, the tests) looks them up from
+//! here, so a renamed output cannot leave a reader asking for the old name.
+
+/// The batch stack's parameters.
+pub mod parameter {
+    pub const ENVIRONMENT: &str = "Environment";
+    pub const VPC_ID: &str = "VpcId";
+    pub const SUBNET_IDS: &str = "SubnetIds";
+    pub const ECR_REPOSITORY_URI: &str = "ECRRepositoryUri";
+    pub const DATABASE_SECRET_ARN: &str = "DatabaseSecretArn";
+    /// The bucket runs read their inputs from.
+    pub const UPLOAD_BUCKET_NAME: &str = "UploadBucketName";
+    /// The bucket runs write their results to.
+    pub const RESULTS_BUCKET_NAME: &str = "ResultsBucketName";
+    pub const MAX_VCPUS: &str = "MaxvCpus";
+    pub const LOG_RETENTION_DAYS: &str = "LogRetentionDays";
+    pub const SPOT_BID_PERCENTAGE: &str = "SpotBidPercentage";
+    pub const ALLOCATION_STRATEGY: &str = "AllocationStrategy";
+    pub const DATABASE_SECURITY_GROUP_ID: &str = "DatabaseSecurityGroupId";
+    pub const JOB_VCPUS: &str = "JobVcpus";
+    pub const JOB_MEMORY: &str = "JobMemory";
+}
+
+/// The batch stack's outputs.
+pub mod output {
+    pub const SERVICE_ROLE_ARN: &str = "BatchServiceRoleArn";
+    pub const INSTANCE_ROLE_ARN: &str = "BatchInstanceRoleArn";
+    pub const EXECUTION_ROLE_ARN: &str = "BatchExecutionRoleArn";
+    pub const JOB_ROLE_ARN: &str = "BatchJobRoleArn";
+    pub const SECURITY_GROUP_ID: &str = "BatchSecurityGroupId";
+    /// The CloudWatch log group the runs' containers write to.
+    pub const LOG_GROUP_NAME: &str = "BatchLogGroupName";
+    pub const COMPUTE_ENVIRONMENT_ARN: &str = "BatchComputeEnvironmentArn";
+    pub const JOB_QUEUE_ARN: &str = "BatchJobQueueArn";
+    /// The queue runs are submitted to (`AWS_BATCH_JOB_QUEUE`).
+    pub const JOB_QUEUE_NAME: &str = "BatchJobQueueName";
+    /// The stack's default job definition (`AWS_BATCH_JOB_DEFINITION`).
+    pub const JOB_DEFINITION_ARN: &str = "BatchJobDefinitionArn";
+}
