@@ -116,11 +116,11 @@ fn print_comparison(c: &Comparison) {
     println!("  mean wall time   : {:.3} s", c.mean_wall_seconds);
     println!(
         "  stack default    : {} per run ({} per 1,000) on {} ({} per instance)  {:.2}x floor",
-        usd(c.seed_default_per_run),
-        per_1000(c.seed_default_per_run),
-        c.seed_default.instance,
-        c.seed_default.runs_per_instance,
-        c.seed_default_over_floor
+        usd(c.stack_default_per_run),
+        per_1000(c.stack_default_per_run),
+        c.stack_default.instance,
+        c.stack_default.runs_per_instance,
+        c.stack_default_over_floor
     );
     println!(
         "  right-sized      : {} per run ({} per 1,000) on {} ({} per instance)  {:.2}x floor (goal <= 1.25x)",
@@ -138,6 +138,6 @@ fn print_comparison(c: &Comparison) {
     );
     println!(
         "  stack default / right-sized: {:.2}x",
-        c.seed_default_per_run / c.right_sized_per_run
+        c.stack_default_per_run / c.right_sized_per_run
     );
 }

@@ -31,7 +31,7 @@ fn recommends_a_size_from_measured_runs_and_it_can_be_applied() {
 
     let c = &json["comparison"];
     let right = c["right_sized_over_floor"].as_f64().unwrap();
-    let stack_default = c["seed_default_over_floor"].as_f64().unwrap();
+    let stack_default = c["stack_default_over_floor"].as_f64().unwrap();
     // One whole vCPU per single-threaded run: right-sized pays wall time where the floor pays
     // CPU time, so the ratio is exactly their ratio (how near 1 depends on the machine's load,
     // which is measured by the bench, not asserted here).
@@ -52,7 +52,7 @@ fn recommends_a_size_from_measured_runs_and_it_can_be_applied() {
         stack_default > 4.0 * right,
         "the stack's default job definition {stack_default}x vs right-sized {right}x"
     );
-    assert_eq!(c["seed_default"]["instance"], "c5.2xlarge");
+    assert_eq!(c["stack_default"]["instance"], "c5.2xlarge");
 
     assert_eq!(
         json["run_command"].as_str().unwrap(),

@@ -94,8 +94,8 @@ pub struct Comparison {
     pub mean_wall_seconds: f64,
     /// The stack's default job definition (4 vCPU / 8192 MB) on the design's compute
     /// environment (c5.xlarge, c5.2xlarge).
-    pub seed_default: Packing,
-    pub seed_default_per_run: f64,
+    pub stack_default: Packing,
+    pub stack_default_per_run: f64,
     /// The recommended size on the type that packs it best.
     pub right_sized: Packing,
     pub right_sized_per_run: f64,
@@ -103,7 +103,7 @@ pub struct Comparison {
     pub alternatives: Vec<Packing>,
     /// What the runs used, on the right-sized packing's family.
     pub floor_per_run: f64,
-    pub seed_default_over_floor: f64,
+    pub stack_default_over_floor: f64,
     pub right_sized_over_floor: f64,
 }
 
@@ -119,7 +119,7 @@ pub fn compare(
     }
     let n = runs.len() as f64;
     let mean_wall_seconds = runs.iter().map(|m| m.wall_seconds).sum::<f64>() / n;
-    let seed_default = best(
+    let stack_default = best(
         table,
         &Resources::AWS_DEFAULT,
         market,
@@ -135,9 +135,9 @@ pub fn compare(
         .map(|m| floor_cost(table, &right_sized.family, market, m))
         .sum::<f64>()
         / n;
-    let seed_default_per_run = runs
+    let stack_default_per_run = runs
         .iter()
-        .map(|m| seed_default.cost(m.wall_seconds))
+        .map(|m| stack_default.cost(m.wall_seconds))
         .sum::<f64>()
         / n;
     let right_sized_per_run = runs
@@ -148,10 +148,10 @@ pub fn compare(
     Ok(Comparison {
         market,
         mean_wall_seconds,
-        seed_default_over_floor: seed_default_per_run / floor_per_run,
+        stack_default_over_floor: stack_default_per_run / floor_per_run,
         right_sized_over_floor: right_sized_per_run / floor_per_run,
-        seed_default,
-        seed_default_per_run,
+        stack_default,
+        stack_default_per_run,
         right_sized,
         right_sized_per_run,
         alternatives: ranked,
@@ -227,11 +227,11 @@ mod tests {
         );
         assert!(c.right_sized_over_floor >= 1.0);
         // The default holds a c5.2xlarge per run: 8 vCPUs for one busy core.
-        assert_eq!(c.seed_default.instance, "c5.2xlarge");
+        assert_eq!(c.stack_default.instance, "c5.2xlarge");
         assert!(
-            c.seed_default_over_floor > 7.0,
+            c.stack_default_over_floor > 7.0,
             "{}",
-            c.seed_default_over_floor
+            c.stack_default_over_floor
         );
     }
 }

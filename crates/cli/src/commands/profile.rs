@@ -242,11 +242,11 @@ impl fmt::Display for ProfileReport {
             "stack default: 4 vCPU, 8192 MB".to_owned(),
             format!(
                 "{} ({}/instance)",
-                c.seed_default.instance, c.seed_default.runs_per_instance
+                c.stack_default.instance, c.stack_default.runs_per_instance
             ),
-            usd(c.seed_default_per_run),
-            usd(c.seed_default_per_run * 1000.0),
-            format!("{:.2}x", c.seed_default_over_floor),
+            usd(c.stack_default_per_run),
+            usd(c.stack_default_per_run * 1000.0),
+            format!("{:.2}x", c.stack_default_over_floor),
         ]);
         t.add_row([
             format!("right-sized: {} vCPU, {} MB", r.vcpus, r.memory_mb),
