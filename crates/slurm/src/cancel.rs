@@ -1,0 +1,116 @@
+//! Cancelling a run: every live Slurm job of it (its first submission and any retry), then a
+//! look at squeue until they have ended, because `scancel` returns 0 even for ids it does not
+//! know.
+//!
+//! Slurm keeps no reason with a cancellation, so the reason is written first to
+//! `<log dir>/<id>.cancelled`: describe reads it for CANCELLED jobs, and retry never sends
+//! another attempt of a run that has one.
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use fredbatch_core::BackendJobId;
+
+use crate::error::SlurmError;
+use crate::names::{Name, SlurmId, retry_name};
+use crate::record::JobRecord;
+use crate::runner::SlurmRunner;
+use crate::snapshot::Snapshot;
+use crate::state;
+use crate::tools::Tool;
+
+/// How long a cancelled job may take to end (it gets SIGTERM, then SIGKILL after `KillWait`).
+const CONFIRM_FOR: Duration = Duration::from_secs(30);
+const POLL_EVERY: Duration = Duration::from_millis(250);
+
+fn reason_path(log_dir: &Path, id: &BackendJobId) -> PathBuf {
+    log_dir.join(format!("{id}.cancelled"))
+}
+
+/// The reason fredbatch gave when it cancelled `id`, if it did.
+pub fn recorded_reason(log_dir: &Path, id: &BackendJobId) -> Option<String> {
+    std::fs::read_to_string(reason_path(log_dir, id))
+        .ok()
+        .map(|reason| reason.trim().to_owned())
+}
+
+pub async fn cancel(
+    runner: &SlurmRunner,
+    id: &BackendJobId,
+    reason: &str,
+) -> Result<(), SlurmError> {
+    let slurm_id = SlurmId::parse(&id.0).ok_or_else(|| SlurmError::UnknownJob(id.clone()))?;
+    let snapshot = Snapshot::fetch(&runner.slurm).await?;
+    let Some(first) = snapshot.find(&slurm_id) else {
+        let history = Snapshot::history(runner.jobcomp_log().await?.as_deref())?;
+        return match history.find(&slurm_id) {
+            // Finished long ago: nothing to stop.
+            Some(_) => Ok(()),
+            None => Err(SlurmError::UnknownJob(id.clone())),
+        };
+    };
+    let targets = live_jobs(&snapshot, &slurm_id, first);
+    if targets.is_empty() {
+        return Ok(());
+    }
+    let log_dir = &runner.config.log_dir;
+    std::fs::create_dir_all(log_dir)
+        .and_then(|()| std::fs::write(reason_path(log_dir, id), reason))
+        .map_err(|source| SlurmError::Io {
+            path: reason_path(log_dir, id).display().to_string(),
+            source,
+        })?;
+    let args: Vec<String> = targets.iter().map(SlurmId::to_string).collect();
+    runner.slurm.run(Tool::Scancel, &args).await?;
+    let started = Instant::now();
+    loop {
+        let snapshot = Snapshot::fetch(&runner.slurm).await?;
+        let still: Vec<&JobRecord> = targets
+            .iter()
+            .filter_map(|target| snapshot.find(target))
+            .filter(|record| !state::map(record, None).state.is_final())
+            .collect();
+        let Some(live) = still.first() else {
+            return Ok(());
+        };
+        if started.elapsed() >= CONFIRM_FOR {
+            return Err(SlurmError::NotCancelled {
+                id: id.clone(),
+                state: live.state.clone(),
+                seconds: CONFIRM_FOR.as_secs(),
+            });
+        }
+        tokio::time::sleep(POLL_EVERY).await;
+    }
+}
+
+/// The run's Slurm jobs that have not ended: its first submission and its retries.
+fn live_jobs(snapshot: &Snapshot, id: &SlurmId, first: &JobRecord) -> Vec<SlurmId> {
+    let live = |record: &JobRecord| !state::map(record, None).state.is_final();
+    let mut targets = Vec::new();
+    if live(first) {
+        targets.push(*id);
+    }
+    let run = match (Name::parse(&first.name), id) {
+        (Some(Name::Plain { job, run_number }), _) => Some((job, run_number)),
+        (Some(Name::Array { job, first, .. }), SlurmId::Task { index, .. }) => {
+            Some((job, first + index))
+        }
+        _ => None,
+    };
+    if let Some((job, number)) = run {
+        for attempt in 2.. {
+            let records = snapshot.named(&retry_name(job, number, attempt));
+            if records.is_empty() {
+                break;
+            }
+            targets.extend(
+                records
+                    .into_iter()
+                    .filter(|record| live(record))
+                    .filter_map(JobRecord::id),
+            );
+        }
+    }
+    targets
+}
