@@ -2,14 +2,16 @@
 //! look at squeue until they have ended, because `scancel` returns 0 even for ids it does not
 //! know.
 //!
-//! Slurm keeps no reason with a cancellation, so the reason is written first to
-//! `<log dir>/<id>.cancelled`: describe reads it for CANCELLED jobs, and retry never sends
-//! another attempt of a run that has one.
+//! Slurm keeps no reason with a cancellation, so the run's name and the reason are written
+//! first to `<log dir>/<id>.cancelled`: describe reads it for CANCELLED jobs, and for an array
+//! task cancelled while pending, which slurmctld forgets at once (it appears in no squeue
+//! answer and no completion log); and retry never sends another attempt of a run that has one.
 
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use fredbatch_core::BackendJobId;
+use fredbatch_core::ids::run_job_name;
+use fredbatch_core::{BackendJobId, JobId};
 
 use crate::error::SlurmError;
 use crate::names::{Name, SlurmId, retry_name};
@@ -27,11 +29,42 @@ fn reason_path(log_dir: &Path, id: &BackendJobId) -> PathBuf {
     log_dir.join(format!("{id}.cancelled"))
 }
 
-/// The reason fredbatch gave when it cancelled `id`, if it did.
-pub fn recorded_reason(log_dir: &Path, id: &BackendJobId) -> Option<String> {
-    std::fs::read_to_string(reason_path(log_dir, id))
-        .ok()
-        .map(|reason| reason.trim().to_owned())
+/// What fredbatch recorded when it cancelled a run.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Cancelled {
+    /// The run's natural key.
+    pub name: String,
+    pub reason: String,
+}
+
+/// What fredbatch recorded when it cancelled `id`, if it did.
+pub fn recorded(log_dir: &Path, id: &BackendJobId) -> Option<Cancelled> {
+    let text = std::fs::read_to_string(reason_path(log_dir, id)).ok()?;
+    let (name, reason) = text.split_once('\n')?;
+    Some(Cancelled {
+        name: name.to_owned(),
+        reason: reason.trim().to_owned(),
+    })
+}
+
+/// The name of the run `first` holds as `id` (its natural key when it is a fredbatch job).
+pub fn run_name(first: &JobRecord, id: &SlurmId) -> String {
+    match run_of(first, id) {
+        Some((job, number)) => run_job_name(job, number),
+        None => first.name.clone(),
+    }
+}
+
+/// The job and run number a first submission holds, from its name and task index.
+pub fn run_of(record: &JobRecord, id: &SlurmId) -> Option<(JobId, u32)> {
+    match (Name::parse(&record.name)?, id) {
+        (Name::Plain { job, run_number }, SlurmId::Plain(_)) => Some((job, run_number)),
+        (Name::Array { job, first, last }, SlurmId::Task { index, .. }) => {
+            let number = first + index;
+            (number <= last).then_some((job, number))
+        }
+        _ => None,
+    }
 }
 
 pub async fn cancel(
@@ -55,7 +88,10 @@ pub async fn cancel(
     }
     let log_dir = &runner.config.log_dir;
     std::fs::create_dir_all(log_dir)
-        .and_then(|()| std::fs::write(reason_path(log_dir, id), reason))
+        .and_then(|()| {
+            let name = run_name(first, &slurm_id);
+            std::fs::write(reason_path(log_dir, id), format!("{name}\n{reason}\n"))
+        })
         .map_err(|source| SlurmError::Io {
             path: reason_path(log_dir, id).display().to_string(),
             source,
@@ -91,14 +127,7 @@ fn live_jobs(snapshot: &Snapshot, id: &SlurmId, first: &JobRecord) -> Vec<SlurmI
     if live(first) {
         targets.push(*id);
     }
-    let run = match (Name::parse(&first.name), id) {
-        (Some(Name::Plain { job, run_number }), _) => Some((job, run_number)),
-        (Some(Name::Array { job, first, .. }), SlurmId::Task { index, .. }) => {
-            Some((job, first + index))
-        }
-        _ => None,
-    };
-    if let Some((job, number)) = run {
+    if let Some((job, number)) = run_of(first, id) {
         for attempt in 2.. {
             let records = snapshot.named(&retry_name(job, number, attempt));
             if records.is_empty() {

@@ -4,12 +4,11 @@
 
 use std::collections::HashMap;
 
-use fredbatch_core::ids::run_job_name;
-use fredbatch_core::{BackendAttempt, BackendJob, BackendJobId, BackendState, JobId};
+use fredbatch_core::{BackendAttempt, BackendJob, BackendJobId, BackendState};
 
-use crate::cancel::recorded_reason;
+use crate::cancel::{self, Cancelled, run_of};
 use crate::error::SlurmError;
-use crate::names::{Name, SlurmId, retry_name};
+use crate::names::{SlurmId, retry_name};
 use crate::record::JobRecord;
 use crate::retry::{self, Retry};
 use crate::runner::SlurmRunner;
@@ -41,7 +40,13 @@ pub async fn describe(
         let (source, record) = match (now.find(&slurm_id), history.find(&slurm_id)) {
             (Some(record), _) => (&now, record),
             (None, Some(record)) => (&history, record),
-            (None, None) => continue,
+            (None, None) => {
+                // An array task cancelled while pending leaves no trace in Slurm.
+                if let Some(cancelled) = cancel::recorded(&runner.config.log_dir, id) {
+                    result.insert(id.clone(), cancelled_before_start(id, cancelled));
+                }
+                continue;
+            }
         };
         let view = view(runner, id, &slurm_id, record, source);
         if let Some(retry) = view.retry {
@@ -62,6 +67,18 @@ pub async fn describe(
         }
     }
     Ok(result)
+}
+
+fn cancelled_before_start(id: &BackendJobId, cancelled: Cancelled) -> BackendJob {
+    BackendJob {
+        id: id.clone(),
+        name: cancelled.name,
+        state: BackendState::Failed,
+        status_reason: Some(cancelled.reason),
+        attempts: Vec::new(),
+        started_at: None,
+        stopped_at: None,
+    }
 }
 
 struct View {
@@ -88,7 +105,7 @@ fn view(
         }
     }
     let latest = records[records.len() - 1];
-    let cancelled = recorded_reason(&runner.config.log_dir, id);
+    let cancelled = cancel::recorded(&runner.config.log_dir, id).map(|c| c.reason);
     let mapped = state::map(latest, cancelled.as_deref());
     let attempts: Vec<BackendAttempt> = records
         .iter()
@@ -134,7 +151,7 @@ fn view(
     View {
         job: BackendJob {
             id: id.clone(),
-            name: run.map_or_else(|| first.name.clone(), |(job, n)| run_job_name(job, n)),
+            name: cancel::run_name(first, slurm_id),
             state,
             status_reason,
             attempts,
@@ -168,17 +185,5 @@ fn attempt(
                 .display()
                 .to_string(),
         ),
-    }
-}
-
-/// The job and run number a first submission holds, from its name and task index.
-fn run_of(record: &JobRecord, id: &SlurmId) -> Option<(JobId, u32)> {
-    match (Name::parse(&record.name)?, id) {
-        (Name::Plain { job, run_number }, SlurmId::Plain(_)) => Some((job, run_number)),
-        (Name::Array { job, first, last }, SlurmId::Task { index, .. }) => {
-            let number = first + index;
-            (number <= last).then_some((job, number))
-        }
-        _ => None,
     }
 }

@@ -178,6 +178,7 @@ pub fn pending_groups(snapshot: &Snapshot, job: JobId) -> Vec<PendingGroup> {
 /// What to do about runs pending for `reason` (Slurm's reason codes, see `man squeue`).
 pub fn advice(reason: &str) -> &'static str {
     match reason {
+        "None" => "just submitted: Slurm's scheduler has not looked at these runs yet",
         "Resources" => {
             "waiting for CPUs or memory to free up: normal on a busy cluster; smaller --vcpus or \
              --memory fit into more gaps"
