@@ -35,7 +35,7 @@ pub mod state;
 pub mod submit;
 pub mod tools;
 
-pub use config::{DEFAULT_EXPORT, SlurmConfig, SlurmTools};
+pub use config::{Export, SlurmConfig, SlurmTools, WORKER_VARIABLES};
 pub use error::SlurmError;
 pub use runner::SlurmRunner;
 pub use shared_state::{SharedFilesystem, UnsafeState, check_shared_state};

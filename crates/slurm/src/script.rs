@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use fredbatch_core::{JobSpec, Resources};
 
-use crate::config::SlurmConfig;
+use crate::config::{Export, SlurmConfig};
 
 /// What fredbatch records in each Slurm job's comment, so the job alone says how to retry it
 /// (a process that describes it later may never have seen its JobSpec).
@@ -141,19 +141,23 @@ pub fn submission(
         }
     }
     let env = config.env.clone();
-    let mut exported: Vec<&str> = config
-        .export
-        .iter()
-        .map(String::as_str)
-        .filter(|name| std::env::var_os(name).is_some())
-        .chain(env.iter().map(|(name, _)| name.as_str()))
-        .collect();
-    exported.sort_unstable();
-    exported.dedup();
-    args.push(if exported.is_empty() {
-        "--export=NONE".to_owned()
-    } else {
-        format!("--export={}", exported.join(","))
+    args.push(match &config.export {
+        Export::All => "--export=ALL".to_owned(),
+        Export::Only(names) => {
+            let mut exported: Vec<&str> = names
+                .iter()
+                .map(String::as_str)
+                .filter(|name| std::env::var_os(name).is_some())
+                .chain(env.iter().map(|(name, _)| name.as_str()))
+                .collect();
+            exported.sort_unstable();
+            exported.dedup();
+            if exported.is_empty() {
+                "--export=NONE".to_owned()
+            } else {
+                format!("--export={}", exported.join(","))
+            }
+        }
     });
     args.extend(config.extra_args.iter().cloned());
     let mut command = quote(&config.program.display().to_string());
@@ -206,7 +210,7 @@ mod tests {
     fn an_array_submission() {
         let mut config = SlurmConfig::new("/opt/fred batch", "/shared/logs");
         config.partition = Some("short".into());
-        config.export = vec!["PATH".into(), "FREDBATCH_NOT_SET_ANYWHERE".into()];
+        config.export = Export::Only(vec!["PATH".into(), "FREDBATCH_NOT_SET_ANYWHERE".into()]);
         config.env = vec![("DATABASE_URL".into(), "postgres://db/x".into())];
         config.extra_args = vec!["--constraint=avx2".into()];
         let worker: Vec<String> = ["worker", "--job-id", "7", "--array-first-run", "1"]
@@ -263,6 +267,10 @@ mod tests {
             &[],
         );
         assert!(s.args.contains(&"--array=0-0".to_owned()));
+        assert!(
+            s.args.contains(&"--export=ALL".to_owned()),
+            "Slurm's default, explicitly"
+        );
         assert!(
             s.args
                 .contains(&"--output=/logs/12_2.attempt-2.log".to_owned())
