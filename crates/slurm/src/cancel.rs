@@ -133,13 +133,71 @@ fn live_jobs(snapshot: &Snapshot, id: &SlurmId, first: &JobRecord) -> Vec<SlurmI
             if records.is_empty() {
                 break;
             }
+            // A retry is a one-task array: while pending it is a remainder, task 0.
             targets.extend(
                 records
                     .into_iter()
                     .filter(|record| live(record))
-                    .filter_map(JobRecord::id),
+                    .map(|record| {
+                        record.id().unwrap_or(SlurmId::Task {
+                            array: record.array_job_id.unwrap_or(record.job_id),
+                            index: 0,
+                        })
+                    }),
             );
         }
     }
     targets
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_run_s_live_jobs_include_a_pending_retry() {
+        let record =
+            |job_id, array: Option<u64>, task, pending: Option<&str>, name: &str, state: &str| {
+                JobRecord {
+                    job_id,
+                    array_job_id: array,
+                    array_task_id: task,
+                    pending_tasks: pending.map(str::to_owned),
+                    name: name.into(),
+                    state: state.into(),
+                    ..JobRecord::default()
+                }
+            };
+        let snapshot = Snapshot::new(vec![
+            record(
+                11,
+                Some(10),
+                Some(1),
+                None,
+                "fred-job-7-runs-1-4",
+                "NODE_FAIL",
+            ),
+            record(
+                20,
+                Some(20),
+                None,
+                Some("0"),
+                "fred-job-7-run-2-attempt-2",
+                "PENDING",
+            ),
+        ]);
+        let id = SlurmId::Task {
+            array: 10,
+            index: 1,
+        };
+        let first = snapshot.find(&id).unwrap();
+        assert_eq!(
+            live_jobs(&snapshot, &id, first),
+            [SlurmId::Task {
+                array: 20,
+                index: 0
+            }],
+            "the interrupted first attempt has ended; its pending retry has not"
+        );
+    }
 }

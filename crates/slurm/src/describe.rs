@@ -110,7 +110,9 @@ fn view(
     let attempts: Vec<BackendAttempt> = records
         .iter()
         .enumerate()
-        .filter(|(_, record)| record.state != "PENDING")
+        // Only jobs that reached a node were attempts: one cancelled or refused while pending
+        // has no node (and Slurm gives it a start time anyway).
+        .filter(|(_, record)| record.state != "PENDING" && record.nodes.is_some())
         .map(|(i, record)| attempt(runner, id, i as u32 + 1, record, cancelled.as_deref()))
         .collect();
     let allowed = first
@@ -146,6 +148,11 @@ fn view(
             "{}; attempt {next} of {allowed} sent",
             status_reason.unwrap_or_default()
         ));
+    }
+    if let (BackendState::Failed, Some(reason)) = (state, &cancelled) {
+        // Whatever ended the last Slurm job (a pending retry vanishes when cancelled), fredbatch
+        // stopped the run.
+        status_reason = Some(reason.clone());
     }
     let stopped_at = state.is_final().then_some(latest.ended_at).flatten();
     View {

@@ -3,6 +3,7 @@
 
 use std::time::Duration;
 
+use fredbatch_core::sync::CANCELLED_REASON;
 use fredbatch_core::{BackendState, IgnoreProgress, SimulationRunner};
 use fredbatch_slurm::SlurmRunner;
 
@@ -24,6 +25,17 @@ async fn a_node_failure_is_an_interruption_retried_while_attempts_remain() {
     ids.extend(
         runner
             .submit(&spec(twice, 1, 2), &runs(twice, 1..=1), &IgnoreProgress)
+            .await
+            .unwrap(),
+    );
+    let cancelled = job_id();
+    ids.extend(
+        runner
+            .submit(
+                &spec(cancelled, 1, 3),
+                &runs(cancelled, 1..=1),
+                &IgnoreProgress,
+            )
             .await
             .unwrap(),
     );
@@ -58,6 +70,21 @@ async fn a_node_failure_is_an_interruption_retried_while_attempts_remain() {
             .unwrap()
             .ends_with("attempt 2 of 2 sent")
     );
+    // Cancelled while its next attempt waits for the node: that attempt is cancelled too, and
+    // no other is sent.
+    assert_eq!(jobs[&ids[2]].state, BackendState::Runnable);
+    runner.cancel(&ids[2], CANCELLED_REASON).await.unwrap();
+    let jobs = runner.describe(&ids[2..]).await.unwrap();
+    assert_eq!(
+        jobs[&ids[2]].state,
+        BackendState::Failed,
+        "{:#?}",
+        jobs[&ids[2]]
+    );
+    assert_eq!(
+        jobs[&ids[2]].status_reason.as_deref(),
+        Some(CANCELLED_REASON)
+    );
     drop(down);
 
     let jobs = wait_final(&runner, &ids[1..], Duration::from_secs(60)).await;
@@ -79,8 +106,14 @@ async fn a_node_failure_is_an_interruption_retried_while_attempts_remain() {
     );
     // Describing again sends nothing more.
     let sent = runner.calls().sbatch;
-    runner.describe(&ids).await.unwrap();
+    let jobs = runner.describe(&ids).await.unwrap();
     assert_eq!(runner.calls().sbatch, sent);
+    assert_eq!(jobs[&ids[2]].state, BackendState::Failed);
+    assert_eq!(
+        jobs[&ids[2]].attempts.len(),
+        1,
+        "the cancelled run never ran again"
+    );
 }
 
 #[tokio::test]
