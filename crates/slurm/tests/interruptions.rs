@@ -16,8 +16,12 @@ const FIRST_ATTEMPT_HANGS: &str = r#"[ "$FREDBATCH_ATTEMPT" = 1 ] && exec sleep 
 async fn a_node_failure_is_an_interruption_retried_while_attempts_remain() {
     let _node = whole_node();
     let dir = tempfile::tempdir().unwrap();
-    let runner = SlurmRunner::new(config(dir.path(), &worker(dir.path(), FIRST_ATTEMPT_HANGS)));
-    let (once, twice) = (job_id(), job_id());
+    let (once, twice, cancelled) = (job_id(), job_id(), job_id());
+    // Every attempt of `cancelled` hangs, so it is still being retried when it is cancelled.
+    let body = format!(
+        r#"[ "$FREDBATCH_ATTEMPT" = 1 ] || [ "$job" = {cancelled} ] && exec sleep 600; exit 0"#
+    );
+    let runner = SlurmRunner::new(config(dir.path(), &worker(dir.path(), &body)));
     let mut ids = runner
         .submit(&spec(once, 1, 1), &runs(once, 1..=1), &IgnoreProgress)
         .await
@@ -28,7 +32,6 @@ async fn a_node_failure_is_an_interruption_retried_while_attempts_remain() {
             .await
             .unwrap(),
     );
-    let cancelled = job_id();
     ids.extend(
         runner
             .submit(
@@ -61,18 +64,21 @@ async fn a_node_failure_is_an_interruption_retried_while_attempts_remain() {
         last_attempt.status_reason.as_deref(),
         Some("Host slurm: node localhost failed (NODE_FAIL)")
     );
-    let retried = &jobs[&ids[1]];
-    assert_eq!(retried.state, BackendState::Runnable, "{retried:#?}");
-    assert!(
-        retried
-            .status_reason
-            .as_deref()
-            .unwrap()
-            .ends_with("attempt 2 of 2 sent")
-    );
-    // Cancelled while its next attempt waits for the node: that attempt is cancelled too, and
-    // no other is sent.
-    assert_eq!(jobs[&ids[2]].state, BackendState::Runnable);
+    // The node may be back already (ReturnToService=2) and the next attempts running.
+    for id in &ids[1..] {
+        assert!(!jobs[id].state.is_final(), "being retried: {:#?}", jobs[id]);
+        assert!(
+            jobs[id]
+                .status_reason
+                .as_deref()
+                .unwrap_or("")
+                .contains("NODE_FAIL")
+                || jobs[id].state == BackendState::Running,
+            "{:#?}",
+            jobs[id]
+        );
+    }
+    // Cancelled while being retried: the next attempt is cancelled too, and no other is sent.
     runner.cancel(&ids[2], CANCELLED_REASON).await.unwrap();
     let jobs = runner.describe(&ids[2..]).await.unwrap();
     assert_eq!(
@@ -109,11 +115,7 @@ async fn a_node_failure_is_an_interruption_retried_while_attempts_remain() {
     let jobs = runner.describe(&ids).await.unwrap();
     assert_eq!(runner.calls().sbatch, sent);
     assert_eq!(jobs[&ids[2]].state, BackendState::Failed);
-    assert_eq!(
-        jobs[&ids[2]].attempts.len(),
-        1,
-        "the cancelled run never ran again"
-    );
+    assert!(jobs[&ids[2]].attempts.len() <= 2, "{:#?}", jobs[&ids[2]]);
 }
 
 #[tokio::test]

@@ -60,8 +60,8 @@ pub fn job_id() -> JobId {
 }
 
 /// A worker stand-in: a shell script that sets `run` to the run number (from
-/// `--array-first-run` plus the task index, or from `--run-id`, see [`runs`]), prints what it
-/// was given, then runs `body`.
+/// `--array-first-run` plus the task index, or from `--run-id`, see [`runs`]) and `job` to the
+/// job id, prints what it was given, then runs `body`.
 pub fn worker(dir: &Path, body: &str) -> PathBuf {
     let path = dir.join("worker.sh");
     let script = format!(
@@ -71,6 +71,7 @@ pub fn worker(dir: &Path, body: &str) -> PathBuf {
            case $1 in\n\
              --array-first-run) run=$(( $2 + SLURM_ARRAY_TASK_ID )); shift ;;\n\
              --run-id) run=$(( $2 - 1000 )); shift ;;\n\
+             --job-id) job=$2; shift ;;\n\
            esac\n\
            shift\n\
          done\n\
