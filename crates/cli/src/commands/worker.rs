@@ -25,8 +25,8 @@ pub struct WorkerArgs {
     /// The run.
     #[arg(long, required_unless_present = "array_first_run")]
     pub run_id: Option<RunId>,
-    /// For an AWS Batch array job: the run number of index 0; this child's run is that plus
-    /// AWS_BATCH_JOB_ARRAY_INDEX.
+    /// For an array job: the run number of index 0; this child's run is that plus
+    /// AWS_BATCH_JOB_ARRAY_INDEX (AWS Batch) or SLURM_ARRAY_TASK_ID (Slurm).
     #[arg(long, value_name = "RUN_NUMBER", conflicts_with = "run_id")]
     pub array_first_run: Option<u32>,
     /// Largest size the job's inputs may expand to, in MB.
@@ -85,14 +85,16 @@ pub async fn run(args: WorkerArgs, ctx: &Context) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::from(outcome.exit_code() as u8))
 }
 
-/// This array child's index, which AWS Batch sets for every child of an array job.
+/// This array child's index, which AWS Batch (`AWS_BATCH_JOB_ARRAY_INDEX`) or Slurm
+/// (`SLURM_ARRAY_TASK_ID`) sets for every child of an array job.
 fn array_index() -> anyhow::Result<u32> {
-    let value = std::env::var("AWS_BATCH_JOB_ARRAY_INDEX").context(
-        "AWS_BATCH_JOB_ARRAY_INDEX is not set: --array-first-run works only inside an AWS Batch array job",
-    )?;
+    let (name, value) = ["AWS_BATCH_JOB_ARRAY_INDEX", "SLURM_ARRAY_TASK_ID"]
+        .into_iter()
+        .find_map(|name| Some((name, std::env::var(name).ok()?)))
+        .context("neither AWS_BATCH_JOB_ARRAY_INDEX nor SLURM_ARRAY_TASK_ID is set: --array-first-run works only inside an array job")?;
     value
         .parse()
-        .with_context(|| format!("AWS_BATCH_JOB_ARRAY_INDEX is `{value}`, not a number"))
+        .with_context(|| format!("{name} is `{value}`, not a number"))
 }
 
 /// Ends the process by SIGTERM itself, so whoever waits for it sees an interruption, not an

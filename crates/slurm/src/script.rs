@@ -1,0 +1,281 @@
+//! One sbatch call: its arguments and the batch script it reads on stdin.
+//!
+//! The script only names the task's backend id and attempt for the worker and `exec`s the
+//! worker, so the worker is the job's process and Slurm's signals (cancel, time limit) reach it
+//! directly. Every task writes its output to `<log dir>/<backend id>.attempt-<n>.log`.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use fredbatch_core::{JobSpec, Resources};
+
+use crate::config::{Export, SlurmConfig};
+
+/// What fredbatch records in each Slurm job's comment, so the job alone says how to retry it
+/// (a process that describes it later may never have seen its JobSpec).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Recorded {
+    pub attempts: u32,
+    pub resources: Resources,
+    pub minutes: u64,
+}
+
+const COMMENT_PREFIX: &str = "fredbatch:";
+
+impl Recorded {
+    pub fn of(job: &JobSpec) -> Recorded {
+        Recorded {
+            attempts: job.retry.attempts.max(1),
+            resources: job.resources,
+            minutes: minutes(job.attempt_timeout),
+        }
+    }
+
+    pub fn comment(&self) -> String {
+        format!(
+            "{COMMENT_PREFIX}attempts={},cpus={},mem={},minutes={}",
+            self.attempts, self.resources.vcpus, self.resources.memory_mb, self.minutes
+        )
+    }
+
+    pub fn parse(comment: &str) -> Option<Recorded> {
+        let fields = comment.strip_prefix(COMMENT_PREFIX)?;
+        let value = |key: &str| {
+            fields
+                .split(',')
+                .find_map(|pair| pair.strip_prefix(key)?.strip_prefix('='))
+                .and_then(|value| value.parse::<u64>().ok())
+        };
+        Some(Recorded {
+            attempts: value("attempts")? as u32,
+            resources: Resources {
+                vcpus: value("cpus")? as u32,
+                memory_mb: value("mem")?,
+            },
+            minutes: value("minutes")?,
+        })
+    }
+}
+
+/// `--time` in whole minutes: Slurm's granularity; rounded up, at least one.
+pub fn minutes(timeout: Duration) -> u64 {
+    timeout.as_secs().div_ceil(60).max(1)
+}
+
+/// The task log of attempt `attempt` of backend job `id`.
+pub fn log_path(log_dir: &Path, id: &str, attempt: u32) -> PathBuf {
+    log_dir.join(format!("{id}.attempt-{attempt}.log"))
+}
+
+/// Which tasks one sbatch call makes.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Shape {
+    /// One run as a plain job; its backend id is the job id.
+    Plain,
+    /// An array of `tasks` tasks; backend ids `<array id>_<index>`.
+    Array { tasks: usize },
+    /// Attempt `attempt` of backend job `of`: a one-task array.
+    Retry { of: String, attempt: u32 },
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Submission {
+    pub args: Vec<String>,
+    pub script: String,
+    /// Set on sbatch's environment (and exported to the tasks).
+    pub env: Vec<(String, String)>,
+}
+
+pub fn submission(
+    config: &SlurmConfig,
+    name: &str,
+    shape: &Shape,
+    recorded: &Recorded,
+    worker_args: &[String],
+) -> Submission {
+    let log_dir = config.log_dir.display();
+    let (array, output, backend_id, attempt) = match shape {
+        Shape::Plain => (
+            None,
+            format!("{log_dir}/%j.attempt-1.log"),
+            "$SLURM_JOB_ID".to_owned(),
+            1,
+        ),
+        Shape::Array { tasks } => (
+            Some(format!("0-{}", tasks.saturating_sub(1))),
+            format!("{log_dir}/%A_%a.attempt-1.log"),
+            "${SLURM_ARRAY_JOB_ID}_${SLURM_ARRAY_TASK_ID}".to_owned(),
+            1,
+        ),
+        Shape::Retry { of, attempt } => (
+            Some("0-0".to_owned()),
+            log_path(&config.log_dir, of, *attempt)
+                .display()
+                .to_string(),
+            quote(of),
+            *attempt,
+        ),
+    };
+    let mut args: Vec<String> = vec![
+        "--parsable".into(),
+        format!("--job-name={name}"),
+        // Slurm must not requeue an interrupted run itself: this backend retries it as a new
+        // attempt, counted against the run's attempts (see crate::retry).
+        "--no-requeue".into(),
+        format!("--cpus-per-task={}", recorded.resources.vcpus),
+        format!("--mem={}M", recorded.resources.memory_mb),
+        format!("--time={}", recorded.minutes),
+        format!("--output={output}"),
+        format!("--comment={}", recorded.comment()),
+    ];
+    if let Some(array) = array {
+        args.push(format!("--array={array}"));
+    }
+    for (flag, value) in [
+        ("--partition", &config.partition),
+        ("--account", &config.account),
+        ("--qos", &config.qos),
+    ] {
+        if let Some(value) = value {
+            args.push(format!("{flag}={value}"));
+        }
+    }
+    let env = config.env.clone();
+    args.push(match &config.export {
+        Export::All => "--export=ALL".to_owned(),
+        Export::Only(names) => {
+            let mut exported: Vec<&str> = names
+                .iter()
+                .map(String::as_str)
+                .filter(|name| std::env::var_os(name).is_some())
+                .chain(env.iter().map(|(name, _)| name.as_str()))
+                .collect();
+            exported.sort_unstable();
+            exported.dedup();
+            if exported.is_empty() {
+                "--export=NONE".to_owned()
+            } else {
+                format!("--export={}", exported.join(","))
+            }
+        }
+    });
+    args.extend(config.extra_args.iter().cloned());
+    let mut command = quote(&config.program.display().to_string());
+    for arg in worker_args {
+        command.push(' ');
+        command.push_str(&quote(arg));
+    }
+    let script = format!(
+        "#!/bin/sh\n# fredbatch: {name}\n\
+         export FREDBATCH_BACKEND_JOB_ID={backend_id}\n\
+         export FREDBATCH_ATTEMPT={attempt}\n\
+         exec {command}\n"
+    );
+    Submission { args, script, env }
+}
+
+/// `text` as one shell word.
+fn quote(text: &str) -> String {
+    format!("'{}'", text.replace('\'', r"'\''"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use fredbatch_core::{JobId, RetryStrategy};
+
+    fn job() -> JobSpec {
+        JobSpec {
+            job_id: JobId(7),
+            resources: Resources {
+                vcpus: 2,
+                memory_mb: 3000,
+            },
+            retry: RetryStrategy::interruptions_only(3, "Host slurm*"),
+            attempt_timeout: Duration::from_secs(61),
+        }
+    }
+
+    #[test]
+    fn the_comment_round_trips() {
+        let recorded = Recorded::of(&job());
+        assert_eq!(recorded.minutes, 2, "61 s is rounded up to 2 minutes");
+        assert_eq!(Recorded::parse(&recorded.comment()), Some(recorded));
+        assert_eq!(Recorded::parse("someone else's comment"), None);
+        assert_eq!(minutes(Duration::from_secs(5)), 1);
+        assert_eq!(minutes(Duration::from_secs(4 * 3600)), 240);
+    }
+
+    #[test]
+    fn an_array_submission() {
+        let mut config = SlurmConfig::new("/opt/fred batch", "/shared/logs");
+        config.partition = Some("short".into());
+        config.export = Export::Only(vec!["PATH".into(), "FREDBATCH_NOT_SET_ANYWHERE".into()]);
+        config.env = vec![("DATABASE_URL".into(), "postgres://db/x".into())];
+        config.extra_args = vec!["--constraint=avx2".into()];
+        let worker: Vec<String> = ["worker", "--job-id", "7", "--array-first-run", "1"]
+            .map(str::to_owned)
+            .into();
+        let s = submission(
+            &config,
+            "fred-job-7-runs-1-3",
+            &Shape::Array { tasks: 3 },
+            &Recorded::of(&job()),
+            &worker,
+        );
+        for expected in [
+            "--parsable",
+            "--job-name=fred-job-7-runs-1-3",
+            "--no-requeue",
+            "--cpus-per-task=2",
+            "--mem=3000M",
+            "--time=2",
+            "--array=0-2",
+            "--output=/shared/logs/%A_%a.attempt-1.log",
+            "--partition=short",
+            "--export=DATABASE_URL,PATH",
+            "--constraint=avx2",
+        ] {
+            assert!(
+                s.args.iter().any(|a| a == expected),
+                "{expected} in {:?}",
+                s.args
+            );
+        }
+        assert!(
+            s.script
+                .contains("exec '/opt/fred batch' 'worker' '--job-id' '7'")
+        );
+        assert!(
+            s.script
+                .contains("FREDBATCH_BACKEND_JOB_ID=${SLURM_ARRAY_JOB_ID}_${SLURM_ARRAY_TASK_ID}")
+        );
+        assert_eq!(s.env, config.env);
+    }
+
+    #[test]
+    fn a_retry_is_a_one_task_array_writing_its_own_attempt_log() {
+        let config = SlurmConfig::new("fredbatch", "/logs");
+        let s = submission(
+            &config,
+            "fred-job-7-run-3-attempt-2",
+            &Shape::Retry {
+                of: "12_2".into(),
+                attempt: 2,
+            },
+            &Recorded::of(&job()),
+            &[],
+        );
+        assert!(s.args.contains(&"--array=0-0".to_owned()));
+        assert!(
+            s.args.contains(&"--export=ALL".to_owned()),
+            "Slurm's default, explicitly"
+        );
+        assert!(
+            s.args
+                .contains(&"--output=/logs/12_2.attempt-2.log".to_owned())
+        );
+        assert!(s.script.contains("FREDBATCH_BACKEND_JOB_ID='12_2'"));
+        assert!(s.script.contains("FREDBATCH_ATTEMPT=2"));
+    }
+}

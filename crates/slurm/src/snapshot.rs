@@ -1,0 +1,134 @@
+//! Every job Slurm knows at one moment, indexed by backend id and by name, so describing 10,000
+//! runs takes one `squeue --json` and hash lookups.
+
+use std::collections::HashMap;
+use std::path::Path;
+
+use crate::error::SlurmError;
+use crate::names::SlurmId;
+use crate::record::JobRecord;
+use crate::tools::{Slurm, Tool};
+use crate::{jobcomp, squeue};
+
+#[derive(Debug, Default)]
+pub struct Snapshot {
+    pub jobs: Vec<JobRecord>,
+    by_id: HashMap<SlurmId, usize>,
+    /// Array id → its pending remainders.
+    remainders: HashMap<u64, Vec<usize>>,
+    by_name: HashMap<String, Vec<usize>>,
+}
+
+impl Snapshot {
+    /// Later records replace earlier ones with the same id (a log appends as jobs end).
+    pub fn new(jobs: Vec<JobRecord>) -> Snapshot {
+        let mut snapshot = Snapshot::default();
+        for (i, job) in jobs.iter().enumerate() {
+            match job.id() {
+                Some(id) => {
+                    snapshot.by_id.insert(id, i);
+                }
+                None => snapshot
+                    .remainders
+                    .entry(job.array_job_id.unwrap_or(job.job_id))
+                    .or_default()
+                    .push(i),
+            }
+            snapshot
+                .by_name
+                .entry(job.name.clone())
+                .or_default()
+                .push(i);
+        }
+        snapshot.jobs = jobs;
+        snapshot
+    }
+
+    /// What `squeue --json` says now.
+    pub async fn fetch(slurm: &Slurm) -> Result<Snapshot, SlurmError> {
+        let text = slurm.run(Tool::Squeue, &["--json".to_owned()]).await?;
+        Ok(Snapshot::new(squeue::parse(&text)?))
+    }
+
+    /// What the job-completion log says (nothing when there is none).
+    pub fn history(path: Option<&Path>) -> Result<Snapshot, SlurmError> {
+        match path {
+            Some(path) => Ok(Snapshot::new(jobcomp::read(path)?)),
+            None => Ok(Snapshot::default()),
+        }
+    }
+
+    /// The record of a plain job or task; for a task still pending, its array's remainder.
+    pub fn find(&self, id: &SlurmId) -> Option<&JobRecord> {
+        if let Some(&i) = self.by_id.get(id) {
+            return Some(&self.jobs[i]);
+        }
+        let SlurmId::Task { array, .. } = id else {
+            return None;
+        };
+        self.remainders
+            .get(array)?
+            .iter()
+            .map(|&i| &self.jobs[i])
+            .find(|job| job.covers(id))
+    }
+
+    /// The jobs named `name`, newest (highest job id) last.
+    pub fn named(&self, name: &str) -> Vec<&JobRecord> {
+        let mut jobs: Vec<&JobRecord> = self
+            .by_name
+            .get(name)
+            .map(|indexes| indexes.iter().map(|&i| &self.jobs[i]).collect())
+            .unwrap_or_default();
+        jobs.sort_by_key(|job| job.job_id);
+        jobs
+    }
+
+    /// Names of jobs that start with `prefix`.
+    pub fn names_starting_with<'a>(&'a self, prefix: &'a str) -> impl Iterator<Item = &'a str> {
+        self.by_name
+            .keys()
+            .map(String::as_str)
+            .filter(move |name| name.starts_with(prefix))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tasks_are_found_started_or_pending() {
+        let snapshot = Snapshot::new(vec![
+            JobRecord {
+                job_id: 11,
+                array_job_id: Some(10),
+                array_task_id: Some(0),
+                name: "a".into(),
+                state: "RUNNING".into(),
+                ..JobRecord::default()
+            },
+            JobRecord {
+                job_id: 10,
+                array_job_id: Some(10),
+                pending_tasks: Some("1-4".into()),
+                name: "a".into(),
+                state: "PENDING".into(),
+                ..JobRecord::default()
+            },
+            JobRecord {
+                job_id: 12,
+                name: "b".into(),
+                state: "COMPLETED".into(),
+                ..JobRecord::default()
+            },
+        ]);
+        let task = |index| SlurmId::Task { array: 10, index };
+        assert_eq!(snapshot.find(&task(0)).unwrap().state, "RUNNING");
+        assert_eq!(snapshot.find(&task(3)).unwrap().state, "PENDING");
+        assert!(snapshot.find(&task(5)).is_none());
+        assert_eq!(snapshot.find(&SlurmId::Plain(12)).unwrap().name, "b");
+        assert!(snapshot.find(&SlurmId::Plain(10)).is_none());
+        assert_eq!(snapshot.named("a").len(), 2);
+    }
+}
