@@ -1,7 +1,7 @@
-//! Choosing and building the backend that executes runs: AWS Batch when `--stack` names a
-//! deployed stack or `AWS_BATCH_JOB_DEFINITION` and `AWS_BATCH_JOB_QUEUE` are set (as the
-//! application of the AWS Batch design this project implements does), the local executor
-//! otherwise.
+//! Choosing and building the backend that executes runs: `--backend` (or FREDBATCH_BACKEND)
+//! when given; else AWS Batch when `--stack` names a deployed stack or
+//! `AWS_BATCH_JOB_DEFINITION` and `AWS_BATCH_JOB_QUEUE` are set (as the application of the AWS
+//! Batch design this project implements does); else the local executor. Slurm is chosen by name.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -10,12 +10,15 @@ use anyhow::{Context as _, bail};
 use fredbatch_batch::{BatchConfig, BatchRunner, BatchTarget};
 use fredbatch_core::{Job, Resources, SimulationRunner};
 use fredbatch_executor::{LocalConfig, LocalExecutor, machine_capacity};
+use fredbatch_slurm::{SharedFilesystem, SlurmConfig, SlurmRunner, check_shared_state};
+use serde::{Deserialize, Serialize};
 
 use crate::commands::args::BackendArgs;
 use crate::settings::Settings;
 
 pub const LOCAL: &str = "local";
 pub const AWS_BATCH: &str = "aws-batch";
+pub const SLURM: &str = "slurm";
 
 /// Which backend a command uses.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
@@ -24,6 +27,8 @@ pub enum BackendKind {
     Local,
     /// AWS Batch: the stack named by --stack, or AWS_BATCH_JOB_DEFINITION and AWS_BATCH_JOB_QUEUE.
     Aws,
+    /// A Slurm cluster, through sbatch, squeue and scancel on this machine (a login node).
+    Slurm,
 }
 
 impl BackendKind {
@@ -45,6 +50,7 @@ impl BackendKind {
         match name {
             LOCAL => Ok(BackendKind::Local),
             AWS_BATCH => Ok(BackendKind::Aws),
+            SLURM => Ok(BackendKind::Slurm),
             other => bail!("this job was run by an unknown backend `{other}`"),
         }
     }
@@ -53,12 +59,29 @@ impl BackendKind {
         match self {
             BackendKind::Local => LOCAL,
             BackendKind::Aws => AWS_BATCH,
+            BackendKind::Slurm => SLURM,
+        }
+    }
+
+    /// Whether runs go on without the fredbatch process that submitted them (on a cluster or
+    /// in the cloud), so `--detach` just returns and `status` asks the backend.
+    pub fn outlives_process(self) -> bool {
+        !matches!(self, BackendKind::Local)
+    }
+
+    /// How often a watching process asks the backend for news.
+    pub fn tick(self) -> Duration {
+        match self {
+            BackendKind::Local => Duration::from_millis(100),
+            // squeue lists every job of the cluster: not too often.
+            BackendKind::Slurm => Duration::from_secs(2),
+            BackendKind::Aws => Duration::from_secs(5),
         }
     }
 
     pub fn default_resources(self) -> Resources {
         match self {
-            BackendKind::Local => Resources::LOCAL_DEFAULT,
+            BackendKind::Local | BackendKind::Slurm => Resources::LOCAL_DEFAULT,
             BackendKind::Aws => Resources::AWS_DEFAULT,
         }
     }
@@ -95,6 +118,7 @@ pub struct Connected {
 pub async fn connect_new(
     kind: BackendKind,
     args: &BackendArgs,
+    resources: Resources,
     settings: &mut Settings,
 ) -> anyhow::Result<Connected> {
     match kind {
@@ -102,6 +126,43 @@ pub async fn connect_new(
             runner: Arc::new(local_executor(settings, args.capacity())?),
             target: None,
         }),
+        BackendKind::Slurm => {
+            let shared = if args.slurm.shared_filesystem {
+                SharedFilesystem::declared_for(&settings.database_url)
+            } else {
+                SharedFilesystem::NotDeclared
+            };
+            check_shared_state(
+                &settings.database_url,
+                &settings.uploads,
+                &settings.results,
+                &shared,
+            )
+            .map_err(|unsafe_state| {
+                anyhow::anyhow!(
+                    "{unsafe_state}{}",
+                    if args.slurm.shared_filesystem {
+                        ""
+                    } else {
+                        " (--shared-filesystem)"
+                    }
+                )
+            })?;
+            let target = SlurmTarget {
+                partition: args.slurm.partition.clone(),
+                account: args.slurm.account.clone(),
+                qos: args.slurm.qos.clone(),
+                extra_args: args.slurm.slurm_args.clone(),
+                log_dir: settings.log_dir().join("slurm"),
+            };
+            let runner = slurm_runner(settings, &target)?;
+            // Refused here, before the job is registered, rather than at its first sbatch.
+            runner.check_fits(resources).await?;
+            Ok(Connected {
+                runner: Arc::new(runner),
+                target: Some(serde_json::to_string(&target)?),
+            })
+        }
         BackendKind::Aws => {
             let connection = fredbatch_batch::stack::connect(args.stack.as_deref()).await?;
             if let Some(stack) = &connection.stack {
@@ -130,6 +191,16 @@ pub fn connect_existing(
 ) -> anyhow::Result<Arc<dyn SimulationRunner>> {
     match BackendKind::from_recorded(&job.backend)? {
         BackendKind::Local => Ok(Arc::new(local_executor(settings, capacity)?)),
+        BackendKind::Slurm => {
+            let target: SlurmTarget = job
+                .backend_target
+                .as_deref()
+                .map(serde_json::from_str)
+                .transpose()
+                .with_context(|| format!("job {} recorded an unreadable Slurm target", job.id))?
+                .with_context(|| format!("job {} recorded no Slurm target", job.id))?;
+            Ok(Arc::new(slurm_runner(settings, &target)?))
+        }
         BackendKind::Aws => {
             let var = |name: &str| std::env::var(name).ok();
             let config = match recorded_target(job)? {
@@ -223,4 +294,29 @@ pub fn local_executor(
         env: settings.worker_env(),
         kill_grace: Duration::from_secs(10),
     }))
+}
+
+/// Where on a Slurm cluster a job's runs go, recorded with the job so later commands reach the
+/// same partition and logs whatever the command line says.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SlurmTarget {
+    pub partition: Option<String>,
+    pub account: Option<String>,
+    pub qos: Option<String>,
+    pub extra_args: Vec<String>,
+    /// Each task's output file goes here; on a filesystem every node shares.
+    pub log_dir: std::path::PathBuf,
+}
+
+pub fn slurm_runner(settings: &Settings, target: &SlurmTarget) -> anyhow::Result<SlurmRunner> {
+    let program =
+        std::env::current_exe().context("cannot find the fredbatch executable to run workers")?;
+    let mut config = SlurmConfig::new(program, &target.log_dir);
+    config.partition.clone_from(&target.partition);
+    config.account.clone_from(&target.account);
+    config.qos.clone_from(&target.qos);
+    config.extra_args.clone_from(&target.extra_args);
+    // Tasks inherit this environment too; these say where the job's store and storage are.
+    config.env = settings.worker_env();
+    Ok(SlurmRunner::new(config))
 }

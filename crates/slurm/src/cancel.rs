@@ -73,7 +73,7 @@ pub async fn cancel(
     reason: &str,
 ) -> Result<(), SlurmError> {
     let slurm_id = SlurmId::parse(&id.0).ok_or_else(|| SlurmError::UnknownJob(id.clone()))?;
-    let snapshot = Snapshot::fetch(&runner.slurm).await?;
+    let snapshot = Snapshot::fetch(&runner.slurm, &runner.config.store_tag()).await?;
     let Some(first) = snapshot.find(&slurm_id) else {
         let history = Snapshot::history(runner.jobcomp_log().await?.as_deref())?;
         return match history.find(&slurm_id) {
@@ -100,7 +100,7 @@ pub async fn cancel(
     runner.slurm.run(Tool::Scancel, &args).await?;
     let started = Instant::now();
     loop {
-        let snapshot = Snapshot::fetch(&runner.slurm).await?;
+        let snapshot = Snapshot::fetch(&runner.slurm, &runner.config.store_tag()).await?;
         let still: Vec<&JobRecord> = targets
             .iter()
             .filter_map(|target| snapshot.find(target))

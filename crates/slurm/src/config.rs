@@ -85,6 +85,16 @@ pub struct SlurmConfig {
 }
 
 impl SlurmConfig {
+    /// What tells this store's Slurm jobs from another's with the same names: a hash of the
+    /// log folder, which every store has of its own.
+    pub fn store_tag(&self) -> String {
+        let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+        for byte in self.log_dir.as_os_str().as_encoded_bytes() {
+            hash = (hash ^ u64::from(*byte)).wrapping_mul(0x0100_0000_01b3);
+        }
+        format!("{hash:016x}")
+    }
+
     pub fn new(program: impl Into<PathBuf>, log_dir: impl Into<PathBuf>) -> SlurmConfig {
         SlurmConfig {
             program: program.into(),

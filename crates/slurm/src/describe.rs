@@ -24,7 +24,7 @@ pub async fn describe(
     if ids.is_empty() {
         return Ok(result);
     }
-    let now = Snapshot::fetch(&runner.slurm).await?;
+    let now = Snapshot::fetch(&runner.slurm, &runner.config.store_tag()).await?;
     let parsed: Vec<(&BackendJobId, SlurmId)> = ids
         .iter()
         .filter_map(|id| Some((id, SlurmId::parse(&id.0)?)))

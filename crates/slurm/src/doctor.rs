@@ -106,7 +106,10 @@ pub async fn doctor(runner: &SlurmRunner, job: Option<JobId>) -> Result<Report, 
         other => Some(format!("partition {} is {other}", partition.name)),
     };
     let pending = match job {
-        Some(job) => pending_groups(&Snapshot::fetch(&runner.slurm).await?, job),
+        Some(job) => pending_groups(
+            &Snapshot::fetch(&runner.slurm, &runner.config.store_tag()).await?,
+            job,
+        ),
         None => Vec::new(),
     };
     Ok(Report {

@@ -68,7 +68,7 @@ pub async fn resubmit(
     .await
     .map_err(|error| io_error(std::io::Error::other(error)))?
     .map_err(|errno| io_error(errno.into()))?;
-    let fresh = Snapshot::fetch(&runner.slurm).await?;
+    let fresh = Snapshot::fetch(&runner.slurm, &runner.config.store_tag()).await?;
     let mut refused = HashMap::new();
     for retry in retries {
         let name = retry_name(retry.job, retry.run_number, retry.attempt);

@@ -59,6 +59,15 @@ impl SlurmRunner {
             .map_or(cluster, |mine| mine.min(cluster)))
     }
 
+    /// Refuses runs of `resources` that no node of the partition can take, so a job too large
+    /// for the cluster is refused before it is registered.
+    pub async fn check_fits(
+        &self,
+        resources: fredbatch_core::Resources,
+    ) -> Result<(), RunnerError> {
+        Ok(submit::check_fits(self, &resources, "each run (--vcpus/--memory)").await?)
+    }
+
     /// Whether the partition can run anything, its nodes, and why `job`'s runs pend.
     pub async fn doctor(
         &self,

@@ -22,6 +22,20 @@ pub struct Recorded {
 
 const COMMENT_PREFIX: &str = "fredbatch:";
 
+/// Whether a job belongs to the fredbatch store tagged `tag`: jobs of other stores (another
+/// user's, another FREDBATCH_HOME's) reuse the same names, since every store numbers its jobs
+/// from 1, and must never be taken for ours. Jobs without fredbatch's comment, or written
+/// before comments carried the store, are kept.
+pub fn belongs_to(comment: Option<&str>, tag: &str) -> bool {
+    let Some(fields) = comment.and_then(|c| c.strip_prefix(COMMENT_PREFIX)) else {
+        return true;
+    };
+    fields
+        .split(',')
+        .find_map(|pair| pair.strip_prefix("store="))
+        .is_none_or(|store| store == tag)
+}
+
 impl Recorded {
     pub fn of(job: &JobSpec) -> Recorded {
         Recorded {
@@ -126,7 +140,11 @@ pub fn submission(
         format!("--mem={}M", recorded.resources.memory_mb),
         format!("--time={}", recorded.minutes),
         format!("--output={output}"),
-        format!("--comment={}", recorded.comment()),
+        format!(
+            "--comment={},store={}",
+            recorded.comment(),
+            config.store_tag()
+        ),
     ];
     if let Some(array) = array {
         args.push(format!("--array={array}"));
@@ -194,6 +212,15 @@ mod tests {
             retry: RetryStrategy::interruptions_only(3, "Host slurm*"),
             attempt_timeout: Duration::from_secs(61),
         }
+    }
+
+    #[test]
+    fn jobs_of_another_store_are_not_ours() {
+        assert!(belongs_to(Some("fredbatch:attempts=3,store=ab12"), "ab12"));
+        assert!(!belongs_to(Some("fredbatch:attempts=3,store=ffff"), "ab12"));
+        assert!(belongs_to(Some("fredbatch:attempts=3"), "ab12"));
+        assert!(belongs_to(None, "ab12"));
+        assert!(belongs_to(Some("someone else's"), "ab12"));
     }
 
     #[test]

@@ -44,10 +44,13 @@ impl Snapshot {
         snapshot
     }
 
-    /// What `squeue --json` says now.
-    pub async fn fetch(slurm: &Slurm) -> Result<Snapshot, SlurmError> {
+    /// What `squeue --json` says now about the jobs of the store tagged `store` (see
+    /// [`crate::script::belongs_to`]).
+    pub async fn fetch(slurm: &Slurm, store: &str) -> Result<Snapshot, SlurmError> {
         let text = slurm.run(Tool::Squeue, &["--json".to_owned()]).await?;
-        Ok(Snapshot::new(squeue::parse(&text)?))
+        let mut jobs = squeue::parse(&text)?;
+        jobs.retain(|job| crate::script::belongs_to(job.comment.as_deref(), store));
+        Ok(Snapshot::new(jobs))
     }
 
     /// What the job-completion log says (nothing when there is none).

@@ -24,7 +24,11 @@ pub async fn submit(
     }
     check_size(runner, job).await?;
     let max_array = runner.max_array().await?;
-    let mut ids = existing(job, runs, &Snapshot::fetch(&runner.slurm).await?);
+    let mut ids = existing(
+        job,
+        runs,
+        &Snapshot::fetch(&runner.slurm, &runner.config.store_tag()).await?,
+    );
     let found: Vec<_> = runs
         .iter()
         .zip(&ids)
@@ -94,9 +98,24 @@ pub async fn submit(
 /// with `EnforcePartLimits` Slurm would refuse it too, but only after some arrays went out,
 /// and without it the run would pend forever.
 async fn check_size(runner: &SlurmRunner, job: &JobSpec) -> Result<(), SlurmError> {
+    check_fits(
+        runner,
+        &job.resources,
+        &format!("a run of job {}", job.job_id),
+    )
+    .await
+}
+
+/// Refuses `resources` per run (`what` names them in the message) that no node of the
+/// partition can take.
+pub(crate) async fn check_fits(
+    runner: &SlurmRunner,
+    resources: &fredbatch_core::Resources,
+    what: &str,
+) -> Result<(), SlurmError> {
     let partition = cluster::partition(&runner.slurm, runner.config.partition.as_deref()).await?;
     let nodes = cluster::nodes(&runner.slurm, &partition.name).await?;
-    if cluster::fits(&partition, &nodes, &job.resources) {
+    if cluster::fits(&partition, &nodes, resources) {
         return Ok(());
     }
     let available = cluster::largest_run(&partition, &nodes).unwrap_or(fredbatch_core::Resources {
@@ -104,11 +123,8 @@ async fn check_size(runner: &SlurmRunner, job: &JobSpec) -> Result<(), SlurmErro
         memory_mb: 0,
     });
     Err(RunnerError::TooLarge {
-        what: format!(
-            "a run of job {} on partition {}",
-            job.job_id, partition.name
-        ),
-        asked: job.resources,
+        what: format!("{what} on partition {}", partition.name),
+        asked: *resources,
         available,
     }
     .into())

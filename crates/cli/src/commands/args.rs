@@ -95,7 +95,7 @@ impl RunResourceArgs {
 pub struct BackendArgs {
     /// Where runs execute [default: aws when --stack is given or AWS_BATCH_JOB_DEFINITION and
     /// AWS_BATCH_JOB_QUEUE are set, else local].
-    #[arg(long, value_enum)]
+    #[arg(long, value_enum, env = "FREDBATCH_BACKEND")]
     pub backend: Option<BackendKind>,
     /// Run on the AWS Batch stack of this name: its outputs give the job queue and definition,
     /// its parameters the S3 buckets (unless FREDBATCH_UPLOADS / FREDBATCH_RESULTS say otherwise).
@@ -103,6 +103,31 @@ pub struct BackendArgs {
     pub stack: Option<String>,
     #[command(flatten)]
     pub capacity: CapacityArgs,
+    #[command(flatten)]
+    pub slurm: SlurmArgs,
+}
+
+/// Where runs go on a Slurm cluster (`--backend slurm`).
+#[derive(clap::Args, Debug, Clone, Default)]
+#[command(next_help_heading = "Slurm (--backend slurm)")]
+pub struct SlurmArgs {
+    /// The partition runs go to [default: the cluster's default partition].
+    #[arg(long, value_name = "NAME", env = "FREDBATCH_SLURM_PARTITION")]
+    pub partition: Option<String>,
+    /// The account runs are charged to (sbatch --account).
+    #[arg(long, value_name = "NAME", env = "FREDBATCH_SLURM_ACCOUNT")]
+    pub account: Option<String>,
+    /// The quality of service runs ask for (sbatch --qos).
+    #[arg(long, value_name = "NAME", env = "FREDBATCH_SLURM_QOS")]
+    pub qos: Option<String>,
+    /// Another sbatch argument, passed as given (repeat for more), e.g. `--slurm-arg=--constraint=avx2`.
+    #[arg(long = "slurm-arg", value_name = "ARG", allow_hyphen_values = true)]
+    pub slurm_args: Vec<String>,
+    /// Every compute node mounts FREDBATCH_HOME (the SQLite file, folders and logs) at the same
+    /// path. Without it, runs on Slurm need PostgreSQL and s3:// storage. SQLite on a network
+    /// filesystem (NFS...) is refused even so.
+    #[arg(long)]
+    pub shared_filesystem: bool,
 }
 
 /// What the local executor may use of this machine.

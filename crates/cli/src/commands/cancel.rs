@@ -65,7 +65,7 @@ pub async fn run(args: CancelArgs, ctx: &Context) -> anyhow::Result<ExitCode> {
             }
         }
         BackendKind::Local => store.mark_cancelled(&ids, Utc::now()).await?,
-        BackendKind::Aws => {
+        BackendKind::Aws | BackendKind::Slurm => {
             let runner = connect_existing(&job, &ctx.settings, LocalCapacity::default())?;
             let mut unsubmitted = Vec::new();
             for run in &targets {

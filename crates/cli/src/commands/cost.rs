@@ -194,6 +194,11 @@ pub async fn run(args: CostArgs, ctx: &Context) -> anyhow::Result<ExitCode> {
             let store = ctx.settings.open_store().await?;
             let job = store.job(job_id).await?;
             let runs = job_attempts(&store, &job).await?;
+            if job.backend == crate::backend::SLURM {
+                // A cluster has no price list: what a job cost is the CPU time it held.
+                emit(ctx.output, &CpuHours::of(&job, &runs))?;
+                return Ok(ExitCode::SUCCESS);
+            }
             let types = args.pricing.types_or(default_instance_types());
             let cost = job_cost(&table, job.resources, args.pricing.market(), &types, &runs)?;
             emit(
@@ -378,5 +383,70 @@ impl fmt::Display for JobCostReport {
             )?;
         }
         write!(f, "{}", self.prices)
+    }
+}
+
+/// What a job on a cluster cost in CPU-hours: reserved (each attempt's wall time times the
+/// vCPUs it held) beside used (the CPU time its engine measured).
+#[derive(Serialize)]
+struct CpuHours {
+    job_id: fredbatch_core::JobId,
+    backend: String,
+    vcpus_per_run: u32,
+    attempts: usize,
+    reserved_cpu_hours: f64,
+    used_cpu_hours: f64,
+}
+
+impl CpuHours {
+    fn of(job: &Job, runs: &[(u32, Vec<Attempt>)]) -> CpuHours {
+        let attempts: Vec<&Attempt> = runs.iter().flat_map(|(_, a)| a).collect();
+        let wall: f64 = attempts
+            .iter()
+            .filter_map(|a| {
+                let ended = a.finished_at?;
+                Some((ended - a.started_at).num_milliseconds().max(0) as f64 / 1000.0)
+            })
+            .sum();
+        let used: f64 = attempts
+            .iter()
+            .filter_map(|a| a.measurements.map(|m| m.cpu_seconds))
+            .sum();
+        CpuHours {
+            job_id: job.id,
+            backend: job.backend.clone(),
+            vcpus_per_run: job.resources.vcpus,
+            attempts: attempts.len(),
+            reserved_cpu_hours: wall * f64::from(job.resources.vcpus) / 3600.0,
+            used_cpu_hours: used / 3600.0,
+        }
+    }
+}
+
+impl fmt::Display for CpuHours {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(
+            f,
+            "Job {} on {}: {} attempt(s) at {} vCPU per run.",
+            self.job_id, self.backend, self.attempts, self.vcpus_per_run
+        )?;
+        writeln!(
+            f,
+            "CPU-hours reserved: {:.4} (wall time x vCPUs held)",
+            self.reserved_cpu_hours
+        )?;
+        write!(
+            f,
+            "CPU-hours used:     {:.4} (the engine's measured CPU time){}",
+            self.used_cpu_hours,
+            if self.reserved_cpu_hours > 0.0 {
+                format!(
+                    "; {:.0}% of what was reserved",
+                    100.0 * self.used_cpu_hours / self.reserved_cpu_hours
+                )
+            } else {
+                String::new()
+            }
+        )
     }
 }

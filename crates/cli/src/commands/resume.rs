@@ -34,7 +34,7 @@ pub async fn run(args: ResumeArgs, ctx: &Context) -> anyhow::Result<ExitCode> {
     let kind = BackendKind::from_recorded(&job.backend)?;
     let _lock = match kind {
         BackendKind::Local => Some(JobLock::acquire(&ctx.settings.lock_dir(), job.id)?),
-        BackendKind::Aws => None,
+        BackendKind::Aws | BackendKind::Slurm => None,
     };
     let open = store.open_runs(job.id).await?.len();
     if open == 0 {

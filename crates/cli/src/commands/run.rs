@@ -55,7 +55,7 @@ pub async fn run(args: RunArgs, ctx: &Context) -> anyhow::Result<ExitCode> {
     }
 
     let mut settings = ctx.settings.clone();
-    let backend = connect_new(kind, &args.backend, &mut settings).await?;
+    let backend = connect_new(kind, &args.backend, resources, &mut settings).await?;
     let ctx = &ctx.with_settings(settings);
     let store = ctx.settings.open_store().await?;
     let job = prepared
@@ -74,7 +74,7 @@ pub async fn run(args: RunArgs, ctx: &Context) -> anyhow::Result<ExitCode> {
     }
     let _lock = match kind {
         BackendKind::Local => Some(JobLock::acquire(&ctx.settings.lock_dir(), job.id)?),
-        BackendKind::Aws => None,
+        BackendKind::Aws | BackendKind::Slurm => None,
     };
     submit_and_watch(ctx, &store, backend.runner, kind, &job, args.detach).await
 }

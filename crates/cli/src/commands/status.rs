@@ -70,9 +70,12 @@ async fn refresh_from_backend(
     job: &fredbatch_core::Job,
     runner: &anyhow::Result<Arc<dyn SimulationRunner>>,
 ) {
-    let Ok(BackendKind::Aws) = BackendKind::from_recorded(&job.backend) else {
+    let Ok(kind) = BackendKind::from_recorded(&job.backend) else {
         return;
     };
+    if !kind.outlives_process() {
+        return;
+    }
     let refreshed = match runner {
         Ok(runner) => Supervisor::new(store.clone(), runner.clone())
             .sync_once(job)
@@ -82,7 +85,8 @@ async fn refresh_from_backend(
     };
     if let Err(error) = refreshed {
         ctx.note(&format!(
-            "warning: showing the last known state; AWS Batch could not be asked: {error:#}"
+            "warning: showing the last known state; the {} backend could not be asked: {error:#}",
+            kind.name()
         ));
     }
 }

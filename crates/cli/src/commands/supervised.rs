@@ -48,10 +48,7 @@ pub async fn submit_and_watch(
         print_job(ctx, job);
         return Ok(ExitCode::SUCCESS);
     }
-    let tick = match kind {
-        BackendKind::Local => Duration::from_millis(100),
-        BackendKind::Aws => Duration::from_secs(5),
-    };
+    let tick = kind.tick();
     let mut progress = Progress::new(job.run_count, ctx.output.is_json());
     let watched = watch(&supervisor, job, &mut progress, tick).await;
     progress.finish();

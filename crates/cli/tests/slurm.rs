@@ -1,0 +1,208 @@
+//! `--backend slurm` end to end against the single-node cluster `scripts/test` starts: a job's
+//! runs go out as one array, every run ends DONE, status, logs, results, cost and doctor work;
+//! unsafe state and runs too large for the partition are refused before anything is stored; a
+//! watching process killed outright is resumed without submitting anything twice.
+
+mod common;
+
+use std::fs::File;
+use std::process::Stdio;
+use std::time::Duration;
+
+use common::{Sandbox, gated_fred, kill_9, text, wait_for};
+use fredbatch_testkit::required;
+use nix::fcntl::{Flock, FlockArg};
+
+/// The cluster's partition; held shared so the Slurm tests that set the node down or preempt
+/// every job never run beside these.
+fn cluster() -> (String, Flock<File>) {
+    assert_eq!(required("FREDBATCH_TEST_SLURM"), "1");
+    let lock = File::open(required("FREDBATCH_TEST_SLURM_LOCK")).unwrap();
+    let lock = Flock::lock(lock, FlockArg::LockShared)
+        .map_err(|(_, errno)| errno)
+        .unwrap();
+    (required("FREDBATCH_TEST_SLURM_PARTITION"), lock)
+}
+
+fn influenza() -> String {
+    format!("{}/../../examples/influenza", env!("CARGO_MANIFEST_DIR"))
+}
+
+#[test]
+fn a_job_runs_on_slurm_from_submission_to_results() {
+    let (partition, _lock) = cluster();
+    let sandbox = Sandbox::new();
+    let output = sandbox.run(&[
+        "run",
+        &influenza(),
+        "--runs",
+        "20",
+        "--backend",
+        "slurm",
+        "--partition",
+        &partition,
+        "--shared-filesystem",
+        "--param",
+        "days=30",
+    ]);
+    assert!(
+        output.status.success(),
+        "stdout: {}\nstderr: {}",
+        text(&output.stdout),
+        text(&output.stderr)
+    );
+    let status = sandbox.json(&["status", "1"]);
+    assert_eq!(status["job"]["backend"], "slurm");
+    assert_eq!(status["job"]["status"], "DONE", "{status}");
+    let runs = status["runs"].as_array().unwrap();
+    assert_eq!(runs.len(), 20);
+    let arrays: std::collections::BTreeSet<&str> = runs
+        .iter()
+        .map(|r| {
+            let id = r["backend_job_id"].as_str().unwrap();
+            id.split_once('_').map_or(id, |(array, _)| array)
+        })
+        .collect();
+    assert_eq!(arrays.len(), 1, "one array for the job: {arrays:?}");
+
+    let run_id = runs[4]["id"].to_string();
+    let logs = sandbox.run(&["logs", &run_id]);
+    assert!(logs.status.success(), "{}", text(&logs.stderr));
+    assert!(
+        text(&logs.stdout).contains("FRED finished"),
+        "{}",
+        text(&logs.stdout)
+    );
+
+    let out = sandbox.path().join("collected");
+    let copied = sandbox.run(&["results", "1", "--out", out.to_str().unwrap()]);
+    assert!(copied.status.success(), "{}", text(&copied.stderr));
+    let csv = std::fs::read_to_string(out.join("run-20/RUN20/out.csv")).unwrap();
+    assert_eq!(
+        csv.lines().count(),
+        32,
+        "days = 30: a header and days 0..=30"
+    );
+
+    let cost = sandbox.json(&["cost", "--job", "1"]);
+    assert_eq!(cost["attempts"], 20);
+    let reserved = cost["reserved_cpu_hours"].as_f64().unwrap();
+    let used = cost["used_cpu_hours"].as_f64().unwrap();
+    assert!(
+        reserved > 0.0 && used > 0.0 && used <= reserved * 1.5,
+        "{cost}"
+    );
+
+    let doctor = sandbox.run(&["doctor", "--backend", "slurm", "--partition", &partition]);
+    assert!(doctor.status.success(), "{}", text(&doctor.stdout));
+    assert!(text(&doctor.stdout).contains(&format!("partition {partition} is UP")));
+}
+
+#[test]
+fn unsafe_state_and_runs_too_large_are_refused_before_anything_is_stored() {
+    let (partition, _lock) = cluster();
+    let sandbox = Sandbox::new();
+    let model = sandbox.tiny_model();
+    let model = model.to_str().unwrap();
+    let local = sandbox.run(&[
+        "run",
+        model,
+        "--backend",
+        "slurm",
+        "--partition",
+        &partition,
+    ]);
+    assert!(!local.status.success());
+    let message = text(&local.stderr);
+    assert!(
+        message.contains("Slurm's compute nodes cannot reach"),
+        "{message}"
+    );
+    assert!(message.contains("--shared-filesystem"), "{message}");
+
+    let large = sandbox.run(&[
+        "run",
+        model,
+        "--backend",
+        "slurm",
+        "--partition",
+        &partition,
+        "--shared-filesystem",
+        "--vcpus",
+        "256",
+    ]);
+    assert!(!large.status.success());
+    assert!(
+        text(&large.stderr).contains("asks 256 vCPU"),
+        "{}",
+        text(&large.stderr)
+    );
+
+    let jobs = sandbox.json(&["jobs"]);
+    assert_eq!(jobs["jobs"].as_array().map_or(0, Vec::len), 0, "{jobs}");
+}
+
+#[test]
+fn a_killed_watcher_is_resumed_without_submitting_anything_twice() {
+    let (partition, _lock) = cluster();
+    let sandbox = Sandbox::new();
+    let gate = sandbox.path().join("gate");
+    let fred = gated_fred(&sandbox, &gate);
+    let model = sandbox.tiny_model();
+    let mut watcher = sandbox
+        .command()
+        .env("FRED_HOME", &fred)
+        .args([
+            "run",
+            model.to_str().unwrap(),
+            "--runs",
+            "4",
+            "--backend",
+            "slurm",
+            "--partition",
+            &partition,
+            "--shared-filesystem",
+        ])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let held = |status: &serde_json::Value| {
+        status["runs"]
+            .as_array()
+            .is_some_and(|runs| runs.iter().all(|r| r["backend_job_id"].is_string()))
+    };
+    let before = wait_for("every run submitted", Duration::from_secs(60), || {
+        let status = sandbox.json(&["status", "1"]);
+        held(&status).then_some(status)
+    });
+    kill_9(&mut watcher);
+    std::fs::write(&gate, "").unwrap();
+
+    let resumed = sandbox
+        .command()
+        .env("FRED_HOME", &fred)
+        .args(["resume", "1"])
+        .output()
+        .unwrap();
+    assert!(resumed.status.success(), "{}", text(&resumed.stderr));
+    assert!(
+        text(&resumed.stderr).contains("Submitted 0 run(s)"),
+        "{}",
+        text(&resumed.stderr)
+    );
+    let after = sandbox.json(&["status", "1"]);
+    assert_eq!(after["job"]["status"], "DONE", "{after}");
+    for (was, now) in before["runs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .zip(after["runs"].as_array().unwrap())
+    {
+        assert_eq!(
+            was["backend_job_id"], now["backend_job_id"],
+            "the same Slurm task"
+        );
+        assert_eq!(now["attempts"], 1, "ran once: {now}");
+    }
+}
