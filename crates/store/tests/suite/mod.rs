@@ -434,10 +434,17 @@ pub async fn sweeps_keep_each_configuration_and_number_replicates_within_it(stor
         vec!["INF.transmissibility=1.8".parse().unwrap()],
     ];
     new.configs = NewConfig::each(configs.clone(), 2);
-    let job = store.create_job(new, |id| format!("jobs/{id}")).await.unwrap();
+    let job = store
+        .create_job(new, |id| format!("jobs/{id}"))
+        .await
+        .unwrap();
     assert_eq!((job.run_count, job.config_count), (6, 3));
     assert!(job.is_sweep());
-    assert_eq!(store.job(job.id).await.unwrap(), job, "read back as written");
+    assert_eq!(
+        store.job(job.id).await.unwrap(),
+        job,
+        "read back as written"
+    );
     let stored = store.configs(job.id).await.unwrap();
     assert_eq!(stored.len(), 3);
     assert_eq!(stored[1].number, 2);
@@ -451,7 +458,14 @@ pub async fn sweeps_keep_each_configuration_and_number_replicates_within_it(stor
         .collect();
     assert_eq!(
         shape,
-        [(1, 1, 1), (2, 1, 2), (3, 2, 1), (4, 2, 2), (5, 3, 1), (6, 3, 2)]
+        [
+            (1, 1, 1),
+            (2, 1, 2),
+            (3, 2, 1),
+            (4, 2, 2),
+            (5, 3, 1),
+            (6, 3, 2)
+        ]
     );
     assert_eq!(runs[3].results_dir(true), "config-2/run-2");
 
@@ -460,7 +474,12 @@ pub async fn sweeps_keep_each_configuration_and_number_replicates_within_it(stor
     assert!(store.configs(job.id).await.unwrap().is_empty());
     let mut empty = new_job(0);
     empty.configs.clear();
-    assert!(store.create_job(empty, |id| format!("jobs/{id}")).await.is_err());
+    assert!(
+        store
+            .create_job(empty, |id| format!("jobs/{id}"))
+            .await
+            .is_err()
+    );
 }
 
 /// What a database written before sweeps existed must read as once upgraded: its jobs and
@@ -486,7 +505,10 @@ pub async fn upgraded_release_reads_as_it_was_written(store: Store) {
     // The upgraded database takes new sweeps.
     let mut new = new_job(0);
     new.configs = NewConfig::each(vec![vec!["days=5".parse().unwrap()], vec![]], 2);
-    let job = store.create_job(new, |id| format!("jobs/{id}")).await.unwrap();
+    let job = store
+        .create_job(new, |id| format!("jobs/{id}"))
+        .await
+        .unwrap();
     assert!(job.id.0 > jobs[0].job.id.0);
     assert_eq!(store.runs(job.id).await.unwrap().len(), 4);
 }

@@ -1,0 +1,89 @@
+//! The OpenAPI document at `/openapi.json`, generated from the handlers and wire types.
+
+use utoipa::OpenApi;
+
+use crate::routes::documented::*;
+use crate::wire::*;
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "fredbatch platform API",
+        description = "The platform API the epx client speaks. Every call except /health, \
+                       /openapi.json and the signed /blobs URLs needs `Offline-Token: Bearer \
+                       <token>` (or `Authorization: Bearer <token>`)."
+    ),
+    paths(
+        health,
+        register_job,
+        upload_url,
+        latest_job,
+        my_jobs,
+        results,
+        delete_job,
+        submit_runs,
+        runs,
+        stop_runs,
+        retry,
+        put_blob,
+        get_blob
+    ),
+    components(schemas(
+        ErrorBody,
+        RegisterJobRequest,
+        RegisteredJob,
+        UploadUrlRequest,
+        UrlBody,
+        FredArg,
+        Population,
+        RunRequest,
+        SubmitRunsRequest,
+        RunResponse,
+        SubmitRunsResponse,
+        RunInfo,
+        RunsBody,
+        RetryRequest,
+        RetryResponse,
+        RunUrl,
+        ResultsUrls,
+        JobInfo,
+        JobsBody,
+        StoppedRun,
+        StopResponse,
+        Health
+    ))
+)]
+pub struct ApiDoc;
+
+pub fn document() -> String {
+    ApiDoc::openapi()
+        .to_json()
+        .expect("the OpenAPI document serializes")
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn every_route_of_the_client_is_documented() {
+        let doc: serde_json::Value = serde_json::from_str(&super::document()).unwrap();
+        let paths = doc["paths"].as_object().unwrap();
+        for path in [
+            "/jobs/register",
+            "/jobs",
+            "/jobs/me",
+            "/jobs/results",
+            "/jobs/{id}",
+            "/runs",
+            "/runs/retry",
+            "/health",
+            "/blobs/{bucket}/{key}",
+        ] {
+            assert!(
+                paths.contains_key(path),
+                "{path} missing from {:?}",
+                paths.keys()
+            );
+        }
+        assert!(doc["paths"]["/runs"]["patch"].is_object());
+    }
+}
