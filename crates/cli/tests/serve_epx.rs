@@ -4,6 +4,9 @@
 
 mod common;
 
+use common::services::database;
+use fredbatch_testkit::{aws_env, create_bucket};
+
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -52,10 +55,16 @@ impl Drop for Server {
     }
 }
 
-/// Starts `fredbatch serve` and waits until it answers /health.
+/// Starts `fredbatch serve` and waits until it says it serves.
 fn serve(sandbox: &Sandbox, port: u16) -> Server {
+    serve_with(sandbox, port, &[])
+}
+
+/// The same with more environment (another store or storage).
+fn serve_with(sandbox: &Sandbox, port: u16, env: &[(&str, String)]) -> Server {
     let mut child = sandbox
         .command()
+        .envs(env.iter().map(|(k, v)| (*k, v.as_str())))
         .env("FRED_HOME", misbehaving_fred(sandbox))
         .args([
             "serve",
@@ -307,6 +316,7 @@ fn a_killed_server_restarts_and_every_run_finishes_once() {
         let done = done(&sandbox);
         (!done.is_empty()).then_some(done)
     });
+    assert!(before.len() < 4, "the server must die mid-job: {before:?}");
     kill_9(&mut server.child);
     let _restarted = serve(&sandbox, port);
     let after = wait_for("every run DONE", Duration::from_secs(90), || {
@@ -503,4 +513,85 @@ fn refused_calls_say_why_and_leave_nothing_behind() {
         child.wait().unwrap().success(),
         "SIGTERM drains and exits 0"
     );
+}
+
+#[test]
+fn on_postgresql_and_s3_the_client_uploads_and_downloads_through_presigned_urls() {
+    let sandbox = Sandbox::new();
+    let bucket = create_bucket("serve");
+    let mut env: Vec<(&str, String)> = aws_env();
+    env.push(("DATABASE_URL", database()));
+    env.push(("FREDBATCH_UPLOADS", format!("s3://{bucket}/uploads")));
+    env.push(("FREDBATCH_RESULTS", format!("s3://{bucket}/results")));
+    let added = sandbox
+        .command()
+        .envs(env.iter().map(|(k, v)| (*k, v.as_str())))
+        .args(["--output", "json", "users", "add", "alice"])
+        .output()
+        .unwrap();
+    assert!(added.status.success(), "{}", text(&added.stderr));
+    let added: Value = serde_json::from_slice(&added.stdout).unwrap();
+    let server = serve_with(&sandbox, free_port(), &env);
+    let storage = epx_config(
+        &sandbox,
+        "alice",
+        &server.url,
+        added["token"].as_str().unwrap(),
+    );
+    let out = epx(
+        &sandbox,
+        &storage,
+        "job_results.py",
+        &[&model_file(&sandbox)],
+    );
+    assert_eq!(out["runs"].as_array().unwrap().len(), 4, "{out}");
+    assert_eq!(out["has_daily"], true, "{out}");
+    // The archives came from the bucket, not from this server.
+    let listing = fredbatch_testkit::moto_request(
+        "GET",
+        &format!("/{bucket}?list-type=2&prefix=results/jobs/"),
+        &[(
+            "Authorization",
+            &fredbatch_testkit::fake_authorization("s3"),
+        )],
+        "",
+    );
+    assert_eq!(
+        listing.matches("_results.zip</Key>").count(),
+        4,
+        "{listing}"
+    );
+    let inputs = fredbatch_testkit::moto_request(
+        "GET",
+        &format!("/{bucket}?list-type=2&prefix=uploads/jobs/"),
+        &[(
+            "Authorization",
+            &fredbatch_testkit::fake_authorization("s3"),
+        )],
+        "",
+    );
+    assert!(
+        inputs.contains("job_input.zip</Key>") && inputs.contains("job_config.json</Key>"),
+        "{inputs}"
+    );
+    // And the URLs handed out are S3's own, presigned.
+    let token = Some(added["token"].as_str().unwrap());
+    let (_, body) = http(
+        &server.url,
+        "POST",
+        "/jobs/register",
+        token,
+        b"{\"tags\": [\"s3\"]}",
+    );
+    let job: Value = serde_json::from_str(&body).unwrap();
+    let request = format!(
+        "{{\"jobId\": {}, \"context\": \"job\", \"type\": \"input\"}}",
+        job["id"]
+    );
+    let (status, body) = http(&server.url, "POST", "/jobs", token, request.as_bytes());
+    assert_eq!(status, 200, "{body}");
+    let url: Value = serde_json::from_str(&body).unwrap();
+    let url = url["url"].as_str().unwrap();
+    assert!(url.starts_with(&fredbatch_testkit::moto_url()), "{url}");
+    assert!(url.contains("X-Amz-Signature="), "{url}");
 }
