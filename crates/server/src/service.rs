@@ -12,7 +12,6 @@ use chrono::{DateTime, NaiveDate, Utc};
 use fredbatch_core::{JobId, Resources, RunId, RunStatus};
 use fredbatch_storage::{Storage, UrlMethod};
 use fredbatch_store::{ApiJob, ApiRun, InputsCheck, NewApiJob, NewApiRun, Store, User};
-use fredbatch_worker::inputs_archive_key;
 use futures::{Stream, StreamExt};
 use serde_json::value::RawValue;
 use tokio::io::AsyncWriteExt;
@@ -240,7 +239,7 @@ impl Service {
                         job.job.id
                     )));
                 }
-                inputs_archive_key(prefix)
+                uploaded_inputs_key(prefix)
             }
             ("job", "config", _) => format!("{prefix}/job_config.json"),
             ("run", "config", Some(run_id)) => {
@@ -597,14 +596,25 @@ impl Service {
     }
 }
 
-/// The job whose inputs archive `key` is (`jobs/<J>/job_input.zip`).
+/// Where a job's inputs archive is uploaded. The supervision loop checks it there and stores
+/// the bytes it checked where the worker reads them (`fredbatch_worker::inputs_archive_key`), so what runs is
+/// exactly what passed the checks, whatever is uploaded later.
+pub fn uploaded_inputs_key(inputs_key: &str) -> String {
+    format!("{inputs_key}/uploaded/job_input.zip")
+}
+
+/// The job whose uploaded inputs archive `key` is (`jobs/<J>/uploaded/job_input.zip`).
 fn job_of_inputs_key(key: &str) -> Option<JobId> {
-    let id = key.strip_prefix("jobs/")?.strip_suffix("/job_input.zip")?;
+    let id = key
+        .strip_prefix("jobs/")?
+        .strip_suffix("/uploaded/job_input.zip")?;
     id.parse().ok().map(JobId)
 }
 
 #[cfg(test)]
 mod tests {
+    use fredbatch_worker::inputs_archive_key;
+
     use super::*;
 
     #[test]
@@ -618,9 +628,10 @@ mod tests {
     #[test]
     fn inputs_keys_name_their_job() {
         assert_eq!(
-            job_of_inputs_key(&inputs_archive_key("jobs/12")),
+            job_of_inputs_key(&uploaded_inputs_key("jobs/12")),
             Some(JobId(12))
         );
+        assert_eq!(job_of_inputs_key(&inputs_archive_key("jobs/12")), None);
         assert_eq!(job_of_inputs_key("jobs/12/job_config.json"), None);
     }
 }

@@ -21,7 +21,7 @@ use fredbatch_worker::inputs_archive_key;
 use tracing::{info, warn};
 
 use crate::results_zip::store_results_zip;
-use crate::service::ChangedJobs;
+use crate::service::{ChangedJobs, uploaded_inputs_key};
 
 /// Results archives built per round at most, so one round stays short.
 const ZIPS_PER_ROUND: u32 = 20;
@@ -155,10 +155,11 @@ impl Supervision {
         }
     }
 
-    /// Checks an uploaded inputs archive with the worker's own extraction rules. `None` while
-    /// it is not uploaded yet (or storage cannot be read now: asked again next round).
+    /// Checks an uploaded inputs archive with the worker's own extraction rules and stores the
+    /// bytes it checked where the worker reads them. `None` while it is not uploaded yet (or
+    /// storage cannot be used now: tried again next round).
     async fn check_inputs(&self, job: &ApiJob) -> Option<Result<(), String>> {
-        let key = inputs_archive_key(&job.job.inputs_key);
+        let key = uploaded_inputs_key(&job.job.inputs_key);
         match self.uploads.exists(&key).await {
             Ok(true) => {}
             Ok(false) => return None,
@@ -176,6 +177,7 @@ impl Supervision {
         }
         let model = dir.path().join("model");
         let program = job.job.program.clone();
+        let checked_archive = archive.clone();
         let checked = tokio::task::spawn_blocking(move || {
             std::fs::create_dir(&model).map_err(|e| e.to_string())?;
             extract_archive(&archive, &model, ExtractLimits::default())
@@ -186,7 +188,18 @@ impl Supervision {
                 Err(format!("the inputs archive has no `{program}` at its root"))
             }
         })
-        .await;
-        Some(checked.unwrap_or_else(|e| Err(format!("checking the inputs failed: {e}"))))
+        .await
+        .unwrap_or_else(|e| Err(format!("checking the inputs failed: {e}")));
+        if checked.is_ok() {
+            let stored = self
+                .uploads
+                .put_file(&inputs_archive_key(&job.job.inputs_key), &checked_archive)
+                .await;
+            if let Err(error) = stored {
+                warn!(job = %job.job.id, %error, "cannot store the checked inputs archive");
+                return None;
+            }
+        }
+        Some(checked)
     }
 }
