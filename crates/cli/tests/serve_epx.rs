@@ -329,6 +329,12 @@ fn a_killed_server_restarts_and_every_run_finishes_once() {
             "run {id} ran again: {before:?} then {after:?}"
         );
     }
+    let resume = sandbox.run(&["resume", job]);
+    assert!(
+        !resume.status.success() && text(&resume.stderr).contains("fredbatch serve"),
+        "{}",
+        text(&resume.stderr)
+    );
     for (id, _) in &after {
         let run = sandbox.json(&["status", "--run", &id.to_string()]);
         let succeeded = run["attempts"]
