@@ -54,16 +54,7 @@ async fn main() {
     plain.array_jobs = false;
     table.push(fredbatch("fredbatch, array jobs", &setup, &moto, arrays, run_count).await);
     if run_count <= 1000 {
-        table.push(
-            fredbatch(
-                "fredbatch, one job per run",
-                &setup,
-                &moto,
-                plain,
-                run_count,
-            )
-            .await,
-        );
+        table.push(fredbatch("fredbatch, one job per run", &setup, &moto, plain, run_count).await);
     }
 
     println!(
@@ -125,10 +116,7 @@ async fn fredbatch(
     supervisor.submit(&job).await.expect("submitting");
     let submit_seconds = started.elapsed().as_secs_f64();
     let submit_requests = counter.total();
-    println!(
-        "{label}: requests to submit, by operation: {:?}",
-        counter.snapshot()
-    );
+    println!("{label}: requests to submit, by operation: {:?}", counter.snapshot());
     let ids: Vec<BackendJobId> = store
         .runs(job.id)
         .await

@@ -81,7 +81,11 @@ pub async fn submit(
                 if let Err(error) = progress.accepted(&accepted).await {
                     first_error.get_or_insert(error.into());
                 }
-                by_number.extend(assigned.into_iter().map(|(i, id)| (runs[i].run_number, id)));
+                by_number.extend(
+                    assigned
+                        .into_iter()
+                        .map(|(i, id)| (runs[i].run_number, id)),
+                );
             }
             Err(error) => {
                 first_error.get_or_insert(error);

@@ -66,10 +66,7 @@ async fn queued_jobs_are_cancelled_and_running_ones_terminated() {
     let script: Script = Arc::default();
     let proxy = scripted_proxy(script.clone()).await;
     let runner = setup.runner(&proxy.url, config).await;
-    let ids = runner
-        .submit(&spec(20), &runs(20, 1..=4), &IgnoreProgress)
-        .await
-        .unwrap();
+    let ids = runner.submit(&spec(20), &runs(20, 1..=4), &IgnoreProgress).await.unwrap();
     let (queued, running, finished, racing) = (&ids[0], &ids[1], &ids[2], &ids[3]);
     {
         let mut script = script.lock().unwrap();
@@ -121,10 +118,7 @@ async fn cancelling_an_array_child_stops_that_child_only() {
     let script: Script = Arc::default();
     let proxy = scripted_proxy(script.clone()).await;
     let runner = setup.runner(&proxy.url, setup.config()).await;
-    let children = runner
-        .submit(&spec(21), &runs(21, 1..=3), &IgnoreProgress)
-        .await
-        .unwrap();
+    let children = runner.submit(&spec(21), &runs(21, 1..=3), &IgnoreProgress).await.unwrap();
     script
         .lock()
         .unwrap()

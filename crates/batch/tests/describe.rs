@@ -12,16 +12,12 @@ async fn a_thousand_array_children_and_250_plain_jobs_cost_four_requests() {
     let setup = Setup::create().await;
     let proxy = Proxy::start(&moto_url()).await;
     let runner = setup.runner(&proxy.url, setup.config()).await;
-    let children = runner
-        .submit(&spec(10), &runs(10, 1..=1000), &IgnoreProgress)
-        .await
-        .unwrap();
+    let children = runner.submit(&spec(10), &runs(10, 1..=1000), &IgnoreProgress).await.unwrap();
     let mut plain_config = setup.config();
     plain_config.array_jobs = false;
     let plain_runner = setup.runner(&moto_url(), plain_config).await;
     let plain = plain_runner
-        .submit(&spec(11), &runs(11, 1..=250), &IgnoreProgress)
-        .await
+        .submit(&spec(11), &runs(11, 1..=250), &IgnoreProgress).await
         .unwrap();
     let all: Vec<BackendJobId> = children.iter().chain(&plain).cloned().collect();
     proxy.clear();
@@ -62,10 +58,7 @@ async fn children_asked_for_a_hundred_at_a_time_are_described_by_id() {
     let setup = Setup::create().await;
     let proxy = Proxy::start(&moto_url()).await;
     let runner = setup.runner(&proxy.url, setup.config()).await;
-    let children = runner
-        .submit(&spec(12), &runs(12, 1..=300), &IgnoreProgress)
-        .await
-        .unwrap();
+    let children = runner.submit(&spec(12), &runs(12, 1..=300), &IgnoreProgress).await.unwrap();
     proxy.clear();
 
     for chunk in children.chunks(100) {
@@ -87,10 +80,7 @@ async fn children_asked_for_a_hundred_at_a_time_are_described_by_id() {
 async fn unknown_ids_are_absent_not_errors() {
     let setup = Setup::create().await;
     let runner = setup.runner(&moto_url(), setup.config()).await;
-    let ids = runner
-        .submit(&spec(13), &runs(13, [1]), &IgnoreProgress)
-        .await
-        .unwrap();
+    let ids = runner.submit(&spec(13), &runs(13, [1]), &IgnoreProgress).await.unwrap();
     let mut asked = ids.clone();
     asked.push(BackendJobId::from("00000000-0000-0000-0000-000000000000"));
     asked.push(BackendJobId::from("00000000-0000-0000-0000-000000000000:3"));

@@ -46,8 +46,7 @@ async fn a_log_is_read_in_pages_and_followed_from_its_cursor() {
     let proxy = Proxy::start(&moto_url()).await;
     let runner = setup.runner(&proxy.url, config).await;
     let id = runner
-        .submit(&spec(30), &runs(30, [1]), &IgnoreProgress)
-        .await
+        .submit(&spec(30), &runs(30, [1]), &IgnoreProgress).await
         .unwrap()
         .remove(0);
     let job = runner.describe(std::slice::from_ref(&id)).await.unwrap()[&id].clone();
@@ -134,8 +133,7 @@ async fn asking_for_an_attempt_that_never_ran_is_an_error() {
     let setup = Setup::create().await;
     let runner = setup.runner(&moto_url(), setup.config()).await;
     let id = runner
-        .submit(&spec(31), &runs(31, [1]), &IgnoreProgress)
-        .await
+        .submit(&spec(31), &runs(31, [1]), &IgnoreProgress).await
         .unwrap()
         .remove(0);
 

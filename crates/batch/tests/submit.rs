@@ -16,10 +16,7 @@ async fn contiguous_runs_go_as_one_array_job_and_strays_as_plain_jobs() {
     let mut submitted = runs(1, 1..=5);
     submitted.extend(runs(1, [9]));
 
-    let ids = runner
-        .submit(&spec(1), &submitted, &IgnoreProgress)
-        .await
-        .unwrap();
+    let ids = runner.submit(&spec(1), &submitted, &IgnoreProgress).await.unwrap();
 
     let parent = ids[0].0.split_once(':').unwrap().0.to_owned();
     for (i, id) in ids[..5].iter().enumerate() {
@@ -98,10 +95,7 @@ async fn without_arrays_every_run_is_its_own_job() {
     config.array_jobs = false;
     let runner = setup.runner(&moto_url(), config).await;
 
-    let ids = runner
-        .submit(&spec(2), &runs(2, 1..=4), &IgnoreProgress)
-        .await
-        .unwrap();
+    let ids = runner.submit(&spec(2), &runs(2, 1..=4), &IgnoreProgress).await.unwrap();
 
     assert!(ids.iter().all(|id| !id.0.contains(':')));
     let names = setup.job_names("fred-job-2-").await;
@@ -134,19 +128,13 @@ async fn submitting_again_after_a_crash_returns_the_jobs_already_there() {
         .unwrap()
         .to_owned();
     let first = setup.runner(&moto_url(), setup.config()).await;
-    let ids = first
-        .submit(&spec(3), &runs(3, 1..=6), &IgnoreProgress)
-        .await
-        .unwrap();
+    let ids = first.submit(&spec(3), &runs(3, 1..=6), &IgnoreProgress).await.unwrap();
     assert_eq!(ids[3].0, orphan, "run 4 is the orphan, not a second job");
 
     // Another crash: a new process submits the same runs again.
     let proxy = Proxy::start(&moto_url()).await;
     let second = setup.runner(&proxy.url, setup.config()).await;
-    let again = second
-        .submit(&spec(3), &runs(3, 1..=6), &IgnoreProgress)
-        .await
-        .unwrap();
+    let again = second.submit(&spec(3), &runs(3, 1..=6), &IgnoreProgress).await.unwrap();
 
     assert_eq!(again, ids);
     assert_eq!(proxy.count("SubmitJob"), 0);
@@ -169,10 +157,7 @@ async fn a_missing_queue_is_reported_with_what_to_check() {
     config.job_queue = "no-such-queue".into();
     let runner = setup.runner(&moto_url(), config).await;
 
-    let error = runner
-        .submit(&spec(4), &runs(4, [1]), &IgnoreProgress)
-        .await
-        .unwrap_err();
+    let error = runner.submit(&spec(4), &runs(4, [1]), &IgnoreProgress).await.unwrap_err();
 
     let RunnerError::Rejected { message } = error else {
         panic!("expected a rejection, got {error:?}");
@@ -188,10 +173,7 @@ async fn a_missing_job_definition_is_named() {
     config.job_definition = "no-such-definition".into();
     let runner = setup.runner(&moto_url(), config).await;
 
-    let error = runner
-        .submit(&spec(5), &runs(5, [1]), &IgnoreProgress)
-        .await
-        .unwrap_err();
+    let error = runner.submit(&spec(5), &runs(5, [1]), &IgnoreProgress).await.unwrap_err();
 
     assert!(
         error

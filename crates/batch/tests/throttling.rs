@@ -30,10 +30,7 @@ async fn throttled_and_lost_submissions_are_retried_without_duplicates() {
     .await;
     let runner = setup.runner(&proxy.url, config).await;
 
-    let ids = runner
-        .submit(&spec(40), &runs(40, 1..=6), &IgnoreProgress)
-        .await
-        .unwrap();
+    let ids = runner.submit(&spec(40), &runs(40, 1..=6), &IgnoreProgress).await.unwrap();
 
     let unique: HashSet<_> = ids.iter().collect();
     assert_eq!(unique.len(), 6, "six runs, six jobs: {ids:?}");
@@ -76,10 +73,7 @@ async fn throttled_status_refreshes_are_retried() {
     )
     .await;
     let runner = setup.runner(&proxy.url, setup.config()).await;
-    let ids = runner
-        .submit(&spec(41), &runs(41, 1..=3), &IgnoreProgress)
-        .await
-        .unwrap();
+    let ids = runner.submit(&spec(41), &runs(41, 1..=3), &IgnoreProgress).await.unwrap();
 
     let described = runner.describe(&ids).await.unwrap();
 

@@ -35,8 +35,6 @@ pub fn emit<T: Serialize + std::fmt::Display>(
 /// A table in the style every report uses, with its header.
 pub fn table<'a>(header: impl IntoIterator<Item = &'a str>) -> Table {
     let mut table = Table::new();
-    table
-        .load_preset(UTF8_FULL_CONDENSED)
-        .set_header(header.into_iter().collect::<Vec<_>>());
+    table.load_preset(UTF8_FULL_CONDENSED).set_header(header.into_iter().collect::<Vec<_>>());
     table
 }

@@ -165,12 +165,7 @@ impl fmt::Display for StatusReport {
         if sweep {
             writeln!(f, "Configurations (run r of each is FRED run r):")?;
             for config in &self.configs {
-                writeln!(
-                    f,
-                    "  {}: {}",
-                    config.number,
-                    describe_params(&config.params)
-                )?;
+                writeln!(f, "  {}: {}", config.number, describe_params(&config.params))?;
             }
         }
         let mut headers = vec!["Run", "Status", "Attempts", "Duration", "Reason", "Results"];

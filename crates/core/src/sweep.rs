@@ -145,12 +145,7 @@ pub fn parse_design(file: &str, text: &str) -> Result<Vec<Vec<ParamOverride>>, S
             }
         })
         .collect();
-    let line_at = |byte: u64| {
-        1 + text.as_bytes()[..byte as usize]
-            .iter()
-            .filter(|&&b| b == b'\n')
-            .count() as u64
-    };
+    let line_at = |byte: u64| 1 + text.as_bytes()[..byte as usize].iter().filter(|&&b| b == b'\n').count() as u64;
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)
@@ -180,7 +175,9 @@ pub fn parse_design(file: &str, text: &str) -> Result<Vec<Vec<ParamOverride>>, S
         let config = keys
             .iter()
             .zip(record.iter())
-            .map(|(key, value)| check(key, value).map_err(|e| at(line, format!("`{key}`: {e}"))))
+            .map(|(key, value)| {
+                check(key, value).map_err(|e| at(line, format!("`{key}`: {e}")))
+            })
             .collect::<Result<Vec<_>, _>>()?;
         configs.push(config);
     }
@@ -361,10 +358,7 @@ mod tests {
             "design.csv line 2: key `days` is given twice"
         );
         assert!(message("days\n\"1\n2\"\n").starts_with("design.csv line 2: `days`: the value"));
-        assert!(
-            message("days,x\n1,\n")
-                .starts_with("design.csv line 2: `x`: the value of `x` is empty")
-        );
+        assert!(message("days,x\n1,\n").starts_with("design.csv line 2: `x`: the value of `x` is empty"));
         assert_eq!(
             message("# nothing\ndays\n"),
             "design.csv holds no configuration: give a header line of keys and at least one row"

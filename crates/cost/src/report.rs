@@ -142,18 +142,12 @@ impl JobReport {
     }
 
     pub fn config_summaries(&self) -> Vec<ConfigSummary> {
-        self.configs
-            .iter()
-            .filter_map(ConfigCurves::summary)
-            .collect()
+        self.configs.iter().filter_map(ConfigCurves::summary).collect()
     }
 
     pub fn figures(&self) -> Vec<Figure> {
-        let plotted: Vec<&ConfigCurves> = self
-            .configs
-            .iter()
-            .filter(|c| !c.curves.is_empty())
-            .collect();
+        let plotted: Vec<&ConfigCurves> =
+            self.configs.iter().filter(|c| !c.curves.is_empty()).collect();
         let bands: Vec<Bands> = plotted.iter().map(|c| c.bands()).collect();
         let condition = plotted
             .first()
@@ -464,11 +458,7 @@ mod tests {
             },
         ];
         let html = r.html();
-        assert_eq!(
-            html.matches("class=\"median\"").count(),
-            4,
-            "2 figures x 2 configurations"
-        );
+        assert_eq!(html.matches("class=\"median\"").count(), 4, "2 figures x 2 configurations");
         assert!(html.contains("id=\"configs\""));
         assert!(html.contains("1: INF.transmissibility=1.2 (2 runs)"));
         let summaries = r.config_summaries();

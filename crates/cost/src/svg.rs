@@ -365,10 +365,6 @@ mod tests {
         assert!(svg.contains(&format!("stroke=\"{}\"", colour(0))));
         assert!(svg.contains(&format!("stroke=\"{}\"", colour(1))));
         assert!(svg.contains("2: R0=&lt;1.8&gt; (1 runs)"));
-        assert_eq!(
-            svg.matches("class=\"run\"").count(),
-            0,
-            "no single runs in a sweep"
-        );
+        assert_eq!(svg.matches("class=\"run\"").count(), 0, "no single runs in a sweep");
     }
 }

@@ -255,23 +255,23 @@ impl Store {
 
     /// A job's configurations, in order.
     pub async fn configs(&self, job: JobId) -> Result<Vec<Config>, StoreError> {
-        let rows =
-            sqlx::query("SELECT number, params FROM configs WHERE job_id = $1 ORDER BY number")
-                .bind(job.0)
-                .fetch_all(&self.pool)
-                .await?;
+        let rows = sqlx::query(
+            "SELECT number, params FROM configs WHERE job_id = $1 ORDER BY number",
+        )
+        .bind(job.0)
+        .fetch_all(&self.pool)
+        .await?;
         rows.iter().map(rows::config).collect()
     }
 
     /// One configuration of a job.
     pub async fn config(&self, job: JobId, number: u32) -> Result<Config, StoreError> {
-        let row =
-            sqlx::query("SELECT number, params FROM configs WHERE job_id = $1 AND number = $2")
-                .bind(job.0)
-                .bind(i64::from(number))
-                .fetch_optional(&self.pool)
-                .await?
-                .ok_or(StoreError::NoSuchConfig { job, number })?;
+        let row = sqlx::query("SELECT number, params FROM configs WHERE job_id = $1 AND number = $2")
+            .bind(job.0)
+            .bind(i64::from(number))
+            .fetch_optional(&self.pool)
+            .await?
+            .ok_or(StoreError::NoSuchConfig { job, number })?;
         rows::config(&row)
     }
 

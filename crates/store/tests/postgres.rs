@@ -50,10 +50,7 @@ async fn a_database_of_the_previous_release_upgrades() {
     .unwrap();
     let pool = sqlx::PgPool::connect(&url).await.unwrap();
     // The dump is plain statements (no COPY): run them in order.
-    sqlx::raw_sql(&dump)
-        .execute(&pool)
-        .await
-        .expect("load the dump");
+    sqlx::raw_sql(&dump).execute(&pool).await.expect("load the dump");
     pool.close().await;
     let store = Store::open(&url).await.expect("upgrade the database");
     suite::upgraded_release_reads_as_it_was_written(store).await;

@@ -43,8 +43,7 @@ async fn open_in(dir: &tempfile::TempDir) -> Store {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_database_of_the_previous_release_upgrades() {
     let dir = tempfile::tempdir().unwrap();
-    let fixture =
-        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/before-sweeps.db");
+    let fixture = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/before-sweeps.db");
     std::fs::copy(&fixture, dir.path().join("fredbatch.db")).unwrap();
     let store = open_in(&dir).await;
     suite::upgraded_release_reads_as_it_was_written(store).await;

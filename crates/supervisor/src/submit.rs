@@ -39,9 +39,7 @@ pub async fn submit_open_runs(
     let known = runner
         .describe(&held)
         .await
-        .map_err(SupervisorError::backend(
-            "asking the backend for run states",
-        ))?;
+        .map_err(SupervisorError::backend("asking the backend for run states"))?;
     let (cancelled, to_submit): (Vec<Run>, Vec<Run>) = open
         .into_iter()
         .filter(|run| {

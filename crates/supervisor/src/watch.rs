@@ -69,13 +69,10 @@ impl JobWatch {
         store: &Store,
         runner: &dyn SimulationRunner,
     ) -> Result<(), SupervisorError> {
-        let described =
-            runner
-                .describe(&self.open_backend_jobs())
-                .await
-                .map_err(SupervisorError::backend(
-                    "asking the backend for run states",
-                ))?;
+        let described = runner
+            .describe(&self.open_backend_jobs())
+            .await
+            .map_err(SupervisorError::backend("asking the backend for run states"))?;
         self.apply(store, runner, &described).await
     }
 

@@ -216,11 +216,7 @@ async fn a_whole_sweep_goes_to_the_backend_in_one_call_and_is_described_in_one_c
     let runs = store.runs(job.id).await.unwrap();
     assert!(runs.iter().all(|r| r.backend_job_id.is_some()));
     assert_eq!(
-        (
-            runs[2500].config,
-            runs[2500].replicate,
-            runs[2500].run_number
-        ),
+        (runs[2500].config, runs[2500].replicate, runs[2500].run_number),
         (2, 1, 2501),
         "replicate r of every configuration is FRED run r"
     );
@@ -240,10 +236,7 @@ async fn every_part_the_backend_accepted_is_recorded_before_a_failure() {
     let supervisor = Supervisor::new(store.clone(), runner.clone());
     let job = job(&store, 1, 10).await;
     let error = supervisor.submit(&job).await.unwrap_err();
-    assert!(
-        error.to_string().contains("submitting runs failed"),
-        "{error}"
-    );
+    assert!(error.to_string().contains("submitting runs failed"), "{error}");
     let recorded = store
         .runs(job.id)
         .await
@@ -273,10 +266,7 @@ async fn runs_the_backend_forgot_end_in_error_after_several_ticks() {
     for _ in 1..LOST_AFTER {
         watch.tick(&store, runner.as_ref()).await.unwrap();
     }
-    assert_eq!(
-        store.runs(job.id).await.unwrap()[0].status,
-        RunStatus::Queued
-    );
+    assert_eq!(store.runs(job.id).await.unwrap()[0].status, RunStatus::Queued);
     watch.tick(&store, runner.as_ref()).await.unwrap();
     let runs = store.runs(job.id).await.unwrap();
     assert_eq!(runs[0].status, RunStatus::Error);
@@ -287,11 +277,7 @@ async fn runs_the_backend_forgot_end_in_error_after_several_ticks() {
             .unwrap()
             .contains("no longer knows")
     );
-    assert_eq!(
-        runs[1].status,
-        RunStatus::Queued,
-        "the other run is untouched"
-    );
+    assert_eq!(runs[1].status, RunStatus::Queued, "the other run is untouched");
     assert_eq!(watch.counts.error, 1);
 }
 
@@ -317,10 +303,7 @@ async fn cancellations_are_forwarded_once_and_end_cancelled() {
     assert_eq!(runner.with(|m| m.cancelled.len()), 2, "once per run");
     assert!(watch.is_finished());
     let runs = store.runs(job.id).await.unwrap();
-    assert!(
-        runs.iter().all(|r| r.status == RunStatus::Cancelled),
-        "{runs:?}"
-    );
+    assert!(runs.iter().all(|r| r.status == RunStatus::Cancelled), "{runs:?}");
 }
 
 #[tokio::test]
@@ -400,10 +383,7 @@ async fn a_failing_backend_writes_nothing_and_the_next_tick_recovers() {
     );
     runner.with(|m| m.fail_describe = false);
     watch.tick(&store, runner.as_ref()).await.unwrap();
-    assert_eq!(
-        store.run(runs[0].id).await.unwrap().status,
-        RunStatus::Running
-    );
+    assert_eq!(store.run(runs[0].id).await.unwrap().status, RunStatus::Running);
     assert_eq!(watch.counts.running, 1);
 }
 
@@ -447,14 +427,6 @@ async fn resuming_on_a_backend_that_lost_everything_submits_open_runs_again() {
     assert_eq!(resumed.submit(&job).await.unwrap(), 3);
     assert_eq!(second.with(|m| m.submit_calls.clone()), [3]);
     let runs = store.runs(job.id).await.unwrap();
-    assert_eq!(
-        runs[0].status,
-        RunStatus::Done,
-        "a finished run never runs again"
-    );
-    assert!(runs[1..].iter().all(|r| {
-        r.backend_job_id
-            .as_ref()
-            .is_some_and(|id| !ids.contains(id))
-    }));
+    assert_eq!(runs[0].status, RunStatus::Done, "a finished run never runs again");
+    assert!(runs[1..].iter().all(|r| r.backend_job_id.as_ref().is_some_and(|id| !ids.contains(id))));
 }

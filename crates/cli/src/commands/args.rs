@@ -25,11 +25,7 @@ pub struct ModelArgs {
     pub params: Vec<ParamOverride>,
     /// Sweep a model key over values: one configuration per combination of every --sweep
     /// (the cartesian product, the first --sweep varying slowest), each run --runs times.
-    #[arg(
-        long = "sweep",
-        value_name = "KEY=V1,V2,...",
-        conflicts_with = "design"
-    )]
+    #[arg(long = "sweep", value_name = "KEY=V1,V2,...", conflicts_with = "design")]
     pub sweeps: Vec<SweepAxis>,
     /// One configuration per row of a CSV file: a header line of model keys, then a row of
     /// values per configuration; lines starting with `#` are comments.

@@ -10,11 +10,11 @@ use std::time::Duration;
 use anyhow::bail;
 use fredbatch_core::model::Measurements;
 use fredbatch_core::{AttemptStatus, Job, JobId};
+use fredbatch_store::Store;
+use fredbatch_supervisor::Supervisor;
 use fredbatch_cost::estimate::parse_fraction;
 use fredbatch_cost::sizing::{Comparison, Recommendation, compare, recommend};
 use fredbatch_cost::{Market, PriceTable, usd};
-use fredbatch_store::Store;
-use fredbatch_supervisor::Supervisor;
 use serde::Serialize;
 
 use crate::Context;
