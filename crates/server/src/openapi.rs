@@ -1,6 +1,7 @@
 //! The OpenAPI document at `/openapi.json`, generated from the handlers and wire types.
 
-use utoipa::OpenApi;
+use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi};
 
 use crate::routes::documented::*;
 use crate::wire::*;
@@ -51,9 +52,32 @@ use crate::wire::*;
         StoppedRun,
         StopResponse,
         Health
-    ))
+    )),
+    modifiers(&TokenSchemes),
+    security(("offline_token" = []), ("bearer" = []))
 )]
 pub struct ApiDoc;
+
+/// How a call presents its token: `Offline-Token: Bearer <token>` (the epx client) or
+/// `Authorization: Bearer <token>`.
+struct TokenSchemes;
+
+impl Modify for TokenSchemes {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "offline_token",
+            SecurityScheme::ApiKey(ApiKey::Header(ApiKeyValue::with_description(
+                "Offline-Token",
+                "`Bearer <token>`, a token from `fredbatch users add`",
+            ))),
+        );
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        );
+    }
+}
 
 pub fn document() -> String {
     ApiDoc::openapi()
@@ -85,5 +109,17 @@ mod tests {
             );
         }
         assert!(doc["paths"]["/runs"]["patch"].is_object());
+        let schemes = &doc["components"]["securitySchemes"];
+        assert_eq!(schemes["offline_token"]["name"], "Offline-Token");
+        assert_eq!(schemes["bearer"]["scheme"], "bearer");
+        // The health check and the signed URLs need no token.
+        assert_eq!(
+            doc["paths"]["/health"]["get"]["security"],
+            serde_json::json!([{}])
+        );
+        assert_eq!(
+            doc["paths"]["/blobs/{bucket}/{key}"]["put"]["security"],
+            serde_json::json!([{}])
+        );
     }
 }

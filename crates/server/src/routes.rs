@@ -69,7 +69,7 @@ pub fn router(service: AppState) -> axum::Router {
         .with_state(service)
 }
 
-#[utoipa::path(get, path = "/health", responses((status = 200, body = Health), (status = 500, body = ErrorBody)))]
+#[utoipa::path(get, path = "/health", security(()), responses((status = 200, body = Health), (status = 500, body = ErrorBody)))]
 async fn health(State(service): State<AppState>) -> ApiResult<Health> {
     service.health().await?;
     Ok(Json(Health { status: "ok" }))
@@ -211,7 +211,7 @@ fn bucket(name: &str) -> Result<Bucket, ApiError> {
 
 /// An upload to a URL from `POST /jobs`: exactly 200 when stored (the client takes anything
 /// else as a failure).
-#[utoipa::path(put, path = "/blobs/{bucket}/{key}", params(("bucket" = String, Path), ("key" = String, Path), ("expires" = i64, Query), ("signature" = String, Query)),
+#[utoipa::path(put, path = "/blobs/{bucket}/{key}", security(()), params(("bucket" = String, Path), ("key" = String, Path), ("expires" = i64, Query), ("signature" = String, Query)),
     responses((status = 200), (status = 403, body = ErrorBody), (status = 413, body = ErrorBody)))]
 async fn put_blob(
     State(service): State<AppState>,
@@ -235,7 +235,7 @@ async fn put_blob(
 }
 
 /// A download from a URL from `/jobs/results`: the run's results archive.
-#[utoipa::path(get, path = "/blobs/{bucket}/{key}", params(("bucket" = String, Path), ("key" = String, Path), ("expires" = i64, Query), ("signature" = String, Query)),
+#[utoipa::path(get, path = "/blobs/{bucket}/{key}", security(()), params(("bucket" = String, Path), ("key" = String, Path), ("expires" = i64, Query), ("signature" = String, Query)),
     responses((status = 200, content_type = "application/zip"), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 async fn get_blob(
     State(service): State<AppState>,
