@@ -10,7 +10,15 @@
 //! Names are the idempotency keys: Batch's ListJobs can find a job by name in any state, which
 //! is how a run submitted before a crash is found instead of being submitted again.
 
+use fredbatch_core::ids::run_job_name;
 use fredbatch_core::{BackendJobId, JobId, RunSubmission};
+
+/// Whether a submission is named by its run's natural key alone. A run asked for again after
+/// it ended (an API retry) carries its retry in the name: it goes as a plain job of that name,
+/// never inside an array (whose name would be the failed one's) nor matched to one.
+pub fn is_first_submission(job: JobId, run: &RunSubmission) -> bool {
+    run.name == run_job_name(job, run.run_number)
+}
 
 /// AWS Batch's array size limits.
 pub const MIN_ARRAY: usize = 2;
@@ -74,10 +82,14 @@ pub fn plan(job: JobId, runs: &[RunSubmission], pending: &[usize], arrays: bool)
     let mut order: Vec<usize> = pending.to_vec();
     order.sort_by_key(|&i| runs[i].run_number);
     order.dedup_by_key(|i| runs[*i].run_number);
+    let (order, retried): (Vec<usize>, Vec<usize>) = order
+        .into_iter()
+        .partition(|&i| is_first_submission(job, &runs[i]));
+    let mut units: Vec<Unit> = retried.into_iter().map(|i| plain(runs, i)).collect();
     if !arrays {
-        return order.into_iter().map(|i| plain(runs, i)).collect();
+        units.extend(order.into_iter().map(|i| plain(runs, i)));
+        return units;
     }
-    let mut units = Vec::new();
     let mut range: Vec<usize> = Vec::new();
     let flush = |range: &mut Vec<usize>, units: &mut Vec<Unit>| {
         for part in range.chunks(MAX_ARRAY) {
@@ -157,6 +169,30 @@ mod tests {
 
     fn all(runs: &[RunSubmission]) -> Vec<usize> {
         (0..runs.len()).collect()
+    }
+
+    #[test]
+    fn a_retried_run_goes_alone_under_its_retry_name() {
+        let mut runs = runs(&[1, 2, 3]);
+        runs[1].name = fredbatch_core::ids::run_submission_name(JobId(7), 2, 1);
+        let units = plan(JobId(7), &runs, &all(&runs), true);
+        assert_eq!(
+            units,
+            [
+                Unit::Plain {
+                    run: 1,
+                    name: "fred-job-7-run-2-retry-1".into()
+                },
+                Unit::Plain {
+                    run: 0,
+                    name: "fred-job-7-run-1".into()
+                },
+                Unit::Plain {
+                    run: 2,
+                    name: "fred-job-7-run-3".into()
+                },
+            ]
+        );
     }
 
     #[test]

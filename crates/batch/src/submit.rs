@@ -23,7 +23,9 @@ use crate::calls::list_all_jobs;
 use crate::clients::no_sdk_retries;
 use crate::error::{BatchError, Failure, FailureKind};
 use crate::pacing::Backoff;
-use crate::plan::{Unit, array_command, child_id, job_prefix, parse_array_name, plan};
+use crate::plan::{
+    Unit, array_command, child_id, is_first_submission, job_prefix, parse_array_name, plan,
+};
 use crate::runner::Ready;
 
 /// ListJobs returns at most 100 jobs per page when filtering by name.
@@ -48,7 +50,7 @@ pub async fn submit(
     let mut found = Vec::new();
     let mut pending = Vec::new();
     for (i, run) in runs.iter().enumerate() {
-        match existing.find(run) {
+        match existing.find(spec.job_id, run) {
             Some(id) => {
                 found.push((run.run_id, id.clone()));
                 by_number.insert(run.run_number, id);
@@ -230,7 +232,7 @@ impl Existing {
     }
 
     /// The newest job holding `run`, if any.
-    fn find(&self, run: &RunSubmission) -> Option<BackendJobId> {
+    fn find(&self, job: JobId, run: &RunSubmission) -> Option<BackendJobId> {
         let plain = self
             .plain
             .get(&run.name)
@@ -238,6 +240,7 @@ impl Existing {
         let arrayed = self
             .arrays
             .iter()
+            .filter(|_| is_first_submission(job, run))
             .filter(|(first, last, _, _)| (*first..=*last).contains(&run.run_number))
             .map(|(first, _, created, id)| (*created, child_id(id, *first, run.run_number)));
         plain

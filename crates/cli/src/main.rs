@@ -67,6 +67,8 @@ enum Command {
     Profile(commands::profile::ProfileArgs),
     Doctor(commands::doctor::DoctorArgs),
     Infra(commands::infra::InfraArgs),
+    Serve(commands::serve::ServeArgs),
+    Users(commands::users::UsersArgs),
     Worker(commands::worker::WorkerArgs),
     Completions(commands::completions::CompletionsArgs),
     #[command(hide = true)]
@@ -149,6 +151,8 @@ async fn dispatch(command: Command, ctx: &Context) -> anyhow::Result<ExitCode> {
         Command::Cancel(args) => commands::cancel::run(args, ctx).await,
         Command::Results(args) => commands::results::run(args, ctx).await,
         Command::Resume(args) => commands::resume::run(args, ctx).await,
+        Command::Serve(args) => commands::serve::run(args, ctx).await,
+        Command::Users(args) => commands::users::run(args, ctx).await,
         Command::Worker(args) => commands::worker::run(args, ctx).await,
         Command::Doctor(args) => commands::doctor::run(args, ctx).await,
         Command::Infra(args) => commands::infra::run(args, ctx).await,

@@ -59,6 +59,15 @@ pub fn run_job_name(job: JobId, run_number: u32) -> String {
     format!("fred-job-{job}-run-{run_number}")
 }
 
+/// The backend job name of a run's submission: its natural key, and for a run asked for again
+/// after it ended ERROR, the retry's number, so the new backend job is not the failed one.
+pub fn run_submission_name(job: JobId, run_number: u32, retries: u32) -> String {
+    match retries {
+        0 => run_job_name(job, run_number),
+        n => format!("{}-retry-{n}", run_job_name(job, run_number)),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -68,6 +77,11 @@ mod tests {
         let name = run_job_name(JobId(42), 10_000);
         assert_eq!(name, "fred-job-42-run-10000");
         assert!(name.len() <= 128);
+        assert_eq!(run_submission_name(JobId(42), 7, 0), "fred-job-42-run-7");
+        assert_eq!(
+            run_submission_name(JobId(42), 7, 2),
+            "fred-job-42-run-7-retry-2"
+        );
         assert!(
             name.chars()
                 .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')

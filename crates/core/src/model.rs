@@ -56,6 +56,10 @@ pub struct Run {
     pub backend_job_id: Option<BackendJobId>,
     pub backend_state: Option<BackendState>,
     pub cancel_requested: bool,
+    /// How many times its owner asked for it again after it ended ERROR (through the API):
+    /// each time it is a new backend job, named apart from the ones before.
+    #[serde(default)]
+    pub retries: u32,
     /// The committed attempt's results prefix; set only when the run is DONE.
     pub results_key: Option<String>,
     pub started_at: Option<DateTime<Utc>>,

@@ -140,6 +140,7 @@ mod tests {
             backend_job_id: Some(BackendJobId::from("b-1")),
             backend_state: Some(BackendState::Submitted),
             cancel_requested: false,
+            retries: 0,
             results_key: None,
             started_at: None,
             finished_at: None,

@@ -12,7 +12,8 @@
 //! The epidemic is a real seeded stochastic agent-based SEIR model over a synthetic population
 //! of the location's size: the same program and run number give the same bytes; other run
 //! numbers give other epidemics. Model keys read: `locations`, `start_date` (`2020-Jan-01`),
-//! `days`, `enable_health_records`, `INF.transmissibility` (default 1.0), `INF.imports`
+//! `days`, `end_date` (bounds the days simulated, whatever `days` says), `seed` (an unsigned
+//! 64-bit number mixed into the random stream), `enable_health_records`, `INF.transmissibility` (default 1.0), `INF.imports`
 //! (initial infections, default 10); `use FRED::Influenza` names the condition.
 
 mod model;

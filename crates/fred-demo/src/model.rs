@@ -59,8 +59,9 @@ pub fn simulate(
     run_number: u32,
     mut progress: impl FnMut(u32, (i64, i64)),
 ) -> Epidemic {
-    // FRED seeds its random stream from the run number: same model + same run → same result.
-    let mut rng = Pcg64::seed_from_u64(0x9E37_79B9_7F4A_7C15 ^ u64::from(run_number));
+    // FRED seeds its random stream from the run number (and the `seed` key when the model sets
+    // it): same model + same run (+ same seed) → same result.
+    let mut rng = Pcg64::seed_from_u64(stream_seed(model.seed, run_number));
     let n = model.population as usize;
     let mut health = vec![Health::Susceptible; n];
     let mut totals = [0i64; 6];
@@ -132,6 +133,21 @@ pub fn simulate(
     Epidemic {
         population: model.population,
         days,
+    }
+}
+
+/// The random stream's seed: the run number alone, as before the `seed` key existed, or mixed
+/// with the key's value (splitmix64, so nearby seeds give unrelated streams).
+fn stream_seed(seed: Option<u64>, run_number: u32) -> u64 {
+    let base = 0x9E37_79B9_7F4A_7C15 ^ u64::from(run_number);
+    match seed {
+        None => base,
+        Some(seed) => {
+            let mut z = seed.wrapping_add(0x9E37_79B9_7F4A_7C15);
+            z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+            z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+            base ^ z ^ (z >> 31)
+        }
     }
 }
 

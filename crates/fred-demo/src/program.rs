@@ -21,6 +21,8 @@ pub struct Model {
     pub health_records: bool,
     pub transmissibility: f64,
     pub imports: u32,
+    /// FRED 5's `seed` key: when set, it seeds the random stream together with the run number.
+    pub seed: Option<u64>,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -82,7 +84,29 @@ pub fn parse_model(defaults: &str, program: &str, file_name: &str) -> Result<Mod
             }
         },
     };
-    let days = number("days", 100.0, &mut error);
+    let mut days = number("days", 100.0, &mut error);
+    // FRED 5's `end_date` bounds the simulation: the run covers start_date..=end_date whatever
+    // `days` says.
+    if let Some(end_text) = get("end_date") {
+        match (NaiveDate::parse_from_str(end_text, "%Y-%b-%d"), start) {
+            (Ok(end), Some(start)) if end >= start => {
+                days = Some((end - start).num_days() as f64);
+            }
+            (Ok(_), Some(_)) => error(format!("end_date = '{end_text}' is before start_date")),
+            (Ok(_), None) => {}
+            (Err(_), _) => error(format!("Bad end_date = '{end_text}'")),
+        }
+    }
+    let seed = match get("seed") {
+        None => None,
+        Some(text) => match text.parse::<u64>() {
+            Ok(seed) => Some(seed),
+            Err(_) => {
+                error(format!("Bad seed = '{text}'"));
+                None
+            }
+        },
+    };
     let transmissibility = number("INF.transmissibility", 1.0, &mut error);
     let imports = number("INF.imports", 10.0, &mut error);
     let health_records = get("enable_health_records") == Some("1");
@@ -99,6 +123,7 @@ pub fn parse_model(defaults: &str, program: &str, file_name: &str) -> Result<Mod
                 health_records,
                 transmissibility,
                 imports: imports as u32,
+                seed,
             })
         }
         _ => Err(ModelError {
@@ -122,6 +147,36 @@ mod tests {
         assert_eq!(
             model.start_date,
             NaiveDate::from_ymd_opt(2020, 1, 1).unwrap()
+        );
+    }
+
+    #[test]
+    fn end_date_bounds_the_days_and_seed_is_read_as_u64() {
+        let text = format!("{INFLUENZA}end_date = 2020-Jan-05\nseed = 18446744073709551615\n");
+        let model = parse_model("", &text, "m.fred").unwrap();
+        assert_eq!(model.days, 4, "Jan 1 to Jan 5 inclusive is days 0..=4");
+        assert_eq!(model.seed, Some(u64::MAX));
+        let errors = parse_model(
+            "",
+            &format!("{INFLUENZA}end_date = 2019-Dec-31\nseed = -1\n"),
+            "m.fred",
+        )
+        .unwrap_err()
+        .messages;
+        assert!(
+            errors.iter().any(|e| e.contains("before start_date")),
+            "{errors:?}"
+        );
+        assert!(
+            errors.iter().any(|e| e.ends_with("Bad seed = '-1'")),
+            "{errors:?}"
+        );
+        let errors = parse_model("", &format!("{INFLUENZA}end_date = soon\n"), "m.fred")
+            .unwrap_err()
+            .messages;
+        assert!(
+            errors.iter().any(|e| e.ends_with("Bad end_date = 'soon'")),
+            "{errors:?}"
         );
     }
 

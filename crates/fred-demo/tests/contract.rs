@@ -97,6 +97,37 @@ fn the_same_run_number_reproduces_and_others_differ() {
 }
 
 #[test]
+fn the_seed_key_changes_the_stream_and_end_date_bounds_the_days() {
+    let dir = tempfile::tempdir().unwrap();
+    let csv = |extra: &str, name: &str| {
+        let program = model(&dir.path().join(name), &format!("{MODEL}{extra}"));
+        let out = dir.path().join(name).join("out");
+        assert_eq!(run(&program, 1, &out), 0);
+        std::fs::read_to_string(out.join("RUN1/out.csv")).unwrap()
+    };
+    for name in ["a", "b", "c", "d", "e"] {
+        std::fs::create_dir(dir.path().join(name)).unwrap();
+    }
+    let seeded = csv("seed = 14834349027133208755\n", "a");
+    assert_eq!(
+        seeded,
+        csv("seed = 14834349027133208755\n", "b"),
+        "same seed, same results"
+    );
+    assert_ne!(
+        seeded,
+        csv("seed = 33\n", "c"),
+        "another seed, another epidemic"
+    );
+    assert_ne!(seeded, csv("", "d"), "a seed differs from none");
+    // The model says 30 days; end_date asks for Jan 1..=Jan 5.
+    let bounded = csv("end_date = 2020-Jan-05\n", "e");
+    let rows: Vec<&str> = bounded.lines().skip(1).collect();
+    assert_eq!(rows.len(), 5);
+    assert!(rows[4].starts_with("4,2020-01-05,"), "{}", rows[4]);
+}
+
+#[test]
 fn the_epidemic_rises_and_falls() {
     let dir = tempfile::tempdir().unwrap();
     let program = model(

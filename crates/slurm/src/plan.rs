@@ -26,13 +26,29 @@ impl Unit {
     }
 }
 
+/// Whether a submission is named by its run's natural key alone. A run asked for again after
+/// it ended (an API retry) carries its retry in the name: it goes as a plain job of that name,
+/// never inside an array (whose name would be the failed one's) nor matched to one.
+pub fn is_first_submission(job: JobId, run: &RunSubmission) -> bool {
+    run.name == fredbatch_core::ids::run_job_name(job, run.run_number)
+}
+
 /// Groups the runs at `pending` indexes into sbatch calls of at most `max_array` tasks.
 pub fn plan(job: JobId, runs: &[RunSubmission], pending: &[usize], max_array: usize) -> Vec<Unit> {
     let max_array = max_array.max(1);
     let mut order: Vec<usize> = pending.to_vec();
     order.sort_by_key(|&i| runs[i].run_number);
     order.dedup_by_key(|i| runs[*i].run_number);
-    let mut units = Vec::new();
+    let (order, retried): (Vec<usize>, Vec<usize>) = order
+        .into_iter()
+        .partition(|&i| is_first_submission(job, &runs[i]));
+    let mut units: Vec<Unit> = retried
+        .into_iter()
+        .map(|run| Unit::Plain {
+            run,
+            name: runs[run].name.clone(),
+        })
+        .collect();
     let mut range: Vec<usize> = Vec::new();
     let flush = |range: &mut Vec<usize>, units: &mut Vec<Unit>| {
         for part in range.chunks(max_array) {
@@ -113,6 +129,25 @@ mod tests {
 
     fn all(runs: &[RunSubmission]) -> Vec<usize> {
         (0..runs.len()).collect()
+    }
+
+    #[test]
+    fn a_retried_run_goes_alone_under_its_retry_name() {
+        let mut runs = runs(&[1, 2, 3, 4]);
+        runs[1].name = fredbatch_core::ids::run_submission_name(JobId(7), 2, 1);
+        let units = plan(JobId(7), &runs, &all(&runs), 100);
+        assert_eq!(
+            units[0],
+            Unit::Plain {
+                run: 1,
+                name: "fred-job-7-run-2-retry-1".into()
+            }
+        );
+        assert_eq!(
+            units.len(),
+            3,
+            "run 1 alone, then runs 3-4 as an array: {units:?}"
+        );
     }
 
     #[test]

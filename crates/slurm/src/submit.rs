@@ -152,8 +152,10 @@ fn existing(
     }
     runs.iter()
         .map(|run| {
+            let arrayed = crate::plan::is_first_submission(job.job_id, run);
             if let Some(&(first, _, array)) = arrays
                 .iter()
+                .filter(|_| arrayed)
                 .find(|(first, last, _)| (*first..=*last).contains(&run.run_number))
             {
                 return Some(

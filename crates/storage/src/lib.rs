@@ -11,10 +11,11 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use futures::TryStreamExt;
-use object_store::aws::AmazonS3Builder;
+use object_store::aws::{AmazonS3, AmazonS3Builder};
 use object_store::local::LocalFileSystem;
 use object_store::path::Path as ObjectPath;
 use object_store::prefix::PrefixStore;
+use object_store::signer::Signer;
 use object_store::{ObjectStore, PutPayload, WriteMultipart};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
@@ -59,6 +60,15 @@ pub struct Storage {
     location: String,
     /// The folder behind a local location, so results can be shown as paths.
     local_root: Option<PathBuf>,
+    /// For S3: the bucket's client, which signs URLs, and the key prefix of the location.
+    signer: Option<(Arc<AmazonS3>, String)>,
+}
+
+/// What a presigned URL lets its holder do.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum UrlMethod {
+    Get,
+    Put,
 }
 
 /// An object's key and size, from a listing.
@@ -99,6 +109,7 @@ impl Storage {
             store: Arc::new(store),
             location: root.display().to_string(),
             local_root: Some(root),
+            signer: None,
         })
     }
 
@@ -120,19 +131,20 @@ impl Storage {
                 .with_endpoint(endpoint)
                 .with_virtual_hosted_style_request(false);
         }
-        let s3 = builder.build().map_err(|source| StorageError::Store {
+        let s3 = Arc::new(builder.build().map_err(|source| StorageError::Store {
             location: location.to_owned(),
             key: String::new(),
             source,
-        })?;
-        let store: Arc<dyn ObjectStore> = match prefix.trim_matches('/') {
-            "" => Arc::new(s3),
-            prefix => Arc::new(PrefixStore::new(s3, prefix)),
+        })?);
+        let prefix = prefix.trim_matches('/').to_owned();
+        let whole: Arc<dyn ObjectStore> = s3.clone();
+        let store: Arc<dyn ObjectStore> = match prefix.as_str() {
+            "" => whole,
+            prefix => Arc::new(PrefixStore::new(whole, prefix)),
         };
-        Ok(Storage::from_store(
-            store,
-            location.trim_end_matches('/').to_owned(),
-        ))
+        let mut storage = Storage::from_store(store, location.trim_end_matches('/').to_owned());
+        storage.signer = Some((s3, prefix));
+        Ok(storage)
     }
 
     /// Any other object store, shown to people as `location`.
@@ -141,6 +153,42 @@ impl Storage {
             store,
             location,
             local_root: None,
+            signer: None,
+        }
+    }
+
+    /// A URL that lets anyone holding it read (GET) or write (PUT) the object `key` until
+    /// `expires_in` has passed, signed by the store itself (S3's query-string authentication).
+    /// `None` for locations that cannot sign (a local folder): the caller serves those.
+    pub async fn presigned_url(
+        &self,
+        method: UrlMethod,
+        key: &str,
+        expires_in: std::time::Duration,
+    ) -> Option<Result<String, StorageError>> {
+        let (s3, prefix) = self.signer.as_ref()?;
+        let full = match prefix.as_str() {
+            "" => key.to_owned(),
+            prefix => format!("{prefix}/{key}"),
+        };
+        let method = match method {
+            UrlMethod::Get => http::Method::GET,
+            UrlMethod::Put => http::Method::PUT,
+        };
+        Some(
+            s3.signed_url(method, &ObjectPath::from(full), expires_in)
+                .await
+                .map(|url| url.to_string())
+                .map_err(|e| self.error(key, e)),
+        )
+    }
+
+    /// Whether an object exists at `key`.
+    pub async fn exists(&self, key: &str) -> Result<bool, StorageError> {
+        match self.store.head(&ObjectPath::from(key)).await {
+            Ok(_) => Ok(true),
+            Err(object_store::Error::NotFound { .. }) => Ok(false),
+            Err(e) => Err(self.error(key, e)),
         }
     }
 

@@ -1,6 +1,6 @@
 //! Storage on S3, against the moto server the test command starts (FREDBATCH_TEST_MOTO_URL).
 
-use fredbatch_storage::{Storage, StorageError};
+use fredbatch_storage::{Storage, StorageError, UrlMethod};
 use fredbatch_testkit::{aws_env, create_bucket, fake_authorization, moto_request};
 
 /// The object's ETag: S3 gives an object uploaded in N parts an ETag ending in `-N`.
@@ -104,4 +104,56 @@ async fn a_missing_key_names_what_is_missing() {
     let error = storage.get_bytes("job-9/job_input.zip").await.unwrap_err();
     assert!(matches!(error, StorageError::NotFound { .. }), "{error}");
     assert!(error.to_string().contains("job-9/job_input.zip"));
+}
+
+#[tokio::test]
+async fn presigned_urls_let_a_client_without_credentials_put_and_get_one_object() {
+    s3_env();
+    let bucket = create_bucket("presigned");
+    let storage = Storage::open(&format!("s3://{bucket}/uploads")).unwrap();
+    let expiry = std::time::Duration::from_secs(600);
+    let put = storage
+        .presigned_url(UrlMethod::Put, "jobs/1/job_input.zip", expiry)
+        .await
+        .expect("S3 signs URLs")
+        .unwrap();
+    assert!(
+        put.contains(&format!("/{bucket}/uploads/jobs/1/job_input.zip?")),
+        "{put}"
+    );
+    assert!(
+        put.contains("X-Amz-Expires=600") && put.contains("X-Amz-Signature="),
+        "{put}"
+    );
+    // The client sends the bytes with no credentials of its own: the URL is the authority.
+    let path = &put[put.find(&format!("/{bucket}/")).unwrap()..];
+    let answer = moto_request("PUT", path, &[], "the archive");
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+    assert_eq!(
+        storage.get_bytes("jobs/1/job_input.zip").await.unwrap(),
+        "the archive"
+    );
+    assert!(storage.exists("jobs/1/job_input.zip").await.unwrap());
+    assert!(!storage.exists("jobs/1/other.zip").await.unwrap());
+    let get = storage
+        .presigned_url(UrlMethod::Get, "jobs/1/job_input.zip", expiry)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_ne!(get, put, "a URL is bound to its method");
+    let path = &get[get.find(&format!("/{bucket}/")).unwrap()..];
+    let answer = moto_request("GET", path, &[], "");
+    assert!(
+        answer.starts_with("HTTP/1.1 200") && answer.ends_with("the archive"),
+        "{answer}"
+    );
+    // A local folder signs nothing: the server serves those URLs itself.
+    let local = tempfile::tempdir().unwrap();
+    assert!(
+        Storage::local(local.path())
+            .unwrap()
+            .presigned_url(UrlMethod::Get, "x", expiry)
+            .await
+            .is_none()
+    );
 }

@@ -42,4 +42,8 @@ pub enum StoreError {
     EmptyJob,
     #[error("no run {0}; `fredbatch status JOB_ID` lists a job's runs")]
     NoSuchRun(fredbatch_core::RunId),
+    #[error("a user named `{0}` exists already; `fredbatch users list` shows the users")]
+    UserExists(String),
+    #[error("no user named `{0}`; `fredbatch users list` shows the users")]
+    NoSuchUser(String),
 }

@@ -295,7 +295,7 @@ impl Store {
 
 /// Takes `count` consecutive ids from a counter and returns the first. The counter row is
 /// locked until the transaction ends, so concurrent registrations never share ids.
-async fn allocate(
+pub(crate) async fn allocate(
     tx: &mut Transaction<'_, Any>,
     counter: &str,
     count: i64,

@@ -4,6 +4,7 @@
 //! `.fredbatch/`) and PostgreSQL (production), through sqlx's `Any` driver. Queries use only
 //! SQL both accept, with `$N` placeholders.
 
+mod api;
 mod attempts;
 mod error;
 mod jobs;
@@ -18,6 +19,7 @@ use std::time::Duration;
 use sqlx::any::{AnyPoolOptions, install_default_drivers};
 use sqlx::{AnyPool, Executor};
 
+pub use api::{ApiJob, ApiRun, InputsCheck, LockError, LockHolder, NewApiJob, NewApiRun, User};
 pub use attempts::{AttemptEnd, BeginAttempt, CommitOutcome};
 pub use error::StoreError;
 pub use jobs::{JobSummary, NewConfig, NewJob, StatusCounts};

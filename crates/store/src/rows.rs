@@ -17,7 +17,7 @@ pub const JOB_COLUMNS: &str = "id, name, model_dir, program, params, run_count, 
 
 pub const RUN_COLUMNS: &str = "id, job_id, run_number, config, replicate, status, status_reason, attempts, \
                                backend_job_id, backend_state, cancel_requested, results_key, \
-                               started_at, finished_at";
+                               started_at, finished_at, retries";
 
 pub const ATTEMPT_COLUMNS: &str = "run_id, number, backend_job_id, status, reason, exit_code, \
                                    started_at, finished_at, wall_seconds, cpu_seconds, \
@@ -89,6 +89,7 @@ pub fn run(row: &AnyRow) -> Result<Run, StoreError> {
             })
             .transpose()?,
         cancel_requested: row.try_get::<i64, _>("cancel_requested")? != 0,
+        retries: u32_of(row.try_get("retries")?, "retries")?,
         results_key: row.try_get("results_key")?,
         started_at: opt_from_millis(row.try_get("started_at")?),
         finished_at: opt_from_millis(row.try_get("finished_at")?),

@@ -2,7 +2,7 @@
 
 use async_trait::async_trait;
 use chrono::Utc;
-use fredbatch_core::ids::run_job_name;
+use fredbatch_core::ids::run_submission_name;
 use fredbatch_core::{
     BackendJobId, Job, Run, RunId, RunSubmission, RunnerError, SimulationRunner, SubmitProgress,
 };
@@ -66,7 +66,7 @@ pub async fn submit_open_runs(
         .map(|run| RunSubmission {
             run_id: run.id,
             run_number: run.run_number,
-            name: run_job_name(job.id, run.run_number),
+            name: run_submission_name(job.id, run.run_number, run.retries),
             worker_args: worker_args(job, run),
         })
         .collect();

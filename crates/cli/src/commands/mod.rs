@@ -14,6 +14,8 @@ pub mod report;
 pub mod results;
 pub mod resume;
 pub mod run;
+pub mod serve;
 pub mod status;
 pub mod supervised;
+pub mod users;
 pub mod worker;

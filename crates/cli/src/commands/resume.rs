@@ -31,6 +31,17 @@ pub struct ResumeArgs {
 pub async fn run(args: ResumeArgs, ctx: &Context) -> anyhow::Result<ExitCode> {
     let store = ctx.settings.open_store().await?;
     let job = store.job(args.job_id).await?;
+    if store
+        .api_job(job.id)
+        .await?
+        .is_some_and(|api| api.owner != 0)
+    {
+        anyhow::bail!(
+            "job {} came through the platform API: `fredbatch serve` supervises it (and resumes \
+             it when it starts); resuming it here too would run its runs twice",
+            job.id
+        );
+    }
     let kind = BackendKind::from_recorded(&job.backend)?;
     let _lock = match kind {
         BackendKind::Local => Some(JobLock::acquire(&ctx.settings.lock_dir(), job.id)?),

@@ -1,0 +1,603 @@
+//! `fredbatch serve` driven by the real epx client (`scripts/test` installs it in .venv-epx and
+//! names its Python in FREDBATCH_EPX_PYTHON): a real server process on a free port, real
+//! workers, the demo engine behind a FRED that misbehaves on request.
+
+mod common;
+
+use common::services::database;
+use fredbatch_testkit::{aws_env, create_bucket};
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use common::{Sandbox, kill_9, text, wait_for};
+use serde_json::Value;
+
+/// The model every job here runs (its dates and days are overridden by the requests).
+const MODEL: &str =
+    "use FRED::Influenza\nlocations = Test_Town\nstart_date = 2020-Jan-01\ndays = 10\n";
+
+/// A FRED that runs the demo engine, except when the run's program asks it to misbehave:
+/// `fail_once = 1` fails the first attempt with a model error, `slow = 1` takes 30 s,
+/// `pause = 1` takes 2 s.
+fn misbehaving_fred(sandbox: &Sandbox) -> PathBuf {
+    let marker = sandbox.path().join("failed-once");
+    sandbox.fake_fred(&format!(
+        "if grep -q '^fail_once = 1' \"$2\" && [ ! -e {m} ]; then touch {m}; mkdir -p \"$6/RUN$4\"; \
+         echo 'FRED Error (file main.fred) a planned failure of the first attempt' > \"$6/errors.txt\"; exit 0; fi\n\
+         if grep -q '^slow = 1' \"$2\"; then sleep 30; fi\n\
+         if grep -q '^pause = 1' \"$2\"; then sleep 2; fi\n\
+         exec {bin} demo-fred \"$@\"",
+        m = marker.display(),
+        bin = env!("CARGO_BIN_EXE_fredbatch"),
+    ))
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+struct Server {
+    child: Child,
+    url: String,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        self.child.kill().ok();
+        self.child.wait().ok();
+    }
+}
+
+/// Starts `fredbatch serve` and waits until it says it serves.
+fn serve(sandbox: &Sandbox, port: u16) -> Server {
+    serve_with(sandbox, port, &[])
+}
+
+/// The same with more environment (another store or storage).
+fn serve_with(sandbox: &Sandbox, port: u16, env: &[(&str, String)]) -> Server {
+    let mut child = sandbox
+        .command()
+        .envs(env.iter().map(|(k, v)| (*k, v.as_str())))
+        .env("FRED_HOME", misbehaving_fred(sandbox))
+        .args([
+            "serve",
+            "--listen",
+            &format!("127.0.0.1:{port}"),
+            "--max-vcpus",
+            "2",
+        ])
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn fredbatch serve");
+    let stderr = child.stderr.take().unwrap();
+    let mut lines = BufReader::new(stderr).lines();
+    let first = lines.next().and_then(Result::ok).unwrap_or_default();
+    assert!(
+        first.starts_with("Serving the platform API on http://127.0.0.1:"),
+        "serve said: {first}"
+    );
+    // Keep draining its stderr so it never blocks on a full pipe.
+    std::thread::spawn(move || for _ in lines {});
+    let url = format!("http://127.0.0.1:{port}");
+    Server { child, url }
+}
+
+/// A user's token.
+fn add_user(sandbox: &Sandbox, name: &str) -> String {
+    let added = sandbox.json(&["users", "add", name]);
+    assert_eq!(added["name"], name);
+    added["token"].as_str().unwrap().to_owned()
+}
+
+/// An epx storage folder configured for `url` and `token`.
+fn epx_config(sandbox: &Sandbox, name: &str, url: &str, token: &str) -> PathBuf {
+    let dir = sandbox.path().join(format!("epx-{name}"));
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(
+        dir.join("config.json"),
+        serde_json::json!({ "api-url": url, "bearer-token": token }).to_string(),
+    )
+    .unwrap();
+    dir
+}
+
+/// Runs one of the epx scripts beside this file with the client's Python; returns its JSON.
+fn epx(sandbox: &Sandbox, storage: &Path, script: &str, args: &[&str]) -> Value {
+    let python = fredbatch_testkit::required("FREDBATCH_EPX_PYTHON");
+    let script = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/epx")
+        .join(script);
+    let output = Command::new(python)
+        .arg(&script)
+        .args(args)
+        .env("EPX_STORAGE_DIR", storage)
+        .env_remove("PLATFORM_API_URL")
+        .env_remove("JPY_API_TOKEN")
+        .current_dir(sandbox.path())
+        .stdin(Stdio::null())
+        .output()
+        .expect("run the epx client's Python");
+    assert!(
+        output.status.success(),
+        "{} failed:\n{}\n{}",
+        script.display(),
+        text(&output.stdout),
+        text(&output.stderr)
+    );
+    let stdout = text(&output.stdout);
+    let last = stdout.lines().last().unwrap_or_default();
+    serde_json::from_str(last).unwrap_or_else(|e| panic!("not JSON ({e}): {stdout}"))
+}
+
+fn model_file(sandbox: &Sandbox) -> String {
+    let path = sandbox.model("model", MODEL).join("main.fred");
+    path.display().to_string()
+}
+
+#[test]
+fn a_job_of_several_configurations_runs_and_its_results_read_back_with_epx() {
+    let sandbox = Sandbox::new();
+    let alice = add_user(&sandbox, "alice");
+    let bob = add_user(&sandbox, "bob");
+    let server = serve(&sandbox, free_port());
+    let model = model_file(&sandbox);
+    let storage = epx_config(&sandbox, "alice", &server.url, &alice);
+    let out = epx(&sandbox, &storage, "job_results.py", &[&model]);
+
+    let runs: Vec<i64> = out["runs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r.as_i64().unwrap())
+        .collect();
+    assert_eq!(runs.len(), 4);
+    assert!(runs.iter().all(|&id| id > 0));
+    let days = |i: usize| out["days"][runs[i].to_string()].as_u64().unwrap();
+    // end_date bounds the days whatever the model's `days` says: Jan 1..=10, Jan 1..=5.
+    assert_eq!(
+        [days(0), days(1), days(2), days(3)],
+        [10, 10, 10, 5],
+        "{out}"
+    );
+    let curve = |i: usize| out["new_exposed"][runs[i].to_string()].clone();
+    assert_eq!(curve(0), curve(2), "same seed, same dates: same results");
+    assert_ne!(curve(0), curve(1), "another seed: another epidemic");
+    assert_eq!(out["pop"][0]["pop_size"], 1000, "{out}");
+    assert!(out["dates"].to_string().contains("2020-01-01"), "{out}");
+    let downloaded: Vec<String> = out["downloaded"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d.as_str().unwrap().to_owned())
+        .collect();
+    let mut expected: Vec<String> = runs.iter().map(i64::to_string).collect();
+    expected.sort();
+    assert_eq!(downloaded, expected);
+    assert_eq!(out["has_daily"], true);
+
+    // The job is an ordinary fredbatch job.
+    let job = out["job_id"].as_i64().unwrap().to_string();
+    let status = sandbox.json(&["status", &job]);
+    let statuses: Vec<&str> = status["runs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["status"].as_str().unwrap())
+        .collect();
+    assert_eq!(statuses, ["DONE"; 4], "{status}");
+
+    // Another user sees none of it; a forged token gets nowhere.
+    let bobs = epx_config(&sandbox, "bob", &server.url, &bob);
+    let seen = epx(&sandbox, &bobs, "other_user.py", &[&job]);
+    assert_eq!(seen["mine"], serde_json::json!([]), "{seen}");
+    for path in [
+        format!("/runs?job_id={job}"),
+        format!("/jobs/results?job_id={job}"),
+    ] {
+        assert_eq!(seen[&path][0], 404, "{seen}");
+        assert!(seen[&path][1]["description"].is_string(), "{seen}");
+    }
+    assert_eq!(seen["delete"][0], 404, "{seen}");
+    let forged = epx_config(
+        &sandbox,
+        "forged",
+        &server.url,
+        "eyJ1c2VyX2lkIjogMTIzLCAic2NvcGVzX2hhc2giOiAiYWJjMTIzIn0=",
+    );
+    let refused = epx(&sandbox, &forged, "bad_token.py", &[&model]);
+    assert_eq!(refused["refused"], true, "{refused}");
+    assert_eq!(refused["error"], "UnauthorizedUserError", "{refused}");
+    assert_eq!(
+        sandbox.json(&["status", &job])["runs"]
+            .as_array()
+            .unwrap()
+            .len(),
+        4
+    );
+}
+
+#[test]
+fn a_failed_run_is_retried_by_the_client_and_the_side_calls_work() {
+    let sandbox = Sandbox::new();
+    let alice = add_user(&sandbox, "alice");
+    let server = serve(&sandbox, free_port());
+    let model = model_file(&sandbox);
+    let storage = epx_config(&sandbox, "alice", &server.url, &alice);
+    let out = epx(&sandbox, &storage, "retry_and_side_calls.py", &[&model]);
+
+    assert_eq!(out["retried_status"], "DONE", "{out}");
+    let run = &out["retried_runs"][0];
+    assert_eq!(run["status"], "DONE", "{out}");
+    let attempts = sandbox.json(&["status", "--run", &run["id"].to_string()]);
+    let attempts = attempts["attempts"]
+        .as_array()
+        .unwrap_or_else(|| panic!("{attempts}"));
+    let statuses: Vec<&str> = attempts
+        .iter()
+        .map(|a| a["status"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        statuses,
+        ["FAILED", "SUCCEEDED"],
+        "the retry is a new attempt"
+    );
+    assert_eq!(out["by_tags"], serde_json::json!([1]), "{out}");
+    assert_eq!(out["latest"], 1, "{out}");
+    assert!(out["stop"].to_string().contains("Stopped"), "{out}");
+    assert_eq!(out["stopped_status"], "ERROR", "{out}");
+    let slow = out["slow_job"].as_i64().unwrap();
+    assert_eq!(
+        out["after_delete"],
+        serde_json::json!([1]),
+        "a deleted job is gone: {out}"
+    );
+    let cancelled = sandbox.json(&["status", &slow.to_string()]);
+    for run in cancelled["runs"].as_array().unwrap() {
+        assert_eq!(run["status"], "CANCELLED", "{cancelled}");
+    }
+    drop(server);
+}
+
+#[test]
+fn a_killed_server_restarts_and_every_run_finishes_once() {
+    let sandbox = Sandbox::new();
+    let alice = add_user(&sandbox, "alice");
+    let port = free_port();
+    let mut server = serve(&sandbox, port);
+    // A second server on the same store refuses, naming the first.
+    let second = sandbox.run(&["serve", "--listen", &format!("127.0.0.1:{}", free_port())]);
+    assert!(!second.status.success());
+    let said = text(&second.stderr);
+    assert!(
+        said.contains(&format!("pid {}", server.child.id()))
+            && said.contains(&format!("127.0.0.1:{port}")),
+        "{said}"
+    );
+
+    let storage = epx_config(&sandbox, "alice", &server.url, &alice);
+    // Four runs of 2 s each, two at a time; execute() returns once they are submitted.
+    let script = sandbox.path().join("start.py");
+    std::fs::write(
+        &script,
+        "import sys\nfrom epx import FREDJob, FREDModelConfig, SynthPop\n\
+         job = FREDJob(fred_files=[sys.argv[1]], tags=['resume'], config=[FREDModelConfig(\
+         synth_pop=SynthPop('US_2010.v5', ['Test_Town']), model_params={'pause': 1}, n_reps=4)])\n\
+         job.execute()\nprint('{\"job\": %d}' % job.job_id)\n",
+    )
+    .unwrap();
+    let model = model_file(&sandbox);
+    let started = Command::new(fredbatch_testkit::required("FREDBATCH_EPX_PYTHON"))
+        .arg(&script)
+        .arg(&model)
+        .env("EPX_STORAGE_DIR", &storage)
+        .output()
+        .unwrap();
+    assert!(started.status.success(), "{}", text(&started.stderr));
+    let job = "1";
+    let done = |sandbox: &Sandbox| -> Vec<(i64, u64)> {
+        sandbox.json(&["status", job])["runs"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|r| r["status"] == "DONE")
+            .map(|r| (r["id"].as_i64().unwrap(), r["attempts"].as_u64().unwrap()))
+            .collect()
+    };
+    let before = wait_for("a DONE run", Duration::from_secs(60), || {
+        let done = done(&sandbox);
+        (!done.is_empty()).then_some(done)
+    });
+    assert!(before.len() < 4, "the server must die mid-job: {before:?}");
+    kill_9(&mut server.child);
+    let _restarted = serve(&sandbox, port);
+    let after = wait_for("every run DONE", Duration::from_secs(90), || {
+        let done = done(&sandbox);
+        (done.len() == 4).then_some(done)
+    });
+    for (id, attempts) in &before {
+        assert!(
+            after.contains(&(*id, *attempts)),
+            "run {id} ran again: {before:?} then {after:?}"
+        );
+    }
+    let resume = sandbox.run(&["resume", job]);
+    assert!(
+        !resume.status.success() && text(&resume.stderr).contains("fredbatch serve"),
+        "{}",
+        text(&resume.stderr)
+    );
+    for (id, _) in &after {
+        let run = sandbox.json(&["status", "--run", &id.to_string()]);
+        let succeeded = run["attempts"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|a| a["status"] == "SUCCEEDED")
+            .count();
+        assert_eq!(succeeded, 1, "run {id} finished once: {run}");
+    }
+}
+
+/// One plain HTTP/1.1 exchange: (status, body).
+fn http(url: &str, method: &str, path: &str, token: Option<&str>, body: &[u8]) -> (u16, String) {
+    use std::io::{Read, Write};
+    let address = url.trim_start_matches("http://");
+    let mut stream = std::net::TcpStream::connect(address).unwrap();
+    let mut head = format!(
+        "{method} {path} HTTP/1.1\r\nHost: {address}\r\nConnection: close\r\ncontent-type: application/json\r\nContent-Length: {}\r\n",
+        body.len()
+    );
+    if let Some(token) = token {
+        head.push_str(&format!("Offline-Token: Bearer {token}\r\n"));
+    }
+    head.push_str("\r\n");
+    stream.write_all(head.as_bytes()).unwrap();
+    // A refused upload may be answered before its body is read whole.
+    stream.write_all(body).ok();
+    let mut answer = Vec::new();
+    stream.read_to_end(&mut answer).ok();
+    let answer = text(&answer);
+    let status = answer[9..12].parse().unwrap();
+    let body = answer
+        .split_once("\r\n\r\n")
+        .map(|(_, b)| b.to_owned())
+        .unwrap_or_default();
+    (status, body)
+}
+
+#[test]
+fn refused_calls_say_why_and_leave_nothing_behind() {
+    let sandbox = Sandbox::new();
+    let alice = add_user(&sandbox, "alice");
+    let port = free_port();
+    let mut child = sandbox
+        .command()
+        .args([
+            "serve",
+            "--listen",
+            &format!("127.0.0.1:{port}"),
+            "--upload-limit",
+            "1000",
+        ])
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let url = format!("http://127.0.0.1:{port}");
+    wait_for("the server", Duration::from_secs(30), || {
+        std::net::TcpStream::connect(("127.0.0.1", port)).ok()
+    });
+    let token = Some(alice.as_str());
+    assert_eq!(http(&url, "GET", "/health", None, b"").0, 200);
+    let (status, openapi) = http(&url, "GET", "/openapi.json", None, b"");
+    assert_eq!(status, 200);
+    assert!(openapi.contains("\"/runs/retry\""));
+    let description = |body: &str| -> String {
+        let value: Value = serde_json::from_str(body).unwrap_or_else(|e| panic!("{e}: {body}"));
+        value["description"]
+            .as_str()
+            .unwrap_or_else(|| panic!("{body}"))
+            .to_owned()
+    };
+    // No token, a malformed body, unknown ids.
+    let (status, body) = http(&url, "POST", "/jobs/register", None, b"{\"tags\": []}");
+    assert_eq!(status, 403);
+    assert!(description(&body).contains("token"));
+    let (status, body) = http(&url, "POST", "/jobs/register", token, b"{\"tags\": [");
+    assert_eq!(status, 400, "{body}");
+    description(&body);
+    assert_eq!(http(&url, "GET", "/runs?job_id=99", token, b"").0, 404);
+    assert_eq!(http(&url, "GET", "/runs?id=99", token, b"").0, 404);
+    assert_eq!(http(&url, "DELETE", "/jobs/99", token, b"").0, 404);
+
+    let (status, body) = http(
+        &url,
+        "POST",
+        "/jobs/register",
+        token,
+        b"{\"tags\": [\"edge\"]}",
+    );
+    assert_eq!(status, 200, "{body}");
+    let job: Value = serde_json::from_str(&body).unwrap();
+    let job_id = job["id"].as_i64().unwrap();
+    assert!(job_id > 0);
+    // An unknown FRED option is refused naming it, and no run is stored.
+    let request = |flag: &str| {
+        format!(
+            "{{\"runRequests\": [{{\"jobId\": {job_id}, \"workingDir\": \"/x\", \"size\": \"hot\", \"fredVersion\": \"latest\", \"population\": null, \"fredArgs\": [{{\"flag\": \"-p\", \"value\": \"main.fred\"}}, {{\"flag\": \"{flag}\", \"value\": \"1\"}}], \"fredFiles\": []}}]}}"
+        )
+    };
+    let (status, body) = http(&url, "POST", "/runs", token, request("--bogus").as_bytes());
+    assert_eq!(status, 400);
+    assert!(description(&body).contains("`--bogus`"), "{body}");
+    let (_, body) = http(&url, "GET", &format!("/runs?job_id={job_id}"), token, b"");
+    assert_eq!(
+        serde_json::from_str::<Value>(&body).unwrap()["runs"],
+        serde_json::json!([])
+    );
+    // The seed comes back exactly as sent, even past i64.
+    let (status, body) = http(
+        &url,
+        "POST",
+        "/runs",
+        token,
+        request("-s")
+            .replace("\"1\"", "\"18446744073709551615\"")
+            .as_bytes(),
+    );
+    assert_eq!(status, 200, "{body}");
+    assert!(
+        body.contains("\"Submitted\"") && body.contains("18446744073709551615"),
+        "{body}"
+    );
+
+    // Upload URLs: bound to their object and method, limited in size.
+    let (status, body) = http(
+        &url,
+        "POST",
+        "/jobs",
+        token,
+        format!("{{\"jobId\": {job_id}, \"context\": \"job\", \"type\": \"input\"}}").as_bytes(),
+    );
+    assert_eq!(status, 200, "{body}");
+    let upload: Value = serde_json::from_str(&body).unwrap();
+    let upload = upload["url"].as_str().unwrap();
+    let path = &upload[url.len()..];
+    let (status, body) = http(&url, "PUT", path, None, &[0u8; 1001]);
+    assert_eq!(status, 413, "{body}");
+    description(&body);
+    let tampered = path.replace("job_input.zip", "job_config.json");
+    assert_eq!(http(&url, "PUT", &tampered, None, b"x").0, 403);
+    assert_eq!(
+        http(&url, "GET", path, None, b"").0,
+        403,
+        "a PUT URL does not read"
+    );
+    let uploads = sandbox.home().join("uploads/jobs").join(job_id.to_string());
+    assert!(
+        !uploads.join("job_input.zip").exists(),
+        "nothing half-written"
+    );
+    // A hostile archive ends the job's runs ERROR with the reason, before any starts.
+    let mut zip = Vec::new();
+    {
+        let mut writer = zip::ZipWriter::new(std::io::Cursor::new(&mut zip));
+        writer
+            .start_file("../escape.fred", zip::write::SimpleFileOptions::default())
+            .unwrap();
+        std::io::Write::write_all(&mut writer, b"x").unwrap();
+        writer.finish().unwrap();
+    }
+    let (status, body) = http(&url, "PUT", path, None, &zip);
+    assert_eq!((status, body.as_str()), (200, ""));
+    let reason = wait_for("the archive to be refused", Duration::from_secs(30), || {
+        let (_, body) = http(&url, "GET", &format!("/runs?job_id={job_id}"), token, b"");
+        let runs: Value = serde_json::from_str(&body).unwrap();
+        (runs["runs"][0]["status"] == "ERROR").then(|| runs["runs"][0]["statusReason"].to_string())
+    });
+    assert!(reason.contains("unsafe entry"), "{reason}");
+    assert_eq!(
+        sandbox.json(&["status", &job_id.to_string()])["runs"][0]["attempts"],
+        0
+    );
+    nix::sys::signal::kill(
+        nix::unistd::Pid::from_raw(child.id() as i32),
+        nix::sys::signal::Signal::SIGTERM,
+    )
+    .unwrap();
+    assert!(
+        child.wait().unwrap().success(),
+        "SIGTERM drains and exits 0"
+    );
+}
+
+#[test]
+fn on_postgresql_and_s3_the_client_uploads_and_downloads_through_presigned_urls() {
+    let sandbox = Sandbox::new();
+    let bucket = create_bucket("serve");
+    let mut env: Vec<(&str, String)> = aws_env();
+    env.push(("DATABASE_URL", database()));
+    env.push(("FREDBATCH_UPLOADS", format!("s3://{bucket}/uploads")));
+    env.push(("FREDBATCH_RESULTS", format!("s3://{bucket}/results")));
+    let added = sandbox
+        .command()
+        .envs(env.iter().map(|(k, v)| (*k, v.as_str())))
+        .args(["--output", "json", "users", "add", "alice"])
+        .output()
+        .unwrap();
+    assert!(added.status.success(), "{}", text(&added.stderr));
+    let added: Value = serde_json::from_slice(&added.stdout).unwrap();
+    let server = serve_with(&sandbox, free_port(), &env);
+    let storage = epx_config(
+        &sandbox,
+        "alice",
+        &server.url,
+        added["token"].as_str().unwrap(),
+    );
+    let out = epx(
+        &sandbox,
+        &storage,
+        "job_results.py",
+        &[&model_file(&sandbox)],
+    );
+    assert_eq!(out["runs"].as_array().unwrap().len(), 4, "{out}");
+    assert_eq!(out["has_daily"], true, "{out}");
+    // The archives came from the bucket, not from this server.
+    let listing = fredbatch_testkit::moto_request(
+        "GET",
+        &format!("/{bucket}?list-type=2&prefix=results/jobs/"),
+        &[(
+            "Authorization",
+            &fredbatch_testkit::fake_authorization("s3"),
+        )],
+        "",
+    );
+    assert_eq!(
+        listing.matches("_results.zip</Key>").count(),
+        4,
+        "{listing}"
+    );
+    let inputs = fredbatch_testkit::moto_request(
+        "GET",
+        &format!("/{bucket}?list-type=2&prefix=uploads/jobs/"),
+        &[(
+            "Authorization",
+            &fredbatch_testkit::fake_authorization("s3"),
+        )],
+        "",
+    );
+    assert!(
+        inputs.contains("job_input.zip</Key>") && inputs.contains("job_config.json</Key>"),
+        "{inputs}"
+    );
+    // And the URLs handed out are S3's own, presigned.
+    let token = Some(added["token"].as_str().unwrap());
+    let (_, body) = http(
+        &server.url,
+        "POST",
+        "/jobs/register",
+        token,
+        b"{\"tags\": [\"s3\"]}",
+    );
+    let job: Value = serde_json::from_str(&body).unwrap();
+    let request = format!(
+        "{{\"jobId\": {}, \"context\": \"job\", \"type\": \"input\"}}",
+        job["id"]
+    );
+    let (status, body) = http(&server.url, "POST", "/jobs", token, request.as_bytes());
+    assert_eq!(status, 200, "{body}");
+    let url: Value = serde_json::from_str(&body).unwrap();
+    let url = url["url"].as_str().unwrap();
+    assert!(url.starts_with(&fredbatch_testkit::moto_url()), "{url}");
+    assert!(url.contains("X-Amz-Signature="), "{url}");
+}

@@ -1,0 +1,77 @@
+//! What a refused or failed call says, and the HTTP status it is given at the edge. Every
+//! error body is `{"description": ...}`, the one shape the epx client reads.
+
+use axum::Json;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use fredbatch_storage::StorageError;
+use fredbatch_store::StoreError;
+
+use crate::signing::SignatureError;
+use crate::translate::TranslateError;
+use crate::wire::ErrorBody;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    #[error("{0}")]
+    BadRequest(String),
+    #[error("run request {index}: {source}")]
+    RunRequest {
+        index: usize,
+        #[source]
+        source: TranslateError,
+    },
+    #[error(
+        "no valid token: send `Offline-Token: Bearer <token>` (or `Authorization: Bearer <token>`) with a token from `fredbatch users add`"
+    )]
+    Unauthenticated,
+    #[error("no {what} {id}")]
+    NotFound { what: &'static str, id: i64 },
+    /// Nothing matches a search.
+    #[error("{0}")]
+    Missing(String),
+    #[error("{0}")]
+    Conflict(String),
+    #[error("the upload is larger than the limit of {limit} bytes")]
+    TooLarge { limit: u64 },
+    #[error(transparent)]
+    Signature(#[from] SignatureError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Storage(#[from] StorageError),
+    #[error("{0}")]
+    Internal(String),
+}
+
+impl ApiError {
+    pub fn status(&self) -> StatusCode {
+        match self {
+            ApiError::BadRequest(_) | ApiError::RunRequest { .. } => StatusCode::BAD_REQUEST,
+            // The client turns only 403 with a description into its own authorization error.
+            ApiError::Unauthenticated | ApiError::Signature(_) => StatusCode::FORBIDDEN,
+            ApiError::NotFound { .. } | ApiError::Missing(_) => StatusCode::NOT_FOUND,
+            ApiError::Conflict(_) => StatusCode::CONFLICT,
+            ApiError::TooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+            ApiError::Store(_) | ApiError::Storage(_) | ApiError::Internal(_) => {
+                StatusCode::INTERNAL_SERVER_ERROR
+            }
+        }
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let status = self.status();
+        if status.is_server_error() {
+            tracing::error!(error = %self, "request failed");
+        }
+        (
+            status,
+            Json(ErrorBody {
+                description: self.to_string(),
+            }),
+        )
+            .into_response()
+    }
+}

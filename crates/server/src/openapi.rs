@@ -1,0 +1,125 @@
+//! The OpenAPI document at `/openapi.json`, generated from the handlers and wire types.
+
+use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+
+use crate::routes::documented::*;
+use crate::wire::*;
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "fredbatch platform API",
+        description = "The platform API the epx client speaks. Every call except /health, \
+                       /openapi.json and the signed /blobs URLs needs `Offline-Token: Bearer \
+                       <token>` (or `Authorization: Bearer <token>`)."
+    ),
+    paths(
+        health,
+        register_job,
+        upload_url,
+        latest_job,
+        my_jobs,
+        results,
+        delete_job,
+        submit_runs,
+        runs,
+        stop_runs,
+        retry,
+        put_blob,
+        get_blob
+    ),
+    components(schemas(
+        ErrorBody,
+        RegisterJobRequest,
+        RegisteredJob,
+        UploadUrlRequest,
+        UrlBody,
+        FredArg,
+        Population,
+        RunRequest,
+        SubmitRunsRequest,
+        RunResponse,
+        SubmitRunsResponse,
+        RunInfo,
+        RunsBody,
+        RetryRequest,
+        RetryResponse,
+        RunUrl,
+        ResultsUrls,
+        JobInfo,
+        JobsBody,
+        StoppedRun,
+        StopResponse,
+        Health
+    )),
+    modifiers(&TokenSchemes),
+    security(("offline_token" = []), ("bearer" = []))
+)]
+pub struct ApiDoc;
+
+/// How a call presents its token: `Offline-Token: Bearer <token>` (the epx client) or
+/// `Authorization: Bearer <token>`.
+struct TokenSchemes;
+
+impl Modify for TokenSchemes {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "offline_token",
+            SecurityScheme::ApiKey(ApiKey::Header(ApiKeyValue::with_description(
+                "Offline-Token",
+                "`Bearer <token>`, a token from `fredbatch users add`",
+            ))),
+        );
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        );
+    }
+}
+
+pub fn document() -> String {
+    ApiDoc::openapi()
+        .to_json()
+        .expect("the OpenAPI document serializes")
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn every_route_of_the_client_is_documented() {
+        let doc: serde_json::Value = serde_json::from_str(&super::document()).unwrap();
+        let paths = doc["paths"].as_object().unwrap();
+        for path in [
+            "/jobs/register",
+            "/jobs",
+            "/jobs/me",
+            "/jobs/results",
+            "/jobs/{id}",
+            "/runs",
+            "/runs/retry",
+            "/health",
+            "/blobs/{bucket}/{key}",
+        ] {
+            assert!(
+                paths.contains_key(path),
+                "{path} missing from {:?}",
+                paths.keys()
+            );
+        }
+        assert!(doc["paths"]["/runs"]["patch"].is_object());
+        let schemes = &doc["components"]["securitySchemes"];
+        assert_eq!(schemes["offline_token"]["name"], "Offline-Token");
+        assert_eq!(schemes["bearer"]["scheme"], "bearer");
+        // The health check and the signed URLs need no token.
+        assert_eq!(
+            doc["paths"]["/health"]["get"]["security"],
+            serde_json::json!([{}])
+        );
+        assert_eq!(
+            doc["paths"]["/blobs/{bucket}/{key}"]["put"]["security"],
+            serde_json::json!([{}])
+        );
+    }
+}
