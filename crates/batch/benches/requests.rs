@@ -20,12 +20,11 @@ use std::time::Instant;
 
 use aws_sdk_batch::types::KeyValuesPair;
 use fredbatch_batch::{BatchRunner, Clients, RequestCounter};
-use fredbatch_core::{BackendJobId, Resources};
-use fredbatch_store::{NewConfig, NewJob, Store};
+use fredbatch_core::BackendJobId;
 use fredbatch_supervisor::Supervisor;
 
 use support::moto::{Setup, clients, moto_url};
-use support::runs;
+use support::{runs, stored_job};
 
 struct Figures {
     label: &'static str,
@@ -97,27 +96,7 @@ async fn fredbatch(
     config: fredbatch_batch::BatchConfig,
     run_count: u32,
 ) -> Figures {
-    let dir = tempfile::tempdir().unwrap();
-    let store = Store::open(&Store::sqlite_url(dir.path())).await.unwrap();
-    let job = store
-        .create_job(
-            NewJob {
-                name: "bench".into(),
-                model_dir: "/models/bench".into(),
-                program: "main.fred".into(),
-                params: Vec::new(),
-                configs: NewConfig::each(vec![Vec::new()], run_count),
-                resources: Resources::AWS_DEFAULT,
-                max_attempts: 3,
-                attempt_timeout_seconds: 4 * 3600,
-                backend: "aws-batch".into(),
-                backend_target: None,
-                created_at: chrono::Utc::now(),
-            },
-            |id| format!("job-{id}"),
-        )
-        .await
-        .unwrap();
+    let (_dir, store, job) = stored_job(1, run_count).await;
     let runner = Arc::new(BatchRunner::with_clients(config, clients(moto).await));
     let counter = runner.request_counter().await.unwrap();
     let supervisor = Supervisor::new(store.clone(), runner);

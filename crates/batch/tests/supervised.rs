@@ -3,12 +3,11 @@
 
 use std::sync::Arc;
 
-use fredbatch_core::Resources;
-use fredbatch_store::{NewConfig, NewJob, Store};
 use fredbatch_supervisor::Supervisor;
 
 use crate::support::moto::{Setup, moto_url};
 use crate::support::proxy::Proxy;
+use crate::support::stored_job;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_sweep_of_ten_thousand_runs_is_one_submit_job_and_a_refresh_costs_at_most_twenty_requests()
@@ -16,30 +15,7 @@ async fn a_sweep_of_ten_thousand_runs_is_one_submit_job_and_a_refresh_costs_at_m
     let setup = Setup::create().await;
     let proxy = Proxy::start(&moto_url()).await;
     let runner = Arc::new(setup.runner(&proxy.url, setup.config()).await);
-    let dir = tempfile::tempdir().unwrap();
-    let store = Store::open(&Store::sqlite_url(dir.path())).await.unwrap();
-    let configs = (1..=4)
-        .map(|i| vec![format!("INF.transmissibility={i}").parse().unwrap()])
-        .collect();
-    let job = store
-        .create_job(
-            NewJob {
-                name: "sweep".into(),
-                model_dir: "/models/sweep".into(),
-                program: "main.fred".into(),
-                params: Vec::new(),
-                configs: NewConfig::each(configs, 2500),
-                resources: Resources::AWS_DEFAULT,
-                max_attempts: 3,
-                attempt_timeout_seconds: 3600,
-                backend: "aws-batch".into(),
-                backend_target: None,
-                created_at: chrono::Utc::now(),
-            },
-            |id| format!("job-{id}"),
-        )
-        .await
-        .unwrap();
+    let (_dir, store, job) = stored_job(4, 2500).await;
     let supervisor = Supervisor::new(store.clone(), runner);
     assert_eq!(supervisor.submit(&job).await.unwrap(), 10_000);
     assert_eq!(

@@ -200,6 +200,35 @@ async fn job(store: &Store, configs: usize, runs: u32) -> Job {
         .unwrap()
 }
 
+/// What a worker does for a run that succeeds: start an attempt and commit its result.
+async fn commit_success(store: &Store, run: &fredbatch_core::Run, backend: &BackendJobId) {
+    let BeginAttempt::Started { number } = store
+        .begin_attempt(run.id, Some(backend), None, Utc::now())
+        .await
+        .unwrap()
+    else {
+        panic!("the attempt should start");
+    };
+    store
+        .finish_attempt(
+            run.id,
+            number,
+            &AttemptEnd {
+                status: AttemptStatus::Succeeded,
+                reason: None,
+                exit_code: Some(0),
+                finished_at: Utc::now(),
+                measurements: Some(Measurements::default()),
+                results_key: Some(format!(
+                    "job-{}/run-{}/attempt-{number}",
+                    run.job_id, run.run_number
+                )),
+            },
+        )
+        .await
+        .unwrap();
+}
+
 fn backend_ids(runs: &[fredbatch_core::Run]) -> Vec<BackendJobId> {
     runs.iter()
         .map(|r| r.backend_job_id.clone().expect("submitted"))
@@ -347,28 +376,7 @@ async fn a_committed_run_stays_done_when_a_stale_attempt_fails_late() {
     let backend = run.backend_job_id.clone().unwrap();
     // Watched while open; the worker then commits behind the watch's back.
     let mut watch = supervisor.watch(&job).await.unwrap();
-    let BeginAttempt::Started { number } = store
-        .begin_attempt(run.id, Some(&backend), None, Utc::now())
-        .await
-        .unwrap()
-    else {
-        panic!("the attempt should start");
-    };
-    store
-        .finish_attempt(
-            run.id,
-            number,
-            &AttemptEnd {
-                status: AttemptStatus::Succeeded,
-                reason: None,
-                exit_code: Some(0),
-                finished_at: Utc::now(),
-                measurements: Some(Measurements::default()),
-                results_key: Some("job-1/run-1/attempt-1".into()),
-            },
-        )
-        .await
-        .unwrap();
+    commit_success(&store, &run, &backend).await;
     // The backend then says the job failed (an orphaned attempt killed later).
     runner.set_state(&backend, BackendState::Failed, Some("Host memory: killed"));
     watch.tick(&store, runner.as_ref()).await.unwrap();
@@ -420,28 +428,7 @@ async fn resuming_on_a_backend_that_lost_everything_submits_open_runs_again() {
     first.set_state(&ids[0], BackendState::Succeeded, None);
     // The first run is committed as DONE by its worker; the process running the rest dies.
     let run = store.runs(job.id).await.unwrap().remove(0);
-    let BeginAttempt::Started { number } = store
-        .begin_attempt(run.id, Some(&ids[0]), None, Utc::now())
-        .await
-        .unwrap()
-    else {
-        panic!("the attempt should start");
-    };
-    store
-        .finish_attempt(
-            run.id,
-            number,
-            &AttemptEnd {
-                status: AttemptStatus::Succeeded,
-                reason: None,
-                exit_code: Some(0),
-                finished_at: Utc::now(),
-                measurements: None,
-                results_key: Some("k".into()),
-            },
-        )
-        .await
-        .unwrap();
+    commit_success(&store, &run, &ids[0]).await;
     let second = MemoryRunner::with_parts(100);
     let resumed = Supervisor::new(store.clone(), second.clone());
     assert_eq!(resumed.submit(&job).await.unwrap(), 3);

@@ -41,3 +41,42 @@ pub fn runs(job: i64, numbers: impl IntoIterator<Item = u32>) -> Vec<RunSubmissi
         })
         .collect()
 }
+
+/// A job of `configs` configurations with `runs_each` runs each, registered in a new SQLite
+/// store (kept while the returned folder lives), as `fredbatch run` registers one for AWS Batch.
+pub async fn stored_job(
+    configs: usize,
+    runs_each: u32,
+) -> (
+    tempfile::TempDir,
+    fredbatch_store::Store,
+    fredbatch_core::Job,
+) {
+    let dir = tempfile::tempdir().unwrap();
+    let store = fredbatch_store::Store::open(&fredbatch_store::Store::sqlite_url(dir.path()))
+        .await
+        .unwrap();
+    let configs = (1..=configs)
+        .map(|i| vec![format!("INF.transmissibility={i}").parse().unwrap()])
+        .collect();
+    let job = store
+        .create_job(
+            fredbatch_store::NewJob {
+                name: "sweep".into(),
+                model_dir: "/models/sweep".into(),
+                program: "main.fred".into(),
+                params: Vec::new(),
+                configs: fredbatch_store::NewConfig::each(configs, runs_each),
+                resources: Resources::AWS_DEFAULT,
+                max_attempts: 3,
+                attempt_timeout_seconds: 4 * 3600,
+                backend: "aws-batch".into(),
+                backend_target: None,
+                created_at: chrono::Utc::now(),
+            },
+            |id| format!("job-{id}"),
+        )
+        .await
+        .unwrap();
+    (dir, store, job)
+}
