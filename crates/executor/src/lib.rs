@@ -32,6 +32,7 @@ use fredbatch_core::{
 };
 use tokio::sync::Notify;
 
+pub use logs::read_file as read_log_file;
 pub use machine::machine_capacity;
 
 use crate::state::{Entry, State, StopCause};

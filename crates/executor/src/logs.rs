@@ -27,19 +27,25 @@ fn latest_attempt(dir: &Path) -> Option<u32> {
 }
 
 pub fn read_page(dir: &Path, request: &LogRequest) -> Result<LogPage, RunnerError> {
-    let Some(attempt) = request.attempt.or_else(|| latest_attempt(dir)) else {
-        return Ok(LogPage {
+    match request.attempt.or_else(|| latest_attempt(dir)) {
+        Some(attempt) => read_file(&attempt_log(dir, attempt), request, attempt),
+        None => Ok(LogPage {
             lines: Vec::new(),
             next_cursor: request.cursor.clone(),
             attempt: None,
-        });
-    };
-    let path = attempt_log(dir, attempt);
+        }),
+    }
+}
+
+/// A page of `attempt`'s log file at `path` (none yet is an empty page): whole lines from the
+/// request's cursor, or its last lines for a tail. Shared by the backends whose attempt logs
+/// are files (this executor's, Slurm's task output files).
+pub fn read_file(path: &Path, request: &LogRequest, attempt: u32) -> Result<LogPage, RunnerError> {
     let io_error = |source| RunnerError::Io {
         path: path.display().to_string(),
         source,
     };
-    let file = match std::fs::File::open(&path) {
+    let file = match std::fs::File::open(path) {
         Ok(file) => file,
         Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
             return Ok(LogPage {

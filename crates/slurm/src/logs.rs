@@ -2,15 +2,15 @@
 //! byte offset as the cursor — the local executor's semantics (`LogRequest`, `LogPage`), so
 //! `fredbatch logs --follow` behaves the same on both.
 //!
-//! The executor's reader is private to it and keyed by a folder per backend id; Slurm opens a
-//! task's output file itself before the task runs, in a folder that must already exist, and
-//! an array's task ids are known only after sbatch answers, so the logs here are flat files.
+//! The executor keeps a folder per backend id; Slurm opens a task's output file itself before
+//! the task runs, in a folder that must already exist, and an array's task ids are known only
+//! after sbatch answers, so the logs here are flat files. A file is read as the executor reads
+//! its own.
 
-use std::collections::VecDeque;
-use std::io::{BufRead, BufReader, Seek, SeekFrom};
 use std::path::Path;
 
 use fredbatch_core::{BackendJobId, LogPage, LogRequest, RunnerError};
+use fredbatch_executor::read_log_file;
 
 use crate::script::log_path;
 
@@ -26,63 +26,14 @@ pub fn read_page(
     id: &BackendJobId,
     request: &LogRequest,
 ) -> Result<LogPage, RunnerError> {
-    let empty = |attempt| LogPage {
-        lines: Vec::new(),
-        next_cursor: request.cursor.clone(),
-        attempt,
-    };
-    let Some(attempt) = request.attempt.or_else(|| latest_attempt(log_dir, id)) else {
-        return Ok(empty(None));
-    };
-    let path = log_path(log_dir, &id.0, attempt);
-    let io_error = |source| RunnerError::Io {
-        path: path.display().to_string(),
-        source,
-    };
-    let file = match std::fs::File::open(&path) {
-        Ok(file) => file,
-        Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
-            return Ok(empty(Some(attempt)));
-        }
-        Err(error) => return Err(io_error(error)),
-    };
-    let limit = request.limit.max(1);
-    let mut reader = BufReader::new(file);
-    let mut offset: u64 = if request.tail {
-        0
-    } else {
-        request
-            .cursor
-            .as_deref()
-            .and_then(|c| c.parse().ok())
-            .unwrap_or(0)
-    };
-    reader.seek(SeekFrom::Start(offset)).map_err(io_error)?;
-    let mut lines = VecDeque::new();
-    let mut line = Vec::new();
-    // A tail reads to the end keeping the last `limit` lines; a page stops after `limit`.
-    while request.tail || lines.len() < limit {
-        line.clear();
-        let read = reader.read_until(b'\n', &mut line).map_err(io_error)?;
-        // A line still being written is left for the next page.
-        if read == 0 || !line.ends_with(b"\n") {
-            break;
-        }
-        offset += read as u64;
-        if lines.len() == limit {
-            lines.pop_front();
-        }
-        lines.push_back(
-            String::from_utf8_lossy(&line)
-                .trim_end_matches(['\n', '\r'])
-                .to_owned(),
-        );
+    match request.attempt.or_else(|| latest_attempt(log_dir, id)) {
+        Some(attempt) => read_log_file(&log_path(log_dir, &id.0, attempt), request, attempt),
+        None => Ok(LogPage {
+            lines: Vec::new(),
+            next_cursor: request.cursor.clone(),
+            attempt: None,
+        }),
     }
-    Ok(LogPage {
-        lines: lines.into(),
-        next_cursor: Some(offset.to_string()),
-        attempt: Some(attempt),
-    })
 }
 
 #[cfg(test)]
