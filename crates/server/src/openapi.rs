@@ -2,6 +2,10 @@
 
 use utoipa::OpenApi;
 
+use crate::dashboard::documented::*;
+use crate::dashboard::{
+    Cancelled, Counts, DashboardJob, DashboardJobDetail, DashboardJobs, DashboardRun, Me,
+};
 use crate::routes::documented::*;
 use crate::wire::*;
 
@@ -26,7 +30,12 @@ use crate::wire::*;
         stop_runs,
         retry,
         put_blob,
-        get_blob
+        get_blob,
+        me,
+        jobs,
+        job,
+        report,
+        cancel
     ),
     components(schemas(
         ErrorBody,
@@ -50,7 +59,14 @@ use crate::wire::*;
         JobsBody,
         StoppedRun,
         StopResponse,
-        Health
+        Health,
+        Me,
+        Counts,
+        DashboardJob,
+        DashboardJobs,
+        DashboardRun,
+        DashboardJobDetail,
+        Cancelled
     ))
 )]
 pub struct ApiDoc;
@@ -77,6 +93,11 @@ mod tests {
             "/runs/retry",
             "/health",
             "/blobs/{bucket}/{key}",
+            "/dashboard/api/me",
+            "/dashboard/api/jobs",
+            "/dashboard/api/jobs/{id}",
+            "/dashboard/api/jobs/{id}/report",
+            "/dashboard/api/jobs/{id}/cancel",
         ] {
             assert!(
                 paths.contains_key(path),

@@ -48,7 +48,7 @@ fn json_body<T: serde::de::DeserializeOwned>(body: &Bytes) -> Result<T, ApiError
 }
 
 pub fn router(service: AppState) -> axum::Router {
-    // `/` is left for a dashboard.
+    // `/` is the dashboard (`crate::dashboard`), merged in by `serve`.
     axum::Router::new()
         .route("/health", get(health))
         .route("/openapi.json", get(openapi))
