@@ -60,6 +60,7 @@ use crate::wire::*;
         StoppedRun,
         StopResponse,
         Health,
+        crate::routes::LatestOrJobs,
         Me,
         Counts,
         DashboardJob,
