@@ -120,6 +120,21 @@ try {
   const status = await page.evaluate(async ([id, t]) => (await fetch(`/dashboard/api/jobs/${id}`, { headers: { Authorization: "Bearer " + t } })).status, [otherJob, token]);
   assert.equal(status, 404);
 
+  // The page polls: a job made elsewhere (here, straight through the platform API) shows up
+  // at the top with its counts without any click.
+  const api = async (method, route, body) => {
+    const answer = await fetch(url + route, { method, headers: { Authorization: "Bearer " + token, "Content-Type": "application/json" }, body: JSON.stringify(body) });
+    const text = await answer.text();
+    assert.equal(answer.status, 200, `${method} ${route}: ${text}`);
+    return JSON.parse(text);
+  };
+  const { id: newJob } = await api("POST", "/jobs/register", { tags: ["elsewhere"] });
+  await api("POST", "/runs", { runRequests: [{ jobId: newJob, workingDir: "/work", size: "hot", fredVersion: "latest", fredArgs: [{ flag: "-p", value: "main.fred" }], fredFiles: ["/work/main.fred"] }] });
+  const newRow = page.locator(`#jobs tr[data-job="${newJob}"]`);
+  await newRow.filter({ hasText: "1 queued" }).waitFor({ timeout: 6000 });
+  assert.equal(await jobsTable.first().getAttribute("data-job"), String(newJob));
+  step("a job made elsewhere appears by polling");
+
   // Signing out forgets the token.
   await page.click("#signout");
   await page.locator("#signin").waitFor();
