@@ -43,9 +43,9 @@ fn main() {
     let requests: Vec<serde_json::Value> = (0..runs)
         .map(|i| {
             serde_json::json!({
-                "jobId": job, "workingDir": "/work", "size": "hot", "fredVersion": "latest",
+                "jobId": job, "workingDir": "/home/modeler/model", "size": "hot", "fredVersion": "latest",
                 "fredArgs": [{"flag": "-p", "value": "main.fred"}, {"flag": "-s", "value": i.to_string()}],
-                "fredFiles": ["/work/main.fred"],
+                "fredFiles": ["/home/modeler/model/main.fred"],
             })
         })
         .collect();

@@ -150,9 +150,9 @@ pub fn api_job(server: &Server, token: &str, tags: &[&str], seeds: &[u64], uploa
         .iter()
         .map(|seed| {
             json!({
-                "jobId": job, "workingDir": "/work", "size": "hot", "fredVersion": "latest",
+                "jobId": job, "workingDir": "/home/modeler/model", "size": "hot", "fredVersion": "latest",
                 "fredArgs": [{"flag": "-p", "value": "main.fred"}, {"flag": "-s", "value": seed.to_string()}],
-                "fredFiles": ["/work/main.fred"],
+                "fredFiles": ["/home/modeler/model/main.fred"],
             })
         })
         .collect();

@@ -129,7 +129,7 @@ try {
     return JSON.parse(text);
   };
   const { id: newJob } = await api("POST", "/jobs/register", { tags: ["elsewhere"] });
-  await api("POST", "/runs", { runRequests: [{ jobId: newJob, workingDir: "/work", size: "hot", fredVersion: "latest", fredArgs: [{ flag: "-p", value: "main.fred" }], fredFiles: ["/work/main.fred"] }] });
+  await api("POST", "/runs", { runRequests: [{ jobId: newJob, workingDir: "/home/modeler/model", size: "hot", fredVersion: "latest", fredArgs: [{ flag: "-p", value: "main.fred" }], fredFiles: ["/home/modeler/model/main.fred"] }] });
   const newRow = page.locator(`#jobs tr[data-job="${newJob}"]`);
   await newRow.filter({ hasText: "1 queued" }).waitFor({ timeout: 6000 });
   assert.equal(await jobsTable.first().getAttribute("data-job"), String(newJob));
