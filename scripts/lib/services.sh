@@ -24,6 +24,27 @@ venv() {
   fi
 }
 
+# browser_tools DIR: Chromium and Node.js (installed with apt-get when missing, as root), and
+# DIR's npm packages exactly as its lock file pins them, redone only when the lock changes.
+browser_tools() {
+  local dir=$1 missing=()
+  command -v chromium >/dev/null || missing+=(chromium)
+  command -v node >/dev/null || missing+=(nodejs)
+  command -v npm >/dev/null || missing+=(npm)
+  if [ ${#missing[@]} -gt 0 ]; then
+    if [ "$(id -u)" != 0 ]; then
+      echo "missing ${missing[*]}: install them (Debian: apt-get install ${missing[*]})" >&2
+      exit 1
+    fi
+    apt-get install -y "${missing[@]}" >&2
+  fi
+  if ! cmp -s "$dir/package-lock.json" "$dir/node_modules/.installed-lock"; then
+    echo "installing $dir's npm packages" >&2
+    (cd "$dir" && npm ci --no-audit --no-fund --ignore-scripts >/dev/null)
+    cp "$dir/package-lock.json" "$dir/node_modules/.installed-lock"
+  fi
+}
+
 # start_moto: a moto server (from .venv-tools) whose Batch jobs complete without Docker;
 # exports FREDBATCH_TEST_MOTO_URL.
 start_moto() {

@@ -6,10 +6,13 @@
 //! - [`supervise`]: the one loop that drives every job on one shared backend;
 //! - [`translate`]: run requests to FRED 5 model keys; [`results_zip`]: results in the
 //!   client's layout; [`signing`]: upload and download URLs; [`auth`]: tokens;
-//! - [`lock`]: one server per store.
+//! - [`lock`]: one server per store;
+//! - [`dashboard`]: the page at `/` and its JSON; [`job_report`]: a job's results report.
 
 pub mod auth;
+pub mod dashboard;
 pub mod error;
+pub mod job_report;
 pub mod lock;
 pub mod openapi;
 pub mod results_zip;
@@ -131,7 +134,13 @@ pub async fn serve(
     }));
     info!(%address, "serving the platform API");
     ready(address);
-    let served = axum::serve(listener, routes::router(service))
+    let dashboard = Arc::new(dashboard::Dashboard {
+        service: Arc::clone(&service),
+        runner: Arc::clone(&config.runner),
+        pricing: job_report::Pricing::default(),
+    });
+    let app = routes::router(service).merge(dashboard::router(dashboard));
+    let served = axum::serve(listener, app)
         .with_graceful_shutdown(shutdown)
         .await;
     info!("draining: finishing the supervision round in progress");

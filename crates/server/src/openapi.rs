@@ -3,6 +3,10 @@
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
+use crate::dashboard::documented::*;
+use crate::dashboard::{
+    Cancelled, Counts, DashboardJob, DashboardJobDetail, DashboardJobs, DashboardRun, Me,
+};
 use crate::routes::documented::*;
 use crate::wire::*;
 
@@ -27,7 +31,12 @@ use crate::wire::*;
         stop_runs,
         retry,
         put_blob,
-        get_blob
+        get_blob,
+        me,
+        jobs,
+        job,
+        report,
+        cancel
     ),
     components(schemas(
         ErrorBody,
@@ -51,7 +60,15 @@ use crate::wire::*;
         JobsBody,
         StoppedRun,
         StopResponse,
-        Health
+        Health,
+        crate::routes::LatestOrJobs,
+        Me,
+        Counts,
+        DashboardJob,
+        DashboardJobs,
+        DashboardRun,
+        DashboardJobDetail,
+        Cancelled
     )),
     modifiers(&TokenSchemes),
     security(("offline_token" = []), ("bearer" = []))
@@ -101,6 +118,11 @@ mod tests {
             "/runs/retry",
             "/health",
             "/blobs/{bucket}/{key}",
+            "/dashboard/api/me",
+            "/dashboard/api/jobs",
+            "/dashboard/api/jobs/{id}",
+            "/dashboard/api/jobs/{id}/report",
+            "/dashboard/api/jobs/{id}/cancel",
         ] {
             assert!(
                 paths.contains_key(path),

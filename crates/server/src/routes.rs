@@ -18,7 +18,7 @@ use fredbatch_store::User;
 
 use crate::auth::presented_token;
 use crate::error::ApiError;
-use crate::service::Service;
+use crate::service::{Service, pairs};
 use crate::signing::{Bucket, Method};
 use crate::wire::*;
 
@@ -48,7 +48,7 @@ fn json_body<T: serde::de::DeserializeOwned>(body: &Bytes) -> Result<T, ApiError
 }
 
 pub fn router(service: AppState) -> axum::Router {
-    // `/` is left for a dashboard.
+    // `/` is the dashboard (`crate::dashboard`), merged in by `serve`.
     axum::Router::new()
         .route("/health", get(health))
         .route("/openapi.json", get(openapi))
@@ -84,7 +84,7 @@ async fn openapi() -> Response {
 }
 
 #[utoipa::path(post, path = "/jobs/register", request_body = RegisterJobRequest,
-    responses((status = 200, body = RegisteredJob), (status = 403, body = ErrorBody)))]
+    responses((status = 200, body = RegisteredJob), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody)))]
 async fn register_job(
     State(service): State<AppState>,
     Caller(user): Caller,
@@ -103,27 +103,35 @@ async fn upload_url(
     Ok(Json(service.upload_url(&user, json_body(&body)?).await?))
 }
 
+/// What `GET /jobs` answers: the latest matching job with `latest=true`, else all of them.
+#[derive(serde::Serialize, utoipa::ToSchema)]
+#[serde(untagged)]
+pub enum LatestOrJobs {
+    Latest(JobInfo),
+    Jobs(JobsBody),
+}
+
 #[utoipa::path(get, path = "/jobs", params(("latest" = bool, Query), ("tags" = Option<Vec<String>>, Query)),
-    responses((status = 200, body = JobInfo), (status = 404, body = ErrorBody)))]
+    responses((status = 200, body = LatestOrJobs), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
 async fn latest_job(
     State(service): State<AppState>,
     Caller(user): Caller,
     RawQuery(query): RawQuery,
-) -> Result<Response, ApiError> {
+) -> ApiResult<LatestOrJobs> {
     let query = query.unwrap_or_default();
     let latest = crate::service::pairs(&query)
         .iter()
         .any(|(k, v)| k == "latest" && v == "true");
-    Ok(if latest {
-        Json(service.latest_job(&user, &query).await?).into_response()
+    Ok(Json(if latest {
+        LatestOrJobs::Latest(service.latest_job(&user, &query).await?)
     } else {
-        Json(service.my_jobs(&user, &query).await?).into_response()
-    })
+        LatestOrJobs::Jobs(service.my_jobs(&user, &query).await?)
+    }))
 }
 
 #[utoipa::path(get, path = "/jobs/me",
     params(("tags" = Option<Vec<String>>, Query), ("startDate" = Option<String>, Query), ("endDate" = Option<String>, Query)),
-    responses((status = 200, body = JobsBody)))]
+    responses((status = 200, body = JobsBody), (status = 400, body = ErrorBody)))]
 async fn my_jobs(
     State(service): State<AppState>,
     Caller(user): Caller,
@@ -135,7 +143,7 @@ async fn my_jobs(
 }
 
 #[utoipa::path(get, path = "/jobs/results", params(("job_id" = i64, Query)),
-    responses((status = 200, body = ResultsUrls), (status = 404, body = ErrorBody)))]
+    responses((status = 200, body = ResultsUrls), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
 async fn results(
     State(service): State<AppState>,
     Caller(user): Caller,
@@ -147,7 +155,7 @@ async fn results(
 }
 
 #[utoipa::path(delete, path = "/jobs/{id}", params(("id" = i64, Path)),
-    responses((status = 200, body = ErrorBody), (status = 404, body = ErrorBody)))]
+    responses((status = 200, body = ErrorBody), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
 async fn delete_job(
     State(service): State<AppState>,
     Caller(user): Caller,
@@ -170,17 +178,26 @@ async fn submit_runs(
 }
 
 #[utoipa::path(get, path = "/runs", params(("job_id" = Option<i64>, Query), ("id" = Option<i64>, Query)),
-    responses((status = 200, body = RunsBody), (status = 404, body = ErrorBody)))]
+    responses((status = 200, body = RunsBody), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
 async fn runs(
     State(service): State<AppState>,
     Caller(user): Caller,
     RawQuery(query): RawQuery,
-) -> ApiResult<RunsBody> {
-    Ok(Json(service.runs(&user, &query.unwrap_or_default()).await?))
+) -> Result<Response, ApiError> {
+    let query = query.unwrap_or_default();
+    // The poll of one job, epx's while a job runs, is answered from the shared body.
+    if let [(name, id)] = pairs(&query).as_slice()
+        && name == "job_id"
+        && let Ok(id) = id.parse::<i64>()
+    {
+        let body = service.polled_runs(&user, id).await?;
+        return Ok(([(header::CONTENT_TYPE, "application/json")], body).into_response());
+    }
+    Ok(Json(service.runs(&user, &query).await?).into_response())
 }
 
 #[utoipa::path(patch, path = "/runs", params(("id" = Vec<i64>, Query)),
-    responses((status = 200, body = StopResponse)))]
+    responses((status = 200, body = StopResponse), (status = 400, body = ErrorBody)))]
 async fn stop_runs(
     State(service): State<AppState>,
     Caller(user): Caller,
@@ -193,7 +210,7 @@ async fn stop_runs(
 
 #[utoipa::path(post, path = "/runs/retry",
     request_body(content = RetryRequest, description = "`runRequestIds=5&runRequestIds=6` (form-encoded, whatever the content type says) or JSON"),
-    responses((status = 200, body = RetryResponse), (status = 404, body = ErrorBody)))]
+    responses((status = 200, body = RetryResponse), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
 async fn retry(
     State(service): State<AppState>,
     Caller(user): Caller,
@@ -212,7 +229,7 @@ fn bucket(name: &str) -> Result<Bucket, ApiError> {
 /// An upload to a URL from `POST /jobs`: exactly 200 when stored (the client takes anything
 /// else as a failure).
 #[utoipa::path(put, path = "/blobs/{bucket}/{key}", security(()), params(("bucket" = String, Path), ("key" = String, Path), ("expires" = i64, Query), ("signature" = String, Query)),
-    responses((status = 200), (status = 403, body = ErrorBody), (status = 413, body = ErrorBody)))]
+    responses((status = 200), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 413, body = ErrorBody)))]
 async fn put_blob(
     State(service): State<AppState>,
     Path((bucket_name, key)): Path<(String, String)>,
@@ -236,7 +253,7 @@ async fn put_blob(
 
 /// A download from a URL from `/jobs/results`: the run's results archive.
 #[utoipa::path(get, path = "/blobs/{bucket}/{key}", security(()), params(("bucket" = String, Path), ("key" = String, Path), ("expires" = i64, Query), ("signature" = String, Query)),
-    responses((status = 200, content_type = "application/zip"), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+    responses((status = 200, content_type = "application/zip"), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 async fn get_blob(
     State(service): State<AppState>,
     Path((bucket_name, key)): Path<(String, String)>,

@@ -43,16 +43,50 @@ pub struct JobDefaults {
 pub struct ChangedJobs {
     jobs: Mutex<HashSet<JobId>>,
     pub wake: Notify,
+    polled: PolledRuns,
 }
 
 impl ChangedJobs {
+    /// A job changed through the API: its supervisor looks at it now, and no poll is answered
+    /// from before the change.
     pub fn mark(&self, job: JobId) {
+        self.polled.forget(job);
         self.jobs.lock().expect("changed jobs").insert(job);
         self.wake.notify_one();
     }
 
     pub fn take(&self) -> HashSet<JobId> {
         std::mem::take(&mut *self.jobs.lock().expect("changed jobs"))
+    }
+}
+
+/// How long one read of a job's runs answers `GET /runs?job_id=` for everyone polling it.
+const POLLED_FRESH_FOR: std::time::Duration = std::time::Duration::from_millis(500);
+
+/// The `GET /runs?job_id=` answers of recently polled jobs: every poller of a job (epx asks
+/// every 3 s) shares one read of the store and one serialization within [`POLLED_FRESH_FOR`].
+/// Changes made through the API drop the job's entry (a retried run is QUEUED on the very next
+/// poll); what the supervisor records shows within that time, which is its own tick.
+#[derive(Default)]
+struct PolledRuns {
+    jobs: Mutex<std::collections::HashMap<JobId, (std::time::Instant, bytes::Bytes)>>,
+}
+
+impl PolledRuns {
+    fn fresh(&self, job: JobId) -> Option<bytes::Bytes> {
+        let jobs = self.jobs.lock().expect("polled runs");
+        let (read_at, body) = jobs.get(&job)?;
+        (read_at.elapsed() < POLLED_FRESH_FOR).then(|| body.clone())
+    }
+
+    fn keep(&self, job: JobId, runs: bytes::Bytes) {
+        let mut jobs = self.jobs.lock().expect("polled runs");
+        jobs.retain(|_, (read_at, _)| read_at.elapsed() < POLLED_FRESH_FOR);
+        jobs.insert(job, (std::time::Instant::now(), runs));
+    }
+
+    fn forget(&self, job: JobId) {
+        self.jobs.lock().expect("polled runs").remove(&job);
     }
 }
 
@@ -333,6 +367,26 @@ impl Service {
     }
 
     /// `GET /runs?job_id=J` or `GET /runs?id=R`.
+    /// `GET /runs?job_id=J`, the poll epx makes every 3 s while a job runs, as the body to send:
+    /// every poller of a job shares one read and one serialization (see [`PolledRuns`]).
+    pub async fn polled_runs(&self, user: &User, job_id: i64) -> Result<bytes::Bytes, ApiError> {
+        let job = self.owned_job(user, job_id).await?;
+        if let Some(body) = self.changed.polled.fresh(job.job.id) {
+            return Ok(body);
+        }
+        let runs = self
+            .store
+            .api_runs(job.job.id)
+            .await?
+            .iter()
+            .map(|run| self.run_info(&job, run))
+            .collect();
+        let body =
+            bytes::Bytes::from(serde_json::to_vec(&RunsBody { runs }).expect("runs serialize"));
+        self.changed.polled.keep(job.job.id, body.clone());
+        Ok(body)
+    }
+
     pub async fn runs(&self, user: &User, query: &str) -> Result<RunsBody, ApiError> {
         let pairs = pairs(query);
         let job_ids = ids_named(&pairs, "job_id")?;

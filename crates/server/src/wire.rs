@@ -102,7 +102,7 @@ pub struct SubmitRunsResponse {
 }
 
 /// A run as polled (`GET /runs`).
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Clone, Debug, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct RunInfo {
     pub id: i64,

@@ -1,0 +1,207 @@
+//! A real `fredbatch serve` for tests that drive it over plain HTTP (the dashboard, the
+//! OpenAPI fuzzer): a free port, a user, jobs made through the platform API.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::process::{Child, Stdio};
+
+use serde_json::{Value, json};
+
+use super::Sandbox;
+
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+pub struct Server {
+    pub child: Child,
+    pub url: String,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        self.child.kill().ok();
+        self.child.wait().ok();
+    }
+}
+
+/// `fredbatch serve` on the demo engine (unless `env` says otherwise), once it says it serves.
+pub fn serve(sandbox: &Sandbox, env: &[(&str, String)]) -> Server {
+    let port = free_port();
+    let mut child = sandbox
+        .command()
+        .env(
+            "FRED_HOME",
+            sandbox.fake_fred(&format!(
+                "exec {} demo-fred \"$@\"",
+                env!("CARGO_BIN_EXE_fredbatch")
+            )),
+        )
+        .envs(env.iter().map(|(k, v)| (*k, v.as_str())))
+        .args([
+            "serve",
+            "--listen",
+            &format!("127.0.0.1:{port}"),
+            "--max-vcpus",
+            "2",
+        ])
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn fredbatch serve");
+    let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
+    let first = lines.next().and_then(Result::ok).unwrap_or_default();
+    assert!(
+        first.starts_with("Serving the platform API on http://127.0.0.1:"),
+        "serve said: {first}"
+    );
+    std::thread::spawn(move || for _ in lines {});
+    Server {
+        child,
+        url: format!("http://127.0.0.1:{port}"),
+    }
+}
+
+/// A new user's token.
+pub fn add_user(sandbox: &Sandbox, name: &str) -> String {
+    let added = sandbox.json(&["users", "add", name]);
+    added["token"].as_str().unwrap().to_owned()
+}
+
+/// One HTTP/1.1 request; the status and the body.
+pub fn http(method: &str, url: &str, token: Option<&str>, body: &[u8]) -> (u16, Vec<u8>) {
+    let rest = url.strip_prefix("http://").expect("an http URL");
+    let (host, path) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
+    let path = if path.is_empty() { "/" } else { path };
+    let mut stream = TcpStream::connect(host).expect("connect to the server");
+    let mut head = format!(
+        "{method} {path} HTTP/1.1\r\nHost: {host}\r\nContent-Length: {}\r\nConnection: close\r\n",
+        body.len()
+    );
+    if let Some(token) = token {
+        head.push_str(&format!("Authorization: Bearer {token}\r\n"));
+    }
+    head.push_str("Content-Type: application/json\r\n\r\n");
+    stream.write_all(head.as_bytes()).unwrap();
+    stream.write_all(body).unwrap();
+    let mut response = Vec::new();
+    stream.read_to_end(&mut response).unwrap();
+    let split = response
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .expect("a response head");
+    let head = String::from_utf8_lossy(&response[..split]).into_owned();
+    let status = head.split(' ').nth(1).unwrap().parse().unwrap();
+    let mut body = response[split + 4..].to_vec();
+    if head
+        .to_ascii_lowercase()
+        .contains("transfer-encoding: chunked")
+    {
+        body = unchunk(&body);
+    }
+    (status, body)
+}
+
+fn unchunk(mut data: &[u8]) -> Vec<u8> {
+    let mut out = Vec::new();
+    loop {
+        let line = data.windows(2).position(|w| w == b"\r\n").unwrap();
+        let size =
+            usize::from_str_radix(std::str::from_utf8(&data[..line]).unwrap().trim(), 16).unwrap();
+        if size == 0 {
+            return out;
+        }
+        out.extend_from_slice(&data[line + 2..line + 2 + size]);
+        data = &data[line + 4 + size..];
+    }
+}
+
+/// A JSON call of the platform API that must succeed.
+pub fn call(server: &Server, method: &str, path: &str, token: &str, body: Value) -> Value {
+    let body = if body.is_null() {
+        Vec::new()
+    } else {
+        body.to_string().into_bytes()
+    };
+    let (status, answer) = http(method, &format!("{}{path}", server.url), Some(token), &body);
+    let text = String::from_utf8_lossy(&answer);
+    assert_eq!(status, 200, "{method} {path}: {text}");
+    serde_json::from_slice(&answer).unwrap_or_else(|e| panic!("{method} {path} ({e}): {text}"))
+}
+
+/// A job registered with `tags` and `seeds.len()` runs of the 10-day model (one per seed);
+/// its inputs are uploaded only when `upload` (without them its runs stay QUEUED).
+pub fn api_job(server: &Server, token: &str, tags: &[&str], seeds: &[u64], upload: bool) -> i64 {
+    let job = call(
+        server,
+        "POST",
+        "/jobs/register",
+        token,
+        json!({ "tags": tags }),
+    )["id"]
+        .as_i64()
+        .unwrap();
+    let requests: Vec<Value> = seeds
+        .iter()
+        .map(|seed| {
+            json!({
+                "jobId": job, "workingDir": "/home/modeler/model", "size": "hot", "fredVersion": "latest",
+                "fredArgs": [{"flag": "-p", "value": "main.fred"}, {"flag": "-s", "value": seed.to_string()}],
+                "fredFiles": ["/home/modeler/model/main.fred"],
+            })
+        })
+        .collect();
+    call(
+        server,
+        "POST",
+        "/runs",
+        token,
+        json!({ "runRequests": requests }),
+    );
+    if upload {
+        let url = call(
+            server,
+            "POST",
+            "/jobs",
+            token,
+            json!({"jobId": job, "context": "job", "type": "input"}),
+        )["url"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        let (status, answer) = http("PUT", &url, None, &inputs_zip());
+        assert_eq!(status, 200, "upload: {}", String::from_utf8_lossy(&answer));
+    }
+    job
+}
+
+fn inputs_zip() -> Vec<u8> {
+    let mut bytes = std::io::Cursor::new(Vec::new());
+    let mut zip = zip::ZipWriter::new(&mut bytes);
+    zip.start_file("main.fred", zip::write::SimpleFileOptions::default())
+        .unwrap();
+    zip.write_all(super::TINY_MODEL.as_bytes()).unwrap();
+    zip.finish().unwrap();
+    bytes.into_inner()
+}
+
+/// The runs of a job by the platform API's statuses, once `done` says they are.
+pub fn run_statuses(server: &Server, token: &str, job: i64) -> Vec<String> {
+    call(
+        server,
+        "GET",
+        &format!("/runs?job_id={job}"),
+        token,
+        Value::Null,
+    )["runs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["status"].as_str().unwrap().to_owned())
+        .collect()
+}

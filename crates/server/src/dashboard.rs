@@ -1,0 +1,361 @@
+//! The dashboard at `/`: one self-contained page (`assets/dashboard.html`) over a small JSON
+//! API under `/dashboard/api/`, with the platform API's accounts (`Authorization: Bearer`):
+//! the caller's jobs newest first with their runs' counts, a job's runs with attempts,
+//! durations, reasons and log tails, its results report, and cancelling it. Others' jobs and
+//! deleted ones answer 404, as in the platform API.
+
+use std::sync::Arc;
+
+use axum::Json;
+use axum::extract::{FromRequestParts, Path, State};
+use axum::http::request::Parts;
+use axum::http::{HeaderValue, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use chrono::Utc;
+use fredbatch_core::{JobId, LogRequest, Run, RunStatus, SimulationRunner};
+use fredbatch_store::{ApiJob, StatusCounts, User};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use crate::auth::presented_token;
+use crate::error::ApiError;
+use crate::job_report::{self, Pricing, ReportError};
+use crate::service::Service;
+
+/// The page, with its styles and script inline.
+pub const PAGE: &str = include_str!("../assets/dashboard.html");
+/// Nothing from elsewhere: the page talks to this server only. The report it frames runs its
+/// one inline script (which checks its figures were drawn) in a sandbox of its own origin.
+const PAGE_POLICY: &str = "default-src 'none'; connect-src 'self'; style-src 'unsafe-inline'; \
+                           script-src 'unsafe-inline'; frame-src 'self' blob:; img-src data:; \
+                           form-action 'none'; base-uri 'none'; frame-ancestors 'none'";
+const REPORT_POLICY: &str =
+    "default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:";
+/// Runs whose log tails a job's answer carries, and how many lines each.
+const LOG_TAIL_RUNS: usize = 50;
+const LOG_TAIL_LINES: usize = 8;
+
+pub struct Dashboard {
+    pub service: Arc<Service>,
+    /// The backend, for runs' logs.
+    pub runner: Arc<dyn SimulationRunner>,
+    pub pricing: Pricing,
+}
+
+type DashState = Arc<Dashboard>;
+
+#[derive(Debug, thiserror::Error)]
+pub enum DashboardError {
+    #[error(transparent)]
+    Api(#[from] ApiError),
+    #[error("cannot build the report: {0}")]
+    Report(#[from] ReportError),
+}
+
+impl From<fredbatch_store::StoreError> for DashboardError {
+    fn from(error: fredbatch_store::StoreError) -> Self {
+        DashboardError::Api(ApiError::Store(error))
+    }
+}
+
+impl IntoResponse for DashboardError {
+    fn into_response(self) -> Response {
+        match self {
+            DashboardError::Api(error) => error.into_response(),
+            report @ DashboardError::Report(_) => {
+                ApiError::Internal(report.to_string()).into_response()
+            }
+        }
+    }
+}
+
+type DashResult<T> = Result<Json<T>, DashboardError>;
+
+/// The caller, from the same tokens as the platform API.
+pub struct Viewer(pub User);
+
+impl FromRequestParts<DashState> for Viewer {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &DashState) -> Result<Self, ApiError> {
+        state
+            .service
+            .authenticate(presented_token(&parts.headers))
+            .await
+            .map(Viewer)
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Me {
+    pub name: String,
+}
+
+#[derive(Debug, Default, Serialize, ToSchema)]
+pub struct Counts {
+    pub queued: u32,
+    pub running: u32,
+    pub done: u32,
+    pub error: u32,
+    pub cancelled: u32,
+}
+
+impl From<StatusCounts> for Counts {
+    fn from(c: StatusCounts) -> Counts {
+        Counts {
+            queued: c.queued,
+            running: c.running,
+            done: c.done,
+            error: c.error,
+            cancelled: c.cancelled,
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DashboardJob {
+    pub id: i64,
+    pub name: String,
+    pub tags: Vec<String>,
+    /// RFC 3339.
+    pub created: String,
+    /// RUNNING while any run is open, DONE when all are DONE, else FAILED or CANCELLED.
+    pub status: String,
+    pub counts: Counts,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DashboardJobs {
+    /// Newest first.
+    pub jobs: Vec<DashboardJob>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DashboardRun {
+    pub id: i64,
+    pub run_number: u32,
+    pub config: u32,
+    pub replicate: u32,
+    /// QUEUED, RUNNING, DONE, ERROR or CANCELLED.
+    pub status: String,
+    pub attempts: u32,
+    /// From the first attempt's start to the end (or now, while it runs).
+    pub duration_seconds: Option<f64>,
+    pub reason: Option<String>,
+    /// The last lines of the latest attempt's log (for the first runs of a large job).
+    pub log_tail: Vec<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DashboardJobDetail {
+    pub job: DashboardJob,
+    pub runs: Vec<DashboardRun>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Cancelled {
+    pub job_id: i64,
+    /// How many open runs were asked to stop.
+    pub runs: usize,
+}
+
+pub fn router(dashboard: DashState) -> axum::Router {
+    axum::Router::new()
+        .route("/", get(page))
+        .route("/dashboard/api/me", get(me))
+        .route("/dashboard/api/jobs", get(jobs))
+        .route("/dashboard/api/jobs/{id}", get(job))
+        .route("/dashboard/api/jobs/{id}/report", get(report))
+        .route("/dashboard/api/jobs/{id}/cancel", post(cancel))
+        .with_state(dashboard)
+}
+
+fn policy(value: &'static str) -> [(header::HeaderName, HeaderValue); 3] {
+    [
+        (
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static(value),
+        ),
+        (
+            header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        ),
+        (header::CACHE_CONTROL, HeaderValue::from_static("no-store")),
+    ]
+}
+
+async fn page() -> Response {
+    (
+        policy(PAGE_POLICY),
+        [(header::CONTENT_TYPE, "text/html; charset=utf-8")],
+        PAGE,
+    )
+        .into_response()
+}
+
+impl Dashboard {
+    /// A job of the viewer's that was not deleted; any other id is unknown to them.
+    async fn owned(&self, user: &User, id: &str) -> Result<ApiJob, DashboardError> {
+        let id: i64 = id
+            .parse()
+            .map_err(|_| ApiError::BadRequest(format!("`{id}` is not a job id")))?;
+        match self.service.store.api_job(JobId(id)).await? {
+            Some(job) if job.owner == user.id && !job.deleted => Ok(job),
+            _ => Err(ApiError::NotFound { what: "job", id }.into()),
+        }
+    }
+
+    async fn summary(&self, job: &ApiJob) -> Result<DashboardJob, DashboardError> {
+        let counts = self.service.store.status_counts(job.job.id).await?;
+        Ok(DashboardJob {
+            id: job.job.id.0,
+            name: job.job.name.clone(),
+            tags: job.tags.clone(),
+            created: job.job.created_at.to_rfc3339(),
+            status: job_report::job_status(&counts).to_owned(),
+            counts: counts.into(),
+        })
+    }
+
+    async fn log_tail(&self, run: &Run) -> Vec<String> {
+        let Some(id) = &run.backend_job_id else {
+            return Vec::new();
+        };
+        let request = LogRequest {
+            limit: LOG_TAIL_LINES,
+            tail: true,
+            ..LogRequest::default()
+        };
+        match self.runner.logs(id, &request).await {
+            Ok(page) => page.lines,
+            Err(error) => {
+                tracing::debug!(run = %run.id, %error, "no log tail");
+                Vec::new()
+            }
+        }
+    }
+}
+
+#[utoipa::path(get, path = "/dashboard/api/me",
+    responses((status = 200, body = Me), (status = 403, body = crate::wire::ErrorBody)))]
+async fn me(Viewer(user): Viewer) -> Json<Me> {
+    Json(Me { name: user.name })
+}
+
+#[utoipa::path(get, path = "/dashboard/api/jobs",
+    responses((status = 200, body = DashboardJobs), (status = 403, body = crate::wire::ErrorBody)))]
+async fn jobs(
+    State(dashboard): State<DashState>,
+    Viewer(user): Viewer,
+) -> DashResult<DashboardJobs> {
+    let mut jobs = Vec::new();
+    for job in dashboard
+        .service
+        .store
+        .api_jobs_of(user.id)
+        .await?
+        .iter()
+        .rev()
+    {
+        jobs.push(dashboard.summary(job).await?);
+    }
+    Ok(Json(DashboardJobs { jobs }))
+}
+
+#[utoipa::path(get, path = "/dashboard/api/jobs/{id}", params(("id" = i64, Path)),
+    responses((status = 200, body = DashboardJobDetail), (status = 400, body = crate::wire::ErrorBody),
+        (status = 403, body = crate::wire::ErrorBody), (status = 404, body = crate::wire::ErrorBody)))]
+async fn job(
+    State(dashboard): State<DashState>,
+    Viewer(user): Viewer,
+    Path(id): Path<String>,
+) -> DashResult<DashboardJobDetail> {
+    let job = dashboard.owned(&user, &id).await?;
+    let summary = dashboard.summary(&job).await?;
+    let now = Utc::now();
+    let mut runs = Vec::new();
+    for (index, run) in dashboard
+        .service
+        .store
+        .runs(job.job.id)
+        .await?
+        .into_iter()
+        .enumerate()
+    {
+        let log_tail = if index < LOG_TAIL_RUNS {
+            dashboard.log_tail(&run).await
+        } else {
+            Vec::new()
+        };
+        runs.push(DashboardRun {
+            id: run.id.0,
+            run_number: run.run_number,
+            config: run.config,
+            replicate: run.replicate,
+            status: run.status.to_string(),
+            attempts: run.attempts,
+            duration_seconds: run
+                .duration(now)
+                .map(|d| d.num_milliseconds() as f64 / 1000.0),
+            reason: (run.status != RunStatus::Done)
+                .then(|| run.status_reason.clone())
+                .flatten(),
+            log_tail,
+        });
+    }
+    Ok(Json(DashboardJobDetail { job: summary, runs }))
+}
+
+/// The page `fredbatch report` writes for the job, with its figures inline.
+#[utoipa::path(get, path = "/dashboard/api/jobs/{id}/report", params(("id" = i64, Path)),
+    responses((status = 200, content_type = "text/html"), (status = 400, body = crate::wire::ErrorBody),
+        (status = 403, body = crate::wire::ErrorBody), (status = 404, body = crate::wire::ErrorBody)))]
+async fn report(
+    State(dashboard): State<DashState>,
+    Viewer(user): Viewer,
+    Path(id): Path<String>,
+) -> Result<Response, DashboardError> {
+    let job = dashboard.owned(&user, &id).await?;
+    let service = &dashboard.service;
+    let report = job_report::build(
+        &service.store,
+        &service.results,
+        &job.job,
+        &dashboard.pricing,
+    )
+    .await?;
+    Ok((
+        policy(REPORT_POLICY),
+        [(header::CONTENT_TYPE, "text/html; charset=utf-8")],
+        report.html(),
+    )
+        .into_response())
+}
+
+/// Asks every open run of the job to stop; they end CANCELLED.
+#[utoipa::path(post, path = "/dashboard/api/jobs/{id}/cancel", params(("id" = i64, Path)),
+    responses((status = 200, body = Cancelled), (status = 400, body = crate::wire::ErrorBody),
+        (status = 403, body = crate::wire::ErrorBody), (status = 404, body = crate::wire::ErrorBody)))]
+async fn cancel(
+    State(dashboard): State<DashState>,
+    Viewer(user): Viewer,
+    Path(id): Path<String>,
+) -> DashResult<Cancelled> {
+    let job = dashboard.owned(&user, &id).await?;
+    let runs = dashboard
+        .service
+        .store
+        .request_cancel(job.job.id, None)
+        .await?;
+    dashboard.service.changed.mark(job.job.id);
+    Ok(Json(Cancelled {
+        job_id: job.job.id.0,
+        runs: runs.len(),
+    }))
+}
+
+/// The handlers, for the OpenAPI document.
+pub mod documented {
+    pub use super::{__path_cancel, __path_job, __path_jobs, __path_me, __path_report};
+}

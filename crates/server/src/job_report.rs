@@ -1,0 +1,220 @@
+//! Building a job's results report (`fredbatch_cost::report::JobReport`) from the store and
+//! the results storage: what `fredbatch report` writes to a folder and the dashboard shows.
+
+use fredbatch_core::params::ParamOverride;
+use fredbatch_core::{Job, RunStatus};
+use fredbatch_cost::curves::{RunSummary, parse_out_csv};
+use fredbatch_cost::placement::default_instance_types;
+use fredbatch_cost::prices::PriceTable;
+use fredbatch_cost::report::{ConfigCurves, JobHeader, JobReport, RunRow};
+use fredbatch_cost::usage::job_cost;
+use fredbatch_cost::{CostError, Market};
+use fredbatch_storage::{Storage, StorageError};
+use fredbatch_store::{StatusCounts, Store, StoreError};
+
+/// What runs are priced at.
+#[derive(Clone, Debug)]
+pub struct Pricing {
+    pub table: PriceTable,
+    pub market: Market,
+    /// The compute environment's instance types.
+    pub types: Vec<String>,
+}
+
+impl Default for Pricing {
+    /// The bundled table, Spot, the seed stack's instance types.
+    fn default() -> Pricing {
+        Pricing {
+            table: PriceTable::bundled(),
+            market: Market::Spot,
+            types: default_instance_types(),
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ReportError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("cannot read run {run}'s out.csv: {source}")]
+    Results {
+        run: u32,
+        #[source]
+        source: StorageError,
+    },
+    #[error("run {run}'s out.csv: {source}")]
+    Curve {
+        run: u32,
+        #[source]
+        source: CostError,
+    },
+}
+
+/// DONE when every run is DONE, RUNNING while any run is open, else what ended it.
+pub fn job_status(counts: &StatusCounts) -> &'static str {
+    if counts.queued + counts.running > 0 {
+        "RUNNING"
+    } else if counts.done == counts.total() {
+        "DONE"
+    } else if counts.error > 0 {
+        "FAILED"
+    } else {
+        "CANCELLED"
+    }
+}
+
+/// `queued 0 · running 1 · done 3`: queued and running always, the others when not zero.
+pub fn describe_counts(counts: &StatusCounts) -> String {
+    let mut parts = vec![
+        format!("queued {}", counts.queued),
+        format!("running {}", counts.running),
+    ];
+    for (name, count) in [
+        ("done", counts.done),
+        ("error", counts.error),
+        ("cancelled", counts.cancelled),
+    ] {
+        if count > 0 {
+            parts.push(format!("{name} {count}"));
+        }
+    }
+    parts.join(" · ")
+}
+
+/// A configuration's overrides as one line, e.g. `INF.transmissibility=1.2 days=30`.
+pub fn describe_params(params: &[ParamOverride]) -> String {
+    if params.is_empty() {
+        return "(the model as it is)".to_owned();
+    }
+    params
+        .iter()
+        .map(|p| format!("{}={}", p.key, p.value))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// The report of `job`: each DONE run's curve read from `results`, costs from every
+/// attempt's measured time at `pricing` (a job too big for the types gets its curves
+/// without costs).
+pub async fn build(
+    store: &Store,
+    results: &Storage,
+    job: &Job,
+    pricing: &Pricing,
+) -> Result<JobReport, ReportError> {
+    let runs = store.runs(job.id).await?;
+    let mut attempts = Vec::with_capacity(runs.len());
+    let mut counts = StatusCounts::default();
+    for run in &runs {
+        attempts.push((run.run_number, store.attempts(run.id).await?));
+        counts.add(run.status, 1);
+    }
+    let cost = job_cost(
+        &pricing.table,
+        job.resources,
+        pricing.market,
+        &pricing.types,
+        &attempts,
+    );
+    let mut plotted: Vec<ConfigCurves> = store
+        .configs(job.id)
+        .await?
+        .iter()
+        .map(|config| ConfigCurves {
+            number: config.number,
+            label: describe_params(&config.params),
+            curves: Vec::new(),
+        })
+        .collect();
+    let mut rows = Vec::with_capacity(runs.len());
+    for run in &runs {
+        let mut summary: Option<RunSummary> = None;
+        if let (RunStatus::Done, Some(prefix)) = (run.status, run.results_key.as_deref()) {
+            let key = format!("{prefix}/RUN{}/out.csv", run.replicate);
+            let bytes = results
+                .get_bytes(&key)
+                .await
+                .map_err(|source| ReportError::Results {
+                    run: run.run_number,
+                    source,
+                })?;
+            let curve = parse_out_csv(run.replicate, &String::from_utf8_lossy(&bytes)).map_err(
+                |source| ReportError::Curve {
+                    run: run.run_number,
+                    source,
+                },
+            )?;
+            summary = Some(curve.summary());
+            if let Some(config) = plotted.iter_mut().find(|c| c.number == run.config) {
+                config.curves.push(curve);
+            }
+        }
+        rows.push(RunRow {
+            run_number: run.run_number,
+            config: run.config,
+            replicate: run.replicate,
+            status: run.status.to_string(),
+            attempts: run.attempts,
+            cost: cost.as_ref().ok().map(|c| c.run_reserved(run.run_number)),
+            summary,
+        });
+    }
+    let market_name = match pricing.market {
+        Market::Spot => "Spot",
+        Market::OnDemand => "On-Demand",
+    };
+    let cost_basis = match &cost {
+        Ok(c) => format!(
+            "every attempt's measured wall time (retries included) at {} per run, {} on {} ({} per {}); {}",
+            job.resources,
+            market_name,
+            pricing.types.join(", "),
+            c.packing.runs_per_instance,
+            c.packing.instance,
+            price_source(&pricing.table)
+        ),
+        Err(error) => format!("not priced: {error}"),
+    };
+    Ok(JobReport {
+        header: JobHeader {
+            job_id: job.id.to_string(),
+            name: job.name.clone(),
+            status: job_status(&counts).to_owned(),
+            counts: format!("{} run(s): {}", runs.len(), describe_counts(&counts)),
+            backend: job.backend.clone(),
+            resources: job.resources.to_string(),
+            created_at: job.created_at.format("%Y-%m-%d %H:%M:%S UTC").to_string(),
+            cost_basis,
+        },
+        rows,
+        configs: plotted,
+    })
+}
+
+/// Where the prices come from, in one sentence.
+pub fn price_source(table: &PriceTable) -> String {
+    format!(
+        "Prices: {}, taken {}. Spot: {}.",
+        table.on_demand_source, table.taken, table.spot_source
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_job_is_running_while_a_run_is_open_and_done_only_when_all_are() {
+        let mut counts = StatusCounts::default();
+        counts.add(RunStatus::Done, 2);
+        assert_eq!(job_status(&counts), "DONE");
+        counts.add(RunStatus::Queued, 1);
+        assert_eq!(job_status(&counts), "RUNNING");
+        assert_eq!(describe_counts(&counts), "queued 1 · running 0 · done 2");
+        let mut ended = StatusCounts::default();
+        ended.add(RunStatus::Cancelled, 1);
+        assert_eq!(job_status(&ended), "CANCELLED");
+        ended.add(RunStatus::Error, 1);
+        assert_eq!(job_status(&ended), "FAILED");
+    }
+}
