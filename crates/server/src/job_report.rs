@@ -22,7 +22,7 @@ pub struct Pricing {
 }
 
 impl Default for Pricing {
-    /// The bundled table, Spot, the seed stack's instance types.
+    /// The bundled table, Spot, the stack's default instance types.
     fn default() -> Pricing {
         Pricing {
             table: PriceTable::bundled(),
