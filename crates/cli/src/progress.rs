@@ -55,7 +55,7 @@ impl Progress {
         match &mut self.mode {
             Mode::Bar(bar) => {
                 bar.set_position(u64::from(counts.finished()));
-                bar.set_message(describe(counts));
+                bar.set_message(counts.summary());
             }
             Mode::Plain { last } => {
                 let due = match last {
@@ -71,7 +71,7 @@ impl Progress {
                         elapsed.as_secs(),
                         counts.finished(),
                         counts.total(),
-                        describe(counts)
+                        counts.summary()
                     );
                     *last = Some((Instant::now(), *counts));
                 }
@@ -94,22 +94,4 @@ impl Progress {
             bar.finish_and_clear();
         }
     }
-}
-
-/// `queued 3 · running 2 · done 10 · error 1`, zeros left out except queued/running.
-pub fn describe(counts: &StatusCounts) -> String {
-    let mut parts = vec![
-        format!("queued {}", counts.queued),
-        format!("running {}", counts.running),
-    ];
-    for (name, count) in [
-        ("done", counts.done),
-        ("error", counts.error),
-        ("cancelled", counts.cancelled),
-    ] {
-        if count > 0 {
-            parts.push(format!("{name} {count}"));
-        }
-    }
-    parts.join(" · ")
 }

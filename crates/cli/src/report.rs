@@ -11,8 +11,6 @@ use fredbatch_storage::Storage;
 use fredbatch_store::StatusCounts;
 use serde::Serialize;
 
-use crate::progress::describe;
-
 /// Rows shown in text before the rest is summarized.
 const TEXT_ROWS: usize = 40;
 /// Failed runs whose last log lines the report shows, and how many lines.
@@ -96,7 +94,7 @@ impl StatusReport {
             .collect();
         StatusReport {
             job: JobView {
-                status: job_status(&counts),
+                status: counts.job_status(),
                 job,
                 counts,
             },
@@ -136,18 +134,6 @@ impl StatusReport {
     }
 }
 
-fn job_status(counts: &StatusCounts) -> &'static str {
-    if counts.queued + counts.running > 0 {
-        "RUNNING"
-    } else if counts.done == counts.total() {
-        "DONE"
-    } else if counts.error > 0 {
-        "FAILED"
-    } else {
-        "CANCELLED"
-    }
-}
-
 impl fmt::Display for StatusReport {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let job = &self.job.job;
@@ -159,7 +145,7 @@ impl fmt::Display for StatusReport {
             job.run_count,
             job.backend,
             self.job.status,
-            describe(&self.job.counts)
+            self.job.counts.summary()
         )?;
         let sweep = job.is_sweep();
         if sweep {
@@ -169,7 +155,7 @@ impl fmt::Display for StatusReport {
                     f,
                     "  {}: {}",
                     config.number,
-                    describe_params(&config.params)
+                    fredbatch_core::params::describe(&config.params)
                 )?;
             }
         }
@@ -226,18 +212,6 @@ impl fmt::Display for StatusReport {
         }
         Ok(())
     }
-}
-
-/// A configuration's overrides as one line, e.g. `INF.transmissibility=1.2 days=30`.
-pub fn describe_params(params: &[fredbatch_core::params::ParamOverride]) -> String {
-    if params.is_empty() {
-        return "(the model as it is)".to_owned();
-    }
-    params
-        .iter()
-        .map(|p| format!("{}={}", p.key, p.value))
-        .collect::<Vec<_>>()
-        .join(" ")
 }
 
 /// How people refer to a run: `run 3`, or `configuration 2, run 3` in a sweep.

@@ -61,6 +61,18 @@ impl fmt::Display for ParamOverride {
     }
 }
 
+/// A set of overrides as one line, e.g. `INF.transmissibility=1.2 days=30`.
+pub fn describe(params: &[ParamOverride]) -> String {
+    if params.is_empty() {
+        return "(the model as it is)".to_owned();
+    }
+    params
+        .iter()
+        .map(|p| format!("{}={}", p.key, p.value))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
 fn is_model_key(key: &str) -> bool {
     let mut chars = key.chars();
     matches!(chars.next(), Some(c) if c.is_ascii_alphabetic() || c == '_')

@@ -1,7 +1,6 @@
 //! Building a job's results report (`fredbatch_cost::report::JobReport`) from the store and
 //! the results storage: what `fredbatch report` writes to a folder and the dashboard shows.
 
-use fredbatch_core::params::ParamOverride;
 use fredbatch_core::{Job, RunStatus};
 use fredbatch_cost::curves::{RunSummary, parse_out_csv};
 use fredbatch_cost::placement::default_instance_types;
@@ -50,49 +49,6 @@ pub enum ReportError {
     },
 }
 
-/// DONE when every run is DONE, RUNNING while any run is open, else what ended it.
-pub fn job_status(counts: &StatusCounts) -> &'static str {
-    if counts.queued + counts.running > 0 {
-        "RUNNING"
-    } else if counts.done == counts.total() {
-        "DONE"
-    } else if counts.error > 0 {
-        "FAILED"
-    } else {
-        "CANCELLED"
-    }
-}
-
-/// `queued 0 · running 1 · done 3`: queued and running always, the others when not zero.
-pub fn describe_counts(counts: &StatusCounts) -> String {
-    let mut parts = vec![
-        format!("queued {}", counts.queued),
-        format!("running {}", counts.running),
-    ];
-    for (name, count) in [
-        ("done", counts.done),
-        ("error", counts.error),
-        ("cancelled", counts.cancelled),
-    ] {
-        if count > 0 {
-            parts.push(format!("{name} {count}"));
-        }
-    }
-    parts.join(" · ")
-}
-
-/// A configuration's overrides as one line, e.g. `INF.transmissibility=1.2 days=30`.
-pub fn describe_params(params: &[ParamOverride]) -> String {
-    if params.is_empty() {
-        return "(the model as it is)".to_owned();
-    }
-    params
-        .iter()
-        .map(|p| format!("{}={}", p.key, p.value))
-        .collect::<Vec<_>>()
-        .join(" ")
-}
-
 /// The report of `job`: each DONE run's curve read from `results`, costs from every
 /// attempt's measured time at `pricing` (a job too big for the types gets its curves
 /// without costs).
@@ -122,7 +78,7 @@ pub async fn build(
         .iter()
         .map(|config| ConfigCurves {
             number: config.number,
-            label: describe_params(&config.params),
+            label: fredbatch_core::params::describe(&config.params),
             curves: Vec::new(),
         })
         .collect();
@@ -179,8 +135,8 @@ pub async fn build(
         header: JobHeader {
             job_id: job.id.to_string(),
             name: job.name.clone(),
-            status: job_status(&counts).to_owned(),
-            counts: format!("{} run(s): {}", runs.len(), describe_counts(&counts)),
+            status: counts.job_status().to_owned(),
+            counts: format!("{} run(s): {}", runs.len(), counts.summary()),
             backend: job.backend.clone(),
             resources: job.resources.to_string(),
             created_at: job.created_at.format("%Y-%m-%d %H:%M:%S UTC").to_string(),
@@ -207,14 +163,14 @@ mod tests {
     fn a_job_is_running_while_a_run_is_open_and_done_only_when_all_are() {
         let mut counts = StatusCounts::default();
         counts.add(RunStatus::Done, 2);
-        assert_eq!(job_status(&counts), "DONE");
+        assert_eq!(counts.job_status(), "DONE");
         counts.add(RunStatus::Queued, 1);
-        assert_eq!(job_status(&counts), "RUNNING");
-        assert_eq!(describe_counts(&counts), "queued 1 · running 0 · done 2");
+        assert_eq!(counts.job_status(), "RUNNING");
+        assert_eq!(counts.summary(), "queued 1 · running 0 · done 2");
         let mut ended = StatusCounts::default();
         ended.add(RunStatus::Cancelled, 1);
-        assert_eq!(job_status(&ended), "CANCELLED");
+        assert_eq!(ended.job_status(), "CANCELLED");
         ended.add(RunStatus::Error, 1);
-        assert_eq!(job_status(&ended), "FAILED");
+        assert_eq!(ended.job_status(), "FAILED");
     }
 }

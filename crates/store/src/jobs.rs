@@ -79,6 +79,39 @@ impl StatusCounts {
         *slot = slot.saturating_sub(count);
     }
 
+    /// `queued 3 · running 2 · done 10 · error 1`: queued and running always, the others when
+    /// not zero.
+    pub fn summary(&self) -> String {
+        let mut parts = vec![
+            format!("queued {}", self.queued),
+            format!("running {}", self.running),
+        ];
+        for (name, count) in [
+            ("done", self.done),
+            ("error", self.error),
+            ("cancelled", self.cancelled),
+        ] {
+            if count > 0 {
+                parts.push(format!("{name} {count}"));
+            }
+        }
+        parts.join(" · ")
+    }
+
+    /// The job's status: DONE when every run is DONE, RUNNING while any run is open, else
+    /// what ended it (FAILED or CANCELLED).
+    pub fn job_status(&self) -> &'static str {
+        if self.queued + self.running > 0 {
+            "RUNNING"
+        } else if self.done == self.total() {
+            "DONE"
+        } else if self.error > 0 {
+            "FAILED"
+        } else {
+            "CANCELLED"
+        }
+    }
+
     pub fn get(&self, status: RunStatus) -> u32 {
         match status {
             RunStatus::Queued => self.queued,

@@ -12,7 +12,6 @@ use serde::Serialize;
 use crate::Context;
 use crate::backend::{BackendKind, LocalCapacity, connect_existing, job_settings};
 use crate::output::{emit, table};
-use crate::progress::describe;
 use crate::report::StatusReport;
 use fredbatch_supervisor::Supervisor;
 
@@ -184,7 +183,7 @@ impl std::fmt::Display for JobList {
                 job.run_count.to_string(),
                 job.backend.clone(),
                 job.created_at.format("%Y-%m-%d %H:%M:%S").to_string(),
-                describe(&summary.counts),
+                summary.counts.summary(),
             ]);
         }
         write!(f, "{table}")
