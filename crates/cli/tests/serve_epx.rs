@@ -7,11 +7,11 @@ mod common;
 use common::services::database;
 use fredbatch_testkit::{aws_env, create_bucket};
 
-use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::time::Duration;
 
+use common::serve::{Server, add_user, free_port, serve_on};
 use common::{Sandbox, kill_9, text, wait_for};
 use serde_json::Value;
 
@@ -35,67 +35,16 @@ fn misbehaving_fred(sandbox: &Sandbox) -> PathBuf {
     ))
 }
 
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-struct Server {
-    child: Child,
-    url: String,
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        self.child.kill().ok();
-        self.child.wait().ok();
-    }
-}
-
-/// Starts `fredbatch serve` and waits until it says it serves.
+/// Starts `fredbatch serve` behind the misbehaving FRED and waits until it says it serves.
 fn serve(sandbox: &Sandbox, port: u16) -> Server {
     serve_with(sandbox, port, &[])
 }
 
 /// The same with more environment (another store or storage).
 fn serve_with(sandbox: &Sandbox, port: u16, env: &[(&str, String)]) -> Server {
-    let mut child = sandbox
-        .command()
-        .envs(env.iter().map(|(k, v)| (*k, v.as_str())))
-        .env("FRED_HOME", misbehaving_fred(sandbox))
-        .args([
-            "serve",
-            "--listen",
-            &format!("127.0.0.1:{port}"),
-            "--max-vcpus",
-            "2",
-        ])
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawn fredbatch serve");
-    let stderr = child.stderr.take().unwrap();
-    let mut lines = BufReader::new(stderr).lines();
-    let first = lines.next().and_then(Result::ok).unwrap_or_default();
-    assert!(
-        first.starts_with("Serving the platform API on http://127.0.0.1:"),
-        "serve said: {first}"
-    );
-    // Keep draining its stderr so it never blocks on a full pipe.
-    std::thread::spawn(move || for _ in lines {});
-    let url = format!("http://127.0.0.1:{port}");
-    Server { child, url }
-}
-
-/// A user's token.
-fn add_user(sandbox: &Sandbox, name: &str) -> String {
-    let added = sandbox.json(&["users", "add", name]);
-    assert_eq!(added["name"], name);
-    added["token"].as_str().unwrap().to_owned()
+    let mut env = env.to_vec();
+    env.push(("FRED_HOME", misbehaving_fred(sandbox).display().to_string()));
+    serve_on(sandbox, port, &env)
 }
 
 /// An epx storage folder configured for `url` and `token`.

@@ -31,16 +31,24 @@ impl Drop for Server {
 
 /// `fredbatch serve` on the demo engine (unless `env` says otherwise), once it says it serves.
 pub fn serve(sandbox: &Sandbox, env: &[(&str, String)]) -> Server {
-    let port = free_port();
-    let mut child = sandbox
-        .command()
-        .env(
+    serve_on(sandbox, free_port(), env)
+}
+
+/// The same on a given port (a restarted server comes back where its clients look).
+pub fn serve_on(sandbox: &Sandbox, port: u16, env: &[(&str, String)]) -> Server {
+    let mut command = sandbox.command();
+    // The demo engine behind a FRED_HOME, unless the caller brings a FRED of its own (both are
+    // the sandbox's one fake FRED, so only one may be written).
+    if !env.iter().any(|(name, _)| *name == "FRED_HOME") {
+        command.env(
             "FRED_HOME",
             sandbox.fake_fred(&format!(
                 "exec {} demo-fred \"$@\"",
                 env!("CARGO_BIN_EXE_fredbatch")
             )),
-        )
+        );
+    }
+    let mut child = command
         .envs(env.iter().map(|(k, v)| (*k, v.as_str())))
         .args([
             "serve",
@@ -60,6 +68,7 @@ pub fn serve(sandbox: &Sandbox, env: &[(&str, String)]) -> Server {
         first.starts_with("Serving the platform API on http://127.0.0.1:"),
         "serve said: {first}"
     );
+    // Keep draining its stderr so it never blocks on a full pipe.
     std::thread::spawn(move || for _ in lines {});
     Server {
         child,
@@ -70,6 +79,7 @@ pub fn serve(sandbox: &Sandbox, env: &[(&str, String)]) -> Server {
 /// A new user's token.
 pub fn add_user(sandbox: &Sandbox, name: &str) -> String {
     let added = sandbox.json(&["users", "add", name]);
+    assert_eq!(added["name"], name);
     added["token"].as_str().unwrap().to_owned()
 }
 
