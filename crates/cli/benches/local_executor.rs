@@ -14,6 +14,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
+use fredbatch_testkit::bench::env_number;
+
 /// The trivial engine: honours FRED's command line and writes the one file a success needs.
 const TRIVIAL_FRED: &str =
     "#!/bin/sh\nmkdir -p \"$6/RUN$4\" && echo 'Day,Date' > \"$6/RUN$4/out.csv\"\n";
@@ -68,13 +70,6 @@ fn main() {
         elapsed.as_secs_f64(),
         peak_kb as f64 / 1024.0
     );
-}
-
-fn env_number(name: &str, default: u32) -> u32 {
-    std::env::var(name)
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
 }
 
 fn ms_per(elapsed: Duration, runs: u32) -> f64 {

@@ -1,7 +1,10 @@
 //! What the tests of every crate share: the servers `scripts/test` starts (named by
 //! environment variables; a test fails, never skips, without them), names no other test uses,
 //! and plain HTTP requests to the moto server for what the code under test must not do itself
-//! (creating a bucket, reading an object's ETag, deleting a log group).
+//! (creating a bucket, reading an object's ETag, deleting a log group); and [`bench`], what
+//! the benchmarks share.
+
+pub mod bench;
 
 use std::io::{Read, Write};
 use std::net::TcpStream;

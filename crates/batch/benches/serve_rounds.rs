@@ -1,0 +1,252 @@
+//! What clients polling `fredbatch serve` cost in AWS Batch requests: a job of 1,000 runs is
+//! made through the platform API and supervised on AWS Batch (moto, `FREDBATCH_TEST_MOTO_URL`;
+//! `scripts/bench` starts one), then wrk polls `GET /runs?job_id=` as epx does, with 0, 1 and
+//! 50 connections. Polls read the store, so the Batch requests of a supervision round should
+//! not move with the number of pollers; the pattern of the AWS Batch design this project
+//! implements made two Batch requests per run per poll, printed beside for scale.
+//!
+//! moto's Docker-less Batch ends every job at once, so a proxy in front of it shows every job
+//! as RUNNING: the runs stay open and every round describes all of them. Each run is its own
+//! Batch job here (no array job), so a round is DescribeJobs by 100 ids. A round is counted
+//! each time the first run's id is described. Prints figures; asserts nothing.
+//! `cargo bench -p fredbatch-batch --bench serve_rounds`; FREDBATCH_BENCH_RUNS and
+//! FREDBATCH_BENCH_SECONDS change the sizes.
+
+#[allow(dead_code)]
+#[path = "../tests/support/mod.rs"]
+mod support;
+
+use std::io::{Read, Write};
+use std::net::{SocketAddr, TcpStream};
+use std::sync::Arc;
+use std::time::Duration;
+
+use fredbatch_core::Resources;
+use fredbatch_server::{JobDefaults, ServerConfig, auth, service::uploaded_inputs_key};
+use fredbatch_storage::Storage;
+use fredbatch_store::Store;
+use fredbatch_testkit::bench::{env_number, run_wrk, wrk, wrk_figure};
+use serde_json::{Value, json};
+
+use support::moto::{Setup, moto_url};
+use support::proxy::{Action, Proxy};
+
+const TICK: Duration = Duration::from_secs(1);
+
+/// The server and the proxy run on the runtime; this thread plays the clients, blocking.
+fn main() {
+    let runs = env_number("FREDBATCH_BENCH_RUNS", 1_000);
+    let seconds = env_number("FREDBATCH_BENCH_SECONDS", 10);
+    let wrk = wrk();
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let setup = runtime.block_on(Setup::create());
+    let proxy = runtime.block_on(Proxy::with_rule(
+        &moto_url(),
+        Box::new(|seen, _| shown_running(seen)),
+    ));
+    let mut config = setup.config();
+    config.array_jobs = false;
+    let runner = Arc::new(runtime.block_on(setup.runner(&proxy.url, config)));
+
+    let dir = tempfile::tempdir().unwrap();
+    let store = runtime
+        .block_on(Store::open(&Store::sqlite_url(dir.path())))
+        .unwrap();
+    let token = auth::new_token();
+    runtime
+        .block_on(store.add_user("bench", &auth::token_hash(&token), chrono::Utc::now()))
+        .unwrap();
+    let uploads = Storage::local(&dir.path().join("uploads")).unwrap();
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let (bound, address) = std::sync::mpsc::channel::<SocketAddr>();
+    let server = runtime.spawn(fredbatch_server::serve(
+        ServerConfig {
+            store: store.clone(),
+            uploads: uploads.clone(),
+            results: Storage::local(&dir.path().join("results")).unwrap(),
+            runner,
+            defaults: JobDefaults {
+                resources: Resources::AWS_DEFAULT,
+                max_attempts: 3,
+                attempt_timeout_seconds: 4 * 3600,
+                backend: "aws-batch".into(),
+                backend_target: None,
+            },
+            listen: "127.0.0.1:0".parse().unwrap(),
+            public_url: None,
+            upload_limit: fredbatch_server::DEFAULT_UPLOAD_LIMIT,
+            url_lifetime: Duration::from_secs(3600),
+            tick: TICK,
+            scratch: dir.path().join("server"),
+        },
+        async {
+            stopped.await.ok();
+        },
+        move |address| {
+            bound.send(address).ok();
+        },
+    ));
+    let address = address.recv().expect("the server did not start");
+    let client = Client { address, token };
+
+    let job = client.call("POST", "/jobs/register", json!({ "tags": ["bench"] }))["id"]
+        .as_i64()
+        .unwrap();
+    let requests: Vec<Value> = (0..runs)
+        .map(|i| {
+            json!({
+                "jobId": job, "workingDir": "/home/modeler/model", "size": "hot", "fredVersion": "latest",
+                "fredArgs": [{"flag": "-p", "value": "main.fred"}, {"flag": "-s", "value": i.to_string()}],
+                "fredFiles": ["/home/modeler/model/main.fred"],
+            })
+        })
+        .collect();
+    client.call("POST", "/runs", json!({ "runRequests": requests }));
+    // The client's upload, put straight where the signed URL would write it.
+    let inputs_key = runtime
+        .block_on(store.job(fredbatch_core::JobId(job)))
+        .unwrap()
+        .inputs_key;
+    runtime
+        .block_on(uploads.put_bytes(&uploaded_inputs_key(&inputs_key), model_archive()))
+        .unwrap();
+
+    // Every run submitted and shown RUNNING.
+    let polled = format!("/runs?job_id={job}");
+    for _ in 0..600 {
+        let body = client.call("GET", &polled, Value::Null);
+        let running = body["runs"]
+            .as_array()
+            .map_or(0, |r| r.iter().filter(|r| r["status"] == "RUNNING").count());
+        if running == runs as usize {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    let submitted = proxy.count("SubmitJob");
+    println!(
+        "serve on AWS Batch (moto): a {runs}-run job, {submitted} SubmitJob, one Batch job per run, a round every {} s",
+        TICK.as_secs()
+    );
+    println!(
+        "{:>12} {:>10} {:>8} {:>16} {:>18} {:>26}",
+        "pollers",
+        "polls/s",
+        "rounds",
+        "Batch req/round",
+        "req/round/100 runs",
+        "design's Batch req/s (2/run/poll)"
+    );
+    for connections in [0, 1, 50] {
+        proxy.clear();
+        let polls_per_second = if connections == 0 {
+            std::thread::sleep(Duration::from_secs(seconds.into()));
+            0.0
+        } else {
+            let report = run_wrk(
+                &wrk,
+                connections,
+                seconds,
+                &format!("Authorization: Bearer {}", client.token),
+                &format!("http://{address}{polled}"),
+            );
+            wrk_figure(&report, "Requests/sec:")
+        };
+        let seen = proxy.seen();
+        let rounds = rounds(&seen);
+        let per_round = seen.len() as f64 / rounds.max(1) as f64;
+        println!(
+            "{connections:>12} {polls_per_second:>10.0} {rounds:>8} {per_round:>16.1} {:>18.2} {:>26.0}",
+            per_round * 100.0 / runs as f64,
+            2.0 * runs as f64 * polls_per_second,
+        );
+    }
+    stop.send(()).ok();
+    runtime.block_on(server).unwrap().unwrap();
+}
+
+/// Every job DescribeJobs returns is shown RUNNING (moto's own jobs have all ended).
+fn shown_running(seen: &support::proxy::Seen) -> Action {
+    if seen.operation != "DescribeJobs" {
+        return Action::Forward;
+    }
+    Action::Rewrite(Box::new(|answer: &mut Value| {
+        for job in answer["jobs"].as_array_mut().into_iter().flatten() {
+            job["status"] = Value::from("RUNNING");
+            if let Some(job) = job.as_object_mut() {
+                job.remove("stoppedAt");
+            }
+        }
+    }))
+}
+
+/// Supervision rounds among `seen`: every round describes every open run once, so the rounds
+/// are the DescribeJobs calls that name the smallest id described.
+fn rounds(seen: &[support::proxy::Seen]) -> usize {
+    let described = |s: &support::proxy::Seen| -> Vec<String> {
+        s.body["jobs"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|id| id.as_str().map(str::to_owned))
+            .collect()
+    };
+    let calls: Vec<Vec<String>> = seen
+        .iter()
+        .filter(|s| s.operation == "DescribeJobs")
+        .map(described)
+        .collect();
+    let Some(first) = calls.iter().flatten().min().cloned() else {
+        return 0;
+    };
+    calls.iter().filter(|ids| ids.contains(&first)).count()
+}
+
+/// A one-file model, zipped as a client uploads it.
+fn model_archive() -> Vec<u8> {
+    let dir = tempfile::tempdir().unwrap();
+    let model = dir.path().join("model");
+    std::fs::create_dir(&model).unwrap();
+    std::fs::write(
+        model.join("main.fred"),
+        "locations = Test_Town\ndays = 10\n",
+    )
+    .unwrap();
+    let archive = dir.path().join("job_input.zip");
+    fredbatch_inputs::pack_model_dir(&model, "main.fred", &archive, Default::default()).unwrap();
+    std::fs::read(archive).unwrap()
+}
+
+struct Client {
+    address: SocketAddr,
+    token: String,
+}
+
+impl Client {
+    /// One request over plain HTTP/1.1; the answer's JSON (`Null` when it has none).
+    fn call(&self, method: &str, path: &str, body: Value) -> Value {
+        let body = if body.is_null() {
+            String::new()
+        } else {
+            body.to_string()
+        };
+        let mut stream = TcpStream::connect(self.address).expect("connect to serve");
+        write!(
+            stream,
+            "{method} {path} HTTP/1.1\r\nHost: {}\r\nAuthorization: Bearer {}\r\n\
+             Content-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+            self.address,
+            self.token,
+            body.len()
+        )
+        .unwrap();
+        let mut response = String::new();
+        stream.read_to_string(&mut response).unwrap();
+        let (head, answer) = response.split_once("\r\n\r\n").expect("an HTTP answer");
+        assert!(
+            head.starts_with("HTTP/1.1 200"),
+            "{method} {path}: {head}\n{answer}"
+        );
+        serde_json::from_str(answer).unwrap_or(Value::Null)
+    }
+}
