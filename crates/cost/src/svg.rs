@@ -105,17 +105,23 @@ impl Chart<'_> {
         let x = |day: f64| LEFT + day / max_day * plot_w;
         let y = |value: f64| TOP + plot_h - value / y_top * plot_h;
 
+        // Configurations are named below the plot, where they never hide a curve.
+        let height = if single {
+            HEIGHT
+        } else {
+            HEIGHT + self.groups_legend_height()
+        };
         let mut s = String::new();
         let _ = write!(
             s,
-            r#"<svg xmlns="http://www.w3.org/2000/svg" id="{id}" class="figure" viewBox="0 0 {WIDTH} {HEIGHT}" width="{WIDTH}" height="{HEIGHT}" role="img" aria-label="{title}" font-family="sans-serif" font-size="12">"#,
+            r#"<svg xmlns="http://www.w3.org/2000/svg" id="{id}" class="figure" viewBox="0 0 {WIDTH} {height}" width="{WIDTH}" height="{height}" role="img" aria-label="{title}" font-family="sans-serif" font-size="12">"#,
             id = escape(self.id),
             title = escape(self.title)
         );
         let _ = write!(s, "<title>{}</title>", escape(self.title));
         let _ = write!(
             s,
-            r#"<rect width="{WIDTH}" height="{HEIGHT}" fill="white"/>"#
+            r#"<rect width="{WIDTH}" height="{height}" fill="white"/>"#
         );
         let _ = write!(
             s,
@@ -238,16 +244,25 @@ impl Chart<'_> {
         );
     }
 
-    /// Top right: one line per configuration, its median's colour beside its overrides.
-    fn groups_legend(&self, s: &mut String) {
+    /// Lines of the configurations' legend: those named, and one for the rest.
+    fn groups_legend_lines(&self) -> (usize, usize) {
         let named = self.groups.len().min(LEGEND_ENTRIES);
-        let extra = usize::from(self.groups.len() > named);
-        let width = 330.0;
-        let height = 24.0 + 16.0 * (named + extra) as f64;
-        let lx = WIDTH - RIGHT - width - 8.0;
+        (named, usize::from(self.groups.len() > named))
+    }
+
+    fn groups_legend_height(&self) -> f64 {
+        let (named, extra) = self.groups_legend_lines();
+        32.0 + 16.0 * (named + extra) as f64
+    }
+
+    /// Below the plot: one line per configuration, its median's colour beside its overrides.
+    fn groups_legend(&self, s: &mut String) {
+        let (named, extra) = self.groups_legend_lines();
+        let width = WIDTH - LEFT - RIGHT;
+        let height = self.groups_legend_height() - 8.0;
         let _ = write!(
             s,
-            r##"<g class="legend" transform="translate({lx:.1} {TOP})"><rect width="{width}" height="{height:.0}" fill="white" fill-opacity="0.85" stroke="#ccc"/><text x="8" y="16">median and 5-95% band of each configuration</text>"##
+            r##"<g class="legend" transform="translate({LEFT} {HEIGHT})"><rect width="{width}" height="{height:.0}" fill="white" stroke="#ccc"/><text x="8" y="16">median and 5-95% band of each configuration</text>"##
         );
         for (i, group) in self.groups.iter().take(named).enumerate() {
             let ly = 32.0 + 16.0 * i as f64;
@@ -257,7 +272,7 @@ impl Chart<'_> {
                 ly - 4.0,
                 ly - 4.0,
                 colour(i),
-                escape(&truncate(&group.label, 44)),
+                escape(&truncate(&group.label, 96)),
                 group.total_runs
             );
         }
@@ -370,5 +385,8 @@ mod tests {
             0,
             "no single runs in a sweep"
         );
+        // The legend sits below the plot, which grows to hold it, so it hides no curve.
+        assert!(svg.contains(r#"<g class="legend" transform="translate(64 360)">"#));
+        assert!(svg.contains(r#"height="424""#), "{svg}");
     }
 }
