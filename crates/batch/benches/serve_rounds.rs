@@ -7,8 +7,8 @@
 //!
 //! moto's Docker-less Batch ends every job at once, so a proxy in front of it shows every job
 //! as RUNNING: the runs stay open and every round describes all of them. Each run is its own
-//! Batch job here (no array job), so a round is DescribeJobs by 100 ids. A round is counted
-//! each time the first run's id is described. Prints figures; asserts nothing.
+//! Batch job here (no array job), so a round is DescribeJobs by 100 ids. Prints figures;
+//! asserts nothing.
 //! `cargo bench -p fredbatch-batch --bench serve_rounds`; FREDBATCH_BENCH_RUNS and
 //! FREDBATCH_BENCH_SECONDS change the sizes.
 
@@ -16,6 +16,7 @@
 #[path = "../tests/support/mod.rs"]
 mod support;
 
+use std::collections::HashSet;
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::sync::Arc;
@@ -129,10 +130,10 @@ fn main() {
         TICK.as_secs()
     );
     println!(
-        "{:>12} {:>10} {:>8} {:>16} {:>18} {:>26}",
+        "{:>8} {:>9} {:>13} {:>16} {:>19} {:>34}",
         "pollers",
         "polls/s",
-        "rounds",
+        "whole rounds",
         "Batch req/round",
         "req/round/100 runs",
         "design's Batch req/s (2/run/poll)"
@@ -153,10 +154,11 @@ fn main() {
             wrk_figure(&report, "Requests/sec:")
         };
         let seen = proxy.seen();
-        let rounds = rounds(&seen);
-        let per_round = seen.len() as f64 / rounds.max(1) as f64;
+        let whole = requests_per_round(&seen);
+        let rounds = whole.len();
+        let per_round = whole.iter().sum::<usize>() as f64 / rounds.max(1) as f64;
         println!(
-            "{connections:>12} {polls_per_second:>10.0} {rounds:>8} {per_round:>16.1} {:>18.2} {:>26.0}",
+            "{connections:>8} {polls_per_second:>9.0} {rounds:>13} {per_round:>16.1} {:>19.2} {:>34.0}",
             per_round * 100.0 / runs as f64,
             2.0 * runs as f64 * polls_per_second,
         );
@@ -180,26 +182,32 @@ fn shown_running(seen: &support::proxy::Seen) -> Action {
     }))
 }
 
-/// Supervision rounds among `seen`: every round describes every open run once, so the rounds
-/// are the DescribeJobs calls that name the smallest id described.
-fn rounds(seen: &[support::proxy::Seen]) -> usize {
-    let described = |s: &support::proxy::Seen| -> Vec<String> {
-        s.body["jobs"]
+/// The Batch requests of each whole supervision round among `seen`. A round describes every
+/// open run once, so the log is cut where a run is described again; the pieces that describe
+/// fewer runs than the others are rounds the window cut, and are left out.
+fn requests_per_round(seen: &[support::proxy::Seen]) -> Vec<usize> {
+    let mut rounds: Vec<(HashSet<&str>, usize)> = vec![Default::default()];
+    for request in seen {
+        let ids: Vec<&str> = request.body["jobs"]
             .as_array()
             .into_iter()
             .flatten()
-            .filter_map(|id| id.as_str().map(str::to_owned))
-            .collect()
-    };
-    let calls: Vec<Vec<String>> = seen
-        .iter()
-        .filter(|s| s.operation == "DescribeJobs")
-        .map(described)
-        .collect();
-    let Some(first) = calls.iter().flatten().min().cloned() else {
-        return 0;
-    };
-    calls.iter().filter(|ids| ids.contains(&first)).count()
+            .filter_map(Value::as_str)
+            .collect();
+        let round = rounds.last_mut().unwrap();
+        if ids.iter().any(|id| round.0.contains(id)) {
+            rounds.push(Default::default());
+        }
+        let round = rounds.last_mut().unwrap();
+        round.0.extend(ids);
+        round.1 += 1;
+    }
+    let whole = rounds.iter().map(|(ids, _)| ids.len()).max().unwrap_or(0);
+    rounds
+        .into_iter()
+        .filter(|(ids, _)| whole > 0 && ids.len() == whole)
+        .map(|(_, requests)| requests)
+        .collect()
 }
 
 /// A one-file model, zipped as a client uploads it.

@@ -2,10 +2,10 @@
 //! the store, objects in storage, URLs signed for them. The HTTP handlers only extract and
 //! answer; other front ends (a dashboard, a load benchmark) can drive this layer directly.
 
-use std::collections::{BTreeSet, HashSet};
+use std::collections::{BTreeSet, HashMap, HashSet};
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use chrono::{DateTime, NaiveDate, Utc};
@@ -61,30 +61,35 @@ impl ChangedJobs {
 }
 
 /// How long one read of a job's runs answers `GET /runs?job_id=` for everyone polling it.
-const POLLED_FRESH_FOR: std::time::Duration = std::time::Duration::from_millis(500);
+const POLLED_FRESH_FOR: Duration = Duration::from_millis(500);
 
 /// The `GET /runs?job_id=` answers of recently polled jobs: every poller of a job (epx asks
-/// every 3 s) shares one read of the store and one serialization within [`POLLED_FRESH_FOR`].
-/// Changes made through the API drop the job's entry (a retried run is QUEUED on the very next
-/// poll); what the supervisor records shows within that time, which is its own tick.
+/// every 3 s) shares one read of the store and one serialization within [`POLLED_FRESH_FOR`],
+/// and when that answer goes stale one poll reads again while the others wait for it (many
+/// pollers reading at once would each pay the whole read). Changes made through the API start
+/// the job afresh (a retried run is QUEUED on the very next poll); what the supervisor records
+/// shows within that time, which is its own tick.
 #[derive(Default)]
 struct PolledRuns {
-    jobs: Mutex<std::collections::HashMap<JobId, (std::time::Instant, bytes::Bytes)>>,
+    /// Per job: when it was last polled, and its answer.
+    jobs: Mutex<HashMap<JobId, (Instant, PolledAnswer)>>,
 }
 
+/// A job's last answer and when it was read; its lock is held by the poll reading it again.
+type PolledAnswer = Arc<tokio::sync::Mutex<Option<(Instant, bytes::Bytes)>>>;
+
 impl PolledRuns {
-    fn fresh(&self, job: JobId) -> Option<bytes::Bytes> {
-        let jobs = self.jobs.lock().expect("polled runs");
-        let (read_at, body) = jobs.get(&job)?;
-        (read_at.elapsed() < POLLED_FRESH_FOR).then(|| body.clone())
-    }
-
-    fn keep(&self, job: JobId, runs: bytes::Bytes) {
+    fn answer(&self, job: JobId) -> PolledAnswer {
+        let now = Instant::now();
         let mut jobs = self.jobs.lock().expect("polled runs");
-        jobs.retain(|_, (read_at, _)| read_at.elapsed() < POLLED_FRESH_FOR);
-        jobs.insert(job, (std::time::Instant::now(), runs));
+        // Jobs nobody polls any more keep no answer.
+        jobs.retain(|_, (polled_at, _)| now.duration_since(*polled_at) < 4 * POLLED_FRESH_FOR);
+        let (polled_at, answer) = jobs.entry(job).or_insert_with(|| (now, Arc::default()));
+        *polled_at = now;
+        Arc::clone(answer)
     }
 
+    /// Polls from now on read afresh (one still reading keeps its answer to itself).
     fn forget(&self, job: JobId) {
         self.jobs.lock().expect("polled runs").remove(&job);
     }
@@ -371,8 +376,12 @@ impl Service {
     /// every poller of a job shares one read and one serialization (see [`PolledRuns`]).
     pub async fn polled_runs(&self, user: &User, job_id: i64) -> Result<bytes::Bytes, ApiError> {
         let job = self.owned_job(user, job_id).await?;
-        if let Some(body) = self.changed.polled.fresh(job.job.id) {
-            return Ok(body);
+        let answer = self.changed.polled.answer(job.job.id);
+        let mut last = answer.lock().await;
+        if let Some((read_at, body)) = &*last
+            && read_at.elapsed() < POLLED_FRESH_FOR
+        {
+            return Ok(body.clone());
         }
         let runs = self
             .store
@@ -383,7 +392,7 @@ impl Service {
             .collect();
         let body =
             bytes::Bytes::from(serde_json::to_vec(&RunsBody { runs }).expect("runs serialize"));
-        self.changed.polled.keep(job.job.id, body.clone());
+        *last = Some((Instant::now(), body.clone()));
         Ok(body)
     }
 
