@@ -680,6 +680,24 @@ mod tests {
 
     use super::*;
 
+    #[tokio::test]
+    async fn pollers_of_a_job_share_one_answer_until_the_job_changes() {
+        let polled = PolledRuns::default();
+        let (job, other) = (JobId(1), JobId(2));
+        let reading = polled.answer(job);
+        let held = reading.lock().await;
+        // Another poll of the job waits for the one reading; another job's does not.
+        assert!(Arc::ptr_eq(&reading, &polled.answer(job)));
+        assert!(polled.answer(job).try_lock().is_err());
+        assert!(polled.answer(other).try_lock().is_ok());
+        drop(held);
+        polled.forget(job);
+        assert!(
+            !Arc::ptr_eq(&reading, &polled.answer(job)),
+            "after a change, polls read afresh"
+        );
+    }
+
     #[test]
     fn repeated_query_names_are_all_kept() {
         let pairs = pairs("runRequestIds=5&runRequestIds=6&x=a%20b");
