@@ -76,7 +76,7 @@ struct PolledRuns {
 }
 
 /// A job's last answer and when it was read; its lock is held by the poll reading it again.
-type PolledAnswer = Arc<tokio::sync::Mutex<Option<(Instant, bytes::Bytes)>>>;
+type PolledAnswer = Arc<tokio::sync::Mutex<Option<(Instant, Bytes)>>>;
 
 impl PolledRuns {
     fn answer(&self, job: JobId) -> PolledAnswer {
