@@ -174,7 +174,11 @@ pub fn parse_design(file: &str, text: &str) -> Result<Vec<Vec<ParamOverride>>, S
         if record.len() != keys.len() {
             return Err(at(
                 line,
-                format!("{} values for {} keys", record.len(), keys.len()),
+                format!(
+                    "{} for {}",
+                    counted(record.len(), "value"),
+                    counted(keys.len(), "key")
+                ),
             ));
         }
         let config = keys
@@ -212,6 +216,15 @@ fn header(
 }
 
 /// Where a key was set, for messages about keys set twice.
+/// `1 value`, `2 values`.
+fn counted(n: usize, noun: &str) -> String {
+    if n == 1 {
+        format!("1 {noun}")
+    } else {
+        format!("{n} {noun}s")
+    }
+}
+
 fn origin_of_param(key: &str) -> String {
     format!("--param {key}=...")
 }
@@ -351,6 +364,10 @@ mod tests {
         assert_eq!(
             message("a,b,c\n1,2,3\n4,5,6\n7,8\n"),
             "design.csv line 4: 2 values for 3 keys"
+        );
+        assert_eq!(
+            message("a,b\n1,2\n3\n"),
+            "design.csv line 3: 1 value for 2 keys"
         );
         assert_eq!(
             message("a,,c\n1,2,3\n"),
