@@ -215,7 +215,6 @@ fn header(
     Ok(keys)
 }
 
-/// Where a key was set, for messages about keys set twice.
 /// `1 value`, `2 values`.
 fn counted(n: usize, noun: &str) -> String {
     if n == 1 {
@@ -225,6 +224,7 @@ fn counted(n: usize, noun: &str) -> String {
     }
 }
 
+/// Where a key was set, for messages about keys set twice.
 fn origin_of_param(key: &str) -> String {
     format!("--param {key}=...")
 }
