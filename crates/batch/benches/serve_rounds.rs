@@ -17,8 +17,7 @@
 mod support;
 
 use std::collections::HashSet;
-use std::io::{Read, Write};
-use std::net::{SocketAddr, TcpStream};
+use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -231,30 +230,25 @@ struct Client {
 }
 
 impl Client {
-    /// One request over plain HTTP/1.1; the answer's JSON (`Null` when it has none).
+    /// One request that must succeed; the answer's JSON (`Null` when it has none).
     fn call(&self, method: &str, path: &str, body: Value) -> Value {
         let body = if body.is_null() {
             String::new()
         } else {
             body.to_string()
         };
-        let mut stream = TcpStream::connect(self.address).expect("connect to serve");
-        write!(
-            stream,
-            "{method} {path} HTTP/1.1\r\nHost: {}\r\nAuthorization: Bearer {}\r\n\
-             Content-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
-            self.address,
-            self.token,
-            body.len()
-        )
-        .unwrap();
-        let mut response = String::new();
-        stream.read_to_string(&mut response).unwrap();
-        let (head, answer) = response.split_once("\r\n\r\n").expect("an HTTP answer");
-        assert!(
-            head.starts_with("HTTP/1.1 200"),
-            "{method} {path}: {head}\n{answer}"
+        let bearer = format!("Bearer {}", self.token);
+        let (status, answer) = fredbatch_testkit::http(
+            method,
+            &format!("http://{}{path}", self.address),
+            &[
+                ("Authorization", &bearer),
+                ("Content-Type", "application/json"),
+            ],
+            body.as_bytes(),
         );
-        serde_json::from_str(answer).unwrap_or(Value::Null)
+        let answer = String::from_utf8_lossy(&answer);
+        assert_eq!(status, 200, "{method} {path}: {answer}");
+        serde_json::from_str(&answer).unwrap_or(Value::Null)
     }
 }

@@ -296,31 +296,13 @@ fn a_killed_server_restarts_and_every_run_finishes_once() {
     }
 }
 
-/// One plain HTTP/1.1 exchange: (status, body).
+/// One plain HTTP/1.1 exchange with the token where epx sends it: (status, body).
 fn http(url: &str, method: &str, path: &str, token: Option<&str>, body: &[u8]) -> (u16, String) {
-    use std::io::{Read, Write};
-    let address = url.trim_start_matches("http://");
-    let mut stream = std::net::TcpStream::connect(address).unwrap();
-    let mut head = format!(
-        "{method} {path} HTTP/1.1\r\nHost: {address}\r\nConnection: close\r\ncontent-type: application/json\r\nContent-Length: {}\r\n",
-        body.len()
-    );
-    if let Some(token) = token {
-        head.push_str(&format!("Offline-Token: Bearer {token}\r\n"));
-    }
-    head.push_str("\r\n");
-    stream.write_all(head.as_bytes()).unwrap();
-    // A refused upload may be answered before its body is read whole.
-    stream.write_all(body).ok();
-    let mut answer = Vec::new();
-    stream.read_to_end(&mut answer).ok();
-    let answer = text(&answer);
-    let status = answer[9..12].parse().unwrap();
-    let body = answer
-        .split_once("\r\n\r\n")
-        .map(|(_, b)| b.to_owned())
-        .unwrap_or_default();
-    (status, body)
+    let bearer = token.map(|token| format!("Bearer {token}"));
+    let mut headers = vec![("content-type", "application/json")];
+    headers.extend(bearer.as_deref().map(|bearer| ("Offline-Token", bearer)));
+    let (status, body) = fredbatch_testkit::http(method, &format!("{url}{path}"), &headers, body);
+    (status, text(&body))
 }
 
 #[test]
