@@ -3,6 +3,7 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
+use crate::backend::BackendTarget;
 use crate::ids::{BackendJobId, JobId, RunId};
 use crate::params::ParamOverride;
 use crate::resources::Resources;
@@ -28,14 +29,19 @@ pub struct Job {
     pub max_attempts: u32,
     /// Each attempt is terminated after this long.
     pub attempt_timeout_seconds: u64,
-    /// Which backend runs it: `local` or `aws-batch`.
-    pub backend: String,
+    /// Which backend runs it and where on it its runs go (for AWS Batch: the queue, job
+    /// definition and log group), as recorded when it was registered, so later commands reach
+    /// them whatever the environment says. In JSON: `"backend": "<kind>"` and, unless local,
+    /// `"backend_target": {...}`.
+    #[serde(flatten)]
+    pub backend: BackendTarget,
     /// Where the job's inputs were stored (a storage key prefix).
     pub inputs_key: String,
     pub created_at: DateTime<Utc>,
-    /// Where on the backend its runs go, as the backend recorded it (for AWS Batch: the queue,
-    /// job definition and log group), so later commands reach them whatever the environment says.
-    pub backend_target: Option<String>,
+    /// Why the job cannot go on as it is, when something stops it as a whole (e.g. a server on
+    /// another backend than the job's refused to supervise it); `None` once it is supervised.
+    #[serde(default)]
+    pub status_reason: Option<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
