@@ -165,3 +165,48 @@ pub struct Measurements {
     pub peak_rss_kb: u64,
     pub output_bytes: u64,
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::backend::SlurmTarget;
+
+    /// A job's JSON (`fredbatch status --output json`) names its backend as before typed
+    /// targets: `"backend": "<kind>"`, with the target beside it.
+    #[test]
+    fn a_jobs_json_names_its_backend_and_target_side_by_side() {
+        let job = Job {
+            id: JobId(7),
+            name: "flu".into(),
+            model_dir: "/m".into(),
+            program: "main.fred".into(),
+            params: Vec::new(),
+            run_count: 1,
+            config_count: 1,
+            resources: Resources::LOCAL_DEFAULT,
+            max_attempts: 3,
+            attempt_timeout_seconds: 60,
+            backend: BackendTarget::Slurm(SlurmTarget {
+                partition: Some("debug".into()),
+                account: None,
+                qos: None,
+                extra_args: Vec::new(),
+                log_dir: "/shared/logs".into(),
+            }),
+            inputs_key: "job-7".into(),
+            created_at: DateTime::UNIX_EPOCH,
+            status_reason: None,
+        };
+        let json = serde_json::to_value(&job).unwrap();
+        assert_eq!(json["backend"], "slurm");
+        assert_eq!(json["backend_target"]["partition"], "debug");
+        assert_eq!(serde_json::from_value::<Job>(json).unwrap(), job);
+        let local = Job {
+            backend: BackendTarget::Local,
+            ..job
+        };
+        let json = serde_json::to_value(&local).unwrap();
+        assert_eq!(json["backend"], "local");
+        assert!(json.get("backend_target").is_none());
+    }
+}
