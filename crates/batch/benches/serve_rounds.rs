@@ -21,8 +21,10 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
+use fredbatch_core::BackendTarget;
 use fredbatch_core::Resources;
-use fredbatch_server::{JobDefaults, ServerConfig, auth, service::uploaded_inputs_key};
+use fredbatch_core::keys::uploaded_inputs_key;
+use fredbatch_server::{JobDefaults, ServerConfig, auth};
 use fredbatch_storage::Storage;
 use fredbatch_store::Store;
 use fredbatch_testkit::bench::{env_number, run_wrk, wrk, wrk_figure};
@@ -69,8 +71,7 @@ fn main() {
                 resources: Resources::AWS_DEFAULT,
                 max_attempts: 3,
                 attempt_timeout_seconds: 4 * 3600,
-                backend: "aws-batch".into(),
-                backend_target: None,
+                backend: BackendTarget::AwsBatch(setup.config().target()),
             },
             listen: "127.0.0.1:0".parse().unwrap(),
             public_url: None,

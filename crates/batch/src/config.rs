@@ -10,6 +10,7 @@
 
 use std::collections::HashMap;
 
+use fredbatch_core::AwsBatchTarget;
 use fredbatch_infra::contract::output as stack_output;
 
 /// Batch's account-wide SubmitJob limit is 50 requests per second; the default stays below it
@@ -38,19 +39,6 @@ pub struct BatchConfig {
     /// Recorded as the `fredbatch:user` tag, for cost attribution.
     pub user: Option<String>,
     /// Variables every run's container gets (e.g. FREDBATCH_UPLOADS / FREDBATCH_RESULTS).
-    pub environment: Vec<(String, String)>,
-}
-
-/// Where a job's runs were sent: recorded with the job (as JSON), so `status`, `logs`, `cancel`
-/// and `resume` find them whatever the environment says later.
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-pub struct BatchTarget {
-    pub job_queue: String,
-    pub job_definition: String,
-    pub log_group: Option<String>,
-    /// What the runs' containers were told besides their command (where inputs and results
-    /// are), so a resubmitted run writes where the others did.
-    #[serde(default)]
     pub environment: Vec<(String, String)>,
 }
 
@@ -121,7 +109,7 @@ impl BatchConfig {
     /// For a job registered earlier: the queue, definition and log group it recorded; tuning
     /// variables still come from `var`.
     pub fn for_target(
-        target: BatchTarget,
+        target: AwsBatchTarget,
         var: impl Fn(&str) -> Option<String>,
     ) -> Result<BatchConfig, ConfigError> {
         let mut config = BatchConfig::new(target.job_queue, target.job_definition);
@@ -132,9 +120,10 @@ impl BatchConfig {
         Ok(config)
     }
 
-    /// What a job records so later commands reach the same queue and logs.
-    pub fn target(&self) -> BatchTarget {
-        BatchTarget {
+    /// What a job records (as its [`fredbatch_core::BackendTarget`]) so later commands reach
+    /// the same queue and logs.
+    pub fn target(&self) -> AwsBatchTarget {
+        AwsBatchTarget {
             job_queue: self.job_queue.clone(),
             job_definition: self.job_definition.clone(),
             log_group: self.log_group.clone(),

@@ -26,6 +26,6 @@ pub mod stack;
 pub mod submit;
 
 pub use clients::{Clients, RequestCounter};
-pub use config::{BatchConfig, BatchTarget, ConfigError};
+pub use config::{BatchConfig, ConfigError};
 pub use error::BatchError;
 pub use runner::BatchRunner;

@@ -10,6 +10,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
+use fredbatch_core::limits::SPOT_INTERRUPTION_PATTERN;
 use fredbatch_core::{
     BackendJob, BackendJobId, BackendState, JobSpec, LogPage, LogRequest, RetryStrategy,
     RunSubmission, RunnerError, SimulationRunner, SubmitProgress,
@@ -148,13 +149,13 @@ impl Ready {
 
 #[async_trait]
 impl SimulationRunner for BatchRunner {
-    fn name(&self) -> &'static str {
-        "aws-batch"
+    fn kind(&self) -> fredbatch_core::BackendKind {
+        fredbatch_core::BackendKind::AwsBatch
     }
 
     /// A reclaimed Spot instance ends an attempt with `Host EC2 (instance i-...) terminated.`
     fn retry_strategy(&self, attempts: u32) -> RetryStrategy {
-        RetryStrategy::interruptions_only(attempts, "Host EC2*")
+        RetryStrategy::interruptions_only(attempts, SPOT_INTERRUPTION_PATTERN)
     }
 
     async fn submit(

@@ -7,83 +7,60 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::{Context as _, bail};
-use fredbatch_batch::{BatchConfig, BatchRunner, BatchTarget};
-use fredbatch_core::{Job, Resources, SimulationRunner};
+use fredbatch_batch::{BatchConfig, BatchRunner};
+use fredbatch_core::{BackendKind, BackendTarget, Job, Resources, SimulationRunner, SlurmTarget};
 use fredbatch_executor::{LocalConfig, LocalExecutor, machine_capacity};
 use fredbatch_slurm::{SharedFilesystem, SlurmConfig, SlurmRunner, check_shared_state};
-use serde::{Deserialize, Serialize};
 
 use crate::commands::args::BackendArgs;
 use crate::settings::Settings;
 
-pub const LOCAL: &str = "local";
-pub const AWS_BATCH: &str = "aws-batch";
-pub const SLURM: &str = "slurm";
-
-/// Which backend a command uses.
+/// `--backend`: where runs execute, in the command line's words.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
-pub enum BackendKind {
+pub enum BackendArg {
     /// Child processes on this machine.
     Local,
     /// AWS Batch: the stack named by --stack, or AWS_BATCH_JOB_DEFINITION and AWS_BATCH_JOB_QUEUE.
+    #[value(alias = "aws-batch")]
     Aws,
     /// A Slurm cluster, through sbatch, squeue and scancel on this machine (a login node).
     Slurm,
 }
 
-impl BackendKind {
-    /// `--backend` if given, else AWS Batch when a stack is named or both of its variables are
-    /// set, else local.
-    pub fn choose(args: &BackendArgs) -> BackendKind {
-        args.backend.unwrap_or_else(|| {
+impl From<BackendArg> for BackendKind {
+    fn from(arg: BackendArg) -> BackendKind {
+        match arg {
+            BackendArg::Local => BackendKind::Local,
+            BackendArg::Aws => BackendKind::AwsBatch,
+            BackendArg::Slurm => BackendKind::Slurm,
+        }
+    }
+}
+
+/// `--backend` if given, else AWS Batch when a stack is named or both of its variables are
+/// set, else local.
+pub fn choose(args: &BackendArgs) -> BackendKind {
+    match args.backend {
+        Some(arg) => arg.into(),
+        None => {
             let set = |name| std::env::var(name).is_ok_and(|v| !v.trim().is_empty());
             let configured = set("AWS_BATCH_JOB_DEFINITION") && set("AWS_BATCH_JOB_QUEUE");
             if args.stack.is_some() || configured {
-                BackendKind::Aws
+                BackendKind::AwsBatch
             } else {
                 BackendKind::Local
             }
-        })
-    }
-
-    pub fn from_recorded(name: &str) -> anyhow::Result<BackendKind> {
-        match name {
-            LOCAL => Ok(BackendKind::Local),
-            AWS_BATCH => Ok(BackendKind::Aws),
-            SLURM => Ok(BackendKind::Slurm),
-            other => bail!("this job was run by an unknown backend `{other}`"),
         }
     }
+}
 
-    pub fn name(self) -> &'static str {
-        match self {
-            BackendKind::Local => LOCAL,
-            BackendKind::Aws => AWS_BATCH,
-            BackendKind::Slurm => SLURM,
-        }
-    }
-
-    /// Whether runs go on without the fredbatch process that submitted them (on a cluster or
-    /// in the cloud), so `--detach` just returns and `status` asks the backend.
-    pub fn outlives_process(self) -> bool {
-        !matches!(self, BackendKind::Local)
-    }
-
-    /// How often a watching process asks the backend for news.
-    pub fn tick(self) -> Duration {
-        match self {
-            BackendKind::Local => Duration::from_millis(100),
-            // squeue lists every job of the cluster: not too often.
-            BackendKind::Slurm => Duration::from_secs(2),
-            BackendKind::Aws => Duration::from_secs(5),
-        }
-    }
-
-    pub fn default_resources(self) -> Resources {
-        match self {
-            BackendKind::Local | BackendKind::Slurm => Resources::LOCAL_DEFAULT,
-            BackendKind::Aws => Resources::AWS_DEFAULT,
-        }
+/// How often a watching process asks the backend for news.
+pub fn tick(kind: BackendKind) -> Duration {
+    match kind {
+        BackendKind::Local => Duration::from_millis(100),
+        // squeue lists every job of the cluster: not too often.
+        BackendKind::Slurm => Duration::from_secs(2),
+        BackendKind::AwsBatch => Duration::from_secs(5),
     }
 }
 
@@ -107,8 +84,8 @@ impl LocalCapacity {
 /// A backend ready for a new job, and what the job records about where its runs go.
 pub struct Connected {
     pub runner: Arc<dyn SimulationRunner>,
-    /// See [`fredbatch_core::Job::backend_target`].
-    pub target: Option<String>,
+    /// See [`fredbatch_core::Job::backend`].
+    pub target: BackendTarget,
 }
 
 /// Connects the backend a new job runs on. For AWS Batch the queue and definition come from
@@ -124,7 +101,7 @@ pub async fn connect_new(
     match kind {
         BackendKind::Local => Ok(Connected {
             runner: Arc::new(local_executor(settings, args.capacity())?),
-            target: None,
+            target: BackendTarget::Local,
         }),
         BackendKind::Slurm => {
             let shared = if args.slurm.shared_filesystem {
@@ -160,10 +137,10 @@ pub async fn connect_new(
             runner.check_fits(resources).await?;
             Ok(Connected {
                 runner: Arc::new(runner),
-                target: Some(serde_json::to_string(&target)?),
+                target: BackendTarget::Slurm(target),
             })
         }
-        BackendKind::Aws => {
+        BackendKind::AwsBatch => {
             let connection = fredbatch_batch::stack::connect(args.stack.as_deref()).await?;
             if let Some(stack) = &connection.stack {
                 settings.default_storage(
@@ -174,43 +151,28 @@ pub async fn connect_new(
             check_reachable_from_aws(settings)?;
             let mut config = connection.config;
             config.environment = container_env(settings);
-            let target = serde_json::to_string(&config.target())?;
+            let target = BackendTarget::AwsBatch(config.target());
             Ok(Connected {
                 runner: Arc::new(BatchRunner::with_clients(config, connection.clients)),
-                target: Some(target),
+                target,
             })
         }
     }
 }
 
-/// The runner of a job registered earlier, reaching the same place it was sent.
+/// The runner of a job registered earlier, reaching the same place it was sent: always the
+/// backend the job records, never the one this command's flags or environment would choose.
 pub fn connect_existing(
     job: &Job,
     settings: &Settings,
     capacity: LocalCapacity,
 ) -> anyhow::Result<Arc<dyn SimulationRunner>> {
-    match BackendKind::from_recorded(&job.backend)? {
-        BackendKind::Local => Ok(Arc::new(local_executor(settings, capacity)?)),
-        BackendKind::Slurm => {
-            let target: SlurmTarget = job
-                .backend_target
-                .as_deref()
-                .map(serde_json::from_str)
-                .transpose()
-                .with_context(|| format!("job {} recorded an unreadable Slurm target", job.id))?
-                .with_context(|| format!("job {} recorded no Slurm target", job.id))?;
-            Ok(Arc::new(slurm_runner(settings, &target)?))
-        }
-        BackendKind::Aws => {
+    match &job.backend {
+        BackendTarget::Local => Ok(Arc::new(local_executor(settings, capacity)?)),
+        BackendTarget::Slurm(target) => Ok(Arc::new(slurm_runner(settings, target)?)),
+        BackendTarget::AwsBatch(target) => {
             let var = |name: &str| std::env::var(name).ok();
-            let config = match recorded_target(job)? {
-                Some(target) => BatchConfig::for_target(target, var)?,
-                None => {
-                    let mut config = BatchConfig::from_env()?;
-                    config.environment = container_env(settings);
-                    config
-                }
-            };
+            let config = BatchConfig::for_target(target.clone(), var)?;
             Ok(Arc::new(BatchRunner::new(config)))
         }
     }
@@ -218,34 +180,19 @@ pub fn connect_existing(
 
 /// The settings a job's runs used: on AWS Batch, the uploads and results locations its
 /// containers were given, whatever this command's environment says.
-pub fn job_settings(job: &Job, settings: &Settings) -> anyhow::Result<Settings> {
+pub fn job_settings(job: &Job, settings: &Settings) -> Settings {
     let mut settings = settings.clone();
-    for (name, value) in recorded_target(job)?
-        .map(|t| t.environment)
-        .unwrap_or_default()
-    {
+    let BackendTarget::AwsBatch(target) = &job.backend else {
+        return settings;
+    };
+    for (name, value) in &target.environment {
         match name.as_str() {
-            "FREDBATCH_UPLOADS" => settings.uploads = value,
-            "FREDBATCH_RESULTS" => settings.results = value,
+            "FREDBATCH_UPLOADS" => settings.uploads = value.clone(),
+            "FREDBATCH_RESULTS" => settings.results = value.clone(),
             _ => {}
         }
     }
-    Ok(settings)
-}
-
-fn recorded_target(job: &Job) -> anyhow::Result<Option<BatchTarget>> {
-    job.backend_target
-        .as_deref()
-        .filter(|_| job.backend == AWS_BATCH)
-        .map(|target| {
-            serde_json::from_str(target).with_context(|| {
-                format!(
-                    "job {} recorded an unreadable AWS Batch target: {target}",
-                    job.id
-                )
-            })
-        })
-        .transpose()
+    settings
 }
 
 /// AWS Batch containers reach the job's database and buckets, never this machine's folders.
@@ -294,18 +241,6 @@ pub fn local_executor(
         env: settings.worker_env(),
         kill_grace: Duration::from_secs(10),
     }))
-}
-
-/// Where on a Slurm cluster a job's runs go, recorded with the job so later commands reach the
-/// same partition and logs whatever the command line says.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct SlurmTarget {
-    pub partition: Option<String>,
-    pub account: Option<String>,
-    pub qos: Option<String>,
-    pub extra_args: Vec<String>,
-    /// Each task's output file goes here; on a filesystem every node shares.
-    pub log_dir: std::path::PathBuf,
 }
 
 pub fn slurm_runner(settings: &Settings, target: &SlurmTarget) -> anyhow::Result<SlurmRunner> {

@@ -6,7 +6,7 @@ use std::fmt;
 use chrono::{DateTime, Utc};
 use comfy_table::ContentArrangement;
 use fredbatch_core::program::run_overrides;
-use fredbatch_core::{Config, Job, LogRequest, Run, RunStatus, SimulationRunner};
+use fredbatch_core::{Config, Job, JobStatus, LogRequest, Run, RunStatus, SimulationRunner};
 use fredbatch_storage::Storage;
 use fredbatch_store::StatusCounts;
 use serde::Serialize;
@@ -32,8 +32,8 @@ pub struct StatusReport {
 pub struct JobView {
     #[serde(flatten)]
     pub job: Job,
-    /// DONE when every run is DONE, RUNNING while any run is open, else what ended it.
-    pub status: &'static str,
+    /// See [`fredbatch_core::StatusCounts::job_status`].
+    pub status: JobStatus,
     pub counts: StatusCounts,
 }
 
@@ -143,10 +143,13 @@ impl fmt::Display for StatusReport {
             job.id,
             job.name,
             job.run_count,
-            job.backend,
+            job.backend.kind(),
             self.job.status,
             self.job.counts.summary()
         )?;
+        if let Some(reason) = &job.status_reason {
+            writeln!(f, "Reason: {reason}")?;
+        }
         let sweep = job.is_sweep();
         if sweep {
             writeln!(f, "Configurations (run r of each is FRED run r):")?;

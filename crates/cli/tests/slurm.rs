@@ -1,7 +1,8 @@
 //! `--backend slurm` end to end against the single-node cluster `scripts/test` starts: a job's
 //! runs go out as one array, every run ends DONE, status, logs, results, cost and doctor work;
 //! unsafe state and runs too large for the partition are refused before anything is stored; a
-//! watching process killed outright is resumed without submitting anything twice.
+//! watching process killed outright is resumed without submitting anything twice; a server
+//! restarted on another backend refuses a job submitted to Slurm instead of submitting it again.
 
 mod common;
 
@@ -9,9 +10,11 @@ use std::fs::File;
 use std::process::Stdio;
 use std::time::Duration;
 
+use common::serve::{add_user, api_job, free_port, serve_on, serve_on_with_args};
 use common::{Sandbox, gated_fred, kill_9, text, wait_for};
 use fredbatch_testkit::required;
 use nix::fcntl::{Flock, FlockArg};
+use serde_json::Value;
 
 /// The cluster's partition; held shared so the Slurm tests that set the node down or preempt
 /// every job never run beside these.
@@ -205,4 +208,78 @@ fn a_killed_watcher_is_resumed_without_submitting_anything_twice() {
         );
         assert_eq!(now["attempts"], 1, "ran once: {now}");
     }
+}
+
+/// Runs of a job whose every run has a backend job, by run: (backend job id, attempts).
+fn held_runs(status: &Value) -> Option<Vec<(String, u64)>> {
+    status["runs"]
+        .as_array()?
+        .iter()
+        .map(|run| {
+            Some((
+                run["backend_job_id"].as_str()?.to_owned(),
+                run["attempts"].as_u64()?,
+            ))
+        })
+        .collect()
+}
+
+#[test]
+fn a_server_on_another_backend_refuses_an_open_job_instead_of_submitting_it_again() {
+    let (partition, _lock) = cluster();
+    let sandbox = Sandbox::new();
+    let token = add_user(&sandbox, "ada");
+    let gate = sandbox.path().join("gate");
+    let fred = gated_fred(&sandbox, &gate).display().to_string();
+    let on_slurm = [
+        ("FRED_HOME", fred.clone()),
+        ("FREDBATCH_BACKEND", "slurm".to_owned()),
+        ("FREDBATCH_SLURM_PARTITION", partition),
+    ];
+    let port = free_port();
+    let server = serve_on_with_args(&sandbox, port, &on_slurm, &["--shared-filesystem"]);
+    let job = api_job(&server, &token, &["moved"], &[1, 2], true).to_string();
+    let status = || sandbox.json(&["status", &job]);
+    let on_cluster = wait_for("both runs held by Slurm", Duration::from_secs(60), || {
+        held_runs(&status()).filter(|runs| runs.len() == 2)
+    });
+    drop(server);
+
+    // The same store served on the local executor: the job is refused, loudly, and its runs
+    // stay with their Slurm tasks.
+    let server = serve_on(&sandbox, port, &[("FRED_HOME", fred.clone())]);
+    let reason = wait_for(
+        "the local server's refusal",
+        Duration::from_secs(30),
+        || status()["job"]["status_reason"].as_str().map(str::to_owned),
+    );
+    assert!(
+        reason.contains("submitted to slurm") && reason.contains("--backend slurm"),
+        "{reason}"
+    );
+    let ids = |runs: &[(String, u64)]| runs.iter().map(|(id, _)| id.clone()).collect::<Vec<_>>();
+    assert_eq!(
+        held_runs(&status()).as_deref().map(ids),
+        Some(ids(&on_cluster)),
+        "no run was submitted again"
+    );
+    drop(server);
+
+    // Back on Slurm, the server takes the job again (the refusal is gone) and it ends on the
+    // tasks it had, each run once.
+    let server = serve_on_with_args(&sandbox, port, &on_slurm, &["--shared-filesystem"]);
+    wait_for(
+        "the Slurm server to take the job",
+        Duration::from_secs(30),
+        || status()["job"]["status_reason"].is_null().then_some(()),
+    );
+    std::fs::write(&gate, "").unwrap();
+    let done = wait_for("the job DONE on Slurm", Duration::from_secs(90), || {
+        let document = status();
+        (document["job"]["status"] == "DONE").then_some(document)
+    });
+    let ended = held_runs(&done).unwrap();
+    assert_eq!(ids(&ended), ids(&on_cluster), "the same Slurm tasks");
+    assert!(ended.iter().all(|(_, attempts)| *attempts == 1), "{done}");
+    drop(server);
 }

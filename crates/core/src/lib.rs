@@ -12,8 +12,13 @@
 //!
 //! Nothing here knows about AWS, SQL or processes.
 
+pub mod backend;
+pub mod counts;
 pub mod ids;
 pub mod judge;
+pub mod keys;
+pub mod limits;
+pub mod manifest;
 pub mod model;
 pub mod params;
 pub mod program;
@@ -24,6 +29,8 @@ pub mod status;
 pub mod sweep;
 pub mod sync;
 
+pub use backend::{AwsBatchTarget, BackendKind, BackendTarget, SlurmTarget};
+pub use counts::StatusCounts;
 pub use ids::{BackendJobId, JobId, RunId};
 pub use model::{Attempt, AttemptStatus, Config, Job, Run};
 pub use resources::Resources;
@@ -32,4 +39,4 @@ pub use runner::{
     BackendAttempt, BackendJob, DynRunner, IgnoreProgress, JobSpec, LogPage, LogRequest,
     RunSubmission, RunnerError, SimulationRunner, SubmitProgress,
 };
-pub use status::{BackendState, RunStatus};
+pub use status::{BackendState, JobStatus, RunStatus};

@@ -3,6 +3,7 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
+use crate::backend::BackendTarget;
 use crate::ids::{BackendJobId, JobId, RunId};
 use crate::params::ParamOverride;
 use crate::resources::Resources;
@@ -28,14 +29,19 @@ pub struct Job {
     pub max_attempts: u32,
     /// Each attempt is terminated after this long.
     pub attempt_timeout_seconds: u64,
-    /// Which backend runs it: `local` or `aws-batch`.
-    pub backend: String,
+    /// Which backend runs it and where on it its runs go (for AWS Batch: the queue, job
+    /// definition and log group), as recorded when it was registered, so later commands reach
+    /// them whatever the environment says. In JSON: `"backend": "<kind>"` and, unless local,
+    /// `"backend_target": {...}`.
+    #[serde(flatten)]
+    pub backend: BackendTarget,
     /// Where the job's inputs were stored (a storage key prefix).
     pub inputs_key: String,
     pub created_at: DateTime<Utc>,
-    /// Where on the backend its runs go, as the backend recorded it (for AWS Batch: the queue,
-    /// job definition and log group), so later commands reach them whatever the environment says.
-    pub backend_target: Option<String>,
+    /// Why the job cannot go on as it is, when something stops it as a whole (e.g. a server on
+    /// another backend than the job's refused to supervise it); `None` once it is supervised.
+    #[serde(default)]
+    pub status_reason: Option<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -158,4 +164,49 @@ pub struct Measurements {
     pub cpu_seconds: f64,
     pub peak_rss_kb: u64,
     pub output_bytes: u64,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::backend::SlurmTarget;
+
+    /// A job's JSON (`fredbatch status --output json`) names its backend as before typed
+    /// targets: `"backend": "<kind>"`, with the target beside it.
+    #[test]
+    fn a_jobs_json_names_its_backend_and_target_side_by_side() {
+        let job = Job {
+            id: JobId(7),
+            name: "flu".into(),
+            model_dir: "/m".into(),
+            program: "main.fred".into(),
+            params: Vec::new(),
+            run_count: 1,
+            config_count: 1,
+            resources: Resources::LOCAL_DEFAULT,
+            max_attempts: 3,
+            attempt_timeout_seconds: 60,
+            backend: BackendTarget::Slurm(SlurmTarget {
+                partition: Some("debug".into()),
+                account: None,
+                qos: None,
+                extra_args: Vec::new(),
+                log_dir: "/shared/logs".into(),
+            }),
+            inputs_key: "job-7".into(),
+            created_at: DateTime::UNIX_EPOCH,
+            status_reason: None,
+        };
+        let json = serde_json::to_value(&job).unwrap();
+        assert_eq!(json["backend"], "slurm");
+        assert_eq!(json["backend_target"]["partition"], "debug");
+        assert_eq!(serde_json::from_value::<Job>(json).unwrap(), job);
+        let local = Job {
+            backend: BackendTarget::Local,
+            ..job
+        };
+        let json = serde_json::to_value(&local).unwrap();
+        assert_eq!(json["backend"], "local");
+        assert!(json.get("backend_target").is_none());
+    }
 }

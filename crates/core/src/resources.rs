@@ -1,8 +1,11 @@
-//! What one run asks of a machine, as a job definition states it.
+//! What one run asks of a machine, as a job definition states it, and what it asks by default
+//! (the stack's job definition and the command line share these).
 
 use std::fmt;
 
 use serde::{Deserialize, Serialize};
+
+use crate::backend::BackendKind;
 
 /// vCPUs and memory reserved for one attempt, as AWS Batch's resourceRequirements.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -22,6 +25,15 @@ impl Resources {
         vcpus: 1,
         memory_mb: 2048,
     };
+
+    /// What a run asks for unless told otherwise on `kind`: the stack's job definition on AWS
+    /// Batch; a core and 2 GB locally and on a Slurm cluster's nodes.
+    pub fn default_for(kind: BackendKind) -> Resources {
+        match kind {
+            BackendKind::Local | BackendKind::Slurm => Resources::LOCAL_DEFAULT,
+            BackendKind::AwsBatch => Resources::AWS_DEFAULT,
+        }
+    }
 
     /// Whether `self` fits inside `capacity`.
     pub fn fits_in(&self, capacity: &Resources) -> bool {

@@ -14,6 +14,7 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
+use crate::backend::BackendKind;
 use crate::ids::{BackendJobId, JobId, RunId};
 use crate::resources::Resources;
 use crate::retry::RetryStrategy;
@@ -135,8 +136,9 @@ pub enum RunnerError {
 /// The gateway. Implementations must be safe to call from many tasks at once.
 #[async_trait]
 pub trait SimulationRunner: Send + Sync {
-    /// `local`, `aws-batch` or `slurm`: recorded with each job.
-    fn name(&self) -> &'static str;
+    /// Which kind of backend this is: recorded with each job, and compared with a job's record
+    /// before its runs are supervised here.
+    fn kind(&self) -> BackendKind;
 
     /// How this backend's runs are retried: only interruptions (the host went away under the
     /// run), in the words this backend's status reasons use for them.

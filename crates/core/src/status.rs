@@ -1,5 +1,6 @@
 //! The two state machines: the backend's (AWS Batch's states, which the local executor also
-//! walks through) and the run status users see, derived from it.
+//! walks through) and the run status users see, derived from it; and a job's status, derived
+//! from its runs' (see [`crate::counts::StatusCounts::job_status`]).
 
 use std::fmt;
 use std::str::FromStr;
@@ -141,6 +142,49 @@ impl FromStr for RunStatus {
     }
 }
 
+/// What users are told about a job as a whole.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum JobStatus {
+    /// No run has started: every run waits for capacity or inputs, or none was added yet (a
+    /// job registered through the API before its runs).
+    Queued,
+    /// Some run is open and the job is under way.
+    Running,
+    /// Every run is DONE (and there is at least one).
+    Done,
+    /// Every run ended, and some ended ERROR.
+    Failed,
+    /// Every run ended, none ERROR, some CANCELLED.
+    Cancelled,
+}
+
+impl JobStatus {
+    pub const ALL: [JobStatus; 5] = [
+        JobStatus::Queued,
+        JobStatus::Running,
+        JobStatus::Done,
+        JobStatus::Failed,
+        JobStatus::Cancelled,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            JobStatus::Queued => "QUEUED",
+            JobStatus::Running => "RUNNING",
+            JobStatus::Done => "DONE",
+            JobStatus::Failed => "FAILED",
+            JobStatus::Cancelled => "CANCELLED",
+        }
+    }
+}
+
+impl fmt::Display for JobStatus {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 #[derive(Debug, thiserror::Error)]
 #[error("unknown state `{0}`")]
 pub struct UnknownState(pub String);
@@ -160,6 +204,12 @@ mod tests {
         }
         for status in RunStatus::ALL {
             assert_eq!(status.as_str().parse::<RunStatus>().unwrap(), status);
+        }
+        for status in JobStatus::ALL {
+            assert_eq!(
+                serde_json::to_string(&status).unwrap(),
+                format!("\"{status}\"")
+            );
         }
         assert!("DONE".parse::<BackendState>().is_err());
     }

@@ -11,10 +11,8 @@
 use std::fmt;
 use std::str::FromStr;
 
+use crate::limits::MAX_RUNS_PER_JOB;
 use crate::params::{ParamError, ParamOverride};
-
-/// The most runs one job may hold, across every configuration.
-pub const MAX_RUNS: u64 = 100_000;
 
 /// One `--sweep KEY=V1,V2,...`: a key and the values it takes, in order.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -52,7 +50,7 @@ pub enum SweepError {
         second: String,
     },
     #[error(
-        "{configs} configuration(s) x {runs} run(s) is {total} runs; a job holds at most {MAX_RUNS}: \
+        "{configs} configuration(s) x {runs} run(s) is {total} runs; a job holds at most {MAX_RUNS_PER_JOB}: \
          sweep fewer values or lower --runs"
     )]
     TooManyRuns { configs: u64, runs: u64, total: u64 },
@@ -263,7 +261,7 @@ pub fn configurations(
         }
     }
     let total = configs.len() as u64 * u64::from(runs_per_config);
-    if total > MAX_RUNS {
+    if total > u64::from(MAX_RUNS_PER_JOB) {
         return Err(SweepError::TooManyRuns {
             configs: configs.len() as u64,
             runs: u64::from(runs_per_config),

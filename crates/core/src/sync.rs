@@ -112,7 +112,7 @@ pub fn explain_interruption(status_reason: &str, attempts: usize) -> String {
     } else {
         String::new()
     };
-    if status_reason.starts_with("Host EC2") {
+    if crate::limits::is_spot_interruption(status_reason) {
         format!(
             "interrupted{attempts}: AWS reclaimed the Spot instance running it ({status_reason})"
         )

@@ -62,6 +62,14 @@ pub struct PriceTable {
 }
 
 impl PriceTable {
+    /// Where the prices come from, in one sentence (shown beside every priced figure).
+    pub fn source(&self) -> String {
+        format!(
+            "Prices: {}, taken {}. Spot: {}.",
+            self.on_demand_source, self.taken, self.spot_source
+        )
+    }
+
     /// The table shipped with fredbatch.
     pub fn bundled() -> PriceTable {
         PriceTable::from_json(BUNDLED).expect("the bundled price table is valid")

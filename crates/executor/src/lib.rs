@@ -108,8 +108,8 @@ async fn schedule(inner: Arc<Inner>) {
 
 #[async_trait]
 impl SimulationRunner for LocalExecutor {
-    fn name(&self) -> &'static str {
-        "local"
+    fn kind(&self) -> fredbatch_core::BackendKind {
+        fredbatch_core::BackendKind::Local
     }
 
     /// A worker killed by a signal nobody here sent is reported as `Host local: ...`.

@@ -213,7 +213,7 @@ impl Dashboard {
             name: job.job.name.clone(),
             tags: job.tags.clone(),
             created: job.job.created_at.to_rfc3339(),
-            status: counts.job_status().to_owned(),
+            status: counts.job_status().to_string(),
             counts: counts.into(),
         })
     }

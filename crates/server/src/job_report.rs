@@ -1,6 +1,7 @@
 //! Building a job's results report (`fredbatch_cost::report::JobReport`) from the store and
 //! the results storage: what `fredbatch report` writes to a folder and the dashboard shows.
 
+use fredbatch_core::keys::attempt_file_key;
 use fredbatch_core::{Job, RunStatus};
 use fredbatch_cost::curves::{RunSummary, parse_out_csv};
 use fredbatch_cost::placement::default_instance_types;
@@ -86,7 +87,7 @@ pub async fn build(
     for run in &runs {
         let mut summary: Option<RunSummary> = None;
         if let (RunStatus::Done, Some(prefix)) = (run.status, run.results_key.as_deref()) {
-            let key = format!("{prefix}/RUN{}/out.csv", run.replicate);
+            let key = attempt_file_key(prefix, &format!("RUN{}/out.csv", run.replicate));
             let bytes = results
                 .get_bytes(&key)
                 .await
@@ -127,7 +128,7 @@ pub async fn build(
             pricing.types.join(", "),
             c.packing.runs_per_instance,
             c.packing.instance,
-            price_source(&pricing.table)
+            pricing.table.source()
         ),
         Err(error) => format!("not priced: {error}"),
     };
@@ -135,9 +136,9 @@ pub async fn build(
         header: JobHeader {
             job_id: job.id.to_string(),
             name: job.name.clone(),
-            status: counts.job_status().to_owned(),
+            status: counts.job_status().to_string(),
             counts: format!("{} run(s): {}", runs.len(), counts.summary()),
-            backend: job.backend.clone(),
+            backend: job.backend.kind().to_string(),
             resources: job.resources.to_string(),
             created_at: job.created_at.format("%Y-%m-%d %H:%M:%S UTC").to_string(),
             cost_basis,
@@ -145,32 +146,4 @@ pub async fn build(
         rows,
         configs: plotted,
     })
-}
-
-/// Where the prices come from, in one sentence.
-pub fn price_source(table: &PriceTable) -> String {
-    format!(
-        "Prices: {}, taken {}. Spot: {}.",
-        table.on_demand_source, table.taken, table.spot_source
-    )
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_job_is_running_while_a_run_is_open_and_done_only_when_all_are() {
-        let mut counts = StatusCounts::default();
-        counts.add(RunStatus::Done, 2);
-        assert_eq!(counts.job_status(), "DONE");
-        counts.add(RunStatus::Queued, 1);
-        assert_eq!(counts.job_status(), "RUNNING");
-        assert_eq!(counts.summary(), "queued 1 · running 0 · done 2");
-        let mut ended = StatusCounts::default();
-        ended.add(RunStatus::Cancelled, 1);
-        assert_eq!(ended.job_status(), "CANCELLED");
-        ended.add(RunStatus::Error, 1);
-        assert_eq!(ended.job_status(), "FAILED");
-    }
 }

@@ -8,8 +8,9 @@ use std::io::Write;
 
 use chrono::{DateTime, Utc};
 use fredbatch_core::Run;
+use fredbatch_core::keys::{attempt_file_key, manifest_key, results_archive_key};
+use fredbatch_core::manifest::Manifest;
 use fredbatch_storage::{Storage, StorageError};
-use fredbatch_worker::results::{MANIFEST, Manifest};
 use zip::write::SimpleFileOptions;
 
 /// Where every entry of the archive lives.
@@ -25,11 +26,6 @@ pub enum ResultsZipError {
     Storage(#[from] StorageError),
     #[error("cannot write the results archive: {0}")]
     Zip(String),
-}
-
-/// The archive's key in results storage.
-pub fn zip_key(run: &Run) -> String {
-    format!("jobs/{}/run_{}_results.zip", run.job_id, run.id)
 }
 
 /// One line of `logs.txt`: `[YYYY-MM-DDTHH:MM:SS.mmmZ] LEVEL: message`. The client's reader
@@ -124,20 +120,20 @@ pub async fn store_results_zip(results: &Storage, run: &Run) -> Result<String, R
         .as_deref()
         .ok_or(ResultsZipError::NotCommitted(run.id))?;
     let manifest: Manifest =
-        serde_json::from_slice(&results.get_bytes(&format!("{prefix}/{MANIFEST}")).await?)
+        serde_json::from_slice(&results.get_bytes(&manifest_key(prefix)).await?)
             .map_err(|e| ResultsZipError::Manifest(e.to_string()))?;
     let run_dir = format!("RUN{}/", run.replicate);
     let mut files = Vec::new();
     for file in &manifest.files {
         if file.path.starts_with(&run_dir) || file.path == "fred.log" {
             let bytes = results
-                .get_bytes(&format!("{prefix}/{}", file.path))
+                .get_bytes(&attempt_file_key(prefix, &file.path))
                 .await?;
             files.push((file.path.clone(), bytes.to_vec()));
         }
     }
     let zip = build_zip(run, &files, run.finished_at.unwrap_or_else(Utc::now))?;
-    let key = zip_key(run);
+    let key = results_archive_key(run.job_id, run.id);
     results.put_bytes(&key, zip).await?;
     Ok(key)
 }

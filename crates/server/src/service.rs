@@ -9,7 +9,9 @@ use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use chrono::{DateTime, NaiveDate, Utc};
-use fredbatch_core::{JobId, Resources, RunId, RunStatus};
+use fredbatch_core::keys::{job_file_key, job_of_uploaded_inputs_key, uploaded_inputs_key};
+use fredbatch_core::limits::MAX_RUNS_PER_JOB;
+use fredbatch_core::{BackendTarget, JobId, Resources, RunId, RunStatus};
 use fredbatch_storage::{Storage, UrlMethod};
 use fredbatch_store::{ApiJob, ApiRun, InputsCheck, NewApiJob, NewApiRun, Store, User};
 use futures::{Stream, StreamExt};
@@ -23,18 +25,14 @@ use crate::signing::{Bucket, Method, UrlSigner};
 use crate::translate::translate;
 use crate::wire::*;
 
-/// Runs one job may hold, as on the command line.
-pub const MAX_RUNS_PER_JOB: u32 = 100_000;
-
 /// What every job registered through the API runs with.
 #[derive(Clone, Debug)]
 pub struct JobDefaults {
     pub resources: Resources,
     pub max_attempts: u32,
     pub attempt_timeout_seconds: u64,
-    /// The backend's name and where on it runs go (see `fredbatch_core::Job`).
-    pub backend: String,
-    pub backend_target: Option<String>,
+    /// The backend and where on it runs go (see `fredbatch_core::Job`).
+    pub backend: BackendTarget,
 }
 
 /// Jobs whose runs changed through the API (added, retried, stopped): the supervision loop
@@ -248,7 +246,6 @@ impl Service {
                 max_attempts: defaults.max_attempts,
                 attempt_timeout_seconds: defaults.attempt_timeout_seconds,
                 backend: defaults.backend.clone(),
-                backend_target: defaults.backend_target.clone(),
                 created_at: Utc::now(),
             })
             .await?;
@@ -280,7 +277,7 @@ impl Service {
                 }
                 uploaded_inputs_key(prefix)
             }
-            ("job", "config", _) => format!("{prefix}/job_config.json"),
+            ("job", "config", _) => job_file_key(prefix, "job_config.json"),
             ("run", "config", Some(run_id)) => {
                 let (run_job, _) = self.owned_run(user, run_id).await?;
                 if run_job.job.id != job.job.id {
@@ -289,7 +286,7 @@ impl Service {
                         id: run_id,
                     });
                 }
-                format!("{prefix}/run_{run_id}_config.json")
+                job_file_key(prefix, &format!("run_{run_id}_config.json"))
             }
             ("run", "config", None) => {
                 return Err(ApiError::BadRequest(
@@ -614,7 +611,7 @@ impl Service {
         if declared_length.is_some_and(|length| length > limit) {
             return Err(ApiError::TooLarge { limit });
         }
-        if let Some(job) = job_of_inputs_key(key) {
+        if let Some(job) = job_of_uploaded_inputs_key(key) {
             let checked = self
                 .store
                 .api_job(job)
@@ -659,25 +656,8 @@ impl Service {
     }
 }
 
-/// Where a job's inputs archive is uploaded. The supervision loop checks it there and stores
-/// the bytes it checked where the worker reads them (`fredbatch_worker::inputs_archive_key`), so what runs is
-/// exactly what passed the checks, whatever is uploaded later.
-pub fn uploaded_inputs_key(inputs_key: &str) -> String {
-    format!("{inputs_key}/uploaded/job_input.zip")
-}
-
-/// The job whose uploaded inputs archive `key` is (`jobs/<J>/uploaded/job_input.zip`).
-fn job_of_inputs_key(key: &str) -> Option<JobId> {
-    let id = key
-        .strip_prefix("jobs/")?
-        .strip_suffix("/uploaded/job_input.zip")?;
-    id.parse().ok().map(JobId)
-}
-
 #[cfg(test)]
 mod tests {
-    use fredbatch_worker::inputs_archive_key;
-
     use super::*;
 
     #[tokio::test]
@@ -704,15 +684,5 @@ mod tests {
         assert_eq!(ids_named(&pairs, "runRequestIds").unwrap(), [5, 6]);
         assert_eq!(pairs[2], ("x".into(), "a b".into()));
         assert!(ids_named(&[("id".into(), "x".into())], "id").is_err());
-    }
-
-    #[test]
-    fn inputs_keys_name_their_job() {
-        assert_eq!(
-            job_of_inputs_key(&uploaded_inputs_key("jobs/12")),
-            Some(JobId(12))
-        );
-        assert_eq!(job_of_inputs_key(&inputs_archive_key("jobs/12")), None);
-        assert_eq!(job_of_inputs_key("jobs/12/job_config.json"), None);
     }
 }

@@ -12,16 +12,16 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::Utc;
+use fredbatch_core::keys::{inputs_archive_key, uploaded_inputs_key};
 use fredbatch_core::{BackendJobId, JobId};
 use fredbatch_inputs::{ExtractLimits, extract_archive};
 use fredbatch_storage::Storage;
 use fredbatch_store::{ApiJob, InputsCheck, StoreError};
 use fredbatch_supervisor::{JobWatch, Supervisor, SupervisorError};
-use fredbatch_worker::inputs_archive_key;
 use tracing::{info, warn};
 
 use crate::results_zip::store_results_zip;
-use crate::service::{ChangedJobs, uploaded_inputs_key};
+use crate::service::ChangedJobs;
 
 /// Results archives built per round at most, so one round stays short.
 const ZIPS_PER_ROUND: u32 = 20;

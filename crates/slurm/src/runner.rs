@@ -86,8 +86,8 @@ impl SlurmRunner {
 
 #[async_trait]
 impl SimulationRunner for SlurmRunner {
-    fn name(&self) -> &'static str {
-        "slurm"
+    fn kind(&self) -> fredbatch_core::BackendKind {
+        fredbatch_core::BackendKind::Slurm
     }
 
     fn retry_strategy(&self, attempts: u32) -> RetryStrategy {

@@ -12,6 +12,7 @@ use fredbatch_core::{Attempt, AttemptStatus, BackendJob, BackendJobId, RunId, Ru
 use crate::Store;
 use crate::error::StoreError;
 use crate::rows::{self, ATTEMPT_COLUMNS};
+use crate::sql;
 use crate::time::to_millis;
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -63,8 +64,10 @@ impl Store {
         let number: Option<i64> = sqlx::query_scalar(&format!(
             "UPDATE runs SET attempts_started = {NEXT}, \
              attempts = CASE WHEN attempts > {NEXT} THEN attempts ELSE {NEXT} END, \
-             status = 'RUNNING', started_at = COALESCE(started_at, $1) \
-             WHERE id = $2 AND status NOT IN ('DONE', 'ERROR', 'CANCELLED') RETURNING attempts_started",
+             status = {running}, started_at = COALESCE(started_at, $1) \
+             WHERE id = $2 AND {open} RETURNING attempts_started",
+            running = sql::run_status(RunStatus::Running),
+            open = sql::run_is_open("status"),
         ))
         .bind(to_millis(now))
         .bind(run.0)
@@ -78,11 +81,12 @@ impl Store {
         };
         sqlx::query(
             "INSERT INTO attempts (run_id, number, backend_job_id, status, started_at) \
-             VALUES ($1, $2, $3, 'RUNNING', $4)",
+             VALUES ($1, $2, $3, $4, $5)",
         )
         .bind(run.0)
         .bind(number)
         .bind(backend_job_id.map(|id| id.0.as_str()))
+        .bind(AttemptStatus::Running.as_str())
         .bind(to_millis(now))
         .execute(&mut *tx)
         .await?;
@@ -121,11 +125,12 @@ impl Store {
         .execute(&mut *tx)
         .await?;
         let outcome = if end.status == AttemptStatus::Succeeded {
-            let committed = sqlx::query(
-                "UPDATE runs SET status = 'DONE', status_reason = NULL, results_key = $1, \
-                 committed_attempt = $2, finished_at = $3 \
-                 WHERE id = $4 AND status NOT IN ('DONE', 'ERROR', 'CANCELLED')",
-            )
+            let committed = sqlx::query(&format!(
+                "UPDATE runs SET status = {done}, status_reason = NULL, results_key = $1, \
+                 committed_attempt = $2, finished_at = $3 WHERE id = $4 AND {open}",
+                done = sql::run_status(RunStatus::Done),
+                open = sql::run_is_open("status"),
+            ))
             .bind(end.results_key.as_deref())
             .bind(i64::from(number))
             .bind(to_millis(end.finished_at))
@@ -140,11 +145,11 @@ impl Store {
         } else {
             // The run's reason is its latest attempt's: a stale attempt ending late (an orphaned
             // worker stopping after a resumed job started the next one) must not replace it.
-            sqlx::query(
-                "UPDATE runs SET status_reason = $1 \
-                 WHERE id = $2 AND status NOT IN ('DONE', 'ERROR', 'CANCELLED') \
+            sqlx::query(&format!(
+                "UPDATE runs SET status_reason = $1 WHERE id = $2 AND {open} \
                  AND NOT EXISTS (SELECT 1 FROM attempts WHERE run_id = $2 AND number > $3)",
-            )
+                open = sql::run_is_open("status"),
+            ))
             .bind(end.reason.as_deref())
             .bind(run.0)
             .bind(i64::from(number))
@@ -182,14 +187,16 @@ impl Store {
                 } else {
                     AttemptStatus::Failed
                 };
-                let updated = sqlx::query(
+                let updated = sqlx::query(&format!(
                     "UPDATE attempts SET log_ref = COALESCE(log_ref, $1), \
-                     exit_code = CASE WHEN status = 'RUNNING' THEN $2 ELSE exit_code END, \
-                     reason = CASE WHEN status = 'RUNNING' THEN $3 ELSE reason END, \
-                     finished_at = CASE WHEN status = 'RUNNING' THEN $4 ELSE finished_at END, \
-                     status = CASE WHEN status = 'RUNNING' THEN $5 ELSE status END \
+                     exit_code = CASE WHEN status = '{running}' THEN $2 ELSE exit_code END, \
+                     reason = CASE WHEN status = '{running}' THEN $3 ELSE reason END, \
+                     finished_at = CASE WHEN status = '{running}' THEN $4 ELSE finished_at END, \
+                     status = CASE WHEN status = '{running}' THEN $5 ELSE status END \
                      WHERE run_id = $6 AND number = $7",
-                )
+                    // The worker never recorded the attempt's end: the backend's word stands.
+                    running = AttemptStatus::Running.as_str(),
+                ))
                 .bind(attempt.log_ref.as_deref())
                 .bind(attempt.exit_code.map(i64::from))
                 .bind(reason)

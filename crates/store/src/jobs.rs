@@ -2,13 +2,14 @@
 
 use chrono::{DateTime, Utc};
 use fredbatch_core::params::ParamOverride;
-use fredbatch_core::{Config, Job, JobId, Resources, RunStatus};
+use fredbatch_core::{BackendTarget, Config, Job, JobId, Resources, RunStatus, StatusCounts};
 use serde::Serialize;
 use sqlx::{Any, Row, Transaction};
 
 use crate::Store;
 use crate::error::StoreError;
 use crate::rows::{self, JOB_COLUMNS};
+use crate::sql;
 use crate::time::{from_millis, to_millis};
 
 /// Rows per INSERT when creating runs: large sweeps go in few statements.
@@ -27,9 +28,8 @@ pub struct NewJob {
     pub resources: Resources,
     pub max_attempts: u32,
     pub attempt_timeout_seconds: u64,
-    pub backend: String,
-    /// Where on the backend the runs go, in the backend's own terms (opaque to the store).
-    pub backend_target: Option<String>,
+    /// The backend and where on it the runs go.
+    pub backend: BackendTarget,
     pub created_at: DateTime<Utc>,
 }
 
@@ -48,88 +48,6 @@ impl NewConfig {
             .into_iter()
             .map(|params| NewConfig { params, runs })
             .collect()
-    }
-}
-
-/// How many runs of a job are in each status.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
-pub struct StatusCounts {
-    pub queued: u32,
-    pub running: u32,
-    pub done: u32,
-    pub error: u32,
-    pub cancelled: u32,
-}
-
-impl StatusCounts {
-    pub fn total(&self) -> u32 {
-        self.queued + self.running + self.done + self.error + self.cancelled
-    }
-
-    pub fn finished(&self) -> u32 {
-        self.done + self.error + self.cancelled
-    }
-
-    pub fn add(&mut self, status: RunStatus, count: u32) {
-        *self.slot(status) += count;
-    }
-
-    pub fn remove(&mut self, status: RunStatus, count: u32) {
-        let slot = self.slot(status);
-        *slot = slot.saturating_sub(count);
-    }
-
-    /// `queued 3 · running 2 · done 10 · error 1`: queued and running always, the others when
-    /// not zero.
-    pub fn summary(&self) -> String {
-        let mut parts = vec![
-            format!("queued {}", self.queued),
-            format!("running {}", self.running),
-        ];
-        for (name, count) in [
-            ("done", self.done),
-            ("error", self.error),
-            ("cancelled", self.cancelled),
-        ] {
-            if count > 0 {
-                parts.push(format!("{name} {count}"));
-            }
-        }
-        parts.join(" · ")
-    }
-
-    /// The job's status: DONE when every run is DONE, RUNNING while any run is open, else
-    /// what ended it (FAILED or CANCELLED).
-    pub fn job_status(&self) -> &'static str {
-        if self.queued + self.running > 0 {
-            "RUNNING"
-        } else if self.done == self.total() {
-            "DONE"
-        } else if self.error > 0 {
-            "FAILED"
-        } else {
-            "CANCELLED"
-        }
-    }
-
-    pub fn get(&self, status: RunStatus) -> u32 {
-        match status {
-            RunStatus::Queued => self.queued,
-            RunStatus::Running => self.running,
-            RunStatus::Done => self.done,
-            RunStatus::Error => self.error,
-            RunStatus::Cancelled => self.cancelled,
-        }
-    }
-
-    fn slot(&mut self, status: RunStatus) -> &mut u32 {
-        match status {
-            RunStatus::Queued => &mut self.queued,
-            RunStatus::Running => &mut self.running,
-            RunStatus::Done => &mut self.done,
-            RunStatus::Error => &mut self.error,
-            RunStatus::Cancelled => &mut self.cancelled,
-        }
     }
 }
 
@@ -172,7 +90,7 @@ impl Store {
             inputs_key: inputs_key(job_id),
             // Stored to the millisecond; return what a later read will see.
             created_at: from_millis(to_millis(new.created_at)),
-            backend_target: new.backend_target,
+            status_reason: None,
         };
         sqlx::query(&format!(
             "INSERT INTO jobs ({JOB_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)"
@@ -187,11 +105,11 @@ impl Store {
         .bind(job.resources.memory_mb as i64)
         .bind(i64::from(job.max_attempts))
         .bind(job.attempt_timeout_seconds as i64)
-        .bind(&job.backend)
+        .bind(rows::backend_json(&job.backend))
         .bind(&job.inputs_key)
         .bind(to_millis(job.created_at))
-        .bind(&job.backend_target)
         .bind(i64::from(job.config_count))
+        .bind(None::<String>)
         .execute(&mut *tx)
         .await?;
         for (number, config) in (1i64..).zip(&new.configs) {
@@ -209,14 +127,15 @@ impl Store {
             .zip(1u32..)
             .map(|((config, replicate), number)| (number, config, replicate))
             .collect();
-        // Only integers and a constant go into this statement, so it is built as text: one
+        // Only integers and a status name go into this statement, so it is built as text: one
         // statement per chunk instead of one per run.
+        let queued = sql::run_status(RunStatus::Queued);
         for chunk in runs.chunks(RUN_INSERT_CHUNK) {
             let values: Vec<String> = chunk
                 .iter()
                 .map(|(n, config, replicate)| {
                     format!(
-                        "({}, {}, {n}, {config}, {replicate}, 'QUEUED')",
+                        "({}, {}, {n}, {config}, {replicate}, {queued})",
                         first_run + i64::from(*n) - 1,
                         job.id.0
                     )
@@ -306,6 +225,24 @@ impl Store {
                 .await?
                 .ok_or(StoreError::NoSuchConfig { job, number })?;
         rows::config(&row)
+    }
+
+    /// Records why a job cannot go on as a whole (`None` clears it). Written only when it
+    /// changes, so a refusal repeated every round costs a read.
+    pub async fn set_job_status_reason(
+        &self,
+        job: JobId,
+        reason: Option<&str>,
+    ) -> Result<(), StoreError> {
+        sqlx::query(
+            "UPDATE jobs SET status_reason = $1 \
+             WHERE id = $2 AND COALESCE(status_reason, '') <> COALESCE($1, '')",
+        )
+        .bind(reason)
+        .bind(job.0)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
     }
 
     pub async fn status_counts(&self, job: JobId) -> Result<StatusCounts, StoreError> {

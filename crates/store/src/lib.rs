@@ -11,6 +11,7 @@ mod jobs;
 mod rows;
 mod runs;
 mod secret;
+mod sql;
 mod time;
 
 use std::path::Path;
@@ -22,7 +23,8 @@ use sqlx::{AnyPool, Executor};
 pub use api::{ApiJob, ApiRun, InputsCheck, LockError, LockHolder, NewApiJob, NewApiRun, User};
 pub use attempts::{AttemptEnd, BeginAttempt, CommitOutcome};
 pub use error::StoreError;
-pub use jobs::{JobSummary, NewConfig, NewJob, StatusCounts};
+pub use fredbatch_core::StatusCounts;
+pub use jobs::{JobSummary, NewConfig, NewJob};
 pub use secret::database_url_from_secret;
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");

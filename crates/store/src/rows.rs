@@ -3,7 +3,8 @@
 use fredbatch_core::model::Measurements;
 use fredbatch_core::params::ParamOverride;
 use fredbatch_core::{
-    Attempt, AttemptStatus, BackendJobId, BackendState, Config, Job, JobId, Resources, Run, RunId,
+    Attempt, AttemptStatus, BackendJobId, BackendState, BackendTarget, Config, Job, JobId,
+    Resources, Run, RunId,
 };
 use sqlx::Row;
 use sqlx::any::AnyRow;
@@ -13,7 +14,7 @@ use crate::time::{from_millis, opt_from_millis};
 
 pub const JOB_COLUMNS: &str = "id, name, model_dir, program, params, run_count, vcpus, memory_mb, \
                                max_attempts, attempt_timeout_seconds, backend, inputs_key, created_at, \
-                               backend_target, config_count";
+                               config_count, status_reason";
 
 pub const RUN_COLUMNS: &str = "id, job_id, run_number, config, replicate, status, status_reason, attempts, \
                                backend_job_id, backend_state, cancel_requested, results_key, \
@@ -31,10 +32,18 @@ fn u32_of(value: i64, what: &str) -> Result<u32, StoreError> {
     u32::try_from(value).map_err(|_| corrupt(format!("{what} = {value}")))
 }
 
+/// A job's backend as stored: its [`BackendTarget`] as JSON.
+pub fn backend_json(backend: &BackendTarget) -> String {
+    serde_json::to_string(backend).expect("backend targets serialize")
+}
+
 pub fn job(row: &AnyRow) -> Result<Job, StoreError> {
     let params: String = row.try_get("params")?;
     let params: Vec<ParamOverride> =
         serde_json::from_str(&params).map_err(|e| corrupt(format!("job params: {e}")))?;
+    let backend: String = row.try_get("backend")?;
+    let backend: BackendTarget = serde_json::from_str(&backend)
+        .map_err(|e| corrupt(format!("job backend {backend}: {e}")))?;
     Ok(Job {
         id: JobId(row.try_get("id")?),
         name: row.try_get("name")?,
@@ -48,11 +57,11 @@ pub fn job(row: &AnyRow) -> Result<Job, StoreError> {
         },
         max_attempts: u32_of(row.try_get("max_attempts")?, "max_attempts")?,
         attempt_timeout_seconds: row.try_get::<i64, _>("attempt_timeout_seconds")? as u64,
-        backend: row.try_get("backend")?,
+        backend,
         inputs_key: row.try_get("inputs_key")?,
         created_at: from_millis(row.try_get("created_at")?),
-        backend_target: row.try_get("backend_target")?,
         config_count: u32_of(row.try_get("config_count")?, "config_count")?,
+        status_reason: row.try_get("status_reason")?,
     })
 }
 

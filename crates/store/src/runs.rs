@@ -2,15 +2,13 @@
 
 use chrono::{DateTime, Utc};
 use fredbatch_core::sync::{CANCELLED_REASON, RunChange};
-use fredbatch_core::{BackendJobId, JobId, Run, RunId};
+use fredbatch_core::{BackendJobId, JobId, Run, RunId, RunStatus};
 
 use crate::Store;
 use crate::error::StoreError;
 use crate::rows::{self, RUN_COLUMNS};
+use crate::sql;
 use crate::time::to_millis;
-
-/// Statuses that never change again; every update below leaves such runs alone.
-const NOT_TERMINAL: &str = "status NOT IN ('DONE', 'ERROR', 'CANCELLED')";
 
 impl Store {
     /// All runs of a job, by run number.
@@ -27,7 +25,8 @@ impl Store {
     /// Runs of a job that have not ended.
     pub async fn open_runs(&self, job: JobId) -> Result<Vec<Run>, StoreError> {
         let rows = sqlx::query(&format!(
-            "SELECT {RUN_COLUMNS} FROM runs WHERE job_id = $1 AND {NOT_TERMINAL} ORDER BY run_number"
+            "SELECT {RUN_COLUMNS} FROM runs WHERE job_id = $1 AND {open} ORDER BY run_number",
+            open = sql::run_is_open("status"),
         ))
         .bind(job.0)
         .fetch_all(&self.pool)
@@ -57,7 +56,8 @@ impl Store {
     /// Open runs of a job that someone asked to cancel.
     pub async fn cancel_requests(&self, job: JobId) -> Result<Vec<RunId>, StoreError> {
         let ids: Vec<i64> = sqlx::query_scalar(&format!(
-            "SELECT id FROM runs WHERE job_id = $1 AND cancel_requested = 1 AND {NOT_TERMINAL}"
+            "SELECT id FROM runs WHERE job_id = $1 AND cancel_requested = 1 AND {open}",
+            open = sql::run_is_open("status"),
         ))
         .bind(job.0)
         .fetch_all(&self.pool)
@@ -96,8 +96,10 @@ impl Store {
         let mut tx = self.pool.begin().await?;
         for (run, backend_id) in submitted {
             sqlx::query(&format!(
-                "UPDATE runs SET backend_job_id = $1, backend_state = 'SUBMITTED' \
-                 WHERE id = $2 AND {NOT_TERMINAL}"
+                "UPDATE runs SET backend_job_id = $1, backend_state = '{submitted}' \
+                 WHERE id = $2 AND {open}",
+                submitted = fredbatch_core::BackendState::Submitted,
+                open = sql::run_is_open("status"),
             ))
             .bind(&backend_id.0)
             .bind(run.0)
@@ -122,7 +124,8 @@ impl Store {
                  status_reason = COALESCE($3, status_reason), \
                  attempts = CASE WHEN attempts > $4 THEN attempts ELSE $4 END, \
                  started_at = COALESCE(started_at, $5), finished_at = $6 \
-                 WHERE id = $7 AND {NOT_TERMINAL}"
+                 WHERE id = $7 AND {open}",
+                open = sql::run_is_open("status"),
             ))
             .bind(change.status.as_str())
             .bind(change.backend_state.as_str())
@@ -171,15 +174,17 @@ impl Store {
             None => "job_id = $1 AND $2 = $2",
         };
         sqlx::query(&format!(
-            "UPDATE runs SET cancel_requested = 1 WHERE {filter} AND {NOT_TERMINAL}"
+            "UPDATE runs SET cancel_requested = 1 WHERE {filter} AND {open}",
+            open = sql::run_is_open("status"),
         ))
         .bind(job.0)
         .bind(run.map_or(0, |r| r.0))
         .execute(&mut *tx)
         .await?;
         let rows = sqlx::query(&format!(
-            "SELECT {RUN_COLUMNS} FROM runs WHERE {filter} AND cancel_requested = 1 AND {NOT_TERMINAL} \
-             ORDER BY run_number"
+            "SELECT {RUN_COLUMNS} FROM runs WHERE {filter} AND cancel_requested = 1 AND {open} \
+             ORDER BY run_number",
+            open = sql::run_is_open("status"),
         ))
         .bind(job.0)
         .bind(run.map_or(0, |r| r.0))
@@ -198,8 +203,10 @@ impl Store {
         let mut tx = self.pool.begin().await?;
         for run in runs {
             sqlx::query(&format!(
-                "UPDATE runs SET status = 'CANCELLED', status_reason = $1, finished_at = $2 \
-                 WHERE id = $3 AND {NOT_TERMINAL}"
+                "UPDATE runs SET status = {cancelled}, status_reason = $1, finished_at = $2 \
+                 WHERE id = $3 AND {open}",
+                cancelled = sql::run_status(RunStatus::Cancelled),
+                open = sql::run_is_open("status"),
             ))
             .bind(CANCELLED_REASON)
             .bind(to_millis(now))
@@ -217,8 +224,10 @@ impl Store {
         let mut tx = self.pool.begin().await?;
         for run in runs {
             sqlx::query(&format!(
-                "UPDATE runs SET status = 'QUEUED', backend_job_id = NULL, backend_state = NULL \
-                 WHERE id = $1 AND {NOT_TERMINAL}"
+                "UPDATE runs SET status = {queued}, backend_job_id = NULL, backend_state = NULL \
+                 WHERE id = $1 AND {open}",
+                queued = sql::run_status(RunStatus::Queued),
+                open = sql::run_is_open("status"),
             ))
             .bind(run.0)
             .execute(&mut *tx)

@@ -49,3 +49,13 @@ async fn a_database_of_the_previous_release_upgrades() {
     let store = open_in(&dir).await;
     suite::upgraded_release_reads_as_it_was_written(store).await;
 }
+
+/// A database file as the release before typed backends leaves it (its schema and its rows,
+/// see `suite::database_before_typed_backends`), opened: it upgrades, every job typed.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_database_of_the_release_before_typed_backends_upgrades() {
+    let dir = tempfile::tempdir().unwrap();
+    suite::database_before_typed_backends(&Store::sqlite_url(dir.path())).await;
+    let store = open_in(&dir).await;
+    suite::typed_backends_upgrade_from_the_release_before(store).await;
+}

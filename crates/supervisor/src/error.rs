@@ -3,6 +3,8 @@
 use fredbatch_core::RunnerError;
 use fredbatch_store::StoreError;
 
+use crate::backend_check::WrongBackend;
+
 #[derive(Debug, thiserror::Error)]
 pub enum SupervisorError {
     #[error(transparent)]
@@ -14,6 +16,9 @@ pub enum SupervisorError {
         #[source]
         source: RunnerError,
     },
+    /// The job belongs to another backend than this supervisor's: nothing was done.
+    #[error(transparent)]
+    WrongBackend(#[from] WrongBackend),
 }
 
 impl SupervisorError {

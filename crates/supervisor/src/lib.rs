@@ -9,8 +9,11 @@
 //! - **watches**: each tick describes every open run in one call, reconciles the answers with
 //!   the store in one transaction per kind of change, and forwards cancellation requests;
 //! - **resumes** after a crash: submitting again finds what the backend still holds (by the
-//!   runs' natural keys) and submits only what it lost.
+//!   runs' natural keys) and submits only what it lost;
+//! - **refuses** a job recorded on another backend than its runner's (see [`WrongBackend`]):
+//!   a job's runs are never submitted on two backends.
 
+mod backend_check;
 mod error;
 mod submit;
 mod watch;
@@ -21,6 +24,7 @@ use std::time::Duration;
 use fredbatch_core::{Job, JobSpec, Run, SimulationRunner};
 use fredbatch_store::Store;
 
+pub use backend_check::WrongBackend;
 pub use error::SupervisorError;
 pub use submit::submit_open_runs;
 pub use watch::{JobWatch, LOST_AFTER};
@@ -39,13 +43,15 @@ impl Supervisor {
 
     /// Submits every open run of `job` that no live backend job holds: new runs, and runs
     /// whose backend job was lost with the process that ran it. Returns how many were
-    /// submitted. Used to start a job and to resume one.
+    /// submitted. Used to start a job and to resume one. Refuses a job of another backend
+    /// ([`SupervisorError::WrongBackend`]) and records why as its status reason.
     pub async fn submit(&self, job: &Job) -> Result<usize, SupervisorError> {
         submit_open_runs(&self.store, self.runner.as_ref(), job).await
     }
 
-    /// Starts watching `job`'s open runs.
+    /// Starts watching `job`'s open runs. Refuses a job of another backend, as `submit` does.
     pub async fn watch(&self, job: &Job) -> Result<JobWatch, SupervisorError> {
+        backend_check::check_backend(&self.store, self.runner.as_ref(), job).await?;
         JobWatch::load(&self.store, job).await
     }
 

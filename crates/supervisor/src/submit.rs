@@ -8,6 +8,7 @@ use fredbatch_core::{
 };
 use fredbatch_store::Store;
 
+use crate::backend_check::{check_backend, clear_refusal};
 use crate::error::SupervisorError;
 use crate::{job_spec, worker_args};
 
@@ -31,6 +32,8 @@ pub async fn submit_open_runs(
     runner: &dyn SimulationRunner,
     job: &Job,
 ) -> Result<usize, SupervisorError> {
+    check_backend(store, runner, job).await?;
+    clear_refusal(store, job).await?;
     let open = store.open_runs(job.id).await?;
     let held: Vec<BackendJobId> = open
         .iter()

@@ -67,8 +67,8 @@ impl MemoryRunner {
 
 #[async_trait]
 impl SimulationRunner for MemoryRunner {
-    fn name(&self) -> &'static str {
-        "memory"
+    fn kind(&self) -> fredbatch_core::BackendKind {
+        fredbatch_core::BackendKind::Local
     }
 
     fn retry_strategy(&self, attempts: u32) -> RetryStrategy {
@@ -190,8 +190,7 @@ async fn job(store: &Store, configs: usize, runs: u32) -> Job {
                 resources: Resources::LOCAL_DEFAULT,
                 max_attempts: 3,
                 attempt_timeout_seconds: 3600,
-                backend: "memory".into(),
-                backend_target: None,
+                backend: fredbatch_core::BackendTarget::Local,
                 created_at: Utc::now(),
             },
             |id| format!("job-{id}"),

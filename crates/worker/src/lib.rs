@@ -33,7 +33,6 @@ use tokio::signal::unix::{Signal, SignalKind, signal};
 use tracing::{info, warn};
 
 pub use engine::Engine;
-pub use workspace::inputs_archive_key;
 
 use crate::results::{Manifest, attempt_prefix, upload_dir, upload_file, write_manifest};
 

@@ -5,38 +5,16 @@
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
-use fredbatch_core::{JobId, RunId};
+use fredbatch_core::keys::{attempt_file_key, manifest_key};
 use fredbatch_storage::{Storage, StorageError};
 use futures::{StreamExt, TryStreamExt};
-use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-pub const MANIFEST: &str = "MANIFEST.json";
+pub use fredbatch_core::keys::{MANIFEST, attempt_prefix};
+pub use fredbatch_core::manifest::{Manifest, ManifestFile};
+
 /// Uploads in flight at once.
 const CONCURRENT_UPLOADS: usize = 16;
-
-/// The key prefix of one attempt's outputs.
-pub fn attempt_prefix(job: JobId, run_number: u32, attempt: u32) -> String {
-    format!("job-{job}/run-{run_number}/attempt-{attempt}")
-}
-
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ManifestFile {
-    /// Relative to the attempt's prefix, `/`-separated.
-    pub path: String,
-    pub size: u64,
-    pub sha256: String,
-}
-
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct Manifest {
-    pub job_id: JobId,
-    pub run_id: RunId,
-    pub run_number: u32,
-    pub attempt: u32,
-    pub files: Vec<ManifestFile>,
-    pub total_bytes: u64,
-}
 
 /// Uploads every file below `dir` to `prefix/<relative path>`, several at a time (a FRED run
 /// writes dozens of small files, and an object store answers each request with latency),
@@ -74,7 +52,9 @@ pub async fn upload_file(
         .await
         .map_err(|e| UploadError::Read(PathBuf::new(), std::io::Error::other(e)))??
     };
-    let size = storage.put_file(&format!("{prefix}/{name}"), path).await?;
+    let size = storage
+        .put_file(&attempt_file_key(prefix, name), path)
+        .await?;
     Ok(ManifestFile {
         path: name.to_owned(),
         size,
@@ -89,9 +69,7 @@ pub async fn write_manifest(
     manifest: &Manifest,
 ) -> Result<(), UploadError> {
     let json = serde_json::to_vec_pretty(manifest).expect("manifest serializes");
-    storage
-        .put_bytes(&format!("{prefix}/{MANIFEST}"), json)
-        .await?;
+    storage.put_bytes(&manifest_key(prefix), json).await?;
     Ok(())
 }
 

@@ -3,6 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
+use fredbatch_core::keys::inputs_archive_key;
 use fredbatch_core::params::ParamOverride;
 use fredbatch_core::program::prepare_program;
 use fredbatch_core::{Job, Run};
@@ -10,11 +11,6 @@ use fredbatch_inputs::{ExtractLimits, extract_archive};
 use fredbatch_storage::Storage;
 
 use crate::WorkerError;
-
-/// The archive of a job's model directory, in the uploads location.
-pub fn inputs_archive_key(inputs_key: &str) -> String {
-    format!("{inputs_key}/job_input.zip")
-}
 
 pub struct Workspace {
     /// Deleted on drop.

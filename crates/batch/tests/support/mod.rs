@@ -7,13 +7,16 @@ pub mod proxy;
 use std::time::Duration;
 
 use fredbatch_core::ids::run_job_name;
-use fredbatch_core::{JobId, JobSpec, Resources, RetryStrategy, RunId, RunSubmission};
+use fredbatch_core::limits::SPOT_INTERRUPTION_PATTERN;
+use fredbatch_core::{
+    AwsBatchTarget, BackendTarget, JobId, JobSpec, Resources, RetryStrategy, RunId, RunSubmission,
+};
 
 pub fn spec(job: i64) -> JobSpec {
     JobSpec {
         job_id: JobId(job),
         resources: Resources::AWS_DEFAULT,
-        retry: RetryStrategy::interruptions_only(3, "Host EC2*"),
+        retry: RetryStrategy::interruptions_only(3, SPOT_INTERRUPTION_PATTERN),
         attempt_timeout: Duration::from_secs(4 * 3600),
     }
 }
@@ -70,8 +73,12 @@ pub async fn stored_job(
                 resources: Resources::AWS_DEFAULT,
                 max_attempts: 3,
                 attempt_timeout_seconds: 4 * 3600,
-                backend: "aws-batch".into(),
-                backend_target: None,
+                backend: BackendTarget::AwsBatch(AwsBatchTarget {
+                    job_queue: "fred-q".into(),
+                    job_definition: "fred-def".into(),
+                    log_group: None,
+                    environment: Vec::new(),
+                }),
                 created_at: chrono::Utc::now(),
             },
             |id| format!("job-{id}"),

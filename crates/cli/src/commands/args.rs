@@ -8,7 +8,10 @@ use fredbatch_core::Resources;
 use fredbatch_core::params::ParamOverride;
 use fredbatch_core::sweep::{SweepAxis, configurations, parse_design};
 
-use crate::backend::{BackendKind, LocalCapacity};
+use fredbatch_core::BackendKind;
+use fredbatch_core::limits::MAX_RUNS_PER_JOB;
+
+use crate::backend::{BackendArg, LocalCapacity};
 
 /// What to run: a model directory, its overrides, its configurations and how many runs each.
 #[derive(clap::Args, Debug, Clone)]
@@ -18,7 +21,7 @@ pub struct ModelArgs {
     /// Runs per configuration, numbered 1..N: run r is FRED run number r (`-r r`), so run r of
     /// every configuration draws the same random numbers (configurations are compared on
     /// common random numbers).
-    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=100_000))]
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=i64::from(MAX_RUNS_PER_JOB)))]
     pub runs: u32,
     /// Set a model key for every run, e.g. `--param days=30`; repeat for more keys.
     #[arg(long = "param", value_name = "KEY=VALUE")]
@@ -81,7 +84,7 @@ pub struct RunResourceArgs {
 
 impl RunResourceArgs {
     pub fn resources(&self, kind: BackendKind) -> Resources {
-        let default = kind.default_resources();
+        let default = Resources::default_for(kind);
         Resources {
             vcpus: self.vcpus.unwrap_or(default.vcpus),
             memory_mb: self.memory.unwrap_or(default.memory_mb),
@@ -96,7 +99,7 @@ pub struct BackendArgs {
     /// Where runs execute [default: aws when --stack is given or AWS_BATCH_JOB_DEFINITION and
     /// AWS_BATCH_JOB_QUEUE are set, else local].
     #[arg(long, value_enum, env = "FREDBATCH_BACKEND")]
-    pub backend: Option<BackendKind>,
+    pub backend: Option<BackendArg>,
     /// Run on the AWS Batch stack of this name: its outputs give the job queue and definition,
     /// its parameters the S3 buckets (unless FREDBATCH_UPLOADS / FREDBATCH_RESULTS say otherwise).
     #[arg(long, value_name = "NAME", env = "FREDBATCH_STACK")]

@@ -9,7 +9,9 @@ use fredbatch_core::sync::CANCELLED_REASON;
 use fredbatch_core::{JobId, RunId};
 
 use crate::Context;
-use crate::backend::{BackendKind, LocalCapacity, connect_existing};
+use fredbatch_core::BackendKind;
+
+use crate::backend::{LocalCapacity, connect_existing};
 use crate::joblock::JobLock;
 
 /// How long to wait for a supervising process to confirm a local cancellation.
@@ -44,7 +46,7 @@ pub async fn run(args: CancelArgs, ctx: &Context) -> anyhow::Result<ExitCode> {
         return Ok(ExitCode::SUCCESS);
     }
     let ids: Vec<RunId> = targets.iter().map(|r| r.id).collect();
-    match BackendKind::from_recorded(&job.backend)? {
+    match job.backend.kind() {
         BackendKind::Local if JobLock::is_held(&ctx.settings.lock_dir(), job.id) => {
             // The supervising process owns the executor: it sees the request and stops the runs.
             let deadline = Instant::now() + CONFIRM_WITHIN;
@@ -65,7 +67,7 @@ pub async fn run(args: CancelArgs, ctx: &Context) -> anyhow::Result<ExitCode> {
             }
         }
         BackendKind::Local => store.mark_cancelled(&ids, Utc::now()).await?,
-        BackendKind::Aws | BackendKind::Slurm => {
+        BackendKind::AwsBatch | BackendKind::Slurm => {
             let runner = connect_existing(&job, &ctx.settings, LocalCapacity::default())?;
             let mut unsubmitted = Vec::new();
             for run in &targets {

@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use anyhow::Context as _;
 use fredbatch_core::Resources;
-use fredbatch_core::{Attempt, Job, JobId};
+use fredbatch_core::{Attempt, BackendKind, Job, JobId};
 use fredbatch_cost::estimate::{Assumptions, Estimate, estimate, parse_fraction};
 use fredbatch_cost::placement::{default_instance_types, runs_per_instance, usable_memory_mib};
 use fredbatch_cost::usage::{JobCost, job_cost};
@@ -145,19 +145,11 @@ impl PricingArgs {
                     format!("{:.4}", prices.hourly(i, Market::Spot)),
                 ]);
             }
-            println!("{}", price_source(&prices));
+            println!("{}", prices.source());
             println!("{t}");
         }
         Ok(true)
     }
-}
-
-/// Where the prices come from, in one sentence.
-pub fn price_source(table: &PriceTable) -> String {
-    format!(
-        "Prices: {}, taken {}. Spot: {}.",
-        table.on_demand_source, table.taken, table.spot_source
-    )
 }
 
 pub async fn run(args: CostArgs, ctx: &Context) -> anyhow::Result<ExitCode> {
@@ -186,7 +178,7 @@ pub async fn run(args: CostArgs, ctx: &Context) -> anyhow::Result<ExitCode> {
                 }),
                 default_job_definition_fits: fits,
                 usable_memory_mib: usable_memory_mib(instance),
-                prices: price_source(&table),
+                prices: table.source(),
             };
             emit(ctx.output, &report)?;
         }
@@ -194,7 +186,7 @@ pub async fn run(args: CostArgs, ctx: &Context) -> anyhow::Result<ExitCode> {
             let store = ctx.settings.open_store().await?;
             let job = store.job(job_id).await?;
             let runs = job_attempts(&store, &job).await?;
-            if job.backend == crate::backend::SLURM {
+            if job.backend.kind() == BackendKind::Slurm {
                 // A cluster has no price list: what a job cost is the CPU time it held.
                 emit(ctx.output, &CpuHours::of(&job, &runs))?;
                 return Ok(ExitCode::SUCCESS);
@@ -205,10 +197,10 @@ pub async fn run(args: CostArgs, ctx: &Context) -> anyhow::Result<ExitCode> {
                 ctx.output,
                 &JobCostReport {
                     job_id: job.id,
-                    backend: job.backend.clone(),
+                    backend: job.backend.kind(),
                     instance_types: types,
                     cost,
-                    prices: price_source(&table),
+                    prices: table.source(),
                 },
             )?;
         }
@@ -278,7 +270,7 @@ impl fmt::Display for DesignEstimate {
 #[derive(Serialize)]
 struct JobCostReport {
     job_id: JobId,
-    backend: String,
+    backend: BackendKind,
     instance_types: Vec<String>,
     #[serde(flatten)]
     cost: JobCost,
@@ -310,7 +302,7 @@ impl fmt::Display for JobCostReport {
             Market::Spot => "Spot",
             Market::OnDemand => "On-Demand",
         };
-        let verb = if self.backend == "local" {
+        let verb = if self.backend == BackendKind::Local {
             "would cost on AWS Batch"
         } else {
             "cost"
@@ -391,7 +383,7 @@ impl fmt::Display for JobCostReport {
 #[derive(Serialize)]
 struct CpuHours {
     job_id: fredbatch_core::JobId,
-    backend: String,
+    backend: BackendKind,
     vcpus_per_run: u32,
     attempts: usize,
     reserved_cpu_hours: f64,
@@ -414,7 +406,7 @@ impl CpuHours {
             .sum();
         CpuHours {
             job_id: job.id,
-            backend: job.backend.clone(),
+            backend: job.backend.kind(),
             vcpus_per_run: job.resources.vcpus,
             attempts: attempts.len(),
             reserved_cpu_hours: wall * f64::from(job.resources.vcpus) / 3600.0,

@@ -10,7 +10,9 @@ use fredbatch_batch::BatchRunner;
 use fredbatch_batch::doctor::{DoctorOptions, diagnose};
 
 use crate::Context;
-use crate::backend::{BackendKind, SlurmTarget, slurm_runner};
+use fredbatch_core::SlurmTarget;
+
+use crate::backend::{BackendArg, slurm_runner};
 use crate::commands::args::SlurmArgs;
 use crate::output::{emit, table};
 
@@ -28,7 +30,7 @@ use crate::output::{emit, table};
 pub struct DoctorArgs {
     /// Which backend to check: `aws` (the default) or `slurm`.
     #[arg(long, value_enum, env = "FREDBATCH_BACKEND")]
-    pub backend: Option<BackendKind>,
+    pub backend: Option<BackendArg>,
     /// With --backend slurm: group this job's pending runs by Slurm's reason.
     #[arg(long, value_name = "JOB_ID")]
     pub job: Option<fredbatch_core::JobId>,
@@ -47,11 +49,11 @@ pub struct DoctorArgs {
 
 pub async fn run(args: DoctorArgs, ctx: &Context) -> anyhow::Result<ExitCode> {
     match args.backend {
-        Some(BackendKind::Slurm) => return slurm(args, ctx).await,
-        Some(BackendKind::Local) => anyhow::bail!(
+        Some(BackendArg::Slurm) => return slurm(args, ctx).await,
+        Some(BackendArg::Local) => anyhow::bail!(
             "the local executor has nothing to check: doctor checks AWS Batch (--stack) or Slurm (--backend slurm)"
         ),
-        Some(BackendKind::Aws) | None => {}
+        Some(BackendArg::Aws) | None => {}
     }
     let connection = fredbatch_batch::stack::connect(args.stack.as_deref()).await?;
     let runner = BatchRunner::with_clients(connection.config, connection.clients);

@@ -18,9 +18,11 @@ use fredbatch_supervisor::Supervisor;
 use serde::Serialize;
 
 use crate::Context;
-use crate::backend::{BackendKind, LocalCapacity, local_executor};
+use fredbatch_core::BackendTarget;
+
+use crate::backend::{LocalCapacity, local_executor};
 use crate::commands::args::{ModelArgs, RunResourceArgs};
-use crate::commands::cost::{PricingArgs, price_source};
+use crate::commands::cost::PricingArgs;
 use crate::commands::register::prepare;
 use crate::joblock::JobLock;
 use crate::output::{emit, table};
@@ -85,7 +87,7 @@ async fn run_job(args: &ProfileArgs, ctx: &Context, store: &Store) -> anyhow::Re
         timeout: Duration::from_secs(4 * 3600),
     };
     let job = prepared
-        .register(ctx, store, &resources, BackendKind::Local, None)
+        .register(ctx, store, &resources, BackendTarget::Local)
         .await?;
     let _lock = JobLock::acquire(&ctx.settings.lock_dir(), job.id)?;
     let capacity = LocalCapacity {
@@ -156,7 +158,7 @@ fn profile(
         template_parameters: recommendation.template_parameters(),
         recommendation,
         comparison,
-        prices: price_source(table),
+        prices: table.source(),
     })
 }
 

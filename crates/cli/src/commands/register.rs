@@ -4,14 +4,14 @@
 
 use anyhow::Context as _;
 use chrono::Utc;
+use fredbatch_core::BackendTarget;
 use fredbatch_core::Job;
+use fredbatch_core::keys::{cli_inputs_prefix, inputs_archive_key};
 use fredbatch_core::params::ParamOverride;
 use fredbatch_inputs::{PackLimits, Packed, pack_model_dir};
 use fredbatch_store::{NewConfig, NewJob, Store};
-use fredbatch_worker::inputs_archive_key;
 
 use crate::Context;
-use crate::backend::BackendKind;
 use crate::commands::args::{ModelArgs, RunResourceArgs};
 
 /// A model checked and packed, ready to register.
@@ -48,8 +48,7 @@ impl Prepared<'_> {
         ctx: &Context,
         store: &Store,
         resources: &RunResourceArgs,
-        kind: BackendKind,
-        backend_target: Option<String>,
+        backend: BackendTarget,
     ) -> anyhow::Result<Job> {
         let model = self.model;
         let uploads = ctx.settings.uploads()?;
@@ -62,7 +61,7 @@ impl Prepared<'_> {
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_else(|| "model".into());
         let config_count = self.configs.len();
-        let per_run = resources.resources(kind);
+        let per_run = resources.resources(backend.kind());
         let job = store
             .create_job(
                 NewJob {
@@ -74,11 +73,10 @@ impl Prepared<'_> {
                     resources: per_run,
                     max_attempts: resources.attempts,
                     attempt_timeout_seconds: resources.timeout.as_secs().max(1),
-                    backend: kind.name().to_owned(),
-                    backend_target,
+                    backend,
                     created_at: Utc::now(),
                 },
-                |id| format!("job-{id}"),
+                cli_inputs_prefix,
             )
             .await?;
         if let Err(error) = uploads

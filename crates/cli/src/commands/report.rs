@@ -67,7 +67,7 @@ impl fmt::Display for Written {
 pub async fn run(args: ReportArgs, ctx: &Context) -> anyhow::Result<ExitCode> {
     let store = ctx.settings.open_store().await?;
     let job = store.job(args.job_id).await?;
-    let results = crate::backend::job_settings(&job, &ctx.settings)?.results()?;
+    let results = crate::backend::job_settings(&job, &ctx.settings).results()?;
     let pricing = Pricing {
         table: args.pricing.table()?,
         market: args.pricing.market(),

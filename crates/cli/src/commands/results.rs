@@ -4,8 +4,9 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::{Context as _, bail};
+use fredbatch_core::keys::{attempt_file_key, manifest_key};
+use fredbatch_core::manifest::Manifest;
 use fredbatch_core::{JobId, RunStatus};
-use fredbatch_worker::results::{MANIFEST, Manifest};
 use serde::Serialize;
 
 use crate::Context;
@@ -60,7 +61,7 @@ impl std::fmt::Display for Copied {
 pub async fn run(args: ResultsArgs, ctx: &Context) -> anyhow::Result<ExitCode> {
     let store = ctx.settings.open_store().await?;
     let job = store.job(args.job_id).await?;
-    let results = crate::backend::job_settings(&job, &ctx.settings)?.results()?;
+    let results = crate::backend::job_settings(&job, &ctx.settings).results()?;
     let mut copied = Copied {
         job_id: job.id,
         out: args.out.clone(),
@@ -75,13 +76,13 @@ pub async fn run(args: ResultsArgs, ctx: &Context) -> anyhow::Result<ExitCode> {
             continue;
         };
         let manifest: Manifest =
-            serde_json::from_slice(&results.get_bytes(&format!("{prefix}/{MANIFEST}")).await?)
+            serde_json::from_slice(&results.get_bytes(&manifest_key(prefix)).await?)
                 .with_context(|| format!("the manifest of run {} is unreadable", run.run_number))?;
         let run_dir = args.out.join(run.results_dir(job.is_sweep()));
         for file in &manifest.files {
             let target = run_dir.join(&file.path);
             let size = results
-                .get_file(&format!("{prefix}/{}", file.path), &target)
+                .get_file(&attempt_file_key(prefix, &file.path), &target)
                 .await?;
             if size != file.size {
                 bail!(

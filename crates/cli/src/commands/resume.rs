@@ -10,7 +10,9 @@ use anyhow::Context as _;
 use fredbatch_core::JobId;
 
 use crate::Context;
-use crate::backend::{BackendKind, connect_existing};
+use fredbatch_core::BackendKind;
+
+use crate::backend::connect_existing;
 use crate::commands::args::CapacityArgs;
 use crate::commands::supervised::submit_and_watch;
 use crate::joblock::JobLock;
@@ -42,10 +44,9 @@ pub async fn run(args: ResumeArgs, ctx: &Context) -> anyhow::Result<ExitCode> {
             job.id
         );
     }
-    let kind = BackendKind::from_recorded(&job.backend)?;
-    let _lock = match kind {
+    let _lock = match job.backend.kind() {
         BackendKind::Local => Some(JobLock::acquire(&ctx.settings.lock_dir(), job.id)?),
-        BackendKind::Aws | BackendKind::Slurm => None,
+        BackendKind::AwsBatch | BackendKind::Slurm => None,
     };
     let open = store.open_runs(job.id).await?.len();
     if open == 0 {
@@ -55,7 +56,7 @@ pub async fn run(args: ResumeArgs, ctx: &Context) -> anyhow::Result<ExitCode> {
         ));
     }
     let runner = connect_existing(&job, &ctx.settings, args.capacity.local())?;
-    submit_and_watch(ctx, &store, runner, kind, &job, false).await
+    submit_and_watch(ctx, &store, runner, &job, false).await
 }
 
 /// Starts `fredbatch resume JOB` as a background process that outlives this one (for

@@ -5,7 +5,9 @@ use std::process::ExitCode;
 use anyhow::bail;
 
 use crate::Context;
-use crate::backend::{BackendKind, connect_new};
+use fredbatch_core::BackendKind;
+
+use crate::backend::{choose, connect_new};
 use crate::commands::args::{BackendArgs, ModelArgs, RunResourceArgs};
 use crate::commands::register::prepare;
 use crate::commands::supervised::{print_job, submit_and_watch};
@@ -37,7 +39,7 @@ pub struct RunArgs {
 }
 
 pub async fn run(args: RunArgs, ctx: &Context) -> anyhow::Result<ExitCode> {
-    let kind = BackendKind::choose(&args.backend);
+    let kind = choose(&args.backend);
     let resources = args.resources.resources(kind);
     if kind == BackendKind::Local {
         let capacity = args.backend.capacity().resolve();
@@ -59,7 +61,7 @@ pub async fn run(args: RunArgs, ctx: &Context) -> anyhow::Result<ExitCode> {
     let ctx = &ctx.with_settings(settings);
     let store = ctx.settings.open_store().await?;
     let job = prepared
-        .register(ctx, &store, &args.resources, kind, backend.target)
+        .register(ctx, &store, &args.resources, backend.target)
         .await?;
 
     if kind == BackendKind::Local && args.detach {
@@ -74,7 +76,7 @@ pub async fn run(args: RunArgs, ctx: &Context) -> anyhow::Result<ExitCode> {
     }
     let _lock = match kind {
         BackendKind::Local => Some(JobLock::acquire(&ctx.settings.lock_dir(), job.id)?),
-        BackendKind::Aws | BackendKind::Slurm => None,
+        BackendKind::AwsBatch | BackendKind::Slurm => None,
     };
-    submit_and_watch(ctx, &store, backend.runner, kind, &job, args.detach).await
+    submit_and_watch(ctx, &store, backend.runner, &job, args.detach).await
 }

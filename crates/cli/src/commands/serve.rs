@@ -9,7 +9,9 @@ use std::time::Duration;
 use fredbatch_server::{DEFAULT_UPLOAD_LIMIT, JobDefaults, ServerConfig};
 
 use crate::Context;
-use crate::backend::{BackendKind, connect_new};
+use fredbatch_core::BackendKind;
+
+use crate::backend::{choose, connect_new};
 use crate::commands::args::{BackendArgs, RunResourceArgs};
 
 /// Serve the platform API (what the epx Python client speaks) with accounts.
@@ -40,7 +42,7 @@ pub struct ServeArgs {
 }
 
 pub async fn run(args: ServeArgs, ctx: &Context) -> anyhow::Result<ExitCode> {
-    let kind = BackendKind::choose(&args.backend);
+    let kind = choose(&args.backend);
     let mut settings = ctx.settings.clone();
     let resources = args.resources.resources(kind);
     let connected = connect_new(kind, &args.backend, resources, &mut settings).await?;
@@ -54,8 +56,7 @@ pub async fn run(args: ServeArgs, ctx: &Context) -> anyhow::Result<ExitCode> {
             resources,
             max_attempts: args.resources.attempts,
             attempt_timeout_seconds: args.resources.timeout.as_secs().max(1),
-            backend: kind.name().to_owned(),
-            backend_target: connected.target,
+            backend: connected.target,
         },
         listen: args.listen,
         public_url: args.public_url,
@@ -63,14 +64,14 @@ pub async fn run(args: ServeArgs, ctx: &Context) -> anyhow::Result<ExitCode> {
         url_lifetime: args.url_lifetime,
         tick: match kind {
             BackendKind::Local => Duration::from_millis(500),
-            other => other.tick(),
+            other => crate::backend::tick(other),
         },
         scratch: settings.home.join("server"),
     };
     fredbatch_server::serve(config, terminated(), |address| {
         ctx.note(&format!(
             "Serving the platform API on http://{address} ({} backend); stop with Ctrl-C or SIGTERM.",
-            kind.name()
+            kind
         ));
     })
     .await?;

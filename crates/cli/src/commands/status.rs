@@ -10,7 +10,7 @@ use fredbatch_core::{Attempt, JobId, Run, RunId, SimulationRunner};
 use serde::Serialize;
 
 use crate::Context;
-use crate::backend::{BackendKind, LocalCapacity, connect_existing, job_settings};
+use crate::backend::{LocalCapacity, connect_existing, job_settings};
 use crate::output::{emit, table};
 use crate::report::StatusReport;
 use fredbatch_supervisor::Supervisor;
@@ -50,7 +50,7 @@ pub async fn run(args: StatusArgs, ctx: &Context) -> anyhow::Result<ExitCode> {
     let runner = connect_existing(&job, &ctx.settings, LocalCapacity::default());
     refresh_from_backend(ctx, &store, &job, &runner).await;
     let runs = store.runs(job.id).await?;
-    let results = job_settings(&job, &ctx.settings)?.results()?;
+    let results = job_settings(&job, &ctx.settings).results()?;
     let configs = store.configs(job.id).await?;
     let mut report = StatusReport::new(job, configs, runs, Some(&results), Utc::now());
     report.show_all = args.all;
@@ -69,9 +69,7 @@ async fn refresh_from_backend(
     job: &fredbatch_core::Job,
     runner: &anyhow::Result<Arc<dyn SimulationRunner>>,
 ) {
-    let Ok(kind) = BackendKind::from_recorded(&job.backend) else {
-        return;
-    };
+    let kind = job.backend.kind();
     if !kind.outlives_process() {
         return;
     }
@@ -84,8 +82,7 @@ async fn refresh_from_backend(
     };
     if let Err(error) = refreshed {
         ctx.note(&format!(
-            "warning: showing the last known state; the {} backend could not be asked: {error:#}",
-            kind.name()
+            "warning: showing the last known state; the {kind} backend could not be asked: {error:#}"
         ));
     }
 }
@@ -181,7 +178,7 @@ impl std::fmt::Display for JobList {
                 job.id.to_string(),
                 job.name.clone(),
                 job.run_count.to_string(),
-                job.backend.clone(),
+                job.backend.kind().to_string(),
                 job.created_at.format("%Y-%m-%d %H:%M:%S").to_string(),
                 summary.counts.summary(),
             ]);

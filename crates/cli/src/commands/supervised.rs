@@ -12,7 +12,7 @@ use fredbatch_store::Store;
 use fredbatch_supervisor::Supervisor;
 
 use crate::Context;
-use crate::backend::{BackendKind, job_settings};
+use crate::backend::{job_settings, tick};
 use crate::output::emit;
 use crate::progress::Progress;
 use crate::report::StatusReport;
@@ -32,7 +32,6 @@ pub async fn submit_and_watch(
     ctx: &Context,
     store: &Store,
     runner: Arc<dyn SimulationRunner>,
-    kind: BackendKind,
     job: &Job,
     detach: bool,
 ) -> anyhow::Result<ExitCode> {
@@ -41,14 +40,14 @@ pub async fn submit_and_watch(
     ctx.note(&format!(
         "Submitted {submitted} run(s) of job {} to the {} backend.",
         job.id,
-        kind.name()
+        job.backend.kind()
     ));
     if detach {
         ctx.note(&format!("Follow it with `fredbatch status {}`.", job.id));
         print_job(ctx, job);
         return Ok(ExitCode::SUCCESS);
     }
-    let tick = kind.tick();
+    let tick = tick(job.backend.kind());
     let mut progress = Progress::new(job.run_count, ctx.output.is_json());
     let watched = watch(&supervisor, job, &mut progress, tick).await;
     progress.finish();
@@ -57,7 +56,7 @@ pub async fn submit_and_watch(
         job.clone(),
         store.configs(job.id).await?,
         store.runs(job.id).await?,
-        Some(&job_settings(job, &ctx.settings)?.results()?),
+        Some(&job_settings(job, &ctx.settings).results()?),
         Utc::now(),
     );
     report.attach_failure_logs(runner.as_ref()).await;

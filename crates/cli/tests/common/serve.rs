@@ -35,6 +35,16 @@ pub fn serve(sandbox: &Sandbox, env: &[(&str, String)]) -> Server {
 
 /// The same on a given port (a restarted server comes back where its clients look).
 pub fn serve_on(sandbox: &Sandbox, port: u16, env: &[(&str, String)]) -> Server {
+    serve_on_with_args(sandbox, port, env, &[])
+}
+
+/// The same with more arguments (e.g. a backend's flags).
+pub fn serve_on_with_args(
+    sandbox: &Sandbox,
+    port: u16,
+    env: &[(&str, String)],
+    args: &[&str],
+) -> Server {
     let mut command = sandbox.command();
     // The demo engine behind a FRED_HOME, unless the caller brings a FRED of its own (both are
     // the sandbox's one fake FRED, so only one may be written).
@@ -56,6 +66,7 @@ pub fn serve_on(sandbox: &Sandbox, port: u16, env: &[(&str, String)]) -> Server 
             "--max-vcpus",
             "2",
         ])
+        .args(args)
         .stdin(Stdio::null())
         .stdout(Stdio::null())
         .stderr(Stdio::piped())

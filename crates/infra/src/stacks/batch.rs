@@ -10,6 +10,8 @@
 //! resource is `ecr:GetAuthorizationToken`, which AWS defines on no narrower resource (stated in
 //! the template's metadata).
 
+use fredbatch_core::Resources;
+use fredbatch_core::limits::SPOT_INTERRUPTION_PATTERN;
 use serde_json::{Value, json};
 
 use super::Environment;
@@ -22,8 +24,6 @@ pub const PATH: &str = "batch/batch-infrastructure.json";
 
 /// The instance types of the compute environment.
 pub const INSTANCE_TYPES: [&str; 2] = ["c5.xlarge", "c5.2xlarge"];
-/// The status reason AWS Batch gives an attempt whose Spot instance was reclaimed.
-pub const SPOT_INTERRUPTION: &str = "Host EC2*";
 pub const ATTEMPTS: u32 = 3;
 pub const ATTEMPT_TIMEOUT_SECONDS: u32 = 4 * 3600;
 /// The retention periods CloudWatch Logs accepts, in days.
@@ -161,13 +161,13 @@ fn parameters(t: &mut Template, env: Environment) {
     p.add(
         parameter::JOB_VCPUS,
         Parameter::number("vCPUs each run reserves (`fredbatch profile` recommends a size)")
-            .with_default(4)
+            .with_default(Resources::AWS_DEFAULT.vcpus)
             .range(1, 256),
     );
     p.add(
         parameter::JOB_MEMORY,
         Parameter::number("Memory each run reserves, in MiB")
-            .with_default(8192)
+            .with_default(Resources::AWS_DEFAULT.memory_mb)
             .range(256, 1_048_576),
     );
 }
@@ -448,7 +448,7 @@ fn batch(t: &mut Template) {
                     // Batch retries every failure no rule matches: the catch-all EXIT keeps a
                     // model error from running three times.
                     "EvaluateOnExit": [
-                        { "OnStatusReason": SPOT_INTERRUPTION, "Action": "RETRY" },
+                        { "OnStatusReason": SPOT_INTERRUPTION_PATTERN, "Action": "RETRY" },
                         { "OnReason": "*", "Action": "EXIT" },
                     ],
                 },

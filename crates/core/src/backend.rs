@@ -1,0 +1,168 @@
+//! Which backend a job runs on, and where on it: recorded with every job, so later commands
+//! (status, logs, cancel, resume, a restarted server) reach the same place, and nothing ever
+//! supervises a job on another backend than the one its runs went to.
+//!
+//! Terms:
+//! - **backend kind**: which kind of backend (`local`, `aws-batch`, `slurm`); these recorded
+//!   names exist here and nowhere else;
+//! - **backend target**: the kind and where on that backend the runs go (an AWS Batch queue and
+//!   job definition, a Slurm partition and log folder); the local executor needs nothing more.
+
+use std::fmt;
+use std::path::PathBuf;
+use std::str::FromStr;
+
+use serde::{Deserialize, Serialize};
+
+/// Which kind of backend runs a job.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum BackendKind {
+    /// Child processes on the machine of the fredbatch process.
+    Local,
+    /// AWS Batch jobs.
+    AwsBatch,
+    /// A Slurm cluster's jobs.
+    Slurm,
+}
+
+impl BackendKind {
+    pub const ALL: [BackendKind; 3] = [
+        BackendKind::Local,
+        BackendKind::AwsBatch,
+        BackendKind::Slurm,
+    ];
+
+    /// The name recorded with jobs and shown to people.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            BackendKind::Local => "local",
+            BackendKind::AwsBatch => "aws-batch",
+            BackendKind::Slurm => "slurm",
+        }
+    }
+
+    /// Whether runs go on without the fredbatch process that submitted them (on a cluster or
+    /// in the cloud): a local run ends with the process that started it.
+    pub fn outlives_process(self) -> bool {
+        !matches!(self, BackendKind::Local)
+    }
+}
+
+impl fmt::Display for BackendKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for BackendKind {
+    type Err = UnknownBackend;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        BackendKind::ALL
+            .into_iter()
+            .find(|kind| kind.as_str() == s)
+            .ok_or_else(|| UnknownBackend(s.to_owned()))
+    }
+}
+
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+#[error("unknown backend `{0}` (known: local, aws-batch, slurm)")]
+pub struct UnknownBackend(pub String);
+
+/// A job's backend and where on it its runs go. Stored (and shown in a job's JSON) tagged by
+/// kind: `{"backend":"local"}`, `{"backend":"slurm","backend_target":{...}}`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "backend", content = "backend_target", rename_all = "kebab-case")]
+pub enum BackendTarget {
+    Local,
+    AwsBatch(AwsBatchTarget),
+    Slurm(SlurmTarget),
+}
+
+impl BackendTarget {
+    pub fn kind(&self) -> BackendKind {
+        match self {
+            BackendTarget::Local => BackendKind::Local,
+            BackendTarget::AwsBatch(_) => BackendKind::AwsBatch,
+            BackendTarget::Slurm(_) => BackendKind::Slurm,
+        }
+    }
+}
+
+/// Where a job's runs go on AWS Batch.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AwsBatchTarget {
+    /// Job queue name or ARN.
+    pub job_queue: String,
+    /// Job definition ARN, `name:revision`, or a name.
+    pub job_definition: String,
+    /// The CloudWatch log group, when the job definition names none.
+    pub log_group: Option<String>,
+    /// What the runs' containers were told besides their command (where inputs and results
+    /// are), so a resubmitted run writes where the others did.
+    #[serde(default)]
+    pub environment: Vec<(String, String)>,
+}
+
+/// Where a job's runs go on a Slurm cluster.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SlurmTarget {
+    pub partition: Option<String>,
+    pub account: Option<String>,
+    pub qos: Option<String>,
+    pub extra_args: Vec<String>,
+    /// Each task's output file goes here; on a filesystem every node shares.
+    pub log_dir: PathBuf,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn kinds_round_trip_through_their_recorded_names() {
+        for kind in BackendKind::ALL {
+            assert_eq!(kind.as_str().parse::<BackendKind>(), Ok(kind));
+            assert_eq!(serde_json::to_string(&kind).unwrap(), format!("\"{kind}\""));
+        }
+        assert_eq!(
+            "aws".parse::<BackendKind>(),
+            Err(UnknownBackend("aws".into()))
+        );
+    }
+
+    /// The stored form: a kind tag, and the target (absent for the local executor). The
+    /// migration of older rows writes exactly this shape.
+    #[test]
+    fn targets_are_stored_tagged_by_kind() {
+        assert_eq!(
+            serde_json::to_string(&BackendTarget::Local).unwrap(),
+            r#"{"backend":"local"}"#
+        );
+        let slurm = BackendTarget::Slurm(SlurmTarget {
+            partition: Some("compute".into()),
+            account: None,
+            qos: None,
+            extra_args: vec!["--constraint=avx2".into()],
+            log_dir: "/shared/logs".into(),
+        });
+        let text = serde_json::to_string(&slurm).unwrap();
+        assert!(
+            text.starts_with(r#"{"backend":"slurm","backend_target":{"partition":"compute""#),
+            "{text}"
+        );
+        assert_eq!(serde_json::from_str::<BackendTarget>(&text).unwrap(), slurm);
+        let batch: BackendTarget = serde_json::from_str(
+            r#"{"backend":"aws-batch","backend_target":{"job_queue":"q","job_definition":"d:1","log_group":null}}"#,
+        )
+        .unwrap();
+        assert_eq!(batch.kind(), BackendKind::AwsBatch);
+        let BackendTarget::AwsBatch(target) = batch else {
+            unreachable!()
+        };
+        assert!(
+            target.environment.is_empty(),
+            "targets recorded before it default to none"
+        );
+    }
+}

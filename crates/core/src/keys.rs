@@ -1,0 +1,121 @@
+//! Where a job's objects live in storage: every key fredbatch writes or reads is built (and,
+//! where code reads keys back, parsed) here, so the layout has one owner.
+//!
+//! Terms:
+//! - **inputs prefix**: a job's folder in the uploads location, recorded as the job's
+//!   `inputs_key`: `job-<J>` for command-line jobs, `jobs/<J>` for jobs registered through the
+//!   platform API (which also names that folder in the URLs it signs);
+//! - **inputs archive**: the model directory as a zip, `<inputs prefix>/job_input.zip`, the one
+//!   the worker fetches;
+//! - **uploaded inputs archive**: what an API client uploaded,
+//!   `<inputs prefix>/uploaded/job_input.zip`; the server checks it and stores the bytes it
+//!   checked as the inputs archive, so what runs is exactly what passed the checks;
+//! - **attempt prefix**: one attempt's outputs in the results location,
+//!   `job-<J>/run-<N>/attempt-<A>`, with its manifest `MANIFEST.json` written last;
+//! - **results archive**: a DONE API run's zip for its client, `jobs/<J>/run_<R>_results.zip`.
+
+use crate::ids::{JobId, RunId};
+
+/// The manifest's name inside an attempt prefix.
+pub const MANIFEST: &str = "MANIFEST.json";
+const INPUTS_ARCHIVE: &str = "job_input.zip";
+const UPLOADED_INPUTS_ARCHIVE: &str = "uploaded/job_input.zip";
+
+/// The inputs prefix of a job registered on the command line.
+pub fn cli_inputs_prefix(job: JobId) -> String {
+    format!("job-{job}")
+}
+
+/// The inputs prefix of a job registered through the platform API.
+pub fn api_inputs_prefix(job: JobId) -> String {
+    format!("jobs/{job}")
+}
+
+/// The archive of a job's model directory that workers fetch.
+pub fn inputs_archive_key(inputs_prefix: &str) -> String {
+    format!("{inputs_prefix}/{INPUTS_ARCHIVE}")
+}
+
+/// Where an API client uploads a job's inputs archive.
+pub fn uploaded_inputs_key(inputs_prefix: &str) -> String {
+    format!("{inputs_prefix}/{UPLOADED_INPUTS_ARCHIVE}")
+}
+
+/// The API job whose uploaded inputs archive `key` is, if it is one.
+pub fn job_of_uploaded_inputs_key(key: &str) -> Option<JobId> {
+    let id = key
+        .strip_prefix("jobs/")?
+        .strip_suffix(&format!("/{UPLOADED_INPUTS_ARCHIVE}"))?;
+    id.parse().ok()
+}
+
+/// Another file an API client uploads for a job (`job_config.json`, `run_<R>_config.json`).
+pub fn job_file_key(inputs_prefix: &str, name: &str) -> String {
+    format!("{inputs_prefix}/{name}")
+}
+
+/// The key prefix of one attempt's outputs.
+pub fn attempt_prefix(job: JobId, run_number: u32, attempt: u32) -> String {
+    format!("job-{job}/run-{run_number}/attempt-{attempt}")
+}
+
+/// A file of an attempt's outputs, by its path relative to the attempt prefix.
+pub fn attempt_file_key(attempt_prefix: &str, path: &str) -> String {
+    format!("{attempt_prefix}/{path}")
+}
+
+/// The manifest of an attempt's outputs.
+pub fn manifest_key(attempt_prefix: &str) -> String {
+    attempt_file_key(attempt_prefix, MANIFEST)
+}
+
+/// A DONE API run's results archive for its client.
+pub fn results_archive_key(job: JobId, run: RunId) -> String {
+    format!("jobs/{job}/run_{run}_results.zip")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_layout_is_the_one_existing_stores_hold() {
+        assert_eq!(
+            inputs_archive_key(&cli_inputs_prefix(JobId(3))),
+            "job-3/job_input.zip"
+        );
+        assert_eq!(
+            uploaded_inputs_key(&api_inputs_prefix(JobId(12))),
+            "jobs/12/uploaded/job_input.zip"
+        );
+        assert_eq!(
+            manifest_key(&attempt_prefix(JobId(1), 2, 1)),
+            "job-1/run-2/attempt-1/MANIFEST.json"
+        );
+        assert_eq!(
+            results_archive_key(JobId(4), RunId(9)),
+            "jobs/4/run_9_results.zip"
+        );
+    }
+
+    #[test]
+    fn uploaded_inputs_keys_name_their_job() {
+        let prefix = api_inputs_prefix(JobId(12));
+        assert_eq!(
+            job_of_uploaded_inputs_key(&uploaded_inputs_key(&prefix)),
+            Some(JobId(12))
+        );
+        assert_eq!(
+            job_of_uploaded_inputs_key(&inputs_archive_key(&prefix)),
+            None
+        );
+        assert_eq!(
+            job_of_uploaded_inputs_key(&job_file_key(&prefix, "job_config.json")),
+            None
+        );
+        assert_eq!(
+            job_of_uploaded_inputs_key("jobs/x/uploaded/job_input.zip"),
+            None
+        );
+    }
+}
