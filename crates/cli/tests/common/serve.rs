@@ -1,24 +1,30 @@
 //! A real `fredbatch serve` for tests that drive it over plain HTTP (the dashboard, the
-//! OpenAPI fuzzer): a free port, a user, jobs made through the platform API.
+//! OpenAPI fuzzer): a port of the system's choosing, a user, jobs made through the platform API.
 
 use std::io::{BufRead, BufReader, Write};
 use std::process::{Child, Stdio};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 
 use super::Sandbox;
 
-pub fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
+/// What `fredbatch serve` prints on stderr, before the URL it serves on, once it accepts
+/// connections (its `--help` documents the line).
+const SERVING: &str = "Serving the platform API on ";
 
 pub struct Server {
     pub child: Child,
+    /// `http://127.0.0.1:PORT`, the port the server bound.
     pub url: String,
+}
+
+impl Server {
+    /// `HOST:PORT` of the server, as its store lock names it.
+    pub fn address(&self) -> &str {
+        self.url.trim_start_matches("http://")
+    }
 }
 
 impl Drop for Server {
@@ -28,13 +34,14 @@ impl Drop for Server {
     }
 }
 
-/// `fredbatch serve` on the demo engine (unless `env` says otherwise), once it says it serves.
+/// `fredbatch serve` on the demo engine (unless `env` says otherwise), once it serves.
 pub fn serve(sandbox: &Sandbox, env: &[(&str, String)]) -> Server {
-    serve_on(sandbox, free_port(), env)
+    serve_with_args(sandbox, &[], env)
 }
 
-/// The same on a given port (a restarted server comes back where its clients look).
-pub fn serve_on(sandbox: &Sandbox, port: u16, env: &[(&str, String)]) -> Server {
+/// The same with more of `serve`'s options. It listens on port 0 and reports the port the
+/// system gave it, so no other process can take the port between a choice and its use.
+pub fn serve_with_args(sandbox: &Sandbox, args: &[&str], env: &[(&str, String)]) -> Server {
     let mut command = sandbox.command();
     // The demo engine behind a FRED_HOME, unless the caller brings a FRED of its own (both are
     // the sandbox's one fake FRED, so only one may be written).
@@ -49,29 +56,42 @@ pub fn serve_on(sandbox: &Sandbox, port: u16, env: &[(&str, String)]) -> Server 
     }
     let mut child = command
         .envs(env.iter().map(|(k, v)| (*k, v.as_str())))
-        .args([
-            "serve",
-            "--listen",
-            &format!("127.0.0.1:{port}"),
-            "--max-vcpus",
-            "2",
-        ])
+        .args(["serve", "--listen", "127.0.0.1:0", "--max-vcpus", "2"])
+        .args(args)
         .stdin(Stdio::null())
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
         .spawn()
         .expect("spawn fredbatch serve");
-    let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
-    let first = lines.next().and_then(Result::ok).unwrap_or_default();
-    assert!(
-        first.starts_with("Serving the platform API on http://127.0.0.1:"),
-        "serve said: {first}"
-    );
-    // Keep draining its stderr so it never blocks on a full pipe.
-    std::thread::spawn(move || for _ in lines {});
-    Server {
-        child,
-        url: format!("http://127.0.0.1:{port}"),
+    let url = served_url(&mut child);
+    Server { child, url }
+}
+
+/// Reads `serve`'s stderr until it names the URL it serves on (within a minute, and while it
+/// lives); its stderr is drained to the end so it never blocks on a full pipe.
+fn served_url(child: &mut Child) -> String {
+    let stderr = child.stderr.take().expect("stderr is piped");
+    let (lines, said) = mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+            // Once the URL is read nobody listens: later lines are only drained.
+            lines.send(line).ok();
+        }
+    });
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let mut before = Vec::new();
+    loop {
+        match said.recv_timeout(deadline.saturating_duration_since(Instant::now())) {
+            Ok(line) => match line.strip_prefix(SERVING) {
+                Some(rest) => {
+                    let url = rest.split_whitespace().next().unwrap_or_default();
+                    assert!(url.starts_with("http://127.0.0.1:"), "serve said: {line}");
+                    return url.to_owned();
+                }
+                None => before.push(line),
+            },
+            Err(why) => panic!("fredbatch serve named no URL ({why}); it said: {before:#?}"),
+        }
     }
 }
 
