@@ -110,6 +110,22 @@ pub fn http(method: &str, url: &str, token: Option<&str>, body: &[u8]) -> (u16, 
     fredbatch_testkit::http(method, url, &headers, body)
 }
 
+/// One plain HTTP/1.1 exchange with the token where epx sends it (`Offline-Token`):
+/// the status and the body as text.
+pub fn epx_http(
+    url: &str,
+    method: &str,
+    path: &str,
+    token: Option<&str>,
+    body: &[u8],
+) -> (u16, String) {
+    let bearer = token.map(|token| format!("Bearer {token}"));
+    let mut headers = vec![("content-type", "application/json")];
+    headers.extend(bearer.as_deref().map(|bearer| ("Offline-Token", bearer)));
+    let (status, body) = fredbatch_testkit::http(method, &format!("{url}{path}"), &headers, body);
+    (status, super::text(&body))
+}
+
 /// A JSON call of the platform API that must succeed.
 pub fn call(server: &Server, method: &str, path: &str, token: &str, body: Value) -> Value {
     let body = if body.is_null() {

@@ -15,6 +15,8 @@ pub struct StoreProbe {
     /// The SQLite file that must exist before connecting (none for PostgreSQL).
     file: Option<PathBuf>,
     store: Option<Store>,
+    /// Whether a read has succeeded: the schema is then complete.
+    schema_complete: bool,
 }
 
 impl StoreProbe {
@@ -37,22 +39,44 @@ impl StoreProbe {
             url: url.to_owned(),
             file,
             store: None,
+            schema_complete: false,
         }
     }
 
     /// The runs of the latest job by run number, or None while there is no job yet.
     pub fn latest_runs(&mut self) -> Option<Vec<Run>> {
         let store = self.connected()?;
-        self.runtime.block_on(async {
-            let job = store.latest_job().await.expect("read the latest job")?;
-            Some(runs_of(&store, job.id).await)
-        })
+        let read = self.runtime.block_on(async {
+            let Some(job) = store.latest_job().await? else {
+                return Ok(None);
+            };
+            store.runs(job.id).await.map(Some)
+        });
+        self.settle(read).flatten()
     }
 
     /// The runs of `job` by run number, or None while there is no database yet.
     pub fn runs(&mut self, job: i64) -> Option<Vec<Run>> {
         let store = self.connected()?;
-        Some(self.runtime.block_on(runs_of(&store, JobId(job))))
+        let read = self.runtime.block_on(store.runs(JobId(job)));
+        self.settle(read)
+    }
+
+    /// A read's value. Until one read succeeds, a failed read means the command that creates
+    /// the schema is still adding to it (a column of a later migration): not there yet. After
+    /// that, a failure is the test's.
+    fn settle<T>(&mut self, read: Result<T, StoreError>) -> Option<T> {
+        match read {
+            Ok(value) => {
+                self.schema_complete = true;
+                Some(value)
+            }
+            Err(error) if !self.schema_complete => {
+                eprintln!("the sandbox's store is not ready yet: {error}");
+                None
+            }
+            Err(error) => panic!("cannot read the sandbox's store: {error}"),
+        }
     }
 
     /// The store, once a command has created its schema.
@@ -69,10 +93,6 @@ impl StoreProbe {
         }
         self.store.clone()
     }
-}
-
-async fn runs_of(store: &Store, job: JobId) -> Vec<Run> {
-    store.runs(job).await.expect("read the job's runs")
 }
 
 impl Drop for StoreProbe {
