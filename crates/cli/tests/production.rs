@@ -30,7 +30,7 @@ fn production(sandbox: &Sandbox) -> impl Fn(&[&str]) -> Command + '_ {
 fn interrupted_once(sandbox: &Sandbox, signal: &str) -> std::path::PathBuf {
     let marker = sandbox.path().join("first-attempt-done");
     sandbox.fake_fred(&format!(
-        "if [ ! -e {m} ]; then touch {m}; kill -{signal} $PPID; sleep 20; exit 0; fi\n\
+        "if [ ! -e {m} ]; then touch {m}; kill -{signal} $PPID; until_killed; fi\n\
          mkdir -p \"$6/RUN$4\" && echo 'Day,Date' > \"$6/RUN$4/out.csv\" && echo done",
         m = marker.display()
     ))
@@ -140,7 +140,7 @@ fn a_done_run_is_never_run_again_and_racing_workers_commit_once() {
     // FRED waits for the gate. Run 2's FRED then signs in under `racing` and waits (30 s at
     // most) until both racing workers' FREDs have, so the two attempts overlap for certain.
     let fred_home = sandbox.fake_fred(&format!(
-        "while [ ! -e {gate} ]; do sleep 0.05; done\n\
+        "await_file {gate}\n\
          if [ \"$4\" = 2 ]; then\n\
            touch {racing}/$$; waited=0\n\
            while [ $(ls {racing} | wc -l) -lt 2 ] && [ $waited -lt 600 ]; do sleep 0.05; waited=$((waited + 1)); done\n\

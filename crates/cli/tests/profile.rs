@@ -87,6 +87,11 @@ fn a_model_that_fails_gives_no_recommendation() {
     let stderr = text(&output.stderr);
     assert!(stderr.contains("not every run"), "{stderr}");
     assert!(stderr.contains("fredbatch status"), "{stderr}");
+    let report = text(&output.stdout);
+    assert!(
+        !report.contains("JobVcpus") && !report.contains("--vcpus"),
+        "no size is recommended: {report}"
+    );
 }
 
 #[test]

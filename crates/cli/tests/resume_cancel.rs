@@ -2,21 +2,68 @@
 
 mod common;
 
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use common::{Sandbox, count_in, runs, wait_for};
+use serde_json::Value;
+
+/// A FRED that notes each start and each finish of a run in `calls` beside its home, and
+/// finishes run N only once the gate file `gate-N` exists in `gates`.
+fn counting_gated_fred(sandbox: &Sandbox, gates: &Path) -> PathBuf {
+    sandbox.fake_fred(&format!(
+        "calls=\"$(dirname \"$0\")/../calls\"; echo \"start $4\" >> \"$calls\"\n\
+         await_file {gates}/gate-$4\n\
+         mkdir -p \"$6/RUN$4\" && echo 'Day,Date' > \"$6/RUN$4/out.csv\" && echo \"finish $4\" >> \"$calls\"",
+        gates = gates.display()
+    ))
+}
+
+fn open_gate(gates: &Path, run: u32) {
+    std::fs::write(gates.join(format!("gate-{run}")), "").unwrap();
+}
+
+/// How many lines of `calls` say `what` (e.g. `finish 3`).
+fn calls(fred_home: &Path, what: &str) -> usize {
+    std::fs::read_to_string(fred_home.join("calls"))
+        .unwrap_or_default()
+        .lines()
+        .filter(|line| *line == what)
+        .count()
+}
 
 #[test]
 fn resume_after_kill_9_finishes_every_run_exactly_once() {
     let sandbox = Sandbox::new();
-    // Each run takes a moment, so the kill lands mid-job.
-    let fred_home = sandbox.fake_fred(
-        "sleep 0.5; mkdir -p \"$6/RUN$4\" && echo 'Day,Date' > \"$6/RUN$4/out.csv\"; echo \"run $4\" >> \"$(dirname \"$0\")/../calls\"",
-    );
+    let gates = sandbox.path().to_owned();
+    let fred_home = counting_gated_fred(&sandbox, &gates);
+    // Runs go one at a time: 1 and 2 finish, 3 is held mid-flight when the kill lands.
+    open_gate(&gates, 1);
+    open_gate(&gates, 2);
     let mut child = common::spawn_job(&sandbox, &fred_home, 6);
-    let done_before = common::wait_for_status(&sandbox, &mut child, "DONE", 2);
+    common::wait_for_status(&sandbox, &mut child, "DONE", 2);
+    wait_for("run 3 to start", Duration::from_secs(60), || {
+        (calls(&fred_home, "start 3") == 1).then_some(())
+    });
     common::kill_9(&mut child);
+    // The killed supervisor's worker and its FRED go with it (nothing may finish run 3 behind
+    // the resumed job's back), before run 3's gate opens.
+    wait_for(
+        "the killed job's processes to end",
+        Duration::from_secs(30),
+        || common::sandbox_processes(&sandbox).is_empty().then_some(()),
+    );
     let before = sandbox.json(&["status"]);
+    let done_before: Vec<&Value> = before["runs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|run| run["status"] == "DONE")
+        .collect();
+    assert_eq!(done_before.len(), 2, "{before}");
+    for run in 3..=6 {
+        open_gate(&gates, run);
+    }
 
     let resumed = sandbox
         .command()
@@ -32,32 +79,47 @@ fn resume_after_kill_9_finishes_every_run_exactly_once() {
     let after = sandbox.json(&["status"]);
     let all = runs(&after);
     assert!(all.iter().all(|(s, _, _)| s == "DONE"), "{all:?}");
-    for (index, run) in before["runs"].as_array().unwrap().iter().enumerate() {
-        if run["status"] == "DONE" {
-            assert_eq!(
-                after["runs"][index]["attempts"], run["attempts"],
-                "a DONE run did not run again"
-            );
-            assert_eq!(after["runs"][index]["results_key"], run["results_key"]);
-        }
+    for run in &done_before {
+        let index = run["run_number"].as_u64().unwrap() as usize - 1;
+        assert_eq!(
+            after["runs"][index]["attempts"], run["attempts"],
+            "a DONE run did not run again"
+        );
+        assert_eq!(after["runs"][index]["results_key"], run["results_key"]);
     }
-    let calls = std::fs::read_to_string(fred_home.join("calls")).unwrap();
-    let completed: Vec<&str> = calls.lines().collect();
-    assert!(done_before >= 2);
-    // Every run completed FRED once, except one killed mid-flight that completed twice at most.
-    for n in 1..=6 {
-        let times = completed
+    // FRED finished every run once: the runs done before the kill were not started again,
+    // run 3 started again after its attempt was killed, and the others started once.
+    for run in 1..=6 {
+        assert_eq!(calls(&fred_home, &format!("finish {run}")), 1, "run {run}");
+        let starts = if run == 3 { 2 } else { 1 };
+        assert_eq!(
+            calls(&fred_home, &format!("start {run}")),
+            starts,
+            "run {run}"
+        );
+    }
+    // And the store holds one committed attempt of each.
+    for run in after["runs"].as_array().unwrap() {
+        let detail = sandbox.json(&["status", "--run", &run["id"].to_string()]);
+        let statuses: Vec<&str> = detail["attempts"]
+            .as_array()
+            .unwrap_or_else(|| panic!("{detail}"))
             .iter()
-            .filter(|line| **line == format!("run {n}"))
-            .count();
-        assert!((1..=2).contains(&times), "run {n} completed {times} times");
+            .map(|attempt| attempt["status"].as_str().unwrap())
+            .collect();
+        assert_eq!(
+            statuses.iter().filter(|s| **s == "SUCCEEDED").count(),
+            1,
+            "run {}: {statuses:?}",
+            run["run_number"]
+        );
     }
 }
 
 #[test]
 fn cancel_from_another_terminal_stops_a_detached_job() {
     let sandbox = Sandbox::new();
-    let slow = sandbox.fake_fred("sleep 32");
+    let slow = common::hanging_fred(&sandbox);
     let model = sandbox.tiny_model();
     let detached = sandbox
         .command()
@@ -78,8 +140,9 @@ fn cancel_from_another_terminal_stops_a_detached_job() {
         "{}",
         common::text(&detached.stderr)
     );
+    let mut store = sandbox.store();
     wait_for("a running run", Duration::from_secs(30), || {
-        (count_in(&sandbox, "RUNNING") > 0).then_some(())
+        (count_in(&mut store, "RUNNING") > 0).then_some(())
     });
     let cancel = sandbox.run(&["cancel", "1"]);
     assert!(cancel.status.success(), "{}", common::text(&cancel.stderr));
@@ -96,10 +159,11 @@ fn cancel_from_another_terminal_stops_a_detached_job() {
 fn cancelling_one_run_leaves_the_others() {
     let sandbox = Sandbox::new();
     let model = sandbox.tiny_model();
-    let slow = sandbox.fake_fred("sleep 33");
+    let gates = sandbox.path().to_owned();
+    let fred_home = counting_gated_fred(&sandbox, &gates);
     let detached = sandbox
         .command()
-        .env("FRED_HOME", &slow)
+        .env("FRED_HOME", &fred_home)
         .args([
             "run",
             model.to_str().unwrap(),
@@ -111,14 +175,39 @@ fn cancelling_one_run_leaves_the_others() {
         ])
         .output()
         .unwrap();
-    assert!(detached.status.success());
+    assert!(
+        detached.status.success(),
+        "{}",
+        common::text(&detached.stderr)
+    );
+    // Run 1 holds the only slot at its gate, so run 2 waits its turn while it is cancelled.
     let status = sandbox.json(&["status"]);
     let second = status["runs"][1]["id"].as_i64().unwrap().to_string();
     assert!(sandbox.run(&["cancel", "--run", &second]).status.success());
     let all = runs(&sandbox.json(&["status"]));
     assert_eq!(all[1].0, "CANCELLED");
     assert_ne!(all[0].0, "CANCELLED");
-    assert!(sandbox.run(&["cancel", "1"]).status.success());
+
+    // Run 1 goes on to finish; run 2 never starts, though its gate is open too.
+    open_gate(&gates, 1);
+    open_gate(&gates, 2);
+    wait_for(
+        "the job's supervisor to exit",
+        Duration::from_secs(60),
+        || common::sandbox_processes(&sandbox).is_empty().then_some(()),
+    );
+    let all = runs(&sandbox.json(&["status"]));
+    assert_eq!(
+        all.iter().map(|(s, _, _)| s.as_str()).collect::<Vec<_>>(),
+        ["DONE", "CANCELLED"],
+        "{all:?}"
+    );
+    assert_eq!(calls(&fred_home, "finish 1"), 1);
+    assert_eq!(
+        calls(&fred_home, "start 2"),
+        0,
+        "a cancelled run never starts"
+    );
 }
 
 #[test]

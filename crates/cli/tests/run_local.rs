@@ -78,6 +78,10 @@ fn the_same_run_number_reproduces_the_same_results() {
         );
     }
     let read = |job: &str| std::fs::read(out.join(job).join("run-1/RUN1/out.csv")).unwrap();
+    assert!(
+        read("1").len() > 100,
+        "an epidemic's days, not an empty file"
+    );
     assert_eq!(read("1"), read("2"));
 }
 
@@ -157,7 +161,7 @@ fn interrupted_attempts_are_retried_and_timeouts_are_not() {
     let (status, attempts, _) = runs(&sandbox.json(&["status"])).remove(0);
     assert_eq!((status.as_str(), attempts), ("DONE", 2));
 
-    let slow = sandbox.fake_fred("sleep 34");
+    let slow = common::hanging_fred(&sandbox);
     let output = sandbox
         .command()
         .env("FRED_HOME", &slow)
@@ -268,7 +272,7 @@ fn bad_input_is_refused_with_a_clear_message_and_nothing_stored() {
 #[test]
 fn ctrl_c_cancels_the_runs_cleanly() {
     let sandbox = Sandbox::new();
-    let slow = sandbox.fake_fred("sleep 31");
+    let slow = common::hanging_fred(&sandbox);
     let mut child = common::spawn_job(&sandbox, &slow, 4);
     common::wait_for_status(&sandbox, &mut child, "RUNNING", 1);
     nix::sys::signal::kill(
@@ -282,7 +286,7 @@ fn ctrl_c_cancels_the_runs_cleanly() {
     assert!(all.iter().all(|(s, _, _)| s == "CANCELLED"), "{all:?}");
     let stray: Vec<String> = common::sandbox_processes(&sandbox)
         .into_iter()
-        .filter(|command| command.contains("sleep 31") || command.contains("fake-fred"))
+        .filter(|command| command.contains("fake-fred") || command.starts_with("sleep "))
         .collect();
     assert!(
         stray.is_empty(),

@@ -1,6 +1,6 @@
 //! `fredbatch serve` driven by the real epx client (`scripts/test` installs it in .venv-epx and
-//! names its Python in FREDBATCH_EPX_PYTHON): a real server process on a free port, real
-//! workers, the demo engine behind a FRED that misbehaves on request.
+//! names its Python in FREDBATCH_EPX_PYTHON): a real server process on a port of the system's
+//! choosing, real workers, the demo engine behind a FRED that misbehaves on request.
 
 mod common;
 
@@ -11,8 +11,9 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
-use common::serve::{Server, add_user, free_port, serve_on};
+use common::serve::{Server, add_user, epx_http, serve_with_args};
 use common::{Sandbox, kill_9, text, wait_for};
+use fredbatch_core::RunStatus;
 use serde_json::Value;
 
 /// The model every job here runs (its dates and days are overridden by the requests).
@@ -20,31 +21,38 @@ const MODEL: &str =
     "use FRED::Influenza\nlocations = Test_Town\nstart_date = 2020-Jan-01\ndays = 10\n";
 
 /// A FRED that runs the demo engine, except when the run's program asks it to misbehave:
-/// `fail_once = 1` fails the first attempt with a model error, `slow = 1` takes 30 s,
-/// `pause = 1` takes 2 s.
+/// `fail_once = 1` fails the first attempt with a model error, `slow = 1` runs until it is
+/// stopped; of the `gated = 1` runs the first to start goes through and the others wait until
+/// the test opens the gate ([`open_gate`]).
 fn misbehaving_fred(sandbox: &Sandbox) -> PathBuf {
     let marker = sandbox.path().join("failed-once");
     sandbox.fake_fred(&format!(
         "if grep -q '^fail_once = 1' \"$2\" && [ ! -e {m} ]; then touch {m}; mkdir -p \"$6/RUN$4\"; \
          echo 'FRED Error (file main.fred) a planned failure of the first attempt' > \"$6/errors.txt\"; exit 0; fi\n\
-         if grep -q '^slow = 1' \"$2\"; then sleep 30; fi\n\
-         if grep -q '^pause = 1' \"$2\"; then sleep 2; fi\n\
+         if grep -q '^slow = 1' \"$2\"; then until_killed; fi\n\
+         if grep -q '^gated = 1' \"$2\" && ! mkdir {gates}/first-through 2>/dev/null; then await_file {gates}/gate; fi\n\
          exec {bin} demo-fred \"$@\"",
         m = marker.display(),
+        gates = sandbox.path().display(),
         bin = env!("CARGO_BIN_EXE_fredbatch"),
     ))
 }
 
-/// Starts `fredbatch serve` behind the misbehaving FRED and waits until it says it serves.
-fn serve(sandbox: &Sandbox, port: u16) -> Server {
-    serve_with(sandbox, port, &[])
+/// Lets every `gated = 1` run finish.
+fn open_gate(sandbox: &Sandbox) {
+    std::fs::write(sandbox.path().join("gate"), "").unwrap();
 }
 
-/// The same with more environment (another store or storage).
-fn serve_with(sandbox: &Sandbox, port: u16, env: &[(&str, String)]) -> Server {
+/// Starts `fredbatch serve` behind the misbehaving FRED and waits until it says it serves.
+fn serve(sandbox: &Sandbox) -> Server {
+    serve_with(sandbox, &[], &[])
+}
+
+/// The same with more options and environment (another store or storage).
+fn serve_with(sandbox: &Sandbox, args: &[&str], env: &[(&str, String)]) -> Server {
     let mut env = env.to_vec();
     env.push(("FRED_HOME", misbehaving_fred(sandbox).display().to_string()));
-    serve_on(sandbox, port, &env)
+    serve_with_args(sandbox, args, &env)
 }
 
 /// An epx storage folder configured for `url` and `token`.
@@ -97,7 +105,7 @@ fn a_job_of_several_configurations_runs_and_its_results_read_back_with_epx() {
     let sandbox = Sandbox::new();
     let alice = add_user(&sandbox, "alice");
     let bob = add_user(&sandbox, "bob");
-    let server = serve(&sandbox, free_port());
+    let server = serve(&sandbox);
     let model = model_file(&sandbox);
     let storage = epx_config(&sandbox, "alice", &server.url, &alice);
     let out = epx(&sandbox, &storage, "job_results.py", &[&model]);
@@ -178,7 +186,7 @@ fn a_job_of_several_configurations_runs_and_its_results_read_back_with_epx() {
 fn a_failed_run_is_retried_by_the_client_and_the_side_calls_work() {
     let sandbox = Sandbox::new();
     let alice = add_user(&sandbox, "alice");
-    let server = serve(&sandbox, free_port());
+    let server = serve(&sandbox);
     let model = model_file(&sandbox);
     let storage = epx_config(&sandbox, "alice", &server.url, &alice);
     let out = epx(&sandbox, &storage, "retry_and_side_calls.py", &[&model]);
@@ -220,26 +228,25 @@ fn a_failed_run_is_retried_by_the_client_and_the_side_calls_work() {
 fn a_killed_server_restarts_and_every_run_finishes_once() {
     let sandbox = Sandbox::new();
     let alice = add_user(&sandbox, "alice");
-    let port = free_port();
-    let mut server = serve(&sandbox, port);
-    // A second server on the same store refuses, naming the first.
-    let second = sandbox.run(&["serve", "--listen", &format!("127.0.0.1:{}", free_port())]);
+    let mut server = serve(&sandbox);
+    // A second server on the same store refuses, naming the first and the address it bound.
+    let second = sandbox.run(&["serve", "--listen", "127.0.0.1:0"]);
     assert!(!second.status.success());
     let said = text(&second.stderr);
     assert!(
-        said.contains(&format!("pid {}", server.child.id()))
-            && said.contains(&format!("127.0.0.1:{port}")),
+        said.contains(&format!("pid {}", server.child.id())) && said.contains(server.address()),
         "{said}"
     );
 
     let storage = epx_config(&sandbox, "alice", &server.url, &alice);
-    // Four runs of 2 s each, two at a time; execute() returns once they are submitted.
+    // Four gated runs, two at a time; execute() returns once they are submitted. Only the
+    // first to start may finish before the kill.
     let script = sandbox.path().join("start.py");
     std::fs::write(
         &script,
         "import sys\nfrom epx import FREDJob, FREDModelConfig, SynthPop\n\
          job = FREDJob(fred_files=[sys.argv[1]], tags=['resume'], config=[FREDModelConfig(\
-         synth_pop=SynthPop('US_2010.v5', ['Test_Town']), model_params={'pause': 1}, n_reps=4)])\n\
+         synth_pop=SynthPop('US_2010.v5', ['Test_Town']), model_params={'gated': 1}, n_reps=4)])\n\
          job.execute()\nprint('{\"job\": %d}' % job.job_id)\n",
     )
     .unwrap();
@@ -251,26 +258,32 @@ fn a_killed_server_restarts_and_every_run_finishes_once() {
         .output()
         .unwrap();
     assert!(started.status.success(), "{}", text(&started.stderr));
-    let job = "1";
-    let done = |sandbox: &Sandbox| -> Vec<(i64, u64)> {
-        sandbox.json(&["status", job])["runs"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .filter(|r| r["status"] == "DONE")
-            .map(|r| (r["id"].as_i64().unwrap(), r["attempts"].as_u64().unwrap()))
-            .collect()
+    let job = 1;
+    let mut store = sandbox.store();
+    let mut done = || -> Option<Vec<(i64, u32)>> {
+        let runs = store.runs(job)?;
+        Some(
+            runs.iter()
+                .filter(|run| run.status == RunStatus::Done)
+                .map(|run| (run.id.0, run.attempts))
+                .collect(),
+        )
     };
     let before = wait_for("a DONE run", Duration::from_secs(60), || {
-        let done = done(&sandbox);
-        (!done.is_empty()).then_some(done)
+        done().filter(|done| !done.is_empty())
     });
-    assert!(before.len() < 4, "the server must die mid-job: {before:?}");
+    assert_eq!(before.len(), 1, "only one run may finish: {before:?}");
     kill_9(&mut server.child);
-    let _restarted = serve(&sandbox, port);
+    // The killed server's workers and their FREDs go with it, before the gate opens.
+    wait_for(
+        "the killed server's processes to end",
+        Duration::from_secs(30),
+        || common::sandbox_processes(&sandbox).is_empty().then_some(()),
+    );
+    open_gate(&sandbox);
+    let _restarted = serve(&sandbox);
     let after = wait_for("every run DONE", Duration::from_secs(90), || {
-        let done = done(&sandbox);
-        (done.len() == 4).then_some(done)
+        done().filter(|done| done.len() == 4)
     });
     for (id, attempts) in &before {
         assert!(
@@ -278,7 +291,7 @@ fn a_killed_server_restarts_and_every_run_finishes_once() {
             "run {id} ran again: {before:?} then {after:?}"
         );
     }
-    let resume = sandbox.run(&["resume", job]);
+    let resume = sandbox.run(&["resume", &job.to_string()]);
     assert!(
         !resume.status.success() && text(&resume.stderr).contains("fredbatch serve"),
         "{}",
@@ -294,162 +307,6 @@ fn a_killed_server_restarts_and_every_run_finishes_once() {
             .count();
         assert_eq!(succeeded, 1, "run {id} finished once: {run}");
     }
-}
-
-/// One plain HTTP/1.1 exchange with the token where epx sends it: (status, body).
-fn http(url: &str, method: &str, path: &str, token: Option<&str>, body: &[u8]) -> (u16, String) {
-    let bearer = token.map(|token| format!("Bearer {token}"));
-    let mut headers = vec![("content-type", "application/json")];
-    headers.extend(bearer.as_deref().map(|bearer| ("Offline-Token", bearer)));
-    let (status, body) = fredbatch_testkit::http(method, &format!("{url}{path}"), &headers, body);
-    (status, text(&body))
-}
-
-#[test]
-fn refused_calls_say_why_and_leave_nothing_behind() {
-    let sandbox = Sandbox::new();
-    let alice = add_user(&sandbox, "alice");
-    let port = free_port();
-    let mut child = sandbox
-        .command()
-        .args([
-            "serve",
-            "--listen",
-            &format!("127.0.0.1:{port}"),
-            "--upload-limit",
-            "1000",
-        ])
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let url = format!("http://127.0.0.1:{port}");
-    wait_for("the server", Duration::from_secs(30), || {
-        std::net::TcpStream::connect(("127.0.0.1", port)).ok()
-    });
-    let token = Some(alice.as_str());
-    assert_eq!(http(&url, "GET", "/health", None, b"").0, 200);
-    let (status, openapi) = http(&url, "GET", "/openapi.json", None, b"");
-    assert_eq!(status, 200);
-    assert!(openapi.contains("\"/runs/retry\""));
-    let description = |body: &str| -> String {
-        let value: Value = serde_json::from_str(body).unwrap_or_else(|e| panic!("{e}: {body}"));
-        value["description"]
-            .as_str()
-            .unwrap_or_else(|| panic!("{body}"))
-            .to_owned()
-    };
-    // No token, a malformed body, unknown ids.
-    let (status, body) = http(&url, "POST", "/jobs/register", None, b"{\"tags\": []}");
-    assert_eq!(status, 403);
-    assert!(description(&body).contains("token"));
-    let (status, body) = http(&url, "POST", "/jobs/register", token, b"{\"tags\": [");
-    assert_eq!(status, 400, "{body}");
-    description(&body);
-    assert_eq!(http(&url, "GET", "/runs?job_id=99", token, b"").0, 404);
-    assert_eq!(http(&url, "GET", "/runs?id=99", token, b"").0, 404);
-    assert_eq!(http(&url, "DELETE", "/jobs/99", token, b"").0, 404);
-
-    let (status, body) = http(
-        &url,
-        "POST",
-        "/jobs/register",
-        token,
-        b"{\"tags\": [\"edge\"]}",
-    );
-    assert_eq!(status, 200, "{body}");
-    let job: Value = serde_json::from_str(&body).unwrap();
-    let job_id = job["id"].as_i64().unwrap();
-    assert!(job_id > 0);
-    // An unknown FRED option is refused naming it, and no run is stored.
-    let request = |flag: &str| {
-        format!(
-            "{{\"runRequests\": [{{\"jobId\": {job_id}, \"workingDir\": \"/x\", \"size\": \"hot\", \"fredVersion\": \"latest\", \"population\": null, \"fredArgs\": [{{\"flag\": \"-p\", \"value\": \"main.fred\"}}, {{\"flag\": \"{flag}\", \"value\": \"1\"}}], \"fredFiles\": []}}]}}"
-        )
-    };
-    let (status, body) = http(&url, "POST", "/runs", token, request("--bogus").as_bytes());
-    assert_eq!(status, 400);
-    assert!(description(&body).contains("`--bogus`"), "{body}");
-    let (_, body) = http(&url, "GET", &format!("/runs?job_id={job_id}"), token, b"");
-    assert_eq!(
-        serde_json::from_str::<Value>(&body).unwrap()["runs"],
-        serde_json::json!([])
-    );
-    // The seed comes back exactly as sent, even past i64.
-    let (status, body) = http(
-        &url,
-        "POST",
-        "/runs",
-        token,
-        request("-s")
-            .replace("\"1\"", "\"18446744073709551615\"")
-            .as_bytes(),
-    );
-    assert_eq!(status, 200, "{body}");
-    assert!(
-        body.contains("\"Submitted\"") && body.contains("18446744073709551615"),
-        "{body}"
-    );
-
-    // Upload URLs: bound to their object and method, limited in size.
-    let (status, body) = http(
-        &url,
-        "POST",
-        "/jobs",
-        token,
-        format!("{{\"jobId\": {job_id}, \"context\": \"job\", \"type\": \"input\"}}").as_bytes(),
-    );
-    assert_eq!(status, 200, "{body}");
-    let upload: Value = serde_json::from_str(&body).unwrap();
-    let upload = upload["url"].as_str().unwrap();
-    let path = &upload[url.len()..];
-    let (status, body) = http(&url, "PUT", path, None, &[0u8; 1001]);
-    assert_eq!(status, 413, "{body}");
-    description(&body);
-    let tampered = path.replace("job_input.zip", "job_config.json");
-    assert_eq!(http(&url, "PUT", &tampered, None, b"x").0, 403);
-    assert_eq!(
-        http(&url, "GET", path, None, b"").0,
-        403,
-        "a PUT URL does not read"
-    );
-    let uploads = sandbox.home().join("uploads/jobs").join(job_id.to_string());
-    assert!(
-        !uploads.join("job_input.zip").exists(),
-        "nothing half-written"
-    );
-    // A hostile archive ends the job's runs ERROR with the reason, before any starts.
-    let mut zip = Vec::new();
-    {
-        let mut writer = zip::ZipWriter::new(std::io::Cursor::new(&mut zip));
-        writer
-            .start_file("../escape.fred", zip::write::SimpleFileOptions::default())
-            .unwrap();
-        std::io::Write::write_all(&mut writer, b"x").unwrap();
-        writer.finish().unwrap();
-    }
-    let (status, body) = http(&url, "PUT", path, None, &zip);
-    assert_eq!((status, body.as_str()), (200, ""));
-    let reason = wait_for("the archive to be refused", Duration::from_secs(30), || {
-        let (_, body) = http(&url, "GET", &format!("/runs?job_id={job_id}"), token, b"");
-        let runs: Value = serde_json::from_str(&body).unwrap();
-        (runs["runs"][0]["status"] == "ERROR").then(|| runs["runs"][0]["statusReason"].to_string())
-    });
-    assert!(reason.contains("unsafe entry"), "{reason}");
-    assert_eq!(
-        sandbox.json(&["status", &job_id.to_string()])["runs"][0]["attempts"],
-        0
-    );
-    nix::sys::signal::kill(
-        nix::unistd::Pid::from_raw(child.id() as i32),
-        nix::sys::signal::Signal::SIGTERM,
-    )
-    .unwrap();
-    assert!(
-        child.wait().unwrap().success(),
-        "SIGTERM drains and exits 0"
-    );
 }
 
 #[test]
@@ -468,7 +325,7 @@ fn on_postgresql_and_s3_the_client_uploads_and_downloads_through_presigned_urls(
         .unwrap();
     assert!(added.status.success(), "{}", text(&added.stderr));
     let added: Value = serde_json::from_slice(&added.stdout).unwrap();
-    let server = serve_with(&sandbox, free_port(), &env);
+    let server = serve_with(&sandbox, &[], &env);
     let storage = epx_config(
         &sandbox,
         "alice",
@@ -513,7 +370,7 @@ fn on_postgresql_and_s3_the_client_uploads_and_downloads_through_presigned_urls(
     );
     // And the URLs handed out are S3's own, presigned.
     let token = Some(added["token"].as_str().unwrap());
-    let (_, body) = http(
+    let (_, body) = epx_http(
         &server.url,
         "POST",
         "/jobs/register",
@@ -525,7 +382,7 @@ fn on_postgresql_and_s3_the_client_uploads_and_downloads_through_presigned_urls(
         "{{\"jobId\": {}, \"context\": \"job\", \"type\": \"input\"}}",
         job["id"]
     );
-    let (status, body) = http(&server.url, "POST", "/jobs", token, request.as_bytes());
+    let (status, body) = epx_http(&server.url, "POST", "/jobs", token, request.as_bytes());
     assert_eq!(status, 200, "{body}");
     let url: Value = serde_json::from_str(&body).unwrap();
     let url = url["url"].as_str().unwrap();

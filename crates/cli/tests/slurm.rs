@@ -10,7 +10,7 @@ use std::fs::File;
 use std::process::Stdio;
 use std::time::Duration;
 
-use common::serve::{add_user, api_job, free_port, serve_on, serve_on_with_args};
+use common::serve::{add_user, api_job, serve, serve_with_args};
 use common::{Sandbox, gated_fred, kill_9, text, wait_for};
 use fredbatch_testkit::required;
 use nix::fcntl::{Flock, FlockArg};
@@ -236,8 +236,7 @@ fn a_server_on_another_backend_refuses_an_open_job_instead_of_submitting_it_agai
         ("FREDBATCH_BACKEND", "slurm".to_owned()),
         ("FREDBATCH_SLURM_PARTITION", partition),
     ];
-    let port = free_port();
-    let server = serve_on_with_args(&sandbox, port, &on_slurm, &["--shared-filesystem"]);
+    let server = serve_with_args(&sandbox, &["--shared-filesystem"], &on_slurm);
     let job = api_job(&server, &token, &["moved"], &[1, 2], true).to_string();
     let status = || sandbox.json(&["status", &job]);
     let on_cluster = wait_for("both runs held by Slurm", Duration::from_secs(60), || {
@@ -247,7 +246,7 @@ fn a_server_on_another_backend_refuses_an_open_job_instead_of_submitting_it_agai
 
     // The same store served on the local executor: the job is refused, loudly, and its runs
     // stay with their Slurm tasks.
-    let server = serve_on(&sandbox, port, &[("FRED_HOME", fred.clone())]);
+    let server = serve(&sandbox, &[("FRED_HOME", fred.clone())]);
     let reason = wait_for(
         "the local server's refusal",
         Duration::from_secs(30),
@@ -267,7 +266,7 @@ fn a_server_on_another_backend_refuses_an_open_job_instead_of_submitting_it_agai
 
     // Back on Slurm, the server takes the job again (the refusal is gone) and it ends on the
     // tasks it had, each run once.
-    let server = serve_on_with_args(&sandbox, port, &on_slurm, &["--shared-filesystem"]);
+    let server = serve_with_args(&sandbox, &["--shared-filesystem"], &on_slurm);
     wait_for(
         "the Slurm server to take the job",
         Duration::from_secs(30),

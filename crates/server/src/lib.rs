@@ -78,17 +78,24 @@ pub enum ServerError {
 
 /// Takes the store's server lock, listens, supervises and answers until `shutdown` resolves;
 /// then stops taking requests, lets those in flight finish, ends the supervision round in
-/// progress and releases the lock. `ready` hears the address actually bound.
+/// progress and releases the lock. `ready` hears the address actually bound (the port the
+/// system picked when `listen` asks for port 0), once the server accepts connections.
 pub async fn serve(
     config: ServerConfig,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
     ready: impl FnOnce(SocketAddr),
 ) -> Result<(), ServerError> {
-    let lock = lock::ServerLock::acquire(&config.store, &config.listen.to_string()).await?;
+    // Bound before the lock is taken, so the lock names the address actually bound (with
+    // port 0 the system picks one) and a second server can tell its clients where the first is.
     let listener = match tokio::net::TcpListener::bind(config.listen).await {
         Ok(listener) => listener,
         Err(source) => {
-            lock.release().await;
+            // Most often a first server on the same address: when it also holds this store,
+            // its lock says who it is, which helps more than "address in use".
+            lock::ServerLock::acquire(&config.store, &config.listen.to_string())
+                .await?
+                .release()
+                .await;
             return Err(ServerError::Listen {
                 address: config.listen,
                 source,
@@ -96,6 +103,7 @@ pub async fn serve(
         }
     };
     let address = listener.local_addr().map_err(ServerError::Serve)?;
+    let lock = lock::ServerLock::acquire(&config.store, &address.to_string()).await?;
     let key = config
         .store
         .server_secret(SIGNING_KEY, || {

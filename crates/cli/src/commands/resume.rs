@@ -10,9 +10,13 @@ use anyhow::Context as _;
 use fredbatch_core::JobId;
 
 use crate::Context;
+<<<<<<< HEAD
 use fredbatch_core::BackendKind;
 
 use crate::backend::connect_existing;
+=======
+use crate::backend::{BackendKind, LocalCapacity, connect_existing};
+>>>>>>> tests
 use crate::commands::args::CapacityArgs;
 use crate::commands::supervised::submit_and_watch;
 use crate::joblock::JobLock;
@@ -60,8 +64,13 @@ pub async fn run(args: ResumeArgs, ctx: &Context) -> anyhow::Result<ExitCode> {
 }
 
 /// Starts `fredbatch resume JOB` as a background process that outlives this one (for
-/// `run --detach` on the local backend). Returns the path of its log.
-pub fn spawn_detached(settings: &Settings, job: JobId) -> anyhow::Result<PathBuf> {
+/// `run --detach` on the local backend), within the same `capacity` as the job was started
+/// with. Returns the path of its log.
+pub fn spawn_detached(
+    settings: &Settings,
+    job: JobId,
+    capacity: LocalCapacity,
+) -> anyhow::Result<PathBuf> {
     let log_dir = settings.log_dir();
     std::fs::create_dir_all(&log_dir)
         .with_context(|| format!("cannot create {}", log_dir.display()))?;
@@ -77,6 +86,20 @@ pub fn spawn_detached(settings: &Settings, job: JobId) -> anyhow::Result<PathBuf
             "resume",
             &job.to_string(),
         ])
+        .args(
+            capacity
+                .vcpus
+                .map(|vcpus| ["--max-vcpus".to_owned(), vcpus.to_string()])
+                .into_iter()
+                .flatten(),
+        )
+        .args(
+            capacity
+                .memory_mb
+                .map(|memory| ["--max-memory".to_owned(), memory.to_string()])
+                .into_iter()
+                .flatten(),
+        )
         .stdin(Stdio::null())
         .stdout(log.try_clone()?)
         .stderr(log)

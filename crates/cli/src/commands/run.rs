@@ -65,7 +65,11 @@ pub async fn run(args: RunArgs, ctx: &Context) -> anyhow::Result<ExitCode> {
         .await?;
 
     if kind == BackendKind::Local && args.detach {
-        let log = crate::commands::resume::spawn_detached(&ctx.settings, job.id)?;
+        let log = crate::commands::resume::spawn_detached(
+            &ctx.settings,
+            job.id,
+            args.backend.capacity(),
+        )?;
         ctx.note(&format!(
             "Running in the background (log: {}). Follow it with `fredbatch status {}`.",
             log.display(),

@@ -22,7 +22,9 @@ use crate::commands::args::{BackendArgs, RunResourceArgs};
 /// flight finish, the lock is released; open jobs are resumed by the next start.
 #[derive(clap::Args, Debug)]
 pub struct ServeArgs {
-    /// The address to listen on.
+    /// The address to listen on. With port 0 the system picks a free port: the line
+    /// `Serving the platform API on http://ADDRESS (...)` on stderr names the address bound,
+    /// once the server accepts connections.
     #[arg(long, default_value = "127.0.0.1:8787", env = "FREDBATCH_LISTEN")]
     pub listen: SocketAddr,
     /// What the upload and download URLs handed to clients start with, when clients reach this

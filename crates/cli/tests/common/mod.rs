@@ -4,6 +4,7 @@
 
 pub mod serve;
 pub mod services;
+pub mod store;
 
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
@@ -102,17 +103,38 @@ impl Sandbox {
     }
 
     /// A FRED installation whose `bin/FRED` is the given shell script, to provoke what the demo
-    /// engine never does (hanging, being killed, writing nothing).
+    /// engine never does (hanging, being killed, writing nothing). The script may call the
+    /// functions of [`FAKE_FRED_PRELUDE`].
     pub fn fake_fred(&self, script: &str) -> PathBuf {
         let home = self.path().join("fake-fred");
         std::fs::create_dir_all(home.join("bin")).unwrap();
         let fred = home.join("bin/FRED");
-        std::fs::write(&fred, format!("#!/bin/sh\n{script}\n")).unwrap();
+        std::fs::write(&fred, format!("#!/bin/sh\n{FAKE_FRED_PRELUDE}{script}\n")).unwrap();
         use std::os::unix::fs::PermissionsExt;
         std::fs::set_permissions(&fred, std::fs::Permissions::from_mode(0o755)).unwrap();
         home
     }
+
+    /// The store of this sandbox's home, read directly.
+    pub fn store(&self) -> store::StoreProbe {
+        store::StoreProbe::sqlite(&self.home())
+    }
 }
+
+/// Shell functions for fake FREDs, so that none depends on how long anything takes:
+/// `await_file PATH` waits until PATH exists (a gate the test opens when it is ready);
+/// `until_killed` waits for the signal that ends the process (a hanging FRED). Both give up
+/// after two minutes and fail the run, so a test that went wrong leaves nothing running.
+pub const FAKE_FRED_PRELUDE: &str = r#"await_file() {
+    waited=0
+    while [ ! -e "$1" ]; do
+        if [ "$waited" -ge 2400 ]; then echo "fake FRED: $1 never appeared" >&2; exit 1; fi
+        sleep 0.05
+        waited=$((waited + 1))
+    done
+}
+until_killed() { await_file "$0.never-created"; }
+"#;
 
 /// `fredbatch run` of the tiny model with `runs` runs, one at a time, with `fred_home`'s
 /// FRED, in the background (stderr kept for [`wait_for_status`]).
@@ -150,7 +172,7 @@ pub fn kill_9(child: &mut Child) {
 pub fn fred_killing_its_first_worker(sandbox: &Sandbox, then: &str) -> PathBuf {
     let marker = sandbox.path().join("attempted");
     sandbox.fake_fred(&format!(
-        "if [ ! -e {m} ]; then touch {m}; kill -9 $PPID; sleep 5; fi\n\
+        "if [ ! -e {m} ]; then touch {m}; kill -9 $PPID; until_killed; fi\n\
          {then}mkdir -p \"$6/RUN$4\" && echo 'Day,Date' > \"$6/RUN$4/out.csv\"",
         m = marker.display()
     ))
@@ -159,9 +181,14 @@ pub fn fred_killing_its_first_worker(sandbox: &Sandbox, then: &str) -> PathBuf {
 /// A FRED that waits until `gate` exists, then succeeds.
 pub fn gated_fred(sandbox: &Sandbox, gate: &Path) -> PathBuf {
     sandbox.fake_fred(&format!(
-        "while [ ! -e {} ]; do sleep 0.05; done; mkdir -p \"$6/RUN$4\" && echo 'Day' > \"$6/RUN$4/out.csv\"",
+        "await_file {}; mkdir -p \"$6/RUN$4\" && echo 'Day' > \"$6/RUN$4/out.csv\"",
         gate.display()
     ))
+}
+
+/// A FRED that runs until it is killed (cancelled, timed out, interrupted).
+pub fn hanging_fred(sandbox: &Sandbox) -> PathBuf {
+    sandbox.fake_fred("until_killed")
 }
 
 pub const TINY_MODEL: &str =
@@ -203,15 +230,19 @@ pub fn sandbox_processes(sandbox: &Sandbox) -> Vec<String> {
         .collect()
 }
 
-/// Polls `check` until it returns Some, or panics after `limit` with `what`.
+/// Polls `check` until it returns Some, or panics after `limit` with `what`. The pause between
+/// checks grows from 20 ms to half a second: quick answers come quickly, and a long wait does
+/// not spend the machine on checks that start a process.
 pub fn wait_for<T>(what: &str, limit: Duration, mut check: impl FnMut() -> Option<T>) -> T {
     let deadline = Instant::now() + limit;
+    let mut pause = Duration::from_millis(20);
     loop {
         if let Some(value) = check() {
             return value;
         }
         assert!(Instant::now() < deadline, "timed out waiting for {what}");
-        std::thread::sleep(Duration::from_millis(100));
+        std::thread::sleep(pause);
+        pause = (pause * 2).min(Duration::from_millis(500));
     }
 }
 
@@ -223,6 +254,7 @@ pub fn wait_for_status(
     status: &str,
     at_least: usize,
 ) -> usize {
+    let mut store = sandbox.store();
     wait_for(
         &format!("{at_least} {status} run(s)"),
         Duration::from_secs(60),
@@ -236,22 +268,19 @@ pub fn wait_for_status(
                     "fredbatch exited ({exit}) before {at_least} run(s) were {status}:\n{output}"
                 );
             }
-            let count = count_in(sandbox, status);
+            let count = count_in(&mut store, status);
             (count >= at_least).then_some(count)
         },
     )
 }
 
 /// How many runs of the latest job are in `status`, or 0 while there is no job yet.
-pub fn count_in(sandbox: &Sandbox, status: &str) -> usize {
-    let document = sandbox.json(&["status"]);
-    match document["runs"].as_array() {
-        Some(_) => runs(&document)
-            .iter()
-            .filter(|(s, _, _)| s == status)
-            .count(),
-        None => 0,
-    }
+pub fn count_in(store: &mut store::StoreProbe, status: &str) -> usize {
+    store.latest_runs().map_or(0, |runs| {
+        runs.iter()
+            .filter(|run| run.status.as_str() == status)
+            .count()
+    })
 }
 
 /// Runs of a status document by run number: (status, attempts, reason).

@@ -1,24 +1,30 @@
 //! A real `fredbatch serve` for tests that drive it over plain HTTP (the dashboard, the
-//! OpenAPI fuzzer): a free port, a user, jobs made through the platform API.
+//! OpenAPI fuzzer): a port of the system's choosing, a user, jobs made through the platform API.
 
 use std::io::{BufRead, BufReader, Write};
 use std::process::{Child, Stdio};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 
 use super::Sandbox;
 
-pub fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
+/// What `fredbatch serve` prints on stderr, before the URL it serves on, once it accepts
+/// connections (its `--help` documents the line).
+const SERVING: &str = "Serving the platform API on ";
 
 pub struct Server {
     pub child: Child,
+    /// `http://127.0.0.1:PORT`, the port the server bound.
     pub url: String,
+}
+
+impl Server {
+    /// `HOST:PORT` of the server, as its store lock names it.
+    pub fn address(&self) -> &str {
+        self.url.trim_start_matches("http://")
+    }
 }
 
 impl Drop for Server {
@@ -28,23 +34,14 @@ impl Drop for Server {
     }
 }
 
-/// `fredbatch serve` on the demo engine (unless `env` says otherwise), once it says it serves.
+/// `fredbatch serve` on the demo engine (unless `env` says otherwise), once it serves.
 pub fn serve(sandbox: &Sandbox, env: &[(&str, String)]) -> Server {
-    serve_on(sandbox, free_port(), env)
+    serve_with_args(sandbox, &[], env)
 }
 
-/// The same on a given port (a restarted server comes back where its clients look).
-pub fn serve_on(sandbox: &Sandbox, port: u16, env: &[(&str, String)]) -> Server {
-    serve_on_with_args(sandbox, port, env, &[])
-}
-
-/// The same with more arguments (e.g. a backend's flags).
-pub fn serve_on_with_args(
-    sandbox: &Sandbox,
-    port: u16,
-    env: &[(&str, String)],
-    args: &[&str],
-) -> Server {
+/// The same with more of `serve`'s options. It listens on port 0 and reports the port the
+/// system gave it, so no other process can take the port between a choice and its use.
+pub fn serve_with_args(sandbox: &Sandbox, args: &[&str], env: &[(&str, String)]) -> Server {
     let mut command = sandbox.command();
     // The demo engine behind a FRED_HOME, unless the caller brings a FRED of its own (both are
     // the sandbox's one fake FRED, so only one may be written).
@@ -59,30 +56,42 @@ pub fn serve_on_with_args(
     }
     let mut child = command
         .envs(env.iter().map(|(k, v)| (*k, v.as_str())))
-        .args([
-            "serve",
-            "--listen",
-            &format!("127.0.0.1:{port}"),
-            "--max-vcpus",
-            "2",
-        ])
+        .args(["serve", "--listen", "127.0.0.1:0", "--max-vcpus", "2"])
         .args(args)
         .stdin(Stdio::null())
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
         .spawn()
         .expect("spawn fredbatch serve");
-    let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
-    let first = lines.next().and_then(Result::ok).unwrap_or_default();
-    assert!(
-        first.starts_with("Serving the platform API on http://127.0.0.1:"),
-        "serve said: {first}"
-    );
-    // Keep draining its stderr so it never blocks on a full pipe.
-    std::thread::spawn(move || for _ in lines {});
-    Server {
-        child,
-        url: format!("http://127.0.0.1:{port}"),
+    let url = served_url(&mut child);
+    Server { child, url }
+}
+
+/// Reads `serve`'s stderr until it names the URL it serves on (within a minute, and while it
+/// lives); its stderr is drained to the end so it never blocks on a full pipe.
+fn served_url(child: &mut Child) -> String {
+    let stderr = child.stderr.take().expect("stderr is piped");
+    let (lines, said) = mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+            // Once the URL is read nobody listens: later lines are only drained.
+            lines.send(line).ok();
+        }
+    });
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let mut before = Vec::new();
+    loop {
+        match said.recv_timeout(deadline.saturating_duration_since(Instant::now())) {
+            Ok(line) => match line.strip_prefix(SERVING) {
+                Some(rest) => {
+                    let url = rest.split_whitespace().next().unwrap_or_default();
+                    assert!(url.starts_with("http://127.0.0.1:"), "serve said: {line}");
+                    return url.to_owned();
+                }
+                None => before.push(line),
+            },
+            Err(why) => panic!("fredbatch serve named no URL ({why}); it said: {before:#?}"),
+        }
     }
 }
 
@@ -99,6 +108,22 @@ pub fn http(method: &str, url: &str, token: Option<&str>, body: &[u8]) -> (u16, 
     let mut headers = vec![("Content-Type", "application/json")];
     headers.extend(bearer.as_deref().map(|bearer| ("Authorization", bearer)));
     fredbatch_testkit::http(method, url, &headers, body)
+}
+
+/// One plain HTTP/1.1 exchange with the token where epx sends it (`Offline-Token`):
+/// the status and the body as text.
+pub fn epx_http(
+    url: &str,
+    method: &str,
+    path: &str,
+    token: Option<&str>,
+    body: &[u8],
+) -> (u16, String) {
+    let bearer = token.map(|token| format!("Bearer {token}"));
+    let mut headers = vec![("content-type", "application/json")];
+    headers.extend(bearer.as_deref().map(|bearer| ("Offline-Token", bearer)));
+    let (status, body) = fredbatch_testkit::http(method, &format!("{url}{path}"), &headers, body);
+    (status, super::text(&body))
 }
 
 /// A JSON call of the platform API that must succeed.
