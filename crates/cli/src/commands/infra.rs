@@ -8,7 +8,9 @@ use std::process::ExitCode;
 
 use anyhow::Context as _;
 use fredbatch_infra::checks::check;
-use fredbatch_infra::cloudformation::{Deployer, StackChange, TemplateValidator, parse_overrides};
+use fredbatch_infra::cloudformation::{
+    Deployer, StackChange, TemplateValidator, load_aws_config, parse_overrides,
+};
 use fredbatch_infra::contract::output as stack_output;
 use fredbatch_infra::health::{StackHealth, stack_health};
 use fredbatch_infra::project::Project;
@@ -193,7 +195,7 @@ impl std::fmt::Display for Validation {
 
 async fn validate(args: ValidateArgs, ctx: &Context) -> anyhow::Result<ExitCode> {
     let validator = match !args.offline && has_aws_credentials() {
-        true => Some(TemplateValidator::connect().await),
+        true => Some(TemplateValidator::new(&load_aws_config(None).await)),
         false => None,
     };
     let mut report = Validation {
@@ -249,9 +251,16 @@ fn has_aws_credentials() -> bool {
         || files
 }
 
+/// A deployer for the project's stacks, with the standard AWS configuration in the project's
+/// region (unless `AWS_REGION` names another).
 async fn deployer(args: &ProjectArgs) -> anyhow::Result<Deployer> {
     let project = Project::load(&args.project)?;
-    Ok(Deployer::connect(project, Box::new(|line| eprintln!("{line}"))).await)
+    let sdk = load_aws_config(Some(&project.region)).await;
+    Ok(Deployer::new(
+        &sdk,
+        project,
+        Box::new(|line| eprintln!("{line}")),
+    ))
 }
 
 #[derive(Serialize)]
@@ -342,7 +351,8 @@ async fn states(args: &ProjectArgs, show_outputs: bool) -> anyhow::Result<StackS
             path,
             status: deployed
                 .as_ref()
-                .map_or_else(|| "NOT DEPLOYED".to_owned(), |d| d.status.clone()),
+                .map_or("NOT DEPLOYED", |d| d.status.as_str())
+                .to_owned(),
             outputs: deployed.map(|d| d.outputs).unwrap_or_default(),
             show_outputs,
         })
