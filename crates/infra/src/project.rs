@@ -233,7 +233,6 @@ impl Project {
     }
 }
 
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -23,10 +23,7 @@ use fredbatch_infra::stacks::Environment;
 const DEV: Environment = Environment::Dev;
 
 fn actions(changes: &[StackChange]) -> Vec<(String, StackAction)> {
-    changes
-        .iter()
-        .map(|c| (c.path.clone(), c.action))
-        .collect()
+    changes.iter().map(|c| (c.path.clone(), c.action)).collect()
 }
 
 /// `dev/uploads.yaml` (the committed upload bucket), `dev/consumer.yaml` reading its bucket name
@@ -65,7 +62,10 @@ async fn dependencies_deploy_first_with_their_outputs_and_delete_last() {
         at("shared/queue.yaml") < at("dev/consumer.yaml"),
         "{order:?}"
     );
-    assert!(created.iter().all(|c| c.action == StackAction::Created), "{created:?}");
+    assert!(
+        created.iter().all(|c| c.action == StackAction::Created),
+        "{created:?}"
+    );
 
     let uploads = deployer
         .describe(&fixture.stack_name("dev/uploads.yaml"))
@@ -122,7 +122,10 @@ async fn dependencies_deploy_first_with_their_outputs_and_delete_last() {
     assert_eq!(states["dev/consumer.yaml"], None);
     assert!(states["shared/queue.yaml"].is_some(), "{states:?}");
     let twice = deployer.delete(DEV).await.unwrap();
-    assert!(twice.iter().all(|c| c.action == StackAction::Absent), "{twice:?}");
+    assert!(
+        twice.iter().all(|c| c.action == StackAction::Absent),
+        "{twice:?}"
+    );
 }
 
 #[tokio::test]
@@ -238,7 +241,11 @@ async fn a_stack_cloudformation_is_still_busy_with_is_reported_and_left_alone() 
         "{message}"
     );
     let status = deployer.describe(&name).await.unwrap().unwrap().status;
-    assert_eq!(status, StackStatus::ReviewInProgress, "fredbatch left it alone");
+    assert_eq!(
+        status,
+        StackStatus::ReviewInProgress,
+        "fredbatch left it alone"
+    );
     // Not left for other tests sharing the server to trip over.
     cfn.delete_stack().stack_name(&name).send().await.unwrap();
 }
@@ -274,11 +281,9 @@ async fn bad_input_is_refused_with_one_clear_error_before_any_stack_is_created()
     );
 
     // An override replaces the resolver, so the variable is no longer needed.
-    let overrides = fredbatch_infra::cloudformation::parse_overrides(
-        DEV,
-        &["dev/b.yaml:Echo=given".into()],
-    )
-    .unwrap();
+    let overrides =
+        fredbatch_infra::cloudformation::parse_overrides(DEV, &["dev/b.yaml:Echo=given".into()])
+            .unwrap();
     let planned = deployer.deploy(DEV, &overrides, true).await.unwrap();
     assert!(
         planned[1].changes.contains(&"Echo = given".to_owned()),

@@ -130,7 +130,11 @@ impl Deployer {
                 .iter()
                 .map(|(key, value)| parameter(key, value))
                 .collect(),
-            tags: stack.tags.iter().map(|(key, value)| tag(key, value)).collect(),
+            tags: stack
+                .tags
+                .iter()
+                .map(|(key, value)| tag(key, value))
+                .collect(),
             name: name.clone(),
         };
         let (action, lines) = match existing {

@@ -71,7 +71,12 @@ fn parameters(stack: &Stack) -> BTreeMap<String, String> {
     stack
         .parameters()
         .iter()
-        .filter_map(|p| Some((p.parameter_key()?.to_owned(), p.parameter_value()?.to_owned())))
+        .filter_map(|p| {
+            Some((
+                p.parameter_key()?.to_owned(),
+                p.parameter_value()?.to_owned(),
+            ))
+        })
         .collect()
 }
 

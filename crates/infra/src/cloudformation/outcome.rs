@@ -76,6 +76,9 @@ mod tests {
                 serde_json::json!(action.as_str())
             );
         }
-        assert_eq!(format!("{:<14}|", StackAction::WouldCreate), "would create  |");
+        assert_eq!(
+            format!("{:<14}|", StackAction::WouldCreate),
+            "would create  |"
+        );
     }
 }

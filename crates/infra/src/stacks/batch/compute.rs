@@ -3,10 +3,10 @@
 
 use serde_json::json;
 
-use crate::stacks::common::{tag_list, tag_map};
 use super::{ATTEMPT_TIMEOUT_SECONDS, ATTEMPTS, INSTANCE_TYPES, SPOT_INTERRUPTION};
 use crate::contract::parameter;
 use crate::contract::parameter::{ENVIRONMENT, RESULTS_BUCKET_NAME, UPLOAD_BUCKET_NAME};
+use crate::stacks::common::{tag_list, tag_map};
 use crate::template::{Resource, Template, func};
 
 pub(super) fn network_and_logs(t: &mut Template) {

@@ -4,9 +4,9 @@
 
 use serde_json::{Value, json};
 
-use crate::stacks::common::{assumed_by, managed_policy, tag_list};
 use crate::contract::parameter;
 use crate::contract::parameter::{RESULTS_BUCKET_NAME, UPLOAD_BUCKET_NAME};
+use crate::stacks::common::{assumed_by, managed_policy, tag_list};
 use crate::template::{Resource, Template, func};
 
 fn role(service: &str, managed: &[&str], policies: Vec<Value>) -> Resource {
