@@ -6,6 +6,7 @@
 
 use std::collections::HashMap;
 
+use aws_sdk_cloudformation::types::StackStatus;
 use fredbatch_infra::cloudformation::read_stack;
 use fredbatch_infra::health::{StackHealth, stack_health};
 
@@ -77,10 +78,10 @@ pub async fn describe_stack(
                  `fredbatch infra deploy`, or check --stack and AWS_REGION"
             ))
         })?;
-    usable(stack, &found.status)?;
+    usable(stack, found.status.as_str())?;
     Ok(DeployedStack {
         name: found.name,
-        status: found.status,
+        status: found.status.as_str().to_owned(),
         outputs: found.outputs.into_iter().collect(),
         parameters: found.parameters.into_iter().collect(),
     })
@@ -88,7 +89,7 @@ pub async fn describe_stack(
 
 /// Whether jobs can be sent to a stack in `status`; if not, what to do about it.
 fn usable(stack: &str, status: &str) -> Result<(), BatchError> {
-    match stack_health(status) {
+    match stack_health(&StackStatus::from(status)) {
         StackHealth::Usable => Ok(()),
         StackHealth::Busy => Err(BatchError::Invalid(format!(
             "stack `{stack}` is {status}: an operation on it has not finished; run jobs on it \

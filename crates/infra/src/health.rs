@@ -2,6 +2,8 @@
 //! stack: `fredbatch run --stack` submits only to a usable stack, and `fredbatch infra deploy`
 //! updates only a usable one.
 
+use aws_sdk_cloudformation::types::StackStatus;
+
 /// What a stack in a given status can be used for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum StackHealth {
@@ -14,15 +16,36 @@ pub enum StackHealth {
     Broken,
 }
 
-/// The health of a stack whose status CloudFormation reports as `status`.
-pub fn stack_health(status: &str) -> StackHealth {
+/// The health of a stack CloudFormation reports in `status`. Every status this SDK knows is
+/// named, so a reviewer sees where each one goes; a status added to CloudFormation later is
+/// judged by its name (busy while `_IN_PROGRESS`, else broken until someone looks).
+pub fn stack_health(status: &StackStatus) -> StackHealth {
+    use StackStatus as S;
     match status {
-        "CREATE_COMPLETE"
-        | "UPDATE_COMPLETE"
-        | "UPDATE_ROLLBACK_COMPLETE"
-        | "IMPORT_COMPLETE"
-        | "IMPORT_ROLLBACK_COMPLETE" => StackHealth::Usable,
-        _ if status.ends_with("_IN_PROGRESS") => StackHealth::Busy,
+        S::CreateComplete
+        | S::UpdateComplete
+        | S::UpdateRollbackComplete
+        | S::ImportComplete
+        | S::ImportRollbackComplete => StackHealth::Usable,
+        S::CreateInProgress
+        | S::DeleteInProgress
+        | S::ImportInProgress
+        | S::ImportRollbackInProgress
+        | S::ReviewInProgress
+        | S::RollbackInProgress
+        | S::UpdateCompleteCleanupInProgress
+        | S::UpdateInProgress
+        | S::UpdateRollbackCompleteCleanupInProgress
+        | S::UpdateRollbackInProgress => StackHealth::Busy,
+        S::CreateFailed
+        | S::DeleteComplete
+        | S::DeleteFailed
+        | S::ImportRollbackFailed
+        | S::RollbackComplete
+        | S::RollbackFailed
+        | S::UpdateFailed
+        | S::UpdateRollbackFailed => StackHealth::Broken,
+        newer if newer.as_str().ends_with("_IN_PROGRESS") => StackHealth::Busy,
         _ => StackHealth::Broken,
     }
 }
@@ -30,6 +53,10 @@ pub fn stack_health(status: &str) -> StackHealth {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn health(status: &str) -> StackHealth {
+        stack_health(&StackStatus::from(status))
+    }
 
     #[test]
     fn complete_stacks_are_usable_including_a_rolled_back_update() {
@@ -40,7 +67,7 @@ mod tests {
             "IMPORT_COMPLETE",
             "IMPORT_ROLLBACK_COMPLETE",
         ] {
-            assert_eq!(stack_health(status), StackHealth::Usable, "{status}");
+            assert_eq!(health(status), StackHealth::Usable, "{status}");
         }
     }
 
@@ -55,7 +82,7 @@ mod tests {
             "DELETE_IN_PROGRESS",
             "REVIEW_IN_PROGRESS",
         ] {
-            assert_eq!(stack_health(status), StackHealth::Busy, "{status}");
+            assert_eq!(health(status), StackHealth::Busy, "{status}");
         }
     }
 
@@ -72,7 +99,29 @@ mod tests {
             "IMPORT_ROLLBACK_FAILED",
             "",
         ] {
-            assert_eq!(stack_health(status), StackHealth::Broken, "{status:?}");
+            assert_eq!(health(status), StackHealth::Broken, "{status:?}");
         }
+    }
+
+    #[test]
+    fn every_status_this_sdk_knows_is_judged_by_name_as_its_suffix_says() {
+        for status in StackStatus::values() {
+            let expected = match *status {
+                s if s.ends_with("_IN_PROGRESS") => StackHealth::Busy,
+                "CREATE_COMPLETE"
+                | "UPDATE_COMPLETE"
+                | "UPDATE_ROLLBACK_COMPLETE"
+                | "IMPORT_COMPLETE"
+                | "IMPORT_ROLLBACK_COMPLETE" => StackHealth::Usable,
+                _ => StackHealth::Broken,
+            };
+            assert_eq!(health(status), expected, "{status}");
+        }
+    }
+
+    #[test]
+    fn a_status_newer_than_this_sdk_is_busy_while_in_progress_else_broken() {
+        assert_eq!(health("REFACTOR_IN_PROGRESS"), StackHealth::Busy);
+        assert_eq!(health("REFACTOR_FAILED"), StackHealth::Broken);
     }
 }

@@ -9,17 +9,19 @@ mod fixture;
 use std::collections::BTreeMap;
 use std::process::Command;
 
-use fixture::{Fixture, in_child};
-use fredbatch_infra::cloudformation::Deployer;
-use fredbatch_infra::project::Project;
+use aws_sdk_cloudformation::types::StackStatus;
+use fixture::{Fixture, deployer};
+use fredbatch_infra::cloudformation::StackAction;
 use fredbatch_infra::stacks::Environment;
-use fredbatch_testkit::required;
+use fredbatch_testkit::{aws_env, required};
 
 fn sceptre(fixture: &Fixture, args: &[&str]) -> String {
     let output = Command::new(required("FREDBATCH_SCEPTRE"))
         .arg("--dir")
         .arg(fixture.root())
         .args(args)
+        .envs(aws_env())
+        .env_remove("AWS_PROFILE")
         .output()
         .unwrap();
     let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
@@ -31,11 +33,8 @@ fn sceptre(fixture: &Fixture, args: &[&str]) -> String {
     stdout
 }
 
-#[test]
-fn sceptre_and_fredbatch_share_stacks_and_outputs() {
-    if !in_child("sceptre_and_fredbatch_share_stacks_and_outputs") {
-        return;
-    }
+#[tokio::test]
+async fn sceptre_and_fredbatch_share_stacks_and_outputs() {
     let fixture = Fixture::new("fbi");
     fixture.with_upload_bucket();
     fixture.write(
@@ -45,58 +44,51 @@ fn sceptre_and_fredbatch_share_stacks_and_outputs() {
          parameters:\n  Echo: !stack_output dev/uploads.yaml::BucketName\n\
          stack_tags:\n  ManagedBy: sceptre\n",
     );
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
+    let deployer = deployer(&fixture).await;
+    let none = BTreeMap::new();
+
+    deployer
+        .deploy(Environment::Dev, &none, false)
+        .await
         .unwrap();
-    runtime.block_on(async {
-        let project = Project::load(fixture.root()).unwrap();
-        let deployer = Deployer::connect(project, Box::new(|line| eprintln!("{line}"))).await;
-        let none = BTreeMap::new();
+    let bucket = deployer
+        .describe(&fixture.stack_name("dev/uploads.yaml"))
+        .await
+        .unwrap()
+        .unwrap()
+        .outputs["BucketName"]
+        .clone();
+    let status = sceptre(&fixture, &["status", "dev/uploads.yaml"]);
+    assert!(
+        status.contains("\"dev/uploads\": \"CREATE_COMPLETE\""),
+        "{status}"
+    );
+    let outputs = sceptre(&fixture, &["list", "outputs", "dev/uploads.yaml"]);
+    assert!(
+        outputs.contains("BucketName") && outputs.contains(&bucket),
+        "sceptre reads the stack fredbatch deployed: {outputs}"
+    );
 
-        deployer
-            .deploy(Environment::Dev, &none, false)
-            .await
-            .unwrap();
-        let bucket = deployer
-            .describe(&fixture.stack_name("dev/uploads.yaml"))
-            .await
-            .unwrap()
-            .unwrap()
-            .outputs["BucketName"]
-            .clone();
-        let status = sceptre(&fixture, &["status", "dev/uploads.yaml"]);
-        assert!(
-            status.contains("\"dev/uploads\": \"CREATE_COMPLETE\""),
-            "{status}"
-        );
-        let outputs = sceptre(&fixture, &["list", "outputs", "dev/uploads.yaml"]);
-        assert!(
-            outputs.contains("BucketName") && outputs.contains(&bucket),
-            "sceptre reads the stack fredbatch deployed: {outputs}"
-        );
+    sceptre(&fixture, &["launch", "-y", "production/consumer.yaml"]);
+    let consumer = deployer
+        .describe(&fixture.stack_name("production/consumer.yaml"))
+        .await
+        .unwrap()
+        .expect("fredbatch finds the stack sceptre launched under the same name");
+    assert_eq!(consumer.status, StackStatus::CreateComplete);
+    assert_eq!(
+        consumer.outputs["Echo"], bucket,
+        "sceptre resolved !stack_output from the stack fredbatch deployed"
+    );
+    let again = deployer
+        .deploy(Environment::Production, &none, false)
+        .await
+        .unwrap();
+    assert!(
+        again.iter().all(|c| c.action == StackAction::Unchanged),
+        "fredbatch builds the same parameters and template sceptre did: {again:?}"
+    );
 
-        sceptre(&fixture, &["launch", "-y", "production/consumer.yaml"]);
-        let consumer = deployer
-            .describe(&fixture.stack_name("production/consumer.yaml"))
-            .await
-            .unwrap()
-            .expect("fredbatch finds the stack sceptre launched under the same name");
-        assert_eq!(consumer.status, "CREATE_COMPLETE");
-        assert_eq!(
-            consumer.outputs["Echo"], bucket,
-            "sceptre resolved !stack_output from the stack fredbatch deployed"
-        );
-        let again = deployer
-            .deploy(Environment::Production, &none, false)
-            .await
-            .unwrap();
-        assert!(
-            again.iter().all(|c| c.action == "unchanged"),
-            "fredbatch builds the same parameters and template sceptre did: {again:?}"
-        );
-
-        deployer.delete(Environment::Production).await.unwrap();
-        deployer.delete(Environment::Dev).await.unwrap();
-    });
+    deployer.delete(Environment::Production).await.unwrap();
+    deployer.delete(Environment::Dev).await.unwrap();
 }

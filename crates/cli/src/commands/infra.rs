@@ -2,15 +2,18 @@
 //! template (the committed files under `infrastructure/templates/` are exactly this output),
 //! `validate` checks every template, and the rest deploy and inspect the Sceptre project's
 //! stacks without Python.
+//!
+//! `validate` lives in [`validate`]; `status`, `outputs` and `env`, which read deployed stacks,
+//! in [`deployed`].
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+mod deployed;
+mod validate;
+
 use anyhow::Context as _;
-use fredbatch_infra::checks::check;
-use fredbatch_infra::cloudformation::{Deployer, StackChange, TemplateValidator, parse_overrides};
-use fredbatch_infra::contract::output as stack_output;
-use fredbatch_infra::health::{StackHealth, stack_health};
+use fredbatch_infra::cloudformation::{Deployer, StackChange, load_aws_config, parse_overrides};
 use fredbatch_infra::project::Project;
 use fredbatch_infra::stacks::{self, Environment};
 use serde::Serialize;
@@ -110,12 +113,12 @@ fn parse_environment(text: &str) -> Result<Environment, String> {
 pub async fn run(args: InfraArgs, ctx: &Context) -> anyhow::Result<ExitCode> {
     match args.command {
         InfraCommand::Template(args) => template(args),
-        InfraCommand::Validate(args) => validate(args, ctx).await,
+        InfraCommand::Validate(args) => validate::validate(args, ctx).await,
         InfraCommand::Deploy(args) => deploy(args, ctx).await,
-        InfraCommand::Status(args) => status(args, ctx).await,
-        InfraCommand::Outputs(args) => outputs(args, ctx).await,
+        InfraCommand::Status(args) => deployed::status(args, ctx).await,
+        InfraCommand::Outputs(args) => deployed::outputs(args, ctx).await,
         InfraCommand::Delete(args) => delete(args, ctx).await,
-        InfraCommand::Env(args) => env(args, ctx).await,
+        InfraCommand::Env(args) => deployed::env(args, ctx).await,
     }
 }
 
@@ -150,108 +153,16 @@ fn template(args: TemplateArgs) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-#[derive(Serialize)]
-struct Validation {
-    stacks: Vec<StackValidation>,
-    /// Whether CloudFormation itself validated the templates too.
-    cloudformation: bool,
-}
-
-#[derive(Serialize)]
-struct StackValidation {
-    path: &'static str,
-    problems: Vec<String>,
-}
-
-impl std::fmt::Display for Validation {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        for stack in &self.stacks {
-            if stack.problems.is_empty() {
-                writeln!(f, "ok      {}", stack.path)?;
-            } else {
-                writeln!(f, "FAILED  {}", stack.path)?;
-                for problem in &stack.problems {
-                    writeln!(f, "        {problem}")?;
-                }
-            }
-        }
-        let failed = self
-            .stacks
-            .iter()
-            .filter(|s| !s.problems.is_empty())
-            .count();
-        let by = match self.cloudformation {
-            true => "fredbatch's checks and CloudFormation's ValidateTemplate",
-            false => "fredbatch's checks (no AWS credentials: CloudFormation was not asked)",
-        };
-        match failed {
-            0 => write!(f, "Every template passes {by}."),
-            n => write!(f, "{n} template(s) need fixing."),
-        }
-    }
-}
-
-async fn validate(args: ValidateArgs, ctx: &Context) -> anyhow::Result<ExitCode> {
-    let validator = match !args.offline && has_aws_credentials() {
-        true => Some(TemplateValidator::connect().await),
-        false => None,
-    };
-    let mut report = Validation {
-        stacks: Vec::new(),
-        cloudformation: validator.is_some(),
-    };
-    for stack in stacks::all(args.env) {
-        let mut problems: Vec<String> = check(&stack.template)
-            .iter()
-            .map(ToString::to_string)
-            .collect();
-        if let Some(validator) = &validator {
-            let answer = validator
-                .validate(stack.path, stack.template.to_json())
-                .await;
-            if let Err(error) = answer {
-                problems.push(error.to_string());
-            }
-        }
-        report.stacks.push(StackValidation {
-            path: stack.path,
-            problems,
-        });
-    }
-    emit(ctx.output, &report)?;
-    let clean = report.stacks.iter().all(|s| s.problems.is_empty());
-    Ok(if clean {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::FAILURE
-    })
-}
-
-/// Whether the standard AWS configuration names credentials, checked without calling AWS (the
-/// instance metadata service would make a laptop wait).
-fn has_aws_credentials() -> bool {
-    let set = |name: &str| std::env::var_os(name).is_some_and(|v| !v.is_empty());
-    let files = ["AWS_SHARED_CREDENTIALS_FILE", "AWS_CONFIG_FILE"]
-        .iter()
-        .filter_map(|name| std::env::var_os(name).map(PathBuf::from))
-        .chain(
-            std::env::var_os("HOME")
-                .map(PathBuf::from)
-                .into_iter()
-                .flat_map(|home| [home.join(".aws/credentials"), home.join(".aws/config")]),
-        )
-        .any(|path| path.is_file());
-    set("AWS_ACCESS_KEY_ID")
-        || set("AWS_PROFILE")
-        || set("AWS_WEB_IDENTITY_TOKEN_FILE")
-        || set("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI")
-        || set("AWS_CONTAINER_CREDENTIALS_FULL_URI")
-        || files
-}
-
+/// A deployer for the project's stacks, with the standard AWS configuration in the project's
+/// region (unless `AWS_REGION` names another).
 async fn deployer(args: &ProjectArgs) -> anyhow::Result<Deployer> {
     let project = Project::load(&args.project)?;
-    Ok(Deployer::connect(project, Box::new(|line| eprintln!("{line}"))).await)
+    let sdk = load_aws_config(Some(&project.region)).await;
+    Ok(Deployer::new(
+        &sdk,
+        project,
+        Box::new(|line| eprintln!("{line}")),
+    ))
 }
 
 #[derive(Serialize)]
@@ -298,102 +209,5 @@ async fn delete(args: ProjectArgs, ctx: &Context) -> anyhow::Result<ExitCode> {
             stacks,
         },
     )?;
-    Ok(ExitCode::SUCCESS)
-}
-
-#[derive(Serialize)]
-struct StackStates {
-    stacks: Vec<StackState>,
-}
-
-#[derive(Serialize)]
-struct StackState {
-    path: String,
-    name: String,
-    /// `NOT DEPLOYED` or CloudFormation's status.
-    status: String,
-    outputs: std::collections::BTreeMap<String, String>,
-    #[serde(skip)]
-    show_outputs: bool,
-}
-
-impl std::fmt::Display for StackStates {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        for stack in &self.stacks {
-            writeln!(f, "{:<22} {} ({})", stack.status, stack.name, stack.path)?;
-            if stack.show_outputs {
-                for (key, value) in &stack.outputs {
-                    writeln!(f, "    {key} = {value}")?;
-                }
-            }
-        }
-        Ok(())
-    }
-}
-
-async fn states(args: &ProjectArgs, show_outputs: bool) -> anyhow::Result<StackStates> {
-    let deployer = deployer(args).await?;
-    let stacks = deployer
-        .status(args.env)
-        .await?
-        .into_iter()
-        .map(|(path, deployed)| StackState {
-            name: deployer.project().stack_name(&path),
-            path,
-            status: deployed
-                .as_ref()
-                .map_or_else(|| "NOT DEPLOYED".to_owned(), |d| d.status.clone()),
-            outputs: deployed.map(|d| d.outputs).unwrap_or_default(),
-            show_outputs,
-        })
-        .collect();
-    Ok(StackStates { stacks })
-}
-
-async fn status(args: ProjectArgs, ctx: &Context) -> anyhow::Result<ExitCode> {
-    emit(ctx.output, &states(&args, false).await?)?;
-    Ok(ExitCode::SUCCESS)
-}
-
-async fn outputs(args: ProjectArgs, ctx: &Context) -> anyhow::Result<ExitCode> {
-    emit(ctx.output, &states(&args, true).await?)?;
-    Ok(ExitCode::SUCCESS)
-}
-
-/// The two variables the AWS Batch backend reads, from the deployed batch stack.
-async fn env(args: ProjectArgs, ctx: &Context) -> anyhow::Result<ExitCode> {
-    let deployed = deployer(&args).await?.batch_stack(args.env).await?;
-    // The same policy `fredbatch run --stack` applies: no variables for a stack runs cannot use.
-    if stack_health(&deployed.status) != StackHealth::Usable {
-        anyhow::bail!(
-            "stack {} is {}: runs cannot use it; see `fredbatch infra status --env {}`",
-            deployed.name,
-            deployed.status,
-            args.env
-        );
-    }
-    let output =
-        |key: &str| {
-            deployed.outputs.get(key).cloned().with_context(|| {
-                format!("stack {} has no output {key}; redeploy it", deployed.name)
-            })
-        };
-    let (definition, queue) = (
-        output(stack_output::JOB_DEFINITION_ARN)?,
-        output(stack_output::JOB_QUEUE_NAME)?,
-    );
-    if ctx.output.is_json() {
-        println!(
-            "{}",
-            serde_json::json!({
-                "AWS_BATCH_JOB_DEFINITION": definition,
-                "AWS_BATCH_JOB_QUEUE": queue,
-                "FREDBATCH_STACK": deployed.name,
-            })
-        );
-    } else {
-        println!("export AWS_BATCH_JOB_DEFINITION={definition}");
-        println!("export AWS_BATCH_JOB_QUEUE={queue}");
-    }
     Ok(ExitCode::SUCCESS)
 }

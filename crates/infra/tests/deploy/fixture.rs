@@ -3,47 +3,49 @@
 //! - **fixture**: a small Sceptre project in a temporary folder (`config/config.yaml` with a
 //!   project code no other test uses, stack files, `templates/`), so tests running in parallel
 //!   processes against one moto server never share a stack;
-//! - **child**: the test binary run again for one test, with the standard AWS variables
-//!   (`AWS_ENDPOINT_URL`, credentials, region) pointing at moto. `Deployer::connect` reads the
-//!   process environment, and changing it inside a running (possibly multi-threaded) test
-//!   harness would be unsound, so the variables are given to a fresh process instead.
+//! - **moto configuration**: an AWS SDK configuration pointing at the moto server
+//!   (`FREDBATCH_TEST_MOTO_URL`) with test credentials, given to the deployer directly: no
+//!   test changes its own process environment.
 
 #![allow(dead_code)] // each test binary uses a different part
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
-use fredbatch_testkit::{aws_env, unique};
+use aws_sdk_cloudformation::config::Credentials;
+use fredbatch_infra::cloudformation::{Deployer, SdkConfig};
+use fredbatch_infra::project::Project;
+use fredbatch_testkit::{moto_url, unique};
 
-/// Set in the child process: the test body runs there.
-const CHILD: &str = "FREDBATCH_INFRA_TEST_CHILD";
+/// An AWS configuration for the moto server, in us-east-1, with the credentials
+/// [`fredbatch_testkit::aws_env`] gives processes (so both see the same moto account).
+pub async fn moto_config() -> SdkConfig {
+    aws_config::defaults(aws_config::BehaviorVersion::latest())
+        .endpoint_url(moto_url())
+        .region(aws_config::Region::new("us-east-1"))
+        .credentials_provider(Credentials::new(
+            "testing",
+            "testing",
+            None,
+            None,
+            "fredbatch-infra-tests",
+        ))
+        .load()
+        .await
+}
 
-/// `true` in the child (run the test's body); in the parent, runs `test` in a child and fails
-/// when it fails, then returns `false`.
-pub fn in_child(test: &str) -> bool {
-    if std::env::var_os(CHILD).is_some() {
-        return true;
-    }
-    let output = Command::new(std::env::current_exe().unwrap())
-        .args([test, "--exact", "--nocapture", "--test-threads=1"])
-        .env(CHILD, "1")
-        .envs(aws_env())
-        .env_remove("AWS_PROFILE")
-        .output()
-        .unwrap();
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    eprint!("{}", String::from_utf8_lossy(&output.stderr));
-    print!("{stdout}");
-    assert!(
-        output.status.success(),
-        "{test} failed in its child process"
-    );
-    // libtest answers "0 passed" for a name it does not know; that must not look like success.
-    assert!(
-        stdout.contains("1 passed"),
-        "{test} did not run in its child"
-    );
-    false
+/// A CloudFormation client on the moto server, to look behind the deployer's back.
+pub async fn client() -> aws_sdk_cloudformation::Client {
+    aws_sdk_cloudformation::Client::new(&moto_config().await)
+}
+
+/// A deployer of `fixture`'s project on the moto server, printing its progress.
+pub async fn deployer(fixture: &Fixture) -> Deployer {
+    let project = Project::load(fixture.root()).unwrap();
+    Deployer::new(
+        &moto_config().await,
+        project,
+        Box::new(|line| eprintln!("{line}")),
+    )
 }
 
 /// The committed templates (`infrastructure/templates`).
@@ -129,12 +131,4 @@ pub fn queue_template(queues: &[&str]) -> String {
         }
     }))
     .unwrap()
-}
-
-/// A CloudFormation client with the standard configuration (in the child: moto).
-pub async fn client() -> aws_sdk_cloudformation::Client {
-    let config = aws_config::defaults(aws_config::BehaviorVersion::latest())
-        .load()
-        .await;
-    aws_sdk_cloudformation::Client::new(&config)
 }
