@@ -2,7 +2,7 @@
 //! the store, objects in storage, URLs signed for them. The HTTP handlers only extract and
 //! answer; other front ends (a dashboard, a load benchmark) can drive this layer directly.
 
-use std::collections::{BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeSet, HashMap};
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -12,10 +12,10 @@ use chrono::{DateTime, NaiveDate, Utc};
 use fredbatch_core::{JobId, Resources, RunId, RunStatus};
 use fredbatch_storage::{Storage, UrlMethod};
 use fredbatch_store::{ApiJob, ApiRun, InputsCheck, NewApiJob, NewApiRun, Store, User};
+use fredbatch_supervisor::{JobWakeup, uploaded_inputs_key};
 use futures::{Stream, StreamExt};
 use serde_json::value::RawValue;
 use tokio::io::AsyncWriteExt;
-use tokio::sync::Notify;
 
 use crate::auth::token_hash;
 use crate::error::ApiError;
@@ -37,26 +37,26 @@ pub struct JobDefaults {
     pub backend_target: Option<String>,
 }
 
-/// Jobs whose runs changed through the API (added, retried, stopped): the supervision loop
+/// Jobs whose runs changed through the API (added, retried, stopped): the supervisor's fleet
 /// reloads them at once instead of waiting for its next tick.
-#[derive(Default)]
 pub struct ChangedJobs {
-    jobs: Mutex<HashSet<JobId>>,
-    pub wake: Notify,
+    supervisor: Arc<JobWakeup>,
     polled: PolledRuns,
 }
 
 impl ChangedJobs {
+    pub fn new(supervisor: Arc<JobWakeup>) -> ChangedJobs {
+        ChangedJobs {
+            supervisor,
+            polled: PolledRuns::default(),
+        }
+    }
+
     /// A job changed through the API: its supervisor looks at it now, and no poll is answered
     /// from before the change.
     pub fn mark(&self, job: JobId) {
         self.polled.forget(job);
-        self.jobs.lock().expect("changed jobs").insert(job);
-        self.wake.notify_one();
-    }
-
-    pub fn take(&self) -> HashSet<JobId> {
-        std::mem::take(&mut *self.jobs.lock().expect("changed jobs"))
+        self.supervisor.mark(job);
     }
 }
 
@@ -657,13 +657,6 @@ impl Service {
     pub async fn get_result(&self, key: &str) -> Result<Bytes, ApiError> {
         Ok(self.results.get_bytes(key).await?)
     }
-}
-
-/// Where a job's inputs archive is uploaded. The supervision loop checks it there and stores
-/// the bytes it checked where the worker reads them (`fredbatch_worker::inputs_archive_key`), so what runs is
-/// exactly what passed the checks, whatever is uploaded later.
-pub fn uploaded_inputs_key(inputs_key: &str) -> String {
-    format!("{inputs_key}/uploaded/job_input.zip")
 }
 
 /// The job whose uploaded inputs archive `key` is (`jobs/<J>/uploaded/job_input.zip`).

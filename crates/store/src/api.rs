@@ -88,12 +88,21 @@ pub struct LockHolder {
     pub listen: String,
 }
 
+impl std::fmt::Display for LockHolder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "pid {} on {}, listening on {}",
+            self.pid, self.host, self.listen
+        )
+    }
+}
+
 /// Why a lock could not be taken.
 #[derive(Debug, thiserror::Error)]
 pub enum LockError {
     #[error(
-        "another fredbatch server holds this store: pid {} on {}, listening on {} (last heartbeat {heartbeat}); stop it first",
-        .holder.pid, .holder.host, .holder.listen
+        "another fredbatch server holds this store: {holder} (last heartbeat {heartbeat}); stop it first"
     )]
     Held {
         holder: LockHolder,
@@ -101,6 +110,15 @@ pub enum LockError {
     },
     #[error(transparent)]
     Store(#[from] StoreError),
+}
+
+fn lock_holder(row: &AnyRow) -> Result<LockHolder, StoreError> {
+    Ok(LockHolder {
+        holder: row.try_get("holder")?,
+        host: row.try_get("host")?,
+        pid: row.try_get::<i64, _>("pid")? as u32,
+        listen: row.try_get("listen")?,
+    })
 }
 
 const API_JOB_COLUMNS: &str = "owner, tags, deleted_at, inputs_checked, inputs_error";
@@ -427,6 +445,25 @@ impl Store {
         Ok(updated.rows_affected())
     }
 
+    /// Sets (or, with `None`, clears) the status reason of a job's open runs that no backend
+    /// holds yet: why they wait, while nothing can submit them. Returns how many were set.
+    pub async fn set_waiting_reason(
+        &self,
+        job: JobId,
+        reason: Option<&str>,
+    ) -> Result<u64, StoreError> {
+        let updated = sqlx::query(
+            "UPDATE runs SET status_reason = $1 \
+             WHERE job_id = $2 AND backend_job_id IS NULL \
+             AND status NOT IN ('DONE', 'ERROR', 'CANCELLED')",
+        )
+        .bind(reason)
+        .bind(job.0)
+        .execute(&self.pool)
+        .await?;
+        Ok(updated.rows_affected())
+    }
+
     /// Puts runs that ended ERROR or CANCELLED back in the queue, each to run again as a new
     /// attempt (and a new backend job), all or none. Returns the runs that were reset; runs
     /// in any other status are left alone.
@@ -541,12 +578,7 @@ impl Store {
         .fetch_one(&self.pool)
         .await
         .map_err(StoreError::from)?;
-        let current = LockHolder {
-            holder: row.try_get("holder").map_err(StoreError::from)?,
-            host: row.try_get("host").map_err(StoreError::from)?,
-            pid: row.try_get::<i64, _>("pid").map_err(StoreError::from)? as u32,
-            listen: row.try_get("listen").map_err(StoreError::from)?,
-        };
+        let current = lock_holder(&row)?;
         let heartbeat = from_millis(row.try_get("heartbeat_at").map_err(StoreError::from)?);
         if now - heartbeat < stale_after && !is_gone(&current) {
             return Err(LockError::Held {
@@ -595,6 +627,15 @@ impl Store {
         .execute(&self.pool)
         .await?;
         Ok(updated.rows_affected() == 1)
+    }
+
+    /// Who holds the lock `name` now, if anyone.
+    pub async fn server_lock_holder(&self, name: &str) -> Result<Option<LockHolder>, StoreError> {
+        let row = sqlx::query("SELECT holder, host, pid, listen FROM server_locks WHERE name = $1")
+            .bind(name)
+            .fetch_optional(&self.pool)
+            .await?;
+        row.as_ref().map(lock_holder).transpose()
     }
 
     pub async fn release_server_lock(&self, name: &str, holder: &str) -> Result<(), StoreError> {

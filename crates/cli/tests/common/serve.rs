@@ -3,6 +3,7 @@
 
 use std::io::{BufRead, BufReader, Write};
 use std::process::{Child, Stdio};
+use std::sync::{Arc, Mutex};
 
 use serde_json::{Value, json};
 
@@ -19,6 +20,8 @@ pub fn free_port() -> u16 {
 pub struct Server {
     pub child: Child,
     pub url: String,
+    /// The lines it wrote on stderr so far.
+    pub said: Arc<Mutex<Vec<String>>>,
 }
 
 impl Drop for Server {
@@ -68,10 +71,19 @@ pub fn serve_on(sandbox: &Sandbox, port: u16, env: &[(&str, String)]) -> Server 
         "serve said: {first}"
     );
     // Keep draining its stderr so it never blocks on a full pipe.
-    std::thread::spawn(move || for _ in lines {});
+    let said = Arc::new(Mutex::new(Vec::new()));
+    std::thread::spawn({
+        let said = Arc::clone(&said);
+        move || {
+            for line in lines.map_while(Result::ok) {
+                said.lock().unwrap().push(line);
+            }
+        }
+    });
     Server {
         child,
         url: format!("http://127.0.0.1:{port}"),
+        said,
     }
 }
 
