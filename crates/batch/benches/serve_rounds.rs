@@ -23,9 +23,9 @@ use std::time::Duration;
 
 use fredbatch_core::Resources;
 use fredbatch_server::{JobDefaults, ServerConfig, auth};
-use fredbatch_supervisor::uploaded_inputs_key;
 use fredbatch_storage::Storage;
 use fredbatch_store::Store;
+use fredbatch_supervisor::uploaded_inputs_key;
 use fredbatch_testkit::bench::{env_number, run_wrk, wrk, wrk_figure};
 use serde_json::{Value, json};
 

@@ -12,7 +12,12 @@ use fredbatch_store::{LockHolder, Store};
 
 /// Whether the server said a line containing `text` on stderr.
 fn said(server: &common::serve::Server, text: &str) -> bool {
-    server.said.lock().unwrap().iter().any(|line| line.contains(text))
+    server
+        .said
+        .lock()
+        .unwrap()
+        .iter()
+        .any(|line| line.contains(text))
 }
 
 #[test]
@@ -48,13 +53,17 @@ fn a_server_whose_lock_is_taken_over_stops_and_exits_non_zero_naming_the_holder(
         || server.child.try_wait().unwrap(),
     );
     assert!(!exit.success(), "a server that lost its lock exited {exit}");
-    wait_for("the server to name the new holder", Duration::from_secs(10), || {
-        said(
+    wait_for(
+        "the server to name the new holder",
+        Duration::from_secs(10),
+        || {
+            said(
             &server,
             "took over this store's lock: pid 4242 on elsewhere.example, listening on 10.9.8.7:8787",
         )
         .then_some(())
-    });
+        },
+    );
 }
 
 #[test]
@@ -67,12 +76,21 @@ fn a_job_whose_inputs_cannot_be_checked_says_why_in_the_log_and_in_its_runs() {
     let token = add_user(&sandbox, "alice");
     let server = serve(&sandbox, &[]);
     let job = api_job(&server, &token, &["stuck"], &[1, 2], true);
-    let why = format!("cannot use the scratch folder {} to check inputs", checks.display());
-    let reasons = wait_for("the runs to say why they wait", Duration::from_secs(30), || {
-        let status = sandbox.json(&["status", &job.to_string()]);
-        let runs = runs(&status);
-        runs.iter().all(|(_, _, reason)| reason.contains(&why)).then_some(runs)
-    });
+    let why = format!(
+        "cannot use the scratch folder {} to check inputs",
+        checks.display()
+    );
+    let reasons = wait_for(
+        "the runs to say why they wait",
+        Duration::from_secs(30),
+        || {
+            let status = sandbox.json(&["status", &job.to_string()]);
+            let runs = runs(&status);
+            runs.iter()
+                .all(|(_, _, reason)| reason.contains(&why))
+                .then_some(runs)
+        },
+    );
     assert!(
         reasons.iter().all(|(status, _, _)| status == "QUEUED"),
         "the runs wait, they are not failed: {reasons:?}"

@@ -97,13 +97,14 @@ async fn keep_alive(store: Store, holder: String, lost: oneshot::Sender<Option<L
         {
             Ok(true) => {}
             Ok(false) => {
-                let now_held_by = store
-                    .server_lock_holder(LOCK_NAME)
-                    .await
-                    .unwrap_or_else(|error| {
-                        tracing::warn!(%error, "cannot read who took the server lock over");
-                        None
-                    });
+                let now_held_by =
+                    store
+                        .server_lock_holder(LOCK_NAME)
+                        .await
+                        .unwrap_or_else(|error| {
+                            tracing::warn!(%error, "cannot read who took the server lock over");
+                            None
+                        });
                 // The server may be stopping already and no longer listening: nothing to tell.
                 lost.send(now_held_by).ok();
                 return;

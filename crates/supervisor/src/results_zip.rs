@@ -78,19 +78,13 @@ pub fn build_zip(
         {
             conditions.insert(condition.to_owned());
         }
-        writer
-            .start_file(format!("{ROOT}/{relative}"), options)
-            ?;
+        writer.start_file(format!("{ROOT}/{relative}"), options)?;
         writer.write_all(bytes)?;
     }
     // The client takes this file's presence as FRED 11's layout; it lists the conditions.
     let conditions: Vec<String> = conditions.into_iter().collect();
-    writer
-        .start_file(format!("{ROOT}/conditions.json"), options)
-        ?;
-    writer
-        .write_all(&serde_json::to_vec(&conditions).expect("names serialize"))
-        ?;
+    writer.start_file(format!("{ROOT}/conditions.json"), options)?;
+    writer.write_all(&serde_json::to_vec(&conditions).expect("names serialize"))?;
     let mut logs = vec![log_line(
         finished_at,
         "INFO",
@@ -107,15 +101,9 @@ pub fn build_zip(
                 .map(|line| log_line(finished_at, "INFO", line)),
         );
     }
-    writer
-        .start_file(format!("{ROOT}/logs.txt"), options)
-        ?;
-    writer
-        .write_all(format!("{}\n", logs.join("\n")).as_bytes())
-        ?;
-    writer
-        .start_file(format!("{ROOT}/return_code.txt"), options)
-        ?;
+    writer.start_file(format!("{ROOT}/logs.txt"), options)?;
+    writer.write_all(format!("{}\n", logs.join("\n")).as_bytes())?;
+    writer.start_file(format!("{ROOT}/return_code.txt"), options)?;
     writer.write_all(b"0\n")?;
     Ok(writer.finish()?.into_inner())
 }
