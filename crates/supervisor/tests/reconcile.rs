@@ -353,6 +353,31 @@ async fn cancellations_are_forwarded_once_and_end_cancelled() {
 }
 
 #[tokio::test]
+async fn a_cancel_without_a_watch_tells_the_backend_at_once_and_ends_unsubmitted_runs() {
+    let (_dir, store) = store().await;
+    let runner = MemoryRunner::with_parts(1);
+    runner.with(|m| m.fail_after_parts = Some(1));
+    let supervisor = Supervisor::new(store.clone(), runner.clone());
+    let job = job(&store, 1, 2).await;
+    supervisor.submit(&job).await.unwrap_err();
+    let targets = store.request_cancel(job.id, None).await.unwrap();
+    let submitted = targets[0]
+        .backend_job_id
+        .clone()
+        .expect("the first part landed");
+    assert_eq!(targets[1].backend_job_id, None);
+
+    supervisor.forward_cancellations(&targets).await.unwrap();
+    assert_eq!(runner.with(|m| m.cancelled.clone()), [submitted]);
+    let runs = store.runs(job.id).await.unwrap();
+    assert_eq!(
+        runs.iter().map(|r| r.status).collect::<Vec<_>>(),
+        [RunStatus::Queued, RunStatus::Cancelled],
+        "the submitted run ends when its backend says so; the other at once"
+    );
+}
+
+#[tokio::test]
 async fn a_cancelled_run_that_was_never_submitted_ends_without_the_backend() {
     let (_dir, store) = store().await;
     let runner = MemoryRunner::with_parts(100);
