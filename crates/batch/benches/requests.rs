@@ -120,10 +120,7 @@ async fn fredbatch(
     let before = counter.total();
     let started = Instant::now();
     let mut watch = supervisor.watch(&job).await.unwrap();
-    watch
-        .tick(&store, supervisor.runner.as_ref())
-        .await
-        .expect("describing");
+    supervisor.tick(&mut watch).await.expect("describing");
     assert!(watch.is_finished(), "every run was described");
     Figures {
         label,

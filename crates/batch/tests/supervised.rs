@@ -31,10 +31,7 @@ async fn a_sweep_of_ten_thousand_runs_is_one_submit_job_and_a_refresh_costs_at_m
 
     let before = proxy.seen().len();
     let mut watch = supervisor.watch(&job).await.unwrap();
-    watch
-        .tick(&store, supervisor.runner.as_ref())
-        .await
-        .unwrap();
+    supervisor.tick(&mut watch).await.unwrap();
     let refresh = proxy.seen().len() - before;
     assert!(
         (1..=20).contains(&refresh),

@@ -3,10 +3,11 @@
 //! jobs and runs (the command line shows, logs, reports and costs them).
 //!
 //! - [`routes`]: the HTTP edge (thin handlers); [`service`]: what each call does;
-//! - [`supervise`]: the one loop that drives every job on one shared backend;
-//! - [`translate`]: run requests to FRED 5 model keys; [`results_zip`]: results in the
-//!   client's layout; [`signing`]: upload and download URLs; [`auth`]: tokens;
-//! - [`lock`]: one server per store;
+//! - the supervisor's [`Fleet`](fredbatch_supervisor::Fleet) drives every job on one shared
+//!   backend; the server starts it and wakes it when a call changes a job;
+//! - [`translate`]: run requests to FRED 5 model keys; [`signing`]: upload and download URLs;
+//!   [`auth`]: tokens;
+//! - [`lock`]: one server per store (losing it stops the server);
 //! - [`dashboard`]: the page at `/` and its JSON; [`job_report`]: a job's results report.
 
 pub mod auth;
@@ -15,11 +16,9 @@ pub mod error;
 pub mod job_report;
 pub mod lock;
 pub mod openapi;
-pub mod results_zip;
 pub mod routes;
 pub mod service;
 pub mod signing;
-pub mod supervise;
 pub mod translate;
 pub mod wire;
 
@@ -30,8 +29,8 @@ use std::time::Duration;
 
 use fredbatch_core::SimulationRunner;
 use fredbatch_storage::Storage;
-use fredbatch_store::{LockError, Store, StoreError};
-use fredbatch_supervisor::Supervisor;
+use fredbatch_store::{LockError, LockHolder, Store, StoreError};
+use fredbatch_supervisor::{Fleet, Supervisor};
 use rand::RngCore;
 use tracing::info;
 
@@ -74,12 +73,25 @@ pub enum ServerError {
     },
     #[error("the server stopped: {0}")]
     Serve(#[source] std::io::Error),
+    /// Another process took the store's lock: it supervises the jobs now, so this server
+    /// stopped at once rather than supervise them twice.
+    #[error("{}; this server stopped supervising and serving", lost_to(.holder))]
+    LockLost { holder: Option<LockHolder> },
+}
+
+fn lost_to(holder: &Option<LockHolder>) -> String {
+    match holder {
+        Some(holder) => format!("another fredbatch server took over this store's lock: {holder}"),
+        None => "this server's lock on the store was taken away (nobody holds it now)".into(),
+    }
 }
 
 /// Takes the store's server lock, listens, supervises and answers until `shutdown` resolves;
 /// then stops taking requests, lets those in flight finish, ends the supervision round in
 /// progress and releases the lock. `ready` hears the address actually bound (the port the
-/// system picked when `listen` asks for port 0), once the server accepts connections.
+/// system picked when `listen` asks for port 0), once the server accepts connections. If another
+/// process takes the lock over, supervision and serving stop at once with
+/// [`ServerError::LockLost`].
 pub async fn serve(
     config: ServerConfig,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
@@ -103,7 +115,7 @@ pub async fn serve(
         }
     };
     let address = listener.local_addr().map_err(ServerError::Serve)?;
-    let lock = lock::ServerLock::acquire(&config.store, &address.to_string()).await?;
+    let mut lock = lock::ServerLock::acquire(&config.store, &address.to_string()).await?;
     let key = config
         .store
         .server_secret(SIGNING_KEY, || {
@@ -116,7 +128,14 @@ pub async fn serve(
         .public_url
         .clone()
         .unwrap_or_else(|| format!("http://{address}"));
-    let changed = Arc::new(service::ChangedJobs::default());
+    let fleet = Fleet::new(
+        Supervisor::new(config.store.clone(), Arc::clone(&config.runner)),
+        config.uploads.clone(),
+        config.results.clone(),
+        config.scratch.join("checks"),
+        config.tick,
+    );
+    let changed = Arc::new(service::ChangedJobs::new(fleet.wakeup()));
     let service = Arc::new(service::Service {
         store: config.store.clone(),
         uploads: config.uploads.clone(),
@@ -126,18 +145,10 @@ pub async fn serve(
         defaults: config.defaults.clone(),
         upload_limit: config.upload_limit,
         scratch: config.scratch.join("uploads"),
-        changed: Arc::clone(&changed),
-    });
-    let supervision = supervise::Supervision::new(
-        Supervisor::new(config.store.clone(), Arc::clone(&config.runner)),
-        config.uploads.clone(),
-        config.results.clone(),
-        config.scratch.join("checks"),
         changed,
-        config.tick,
-    );
+    });
     let (stop_supervision, stopped) = tokio::sync::oneshot::channel::<()>();
-    let supervising = tokio::spawn(supervision.run(async {
+    let supervising = tokio::spawn(fleet.run(async {
         stopped.await.ok();
     }));
     info!(%address, "serving the platform API");
@@ -148,9 +159,15 @@ pub async fn serve(
         pricing: job_report::Pricing::default(),
     });
     let app = routes::router(service).merge(dashboard::router(dashboard));
-    let served = axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown)
-        .await;
+    let serving = axum::serve(listener, app).with_graceful_shutdown(shutdown);
+    let served = tokio::select! {
+        served = std::future::IntoFuture::into_future(serving) => served,
+        holder = lock.lost() => {
+            // Not even the round in progress finishes: the new holder supervises these jobs.
+            supervising.abort();
+            return Err(ServerError::LockLost { holder });
+        }
+    };
     info!("draining: finishing the supervision round in progress");
     stop_supervision.send(()).ok();
     supervising.await.ok();

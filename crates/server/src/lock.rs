@@ -1,12 +1,14 @@
 //! One server per store: a second `fredbatch serve` on the same database would supervise the
 //! same jobs twice. The lock is a row (so it works alike on SQLite and PostgreSQL) naming its
 //! holder's host, pid and listen address, kept fresh by a heartbeat. A holder whose heartbeat
-//! stopped, or that is gone from this host (killed), is taken over.
+//! stopped, or that is gone from this host (killed), is taken over; a server that finds its
+//! lock taken over hears of it through [`ServerLock::lost`] and must stop at once.
 
 use std::time::Duration;
 
 use chrono::Utc;
 use fredbatch_store::{LockError, LockHolder, Store};
+use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
 pub const LOCK_NAME: &str = "serve";
@@ -18,6 +20,8 @@ pub struct ServerLock {
     store: Store,
     holder: LockHolder,
     heartbeat: JoinHandle<()>,
+    /// Hears who took the lock over (`None`: nobody holds it any more).
+    lost: oneshot::Receiver<Option<LockHolder>>,
 }
 
 pub fn this_host() -> String {
@@ -52,29 +56,23 @@ impl ServerLock {
                 Utc::now(),
             )
             .await?;
-        let heartbeat = tokio::spawn({
-            let (store, holder) = (store.clone(), holder.holder.clone());
-            async move {
-                loop {
-                    tokio::time::sleep(HEARTBEAT).await;
-                    match store
-                        .heartbeat_server_lock(LOCK_NAME, &holder, Utc::now())
-                        .await
-                    {
-                        Ok(true) => {}
-                        Ok(false) => tracing::error!(
-                            "another server took over this store's lock; stop this one"
-                        ),
-                        Err(error) => tracing::warn!(%error, "cannot refresh the server lock"),
-                    }
-                }
-            }
-        });
+        let (lost_tx, lost) = oneshot::channel();
+        let heartbeat = tokio::spawn(keep_alive(store.clone(), holder.holder.clone(), lost_tx));
         Ok(ServerLock {
             store: store.clone(),
             holder,
             heartbeat,
+            lost,
         })
+    }
+
+    /// Resolves once another process took the lock over, with who holds it now.
+    pub async fn lost(&mut self) -> Option<LockHolder> {
+        match (&mut self.lost).await {
+            Ok(holder) => holder,
+            // The heartbeat ended without losing the lock (the server is stopping).
+            Err(_) => std::future::pending().await,
+        }
     }
 
     pub async fn release(self) {
@@ -85,6 +83,33 @@ impl ServerLock {
             .await
         {
             tracing::warn!(%error, "cannot release the server lock");
+        }
+    }
+}
+
+/// Refreshes the lock's heartbeat until it is found taken over, then says who holds it.
+async fn keep_alive(store: Store, holder: String, lost: oneshot::Sender<Option<LockHolder>>) {
+    loop {
+        tokio::time::sleep(HEARTBEAT).await;
+        match store
+            .heartbeat_server_lock(LOCK_NAME, &holder, Utc::now())
+            .await
+        {
+            Ok(true) => {}
+            Ok(false) => {
+                let now_held_by =
+                    store
+                        .server_lock_holder(LOCK_NAME)
+                        .await
+                        .unwrap_or_else(|error| {
+                            tracing::warn!(%error, "cannot read who took the server lock over");
+                            None
+                        });
+                // The server may be stopping already and no longer listening: nothing to tell.
+                lost.send(now_held_by).ok();
+                return;
+            }
+            Err(error) => tracing::warn!(%error, "cannot refresh the server lock"),
         }
     }
 }

@@ -2,7 +2,7 @@
 //! the store, objects in storage, URLs signed for them. The HTTP handlers only extract and
 //! answer; other front ends (a dashboard, a load benchmark) can drive this layer directly.
 
-use std::collections::{BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeSet, HashMap};
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -14,10 +14,10 @@ use fredbatch_core::limits::MAX_RUNS_PER_JOB;
 use fredbatch_core::{BackendTarget, JobId, Resources, RunId, RunStatus};
 use fredbatch_storage::{Storage, UrlMethod};
 use fredbatch_store::{ApiJob, ApiRun, InputsCheck, NewApiJob, NewApiRun, Store, User};
+use fredbatch_supervisor::JobWakeup;
 use futures::{Stream, StreamExt};
 use serde_json::value::RawValue;
 use tokio::io::AsyncWriteExt;
-use tokio::sync::Notify;
 
 use crate::auth::token_hash;
 use crate::error::ApiError;
@@ -35,26 +35,26 @@ pub struct JobDefaults {
     pub backend: BackendTarget,
 }
 
-/// Jobs whose runs changed through the API (added, retried, stopped): the supervision loop
+/// Jobs whose runs changed through the API (added, retried, stopped): the supervisor's fleet
 /// reloads them at once instead of waiting for its next tick.
-#[derive(Default)]
 pub struct ChangedJobs {
-    jobs: Mutex<HashSet<JobId>>,
-    pub wake: Notify,
+    supervisor: Arc<JobWakeup>,
     polled: PolledRuns,
 }
 
 impl ChangedJobs {
+    pub fn new(supervisor: Arc<JobWakeup>) -> ChangedJobs {
+        ChangedJobs {
+            supervisor,
+            polled: PolledRuns::default(),
+        }
+    }
+
     /// A job changed through the API: its supervisor looks at it now, and no poll is answered
     /// from before the change.
     pub fn mark(&self, job: JobId) {
         self.polled.forget(job);
-        self.jobs.lock().expect("changed jobs").insert(job);
-        self.wake.notify_one();
-    }
-
-    pub fn take(&self) -> HashSet<JobId> {
-        std::mem::take(&mut *self.jobs.lock().expect("changed jobs"))
+        self.supervisor.mark(job);
     }
 }
 

@@ -87,8 +87,9 @@ impl Store {
         rows::run(&row)
     }
 
-    /// Records which backend job runs each run, in one transaction. Runs that ended meanwhile
-    /// keep their row as it is.
+    /// Records which backend job runs each run, in one transaction; a reason the run waited
+    /// (see `set_waiting_reason`) no longer holds. Runs that ended meanwhile keep their row as
+    /// it is.
     pub async fn record_submissions(
         &self,
         submitted: &[(RunId, BackendJobId)],
@@ -96,8 +97,8 @@ impl Store {
         let mut tx = self.pool.begin().await?;
         for (run, backend_id) in submitted {
             sqlx::query(&format!(
-                "UPDATE runs SET backend_job_id = $1, backend_state = '{submitted}' \
-                 WHERE id = $2 AND {open}",
+                "UPDATE runs SET backend_job_id = $1, backend_state = '{submitted}', \
+                 status_reason = NULL WHERE id = $2 AND {open}",
                 submitted = fredbatch_core::BackendState::Submitted,
                 open = sql::run_is_open("status"),
             ))

@@ -1,39 +1,49 @@
-//! The supervisor: what drives a job's runs on a backend, for any front end (the command line
-//! drives one job; a server drives many jobs of many users on one shared backend).
+//! The supervisor: what drives jobs' runs on a backend, for any front end. The command line
+//! drives one job ([`Supervisor::run_to_end`]); a server drives every job of every user on one
+//! shared backend ([`Fleet`]). Both go through the same submit, round and reconcile code.
 //!
 //! The store is the source of truth for what was asked (jobs, runs) and what finished
 //! (attempts, committed results); the backend for where execution is now. The supervisor:
 //!
 //! - **submits** every open run no live backend job holds, all at once: the backend splits them
 //!   as its API needs and reports accepted parts, which are recorded as they land;
-//! - **watches**: each tick describes every open run in one call, reconciles the answers with
-//!   the store in one transaction per kind of change, and forwards cancellation requests;
+//! - **watches**: each round forwards cancellation requests, describes every open run of every
+//!   watched job in one call, and reconciles the answers with the store in one transaction per
+//!   kind of change;
 //! - **resumes** after a crash: submitting again finds what the backend still holds (by the
 //!   runs' natural keys) and submits only what it lost;
 //! - **refuses** a job recorded on another backend than its runner's (see [`WrongBackend`]):
 //!   a job's runs are never submitted on two backends.
 
 mod backend_check;
+mod cancel;
 mod error;
+mod fleet;
+mod inputs_gate;
+pub mod results_zip;
+mod round;
 mod submit;
+mod wakeup;
 mod watch;
 
 use std::sync::Arc;
 use std::time::Duration;
 
-use fredbatch_core::{Job, JobSpec, Run, SimulationRunner};
-use fredbatch_store::Store;
+use fredbatch_core::{Job, JobId, JobSpec, Run, SimulationRunner};
+use fredbatch_store::{StatusCounts, Store};
 
 pub use backend_check::WrongBackend;
 pub use error::SupervisorError;
-pub use submit::submit_open_runs;
+pub use fleet::{Fleet, FleetError, JobSupervisionError};
+pub use inputs_gate::{InputsCheckError, InputsRefused};
+pub use wakeup::JobWakeup;
 pub use watch::{JobWatch, LOST_AFTER};
 
 /// A store and the backend its jobs run on: everything the supervisor needs.
 #[derive(Clone)]
 pub struct Supervisor {
-    pub store: Store,
-    pub runner: Arc<dyn SimulationRunner>,
+    store: Store,
+    runner: Arc<dyn SimulationRunner>,
 }
 
 impl Supervisor {
@@ -46,7 +56,7 @@ impl Supervisor {
     /// submitted. Used to start a job and to resume one. Refuses a job of another backend
     /// ([`SupervisorError::WrongBackend`]) and records why as its status reason.
     pub async fn submit(&self, job: &Job) -> Result<usize, SupervisorError> {
-        submit_open_runs(&self.store, self.runner.as_ref(), job).await
+        submit::submit_open_runs(&self.store, self.runner.as_ref(), job).await
     }
 
     /// Starts watching `job`'s open runs. Refuses a job of another backend, as `submit` does.
@@ -55,20 +65,46 @@ impl Supervisor {
         JobWatch::load(&self.store, job).await
     }
 
+    /// One round over one watched job (see [`Supervisor::reconcile`]).
+    pub async fn tick(&self, watch: &mut JobWatch) -> Result<(), SupervisorError> {
+        match self.reconcile([watch]).await?.pop() {
+            Some((_, error)) => Err(error),
+            None => Ok(()),
+        }
+    }
+
+    /// One round over many watched jobs: one describe call for every open run of them all,
+    /// then each job reconciles its part. A failed describe fails the round with nothing
+    /// written; a job whose reconciling failed is returned with its error while the others go
+    /// on (each starts the next round from the same state).
+    pub async fn reconcile<'w>(
+        &self,
+        watches: impl IntoIterator<Item = &'w mut JobWatch>,
+    ) -> Result<Vec<(JobId, SupervisorError)>, SupervisorError> {
+        round::reconcile(&self.store, self.runner.as_ref(), watches).await
+    }
+
     /// Brings the store up to date with the backend once (for `status` of jobs whose backend
     /// outlives any process, such as AWS Batch).
     pub async fn sync_once(&self, job: &Job) -> Result<(), SupervisorError> {
         let mut watch = self.watch(job).await?;
-        watch.tick(&self.store, self.runner.as_ref()).await
+        self.tick(&mut watch).await
+    }
+
+    /// Tells the backend to stop `runs` (whose cancellation was requested in the store) now,
+    /// without waiting for a watch's next round; runs no backend job holds end CANCELLED at
+    /// once. For a front end that cancels while no process watches the job.
+    pub async fn forward_cancellations(&self, runs: &[Run]) -> Result<(), SupervisorError> {
+        cancel::forward_all(&self.store, self.runner.as_ref(), runs).await
     }
 
     /// Watches `job` until every run has ended or `stop` resolves, calling `on_tick` with the
-    /// counts after each tick. Returns whether every run ended.
+    /// counts after each round. Returns whether every run ended.
     pub async fn run_to_end(
         &self,
         job: &Job,
         tick: Duration,
-        mut on_tick: impl FnMut(&fredbatch_store::StatusCounts),
+        mut on_tick: impl FnMut(&StatusCounts),
         stop: impl std::future::Future<Output = ()>,
     ) -> Result<bool, SupervisorError> {
         let mut watch = self.watch(job).await?;
@@ -81,7 +117,7 @@ impl Supervisor {
                 _ = interval.tick() => {}
                 _ = &mut stop => return Ok(false),
             }
-            watch.tick(&self.store, self.runner.as_ref()).await?;
+            self.tick(&mut watch).await?;
             on_tick(&watch.counts);
         }
         Ok(true)

@@ -27,7 +27,7 @@ impl SubmitProgress for RecordInStore<'_> {
 }
 
 /// See [`crate::Supervisor::submit`].
-pub async fn submit_open_runs(
+pub(crate) async fn submit_open_runs(
     store: &Store,
     runner: &dyn SimulationRunner,
     job: &Job,

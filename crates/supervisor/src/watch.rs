@@ -1,16 +1,18 @@
-//! Watching one job: each tick forwards cancellation requests (from any process: the store
-//! holds them), describes every open run in one call, and reconciles the answers with the
-//! store in one transaction per kind of change.
+//! Watching one job: each round forwards cancellation requests (from any process: the store
+//! holds them), takes the backend's answers for the job's open runs (described for every
+//! watched job at once, see [`crate::round`]), and reconciles them with the store in one
+//! transaction per kind of change.
 
 use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, Utc};
-use fredbatch_core::sync::{CANCELLED_REASON, RunChange, reconcile};
+use fredbatch_core::sync::{RunChange, reconcile};
 use fredbatch_core::{
     BackendJob, BackendJobId, BackendState, Job, JobId, Run, RunId, RunStatus, SimulationRunner,
 };
 use fredbatch_store::{StatusCounts, Store};
 
+use crate::cancel::{Forwarded, forward};
 use crate::error::SupervisorError;
 
 /// Consecutive ticks a backend may fail to know a submitted run before it counts as lost.
@@ -29,7 +31,7 @@ pub struct JobWatch {
 }
 
 impl JobWatch {
-    pub async fn load(store: &Store, job: &Job) -> Result<JobWatch, SupervisorError> {
+    pub(crate) async fn load(store: &Store, job: &Job) -> Result<JobWatch, SupervisorError> {
         let open = store
             .open_runs(job.id)
             .await?
@@ -55,33 +57,17 @@ impl JobWatch {
     }
 
     /// The backend jobs of the open runs (what one tick describes).
-    pub fn open_backend_jobs(&self) -> Vec<BackendJobId> {
+    pub(crate) fn open_backend_jobs(&self) -> Vec<BackendJobId> {
         self.open
             .values()
             .filter_map(|r| r.backend_job_id.clone())
             .collect()
     }
 
-    /// One round: forward cancellation requests, describe every open run at once, reconcile.
-    /// On a backend error nothing is written and the next tick starts from the same state.
-    pub async fn tick(
-        &mut self,
-        store: &Store,
-        runner: &dyn SimulationRunner,
-    ) -> Result<(), SupervisorError> {
-        let described =
-            runner
-                .describe(&self.open_backend_jobs())
-                .await
-                .map_err(SupervisorError::backend(
-                    "asking the backend for run states",
-                ))?;
-        self.apply(store, runner, &described).await
-    }
-
-    /// A tick with the backend's answers already in hand (a server describes the open runs
-    /// of many jobs in one call and hands each job its part).
-    pub async fn apply(
+    /// One round with the backend's answers in hand (see [`crate::round`]): forward
+    /// cancellation requests, record ended attempts, reconcile. On an error the next round
+    /// starts from the same state.
+    pub(crate) async fn apply(
         &mut self,
         store: &Store,
         runner: &dyn SimulationRunner,
@@ -192,16 +178,12 @@ impl JobWatch {
             if self.cancelling.contains(&run_id) {
                 continue;
             }
-            match self
+            let backend_job = self
                 .open
                 .get(&run_id)
-                .and_then(|r| r.backend_job_id.as_ref())
-            {
-                Some(backend_id) => runner
-                    .cancel(backend_id, CANCELLED_REASON)
-                    .await
-                    .map_err(SupervisorError::backend("cancelling a run"))?,
-                None => unsubmitted.push(run_id),
+                .and_then(|r| r.backend_job_id.as_ref());
+            if let Forwarded::NotSubmitted(run_id) = forward(runner, run_id, backend_job).await? {
+                unsubmitted.push(run_id);
             }
             // Only once the backend took it: a failed request is sent again next tick.
             self.cancelling.insert(run_id);

@@ -253,7 +253,7 @@ async fn a_whole_sweep_goes_to_the_backend_in_one_call_and_is_described_in_one_c
         "replicate r of every configuration is FRED run r"
     );
     let mut watch = supervisor.watch(&job).await.unwrap();
-    watch.tick(&store, runner.as_ref()).await.unwrap();
+    supervisor.tick(&mut watch).await.unwrap();
     runner.with(|m| {
         assert_eq!(m.submit_calls, [10_000]);
         assert_eq!(m.describe_calls.last(), Some(&10_000));
@@ -299,13 +299,13 @@ async fn runs_the_backend_forgot_end_in_error_after_several_ticks() {
     runner.forget(&ids[0]);
     let mut watch = supervisor.watch(&job).await.unwrap();
     for _ in 1..LOST_AFTER {
-        watch.tick(&store, runner.as_ref()).await.unwrap();
+        supervisor.tick(&mut watch).await.unwrap();
     }
     assert_eq!(
         store.runs(job.id).await.unwrap()[0].status,
         RunStatus::Queued
     );
-    watch.tick(&store, runner.as_ref()).await.unwrap();
+    supervisor.tick(&mut watch).await.unwrap();
     let runs = store.runs(job.id).await.unwrap();
     assert_eq!(runs[0].status, RunStatus::Error);
     assert!(
@@ -338,16 +338,41 @@ async fn cancellations_are_forwarded_once_and_end_cancelled() {
     // The backend is down: the request is kept and sent again next tick.
     store.request_cancel(job.id, None).await.unwrap();
     runner.with(|m| m.fail_cancel = true);
-    assert!(watch.tick(&store, runner.as_ref()).await.is_err());
+    assert!(supervisor.tick(&mut watch).await.is_err());
     runner.with(|m| m.fail_cancel = false);
-    watch.tick(&store, runner.as_ref()).await.unwrap();
-    watch.tick(&store, runner.as_ref()).await.unwrap();
+    supervisor.tick(&mut watch).await.unwrap();
+    supervisor.tick(&mut watch).await.unwrap();
     assert_eq!(runner.with(|m| m.cancelled.len()), 2, "once per run");
     assert!(watch.is_finished());
     let runs = store.runs(job.id).await.unwrap();
     assert!(
         runs.iter().all(|r| r.status == RunStatus::Cancelled),
         "{runs:?}"
+    );
+}
+
+#[tokio::test]
+async fn a_cancel_without_a_watch_tells_the_backend_at_once_and_ends_unsubmitted_runs() {
+    let (_dir, store) = store().await;
+    let runner = MemoryRunner::with_parts(1);
+    runner.with(|m| m.fail_after_parts = Some(1));
+    let supervisor = Supervisor::new(store.clone(), runner.clone());
+    let job = job(&store, 1, 2).await;
+    supervisor.submit(&job).await.unwrap_err();
+    let targets = store.request_cancel(job.id, None).await.unwrap();
+    let submitted = targets[0]
+        .backend_job_id
+        .clone()
+        .expect("the first part landed");
+    assert_eq!(targets[1].backend_job_id, None);
+
+    supervisor.forward_cancellations(&targets).await.unwrap();
+    assert_eq!(runner.with(|m| m.cancelled.clone()), [submitted]);
+    let runs = store.runs(job.id).await.unwrap();
+    assert_eq!(
+        runs.iter().map(|r| r.status).collect::<Vec<_>>(),
+        [RunStatus::Queued, RunStatus::Cancelled],
+        "the submitted run ends when its backend says so; the other at once"
     );
 }
 
@@ -378,7 +403,7 @@ async fn a_committed_run_stays_done_when_a_stale_attempt_fails_late() {
     commit_success(&store, &run, &backend).await;
     // The backend then says the job failed (an orphaned attempt killed later).
     runner.set_state(&backend, BackendState::Failed, Some("Host memory: killed"));
-    watch.tick(&store, runner.as_ref()).await.unwrap();
+    supervisor.tick(&mut watch).await.unwrap();
     let run = store.run(run.id).await.unwrap();
     assert_eq!(run.status, RunStatus::Done);
     assert_eq!(run.backend_state, Some(BackendState::Failed));
@@ -397,7 +422,7 @@ async fn a_failing_backend_writes_nothing_and_the_next_tick_recovers() {
     runner.set_state(&ids[0], BackendState::Running, None);
     runner.with(|m| m.fail_describe = true);
     for _ in 0..LOST_AFTER + 1 {
-        let error = watch.tick(&store, runner.as_ref()).await.unwrap_err();
+        let error = supervisor.tick(&mut watch).await.unwrap_err();
         assert!(error.to_string().contains("slow down"), "{error}");
     }
     let runs = store.runs(job.id).await.unwrap();
@@ -406,7 +431,7 @@ async fn a_failing_backend_writes_nothing_and_the_next_tick_recovers() {
         "an unreachable backend loses no run: {runs:?}"
     );
     runner.with(|m| m.fail_describe = false);
-    watch.tick(&store, runner.as_ref()).await.unwrap();
+    supervisor.tick(&mut watch).await.unwrap();
     assert_eq!(
         store.run(runs[0].id).await.unwrap().status,
         RunStatus::Running

@@ -5,8 +5,8 @@ use std::time::{Duration, Instant};
 
 use anyhow::bail;
 use chrono::Utc;
-use fredbatch_core::sync::CANCELLED_REASON;
 use fredbatch_core::{JobId, RunId};
+use fredbatch_supervisor::Supervisor;
 
 use crate::Context;
 use fredbatch_core::BackendKind;
@@ -68,15 +68,11 @@ pub async fn run(args: CancelArgs, ctx: &Context) -> anyhow::Result<ExitCode> {
         }
         BackendKind::Local => store.mark_cancelled(&ids, Utc::now()).await?,
         BackendKind::AwsBatch | BackendKind::Slurm => {
+            // The backend outlives any process: this one forwards the request now.
             let runner = connect_existing(&job, &ctx.settings, LocalCapacity::default())?;
-            let mut unsubmitted = Vec::new();
-            for run in &targets {
-                match &run.backend_job_id {
-                    Some(backend_id) => runner.cancel(backend_id, CANCELLED_REASON).await?,
-                    None => unsubmitted.push(run.id),
-                }
-            }
-            store.mark_cancelled(&unsubmitted, Utc::now()).await?;
+            Supervisor::new(store.clone(), runner)
+                .forward_cancellations(&targets)
+                .await?;
         }
     }
     let message = format!("Cancelled {} run(s) of job {}.", ids.len(), job.id);

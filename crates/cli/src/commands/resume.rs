@@ -9,14 +9,10 @@ use std::os::unix::process::CommandExt;
 use anyhow::Context as _;
 use fredbatch_core::JobId;
 
-use crate::Context;
-<<<<<<< HEAD
 use fredbatch_core::BackendKind;
 
-use crate::backend::connect_existing;
-=======
-use crate::backend::{BackendKind, LocalCapacity, connect_existing};
->>>>>>> tests
+use crate::Context;
+use crate::backend::{LocalCapacity, connect_existing};
 use crate::commands::args::CapacityArgs;
 use crate::commands::supervised::submit_and_watch;
 use crate::joblock::JobLock;

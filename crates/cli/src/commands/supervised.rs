@@ -49,7 +49,7 @@ pub async fn submit_and_watch(
     }
     let tick = tick(job.backend.kind());
     let mut progress = Progress::new(job.run_count, ctx.output.is_json());
-    let watched = watch(&supervisor, job, &mut progress, tick).await;
+    let watched = watch(&supervisor, store, job, &mut progress, tick).await;
     progress.finish();
     let interrupted = watched?;
     let mut report = StatusReport::new(
@@ -77,6 +77,7 @@ pub async fn submit_and_watch(
 /// watching them end; the second stops waiting. Returns whether the user interrupted.
 async fn watch(
     supervisor: &Supervisor,
+    store: &Store,
     job: &Job,
     progress: &mut Progress,
     tick: Duration,
@@ -86,7 +87,7 @@ async fn watch(
         return Ok(false);
     }
     progress.println("Interrupted: cancelling the job's runs (they end CANCELLED); press Ctrl-C again to stop waiting.");
-    supervisor.store.request_cancel(job.id, None).await?;
+    store.request_cancel(job.id, None).await?;
     let second = supervisor.run_to_end(job, tick, |c| progress.update(c), ctrl_c());
     if !second.await? {
         anyhow::bail!(

@@ -3,7 +3,7 @@
 
 use std::io::{BufRead, BufReader, Write};
 use std::process::{Child, Stdio};
-use std::sync::mpsc;
+use std::sync::{Arc, Mutex, mpsc};
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
@@ -18,6 +18,8 @@ pub struct Server {
     pub child: Child,
     /// `http://127.0.0.1:PORT`, the port the server bound.
     pub url: String,
+    /// The lines it wrote on stderr so far.
+    pub said: Arc<Mutex<Vec<String>>>,
 }
 
 impl Server {
@@ -63,25 +65,27 @@ pub fn serve_with_args(sandbox: &Sandbox, args: &[&str], env: &[(&str, String)])
         .stderr(Stdio::piped())
         .spawn()
         .expect("spawn fredbatch serve");
-    let url = served_url(&mut child);
-    Server { child, url }
+    let said = Arc::new(Mutex::new(Vec::new()));
+    let url = served_url(&mut child, Arc::clone(&said));
+    Server { child, url, said }
 }
 
 /// Reads `serve`'s stderr until it names the URL it serves on (within a minute, and while it
-/// lives); its stderr is drained to the end so it never blocks on a full pipe.
-fn served_url(child: &mut Child) -> String {
+/// lives); its stderr is kept in `said` to the end, so it never blocks on a full pipe.
+fn served_url(child: &mut Child, said: Arc<Mutex<Vec<String>>>) -> String {
     let stderr = child.stderr.take().expect("stderr is piped");
-    let (lines, said) = mpsc::channel();
+    let (lines, heard) = mpsc::channel();
     std::thread::spawn(move || {
         for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-            // Once the URL is read nobody listens: later lines are only drained.
+            said.lock().unwrap().push(line.clone());
+            // Once the URL is read nobody listens: later lines are only kept.
             lines.send(line).ok();
         }
     });
     let deadline = Instant::now() + Duration::from_secs(60);
     let mut before = Vec::new();
     loop {
-        match said.recv_timeout(deadline.saturating_duration_since(Instant::now())) {
+        match heard.recv_timeout(deadline.saturating_duration_since(Instant::now())) {
             Ok(line) => match line.strip_prefix(SERVING) {
                 Some(rest) => {
                     let url = rest.split_whitespace().next().unwrap_or_default();

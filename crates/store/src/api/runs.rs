@@ -172,6 +172,25 @@ impl Store {
         rows.iter().map(rows::run).collect()
     }
 
+    /// Sets (or, with `None`, clears) the status reason of a job's open runs that no backend
+    /// holds yet: why they wait, while nothing can submit them. Returns how many were set.
+    pub async fn set_waiting_reason(
+        &self,
+        job: JobId,
+        reason: Option<&str>,
+    ) -> Result<u64, StoreError> {
+        let updated = sqlx::query(&format!(
+            "UPDATE runs SET status_reason = $1 \
+             WHERE job_id = $2 AND backend_job_id IS NULL AND {open}",
+            open = sql::run_is_open("status"),
+        ))
+        .bind(reason)
+        .bind(job.0)
+        .execute(&self.pool)
+        .await?;
+        Ok(updated.rows_affected())
+    }
+
     pub async fn record_results_zip(&self, run: RunId, key: &str) -> Result<(), StoreError> {
         sqlx::query("UPDATE runs SET results_zip = $1 WHERE id = $2")
             .bind(key)

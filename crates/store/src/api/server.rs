@@ -3,6 +3,7 @@
 
 use chrono::{DateTime, Utc};
 use sqlx::Row;
+use sqlx::any::AnyRow;
 
 use crate::Store;
 use crate::error::StoreError;
@@ -18,12 +19,30 @@ pub struct LockHolder {
     pub listen: String,
 }
 
+impl std::fmt::Display for LockHolder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "pid {} on {}, listening on {}",
+            self.pid, self.host, self.listen
+        )
+    }
+}
+
+fn lock_holder(row: &AnyRow) -> Result<LockHolder, StoreError> {
+    Ok(LockHolder {
+        holder: row.try_get("holder")?,
+        host: row.try_get("host")?,
+        pid: row.try_get::<i64, _>("pid")? as u32,
+        listen: row.try_get("listen")?,
+    })
+}
+
 /// Why a lock could not be taken.
 #[derive(Debug, thiserror::Error)]
 pub enum LockError {
     #[error(
-        "another fredbatch server holds this store: pid {} on {}, listening on {} (last heartbeat {heartbeat}); stop it first",
-        .holder.pid, .holder.host, .holder.listen
+        "another fredbatch server holds this store: {holder} (last heartbeat {heartbeat}); stop it first"
     )]
     Held {
         holder: LockHolder,
@@ -90,12 +109,7 @@ impl Store {
         .fetch_one(&self.pool)
         .await
         .map_err(StoreError::from)?;
-        let current = LockHolder {
-            holder: row.try_get("holder").map_err(StoreError::from)?,
-            host: row.try_get("host").map_err(StoreError::from)?,
-            pid: row.try_get::<i64, _>("pid").map_err(StoreError::from)? as u32,
-            listen: row.try_get("listen").map_err(StoreError::from)?,
-        };
+        let current = lock_holder(&row)?;
         let heartbeat = from_millis(row.try_get("heartbeat_at").map_err(StoreError::from)?);
         if now - heartbeat < stale_after && !is_gone(&current) {
             return Err(LockError::Held {
@@ -144,6 +158,15 @@ impl Store {
         .execute(&self.pool)
         .await?;
         Ok(updated.rows_affected() == 1)
+    }
+
+    /// Who holds the lock `name` now, if anyone.
+    pub async fn server_lock_holder(&self, name: &str) -> Result<Option<LockHolder>, StoreError> {
+        let row = sqlx::query("SELECT holder, host, pid, listen FROM server_locks WHERE name = $1")
+            .bind(name)
+            .fetch_optional(&self.pool)
+            .await?;
+        row.as_ref().map(lock_holder).transpose()
     }
 
     pub async fn release_server_lock(&self, name: &str, holder: &str) -> Result<(), StoreError> {

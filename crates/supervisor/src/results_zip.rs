@@ -20,12 +20,18 @@ pub const ROOT: &str = "work/outputs";
 pub enum ResultsZipError {
     #[error("run {0} has no committed results")]
     NotCommitted(fredbatch_core::RunId),
-    #[error("the run's manifest is unreadable: {0}")]
-    Manifest(String),
+    #[error("the run's manifest `{key}` is unreadable: {source}")]
+    Manifest {
+        key: String,
+        #[source]
+        source: serde_json::Error,
+    },
     #[error(transparent)]
     Storage(#[from] StorageError),
     #[error("cannot write the results archive: {0}")]
-    Zip(String),
+    Zip(#[from] zip::result::ZipError),
+    #[error("cannot write the results archive: {0}")]
+    Write(#[from] std::io::Error),
 }
 
 /// One line of `logs.txt`: `[YYYY-MM-DDTHH:MM:SS.mmmZ] LEVEL: message`. The client's reader
@@ -53,8 +59,6 @@ pub fn build_zip(
     let run_dir = format!("RUN{}/", run.replicate);
     let mut writer = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
     let options = SimpleFileOptions::default().compression_method(zip::CompressionMethod::Deflated);
-    let zip_error = |e: zip::result::ZipError| ResultsZipError::Zip(e.to_string());
-    let io_error = |e: std::io::Error| ResultsZipError::Zip(e.to_string());
     let mut conditions = BTreeSet::new();
     let mut engine_log = None;
     for (path, bytes) in files {
@@ -70,19 +74,13 @@ pub fn build_zip(
         {
             conditions.insert(condition.to_owned());
         }
-        writer
-            .start_file(format!("{ROOT}/{relative}"), options)
-            .map_err(zip_error)?;
-        writer.write_all(bytes).map_err(io_error)?;
+        writer.start_file(format!("{ROOT}/{relative}"), options)?;
+        writer.write_all(bytes)?;
     }
     // The client takes this file's presence as FRED 11's layout; it lists the conditions.
     let conditions: Vec<String> = conditions.into_iter().collect();
-    writer
-        .start_file(format!("{ROOT}/conditions.json"), options)
-        .map_err(zip_error)?;
-    writer
-        .write_all(&serde_json::to_vec(&conditions).expect("names serialize"))
-        .map_err(io_error)?;
+    writer.start_file(format!("{ROOT}/conditions.json"), options)?;
+    writer.write_all(&serde_json::to_vec(&conditions).expect("names serialize"))?;
     let mut logs = vec![log_line(
         finished_at,
         "INFO",
@@ -99,17 +97,11 @@ pub fn build_zip(
                 .map(|line| log_line(finished_at, "INFO", line)),
         );
     }
-    writer
-        .start_file(format!("{ROOT}/logs.txt"), options)
-        .map_err(zip_error)?;
-    writer
-        .write_all(format!("{}\n", logs.join("\n")).as_bytes())
-        .map_err(io_error)?;
-    writer
-        .start_file(format!("{ROOT}/return_code.txt"), options)
-        .map_err(zip_error)?;
-    writer.write_all(b"0\n").map_err(io_error)?;
-    Ok(writer.finish().map_err(zip_error)?.into_inner())
+    writer.start_file(format!("{ROOT}/logs.txt"), options)?;
+    writer.write_all(format!("{}\n", logs.join("\n")).as_bytes())?;
+    writer.start_file(format!("{ROOT}/return_code.txt"), options)?;
+    writer.write_all(b"0\n")?;
+    Ok(writer.finish()?.into_inner())
 }
 
 /// Reads a DONE run's committed files (as its manifest lists them) and stores its archive;
@@ -119,9 +111,9 @@ pub async fn store_results_zip(results: &Storage, run: &Run) -> Result<String, R
         .results_key
         .as_deref()
         .ok_or(ResultsZipError::NotCommitted(run.id))?;
-    let manifest: Manifest =
-        serde_json::from_slice(&results.get_bytes(&manifest_key(prefix)).await?)
-            .map_err(|e| ResultsZipError::Manifest(e.to_string()))?;
+    let key = manifest_key(prefix);
+    let manifest: Manifest = serde_json::from_slice(&results.get_bytes(&key).await?)
+        .map_err(|source| ResultsZipError::Manifest { key, source })?;
     let run_dir = format!("RUN{}/", run.replicate);
     let mut files = Vec::new();
     for file in &manifest.files {

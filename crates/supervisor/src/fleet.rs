@@ -1,0 +1,207 @@
+//! Supervising every job registered through an API on one shared backend (on the local
+//! executor, one capacity pool): a server's [`Fleet`]. Each round it
+//!
+//! 1. passes jobs through the [inputs gate](crate::inputs_gate) (their archive is uploaded
+//!    after the job is registered);
+//! 2. submits what is ready and watches it ([`Supervisor::submit`], [`Supervisor::watch`]);
+//! 3. reconciles every watched job in one round ([`Supervisor::reconcile`]: one describe call
+//!    for every open run of every job);
+//! 4. builds the [results archives](crate::results_zip) of runs that finished.
+//!
+//! It keeps nothing the store does not: after a restart (even `kill -9`) the first round finds
+//! every open job again, and [`Supervisor::submit`] submits only what the backend lost. A job
+//! that cannot be supervised says why, in the log and as the status reason of its runs that
+//! wait to be submitted.
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::Utc;
+use fredbatch_core::JobId;
+use fredbatch_storage::Storage;
+use fredbatch_store::{ApiJob, InputsCheck, StoreError};
+use tracing::{debug, info, warn};
+
+use crate::inputs_gate::{InputsCheckError, InputsGate};
+use crate::results_zip::store_results_zip;
+use crate::{JobWakeup, JobWatch, Supervisor, SupervisorError};
+
+/// Results archives built per round at most, so one round stays short.
+const ZIPS_PER_ROUND: u32 = 20;
+
+/// What fails a whole round (it is tried again next round).
+#[derive(Debug, thiserror::Error)]
+pub enum FleetError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Supervisor(#[from] SupervisorError),
+}
+
+/// Why one job could not be supervised this round.
+#[derive(Debug, thiserror::Error)]
+pub enum JobSupervisionError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Supervisor(#[from] SupervisorError),
+    #[error(transparent)]
+    Inputs(#[from] InputsCheckError),
+}
+
+pub struct Fleet {
+    supervisor: Supervisor,
+    inputs: InputsGate,
+    results: Storage,
+    tick: Duration,
+    wakeup: Arc<JobWakeup>,
+    watches: HashMap<JobId, JobWatch>,
+    /// The reason recorded on each job that could not be supervised, so it is written once
+    /// rather than every round, and cleared once the job moves again.
+    held: HashMap<JobId, String>,
+}
+
+impl Fleet {
+    /// A fleet over `supervisor`'s store and backend: inputs are uploaded to `uploads` and
+    /// checked in `scratch`; results archives go to `results`; a round starts every `tick` or
+    /// when woken.
+    pub fn new(
+        supervisor: Supervisor,
+        uploads: Storage,
+        results: Storage,
+        scratch: PathBuf,
+        tick: Duration,
+    ) -> Fleet {
+        Fleet {
+            supervisor,
+            inputs: InputsGate { uploads, scratch },
+            results,
+            tick,
+            wakeup: Arc::default(),
+            watches: HashMap::new(),
+            held: HashMap::new(),
+        }
+    }
+
+    /// The handle front ends mark changed jobs with.
+    pub fn wakeup(&self) -> Arc<JobWakeup> {
+        Arc::clone(&self.wakeup)
+    }
+
+    /// Rounds until `stop` resolves; the round in progress then finishes first.
+    pub async fn run(mut self, stop: impl std::future::Future<Output = ()>) {
+        tokio::pin!(stop);
+        loop {
+            if let Err(error) = self.round().await {
+                warn!(%error, "supervision round failed; trying again next round");
+            }
+            let wakeup = Arc::clone(&self.wakeup);
+            tokio::select! {
+                _ = tokio::time::sleep(self.tick) => {}
+                _ = wakeup.woken() => {}
+                _ = &mut stop => return,
+            }
+        }
+    }
+
+    pub async fn round(&mut self) -> Result<(), FleetError> {
+        for job in self.wakeup.take() {
+            // Runs were added, retried or stopped: watch it afresh (and submit what is new).
+            self.watches.remove(&job);
+        }
+        for job in self.supervisor.store.open_api_jobs().await? {
+            match self.prepare(&job).await {
+                Ok(()) => self.release(job.job.id).await,
+                Err(error) => self.hold(job.job.id, &error).await,
+            }
+        }
+        for (job, error) in self.supervisor.reconcile(self.watches.values_mut()).await? {
+            warn!(job = %job, %error, "reconciling job failed; trying again next round");
+        }
+        self.watches.retain(|_, watch| !watch.is_finished());
+        self.archive_results().await?;
+        Ok(())
+    }
+
+    /// Gets one open job ready: its inputs checked, its runs submitted and watched.
+    async fn prepare(&mut self, job: &ApiJob) -> Result<(), JobSupervisionError> {
+        let store = &self.supervisor.store;
+        let id = job.job.id;
+        let now = Utc::now();
+        match &job.inputs {
+            InputsCheck::Pending => {
+                // Runs that cannot start yet can still be stopped.
+                let requested = store.cancel_requests(id).await?;
+                store.mark_cancelled(&requested, now).await?;
+                if let Some(outcome) = self.inputs.check(&job.job).await? {
+                    let outcome = outcome.map_err(|refused| {
+                        info!(job = %id, reason = %refused, "inputs refused");
+                        refused.to_string()
+                    });
+                    store.record_inputs_check(id, outcome, now).await?;
+                    // Submitted next round, from a fresh read.
+                    self.wakeup.mark(id);
+                }
+            }
+            InputsCheck::Refused(reason) => {
+                store.refuse_unstarted_runs(id, reason, now).await?;
+            }
+            InputsCheck::Passed if !self.watches.contains_key(&id) => {
+                let submitted = self.supervisor.submit(&job.job).await?;
+                if submitted > 0 {
+                    info!(job = %id, submitted, "runs submitted");
+                }
+                let watch = self.supervisor.watch(&job.job).await?;
+                self.watches.insert(id, watch);
+            }
+            InputsCheck::Passed => {}
+        }
+        Ok(())
+    }
+
+    /// A job that cannot be supervised says why, in the log and as the status reason of its
+    /// runs that wait to be submitted: both when the reason is new (a job stuck for hours
+    /// would otherwise log every round).
+    async fn hold(&mut self, job: JobId, error: &JobSupervisionError) {
+        let reason = format!("not submitted yet: {error}");
+        if self.held.get(&job) == Some(&reason) {
+            debug!(job = %job, %error, "job still cannot be supervised");
+            return;
+        }
+        warn!(job = %job, %error, "cannot supervise job; trying again every round");
+        let store = &self.supervisor.store;
+        match store.set_waiting_reason(job, Some(&reason)).await {
+            Ok(_) => {
+                self.held.insert(job, reason);
+            }
+            Err(error) => warn!(job = %job, %error, "cannot record why the job waits"),
+        }
+    }
+
+    /// A job held before moves again: its waiting runs no longer say it cannot be supervised.
+    async fn release(&mut self, job: JobId) {
+        if !self.held.contains_key(&job) {
+            return;
+        }
+        match self.supervisor.store.set_waiting_reason(job, None).await {
+            Ok(_) => {
+                self.held.remove(&job);
+            }
+            Err(error) => warn!(job = %job, %error, "cannot clear why the job waited"),
+        }
+    }
+
+    /// Builds the results archives of runs that finished DONE since the last rounds.
+    async fn archive_results(&self) -> Result<(), StoreError> {
+        let store = &self.supervisor.store;
+        for run in store.runs_awaiting_results_zip(ZIPS_PER_ROUND).await? {
+            match store_results_zip(&self.results, &run).await {
+                Ok(key) => store.record_results_zip(run.id, &key).await?,
+                Err(error) => warn!(run = %run.id, %error, "cannot build the results archive"),
+            }
+        }
+        Ok(())
+    }
+}
