@@ -12,6 +12,8 @@
 //!   runs' natural keys) and submits only what it lost.
 
 mod error;
+#[cfg(feature = "testing")]
+mod memory_runner;
 mod submit;
 mod watch;
 
@@ -24,6 +26,12 @@ use fredbatch_store::Store;
 pub use error::SupervisorError;
 pub use submit::submit_open_runs;
 pub use watch::{JobWatch, LOST_AFTER};
+
+/// Test doubles for front ends' and the supervisor's own tests (cargo feature `testing`).
+#[cfg(feature = "testing")]
+pub mod testing {
+    pub use crate::memory_runner::{Memory, MemoryRunner};
+}
 
 /// A store and the backend its jobs run on: everything the supervisor needs.
 #[derive(Clone)]
