@@ -2,7 +2,10 @@
 //! own store, storage and backends. Jobs and runs created through it are ordinary fredbatch
 //! jobs and runs (the command line shows, logs, reports and costs them).
 //!
-//! - [`routes`]: the HTTP edge (thin handlers); [`service`]: what each call does;
+//! - [`routes`]: the one route list, building the router and the OpenAPI document
+//!   ([`openapi`]); [`handlers`]: thin handlers over [`extract`], the typed edge;
+//! - [`service`]: what each call does; [`changed_jobs`]: changes that wake the loop;
+//!   [`keys`]: where uploads go;
 //! - [`supervise`]: the one loop that drives every job on one shared backend;
 //! - [`translate`]: run requests to FRED 5 model keys; [`results_zip`]: results in the
 //!   client's layout; [`signing`]: upload and download URLs; [`auth`]: tokens;
@@ -10,9 +13,13 @@
 //! - [`dashboard`]: the page at `/` and its JSON; [`job_report`]: a job's results report.
 
 pub mod auth;
+pub mod changed_jobs;
 pub mod dashboard;
 pub mod error;
+pub mod extract;
+pub mod handlers;
 pub mod job_report;
+pub mod keys;
 pub mod lock;
 pub mod openapi;
 pub mod results_zip;
@@ -108,7 +115,8 @@ pub async fn serve(
         .public_url
         .clone()
         .unwrap_or_else(|| format!("http://{address}"));
-    let changed = Arc::new(service::ChangedJobs::default());
+    let polled = Arc::new(service::PolledRuns::default());
+    let changed = Arc::new(polled.forgotten_on_change());
     let service = Arc::new(service::Service {
         store: config.store.clone(),
         uploads: config.uploads.clone(),
@@ -119,6 +127,7 @@ pub async fn serve(
         upload_limit: config.upload_limit,
         scratch: config.scratch.join("uploads"),
         changed: Arc::clone(&changed),
+        polled,
     });
     let supervision = supervise::Supervision::new(
         Supervisor::new(config.store.clone(), Arc::clone(&config.runner)),
@@ -139,7 +148,7 @@ pub async fn serve(
         runner: Arc::clone(&config.runner),
         pricing: job_report::Pricing::default(),
     });
-    let app = routes::router(service).merge(dashboard::router(dashboard));
+    let app = routes::router(routes::AppState { service, dashboard });
     let served = axum::serve(listener, app)
         .with_graceful_shutdown(shutdown)
         .await;
