@@ -49,9 +49,14 @@ pub fn job_of_uploaded_inputs_key(key: &str) -> Option<JobId> {
     id.parse().ok()
 }
 
-/// Another file an API client uploads for a job (`job_config.json`, `run_<R>_config.json`).
-pub fn job_file_key(inputs_prefix: &str, name: &str) -> String {
-    format!("{inputs_prefix}/{name}")
+/// Where an API client uploads its job's `job.json`.
+pub fn job_config_key(inputs_prefix: &str) -> String {
+    format!("{inputs_prefix}/job_config.json")
+}
+
+/// Where an API client uploads a run's `run.json`.
+pub fn run_config_key(inputs_prefix: &str, run: RunId) -> String {
+    format!("{inputs_prefix}/run_{run}_config.json")
 }
 
 /// The key prefix of one attempt's outputs.
@@ -93,6 +98,10 @@ mod tests {
             "job-1/run-2/attempt-1/MANIFEST.json"
         );
         assert_eq!(
+            run_config_key(&api_inputs_prefix(JobId(12)), RunId(5)),
+            "jobs/12/run_5_config.json"
+        );
+        assert_eq!(
             results_archive_key(JobId(4), RunId(9)),
             "jobs/4/run_9_results.zip"
         );
@@ -110,7 +119,7 @@ mod tests {
             None
         );
         assert_eq!(
-            job_of_uploaded_inputs_key(&job_file_key(&prefix, "job_config.json")),
+            job_of_uploaded_inputs_key(&job_config_key(&prefix)),
             None
         );
         assert_eq!(

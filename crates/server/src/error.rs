@@ -40,6 +40,16 @@ pub enum ApiError {
     Store(#[from] StoreError),
     #[error(transparent)]
     Storage(#[from] StorageError),
+    #[error("cannot spool an upload in {}: {source}", path.display())]
+    Spool {
+        path: std::path::PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("no route {0}: the API's routes are in /openapi.json")]
+    NoRoute(String),
+    #[error("{path} takes no {method}: the API's routes are in /openapi.json")]
+    NoMethod { method: String, path: String },
     #[error("{0}")]
     Internal(String),
 }
@@ -50,12 +60,16 @@ impl ApiError {
             ApiError::BadRequest(_) | ApiError::RunRequest { .. } => StatusCode::BAD_REQUEST,
             // The client turns only 403 with a description into its own authorization error.
             ApiError::Unauthenticated | ApiError::Signature(_) => StatusCode::FORBIDDEN,
-            ApiError::NotFound { .. } | ApiError::Missing(_) => StatusCode::NOT_FOUND,
+            ApiError::NotFound { .. } | ApiError::Missing(_) | ApiError::NoRoute(_) => {
+                StatusCode::NOT_FOUND
+            }
+            ApiError::NoMethod { .. } => StatusCode::METHOD_NOT_ALLOWED,
             ApiError::Conflict(_) => StatusCode::CONFLICT,
             ApiError::TooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
-            ApiError::Store(_) | ApiError::Storage(_) | ApiError::Internal(_) => {
-                StatusCode::INTERNAL_SERVER_ERROR
-            }
+            ApiError::Store(_)
+            | ApiError::Storage(_)
+            | ApiError::Spool { .. }
+            | ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
 }

@@ -2,17 +2,22 @@
 //! own store, storage and backends. Jobs and runs created through it are ordinary fredbatch
 //! jobs and runs (the command line shows, logs, reports and costs them).
 //!
-//! - [`routes`]: the HTTP edge (thin handlers); [`service`]: what each call does;
-//! - the supervisor's [`Fleet`](fredbatch_supervisor::Fleet) drives every job on one shared
-//!   backend; the server starts it and wakes it when a call changes a job;
+//! - [`routes`]: the one route list, building the router and the OpenAPI document
+//!   ([`openapi`]); [`handlers`]: thin handlers over [`extract`], the typed edge;
+//! - [`service`]: what each call does; [`changed_jobs`]: changes that wake the supervisor;
+//! - the supervisor's [`Fleet`] drives every job on one shared backend; the server starts it
+//!   and wakes it when a call changes a job;
 //! - [`translate`]: run requests to FRED 5 model keys; [`signing`]: upload and download URLs;
 //!   [`auth`]: tokens;
 //! - [`lock`]: one server per store (losing it stops the server);
 //! - [`dashboard`]: the page at `/` and its JSON; [`job_report`]: a job's results report.
 
 pub mod auth;
+pub mod changed_jobs;
 pub mod dashboard;
 pub mod error;
+pub mod extract;
+pub mod handlers;
 pub mod job_report;
 pub mod lock;
 pub mod openapi;
@@ -31,6 +36,8 @@ use fredbatch_core::SimulationRunner;
 use fredbatch_storage::Storage;
 use fredbatch_store::{LockError, LockHolder, Store, StoreError};
 use fredbatch_supervisor::{Fleet, Supervisor};
+
+use changed_jobs::ChangedJobs;
 use rand::RngCore;
 use tracing::info;
 
@@ -135,7 +142,8 @@ pub async fn serve(
         config.scratch.join("checks"),
         config.tick,
     );
-    let changed = Arc::new(service::ChangedJobs::new(fleet.wakeup()));
+    let polled = Arc::new(service::PolledRuns::default());
+    let changed = ChangedJobs::new(fleet.wakeup(), Arc::clone(&polled));
     let service = Arc::new(service::Service {
         store: config.store.clone(),
         uploads: config.uploads.clone(),
@@ -145,7 +153,8 @@ pub async fn serve(
         defaults: config.defaults.clone(),
         upload_limit: config.upload_limit,
         scratch: config.scratch.join("uploads"),
-        changed,
+        changed: Arc::new(changed),
+        polled,
     });
     let (stop_supervision, stopped) = tokio::sync::oneshot::channel::<()>();
     let supervising = tokio::spawn(fleet.run(async {
@@ -158,7 +167,7 @@ pub async fn serve(
         runner: Arc::clone(&config.runner),
         pricing: job_report::Pricing::default(),
     });
-    let app = routes::router(service).merge(dashboard::router(dashboard));
+    let app = routes::router(routes::AppState { service, dashboard });
     let serving = axum::serve(listener, app).with_graceful_shutdown(shutdown);
     let served = tokio::select! {
         served = std::future::IntoFuture::into_future(serving) => served,

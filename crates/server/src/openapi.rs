@@ -1,14 +1,9 @@
-//! The OpenAPI document at `/openapi.json`, generated from the handlers and wire types.
+//! The OpenAPI document at `/openapi.json`: its title, description and token schemes here;
+//! its paths and schemas from the handlers the route list ([`crate::routes::documented`])
+//! holds.
 
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
-
-use crate::dashboard::documented::*;
-use crate::dashboard::{
-    Cancelled, Counts, DashboardJob, DashboardJobDetail, DashboardJobs, DashboardRun, Me,
-};
-use crate::routes::documented::*;
-use crate::wire::*;
 
 #[derive(OpenApi)]
 #[openapi(
@@ -18,62 +13,10 @@ use crate::wire::*;
                        /openapi.json and the signed /blobs URLs needs `Offline-Token: Bearer \
                        <token>` (or `Authorization: Bearer <token>`)."
     ),
-    paths(
-        health,
-        register_job,
-        upload_url,
-        latest_job,
-        my_jobs,
-        results,
-        delete_job,
-        submit_runs,
-        runs,
-        stop_runs,
-        retry,
-        put_blob,
-        get_blob,
-        me,
-        jobs,
-        job,
-        report,
-        cancel
-    ),
-    components(schemas(
-        ErrorBody,
-        RegisterJobRequest,
-        RegisteredJob,
-        UploadUrlRequest,
-        UrlBody,
-        FredArg,
-        Population,
-        RunRequest,
-        SubmitRunsRequest,
-        RunResponse,
-        SubmitRunsResponse,
-        RunInfo,
-        RunsBody,
-        RetryRequest,
-        RetryResponse,
-        RunUrl,
-        ResultsUrls,
-        JobInfo,
-        JobsBody,
-        StoppedRun,
-        StopResponse,
-        Health,
-        crate::routes::LatestOrJobs,
-        Me,
-        Counts,
-        DashboardJob,
-        DashboardJobs,
-        DashboardRun,
-        DashboardJobDetail,
-        Cancelled
-    )),
     modifiers(&TokenSchemes),
     security(("offline_token" = []), ("bearer" = []))
 )]
-pub struct ApiDoc;
+struct ApiDoc;
 
 /// How a call presents its token: `Offline-Token: Bearer <token>` (the epx client) or
 /// `Authorization: Bearer <token>`.
@@ -96,10 +39,25 @@ impl Modify for TokenSchemes {
     }
 }
 
-pub fn document() -> String {
+/// The document before any route is added.
+pub fn base() -> utoipa::openapi::OpenApi {
     ApiDoc::openapi()
-        .to_json()
-        .expect("the OpenAPI document serializes")
+}
+
+/// The document as served. OpenAPI has no parameter that spans several path segments, so a
+/// route's `{*key}` (the rest of the path) is named `{key}` there.
+pub fn to_json(mut document: utoipa::openapi::OpenApi) -> String {
+    let paths = std::mem::take(&mut document.paths.paths);
+    document.paths.paths = paths
+        .into_iter()
+        .map(|(path, item)| (path.replace("{*", "{"), item))
+        .collect();
+    document.to_json().expect("the OpenAPI document serializes")
+}
+
+/// The document of every route in [`crate::routes::documented`].
+pub fn document() -> String {
+    to_json(crate::routes::documented().into_openapi())
 }
 
 #[cfg(test)]

@@ -4,14 +4,17 @@
 //! key kept in the store (so every process of one store agrees, and restarts keep URLs valid).
 
 use hmac::{Hmac, Mac};
+use serde::Deserialize;
 use sha2::Sha256;
+use utoipa::IntoParams;
 
 use crate::auth::hex;
 
 type HmacSha256 = Hmac<Sha256>;
 
-/// Which storage location a URL reaches.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+/// Which storage location a URL reaches (`/blobs/{bucket}/...`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum Bucket {
     Uploads,
     Results,
@@ -24,12 +27,14 @@ impl Bucket {
             Bucket::Results => "results",
         }
     }
+}
 
-    pub fn parse(text: &str) -> Option<Bucket> {
-        [Bucket::Uploads, Bucket::Results]
-            .into_iter()
-            .find(|b| b.as_str() == text)
-    }
+/// What a signed URL carries in its query: when it expires (Unix seconds) and its signature.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct SignedQuery {
+    pub expires: i64,
+    pub signature: String,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -130,16 +135,8 @@ mod tests {
 
     fn query(url: &str) -> (i64, String) {
         let query = url.split_once('?').unwrap().1;
-        let mut expires = 0;
-        let mut signature = String::new();
-        for (name, value) in form_urlencoded::parse(query.as_bytes()) {
-            match &*name {
-                "expires" => expires = value.parse().unwrap(),
-                "signature" => signature = value.into_owned(),
-                _ => panic!("unexpected {name}"),
-            }
-        }
-        (expires, signature)
+        let signed: SignedQuery = serde_html_form::from_str(query).unwrap();
+        (signed.expires, signed.signature)
     }
 
     #[test]

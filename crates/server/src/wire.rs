@@ -1,10 +1,12 @@
 //! The bodies of the platform API exactly as the epx client sends and parses them: field names,
 //! casing (camelCase, except `run_id` in result URLs), and the two status vocabularies (runs
-//! are "Submitted" when created and QUEUED/RUNNING/DONE/ERROR when polled).
+//! are "Submitted" when created and QUEUED/RUNNING/DONE/ERROR when polled), and the query
+//! strings it sends (names repeat for lists: `?id=5&id=6`).
 
+use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
-use utoipa::ToSchema;
+use utoipa::{IntoParams, ToSchema};
 
 /// Every error answer: the client shows `description` to the user.
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
@@ -74,12 +76,11 @@ pub struct RunRequest {
     pub fred_files: Vec<String>,
 }
 
-/// `POST /runs`: each element is kept exactly as received, to be echoed back.
+/// `POST /runs`: one run per request, all of one job.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct SubmitRunsRequest {
-    #[schema(value_type = Vec<RunRequest>)]
-    pub run_requests: Vec<Box<RawValue>>,
+    pub run_requests: Vec<RunRequest>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -91,8 +92,8 @@ pub struct RunResponse {
     pub status: &'static str,
     #[schema(value_type = Option<Vec<Object>>)]
     pub errors: Option<Vec<serde_json::Value>>,
-    #[schema(value_type = RunRequest)]
-    pub run_request: Box<RawValue>,
+    /// The request, echoed.
+    pub run_request: RunRequest,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -109,6 +110,7 @@ pub struct RunInfo {
     pub job_id: i64,
     pub user_id: i64,
     pub created_ts: String,
+    /// The request as it was submitted.
     #[schema(value_type = RunRequest)]
     pub request: Box<RawValue>,
     /// Pending, Running, Succeeded or Failed.
@@ -187,4 +189,59 @@ pub struct StopResponse {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Health {
     pub status: &'static str,
+}
+
+/// `GET /jobs` and `GET /jobs/me`: the caller's jobs carrying every tag, created within the
+/// dates (inclusive).
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[serde(rename_all = "camelCase")]
+#[into_params(parameter_in = Query)]
+pub struct JobsQuery {
+    #[serde(default)]
+    pub tags: Vec<String>,
+    /// YYYY-MM-DD.
+    #[param(value_type = Option<String>)]
+    pub start_date: Option<NaiveDate>,
+    /// YYYY-MM-DD.
+    #[param(value_type = Option<String>)]
+    pub end_date: Option<NaiveDate>,
+}
+
+/// `GET /jobs?latest=true`: the latest matching job rather than all of them.
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct LatestQuery {
+    #[serde(default)]
+    pub latest: bool,
+}
+
+/// `GET /runs`: the runs of jobs (`job_id`) and runs by id (`id`), each repeatable.
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct RunsQuery {
+    #[serde(default)]
+    pub job_id: Vec<i64>,
+    #[serde(default)]
+    pub id: Vec<i64>,
+}
+
+/// `PATCH /runs?id=R...`: the runs to stop.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct StopQuery {
+    pub id: Vec<i64>,
+}
+
+/// `GET /jobs/results?job_id=J`.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ResultsQuery {
+    pub job_id: i64,
+}
+
+/// A job's id in a path (`/jobs/{id}`).
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Path)]
+pub struct JobPath {
+    pub id: i64,
 }

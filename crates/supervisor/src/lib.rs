@@ -20,6 +20,8 @@ mod cancel;
 mod error;
 mod fleet;
 mod inputs_gate;
+#[cfg(feature = "testing")]
+mod memory_runner;
 pub mod results_zip;
 mod round;
 mod submit;
@@ -38,6 +40,12 @@ pub use fleet::{Fleet, FleetError, JobSupervisionError};
 pub use inputs_gate::{InputsCheckError, InputsRefused};
 pub use wakeup::JobWakeup;
 pub use watch::{JobWatch, LOST_AFTER};
+
+/// Test doubles for front ends' and the supervisor's own tests (cargo feature `testing`).
+#[cfg(feature = "testing")]
+pub mod testing {
+    pub use crate::memory_runner::{Memory, MemoryRunner};
+}
 
 /// A store and the backend its jobs run on: everything the supervisor needs.
 #[derive(Clone)]

@@ -4,27 +4,28 @@
 //! durations, reasons and log tails, its results report, and cancelling it. Others' jobs and
 //! deleted ones answer 404, as in the platform API.
 
+mod wire;
+
 use std::sync::Arc;
 
 use axum::Json;
-use axum::extract::{FromRequestParts, Path, State};
-use axum::http::request::Parts;
+use axum::extract::State;
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
 use chrono::Utc;
-use fredbatch_core::{JobId, LogRequest, Run, RunStatus, SimulationRunner};
-use fredbatch_store::{ApiJob, StatusCounts, User};
-use serde::Serialize;
-use utoipa::ToSchema;
+use fredbatch_core::{LogRequest, Run, RunStatus, SimulationRunner};
+use fredbatch_store::ApiJob;
 
-use crate::auth::presented_token;
+pub use wire::*;
+
 use crate::error::ApiError;
+use crate::extract::{Caller, Path};
 use crate::job_report::{self, Pricing, ReportError};
 use crate::service::Service;
+use crate::wire::JobPath;
 
 /// The page, with its styles and script inline.
-pub const PAGE: &str = include_str!("../assets/dashboard.html");
+pub const PAGE: &str = include_str!("../../assets/dashboard.html");
 /// Nothing from elsewhere: the page talks to this server only. The report it frames runs its
 /// one inline script (which checks its figures were drawn) in a sandbox of its own origin.
 const PAGE_POLICY: &str = "default-src 'none'; connect-src 'self'; style-src 'unsafe-inline'; \
@@ -72,105 +73,6 @@ impl IntoResponse for DashboardError {
 
 type DashResult<T> = Result<Json<T>, DashboardError>;
 
-/// The caller, from the same tokens as the platform API.
-pub struct Viewer(pub User);
-
-impl FromRequestParts<DashState> for Viewer {
-    type Rejection = ApiError;
-
-    async fn from_request_parts(parts: &mut Parts, state: &DashState) -> Result<Self, ApiError> {
-        state
-            .service
-            .authenticate(presented_token(&parts.headers))
-            .await
-            .map(Viewer)
-    }
-}
-
-#[derive(Debug, Serialize, ToSchema)]
-pub struct Me {
-    pub name: String,
-}
-
-#[derive(Debug, Default, Serialize, ToSchema)]
-pub struct Counts {
-    pub queued: u32,
-    pub running: u32,
-    pub done: u32,
-    pub error: u32,
-    pub cancelled: u32,
-}
-
-impl From<StatusCounts> for Counts {
-    fn from(c: StatusCounts) -> Counts {
-        Counts {
-            queued: c.queued,
-            running: c.running,
-            done: c.done,
-            error: c.error,
-            cancelled: c.cancelled,
-        }
-    }
-}
-
-#[derive(Debug, Serialize, ToSchema)]
-pub struct DashboardJob {
-    pub id: i64,
-    pub name: String,
-    pub tags: Vec<String>,
-    /// RFC 3339.
-    pub created: String,
-    /// RUNNING while any run is open, DONE when all are DONE, else FAILED or CANCELLED.
-    pub status: String,
-    pub counts: Counts,
-}
-
-#[derive(Debug, Serialize, ToSchema)]
-pub struct DashboardJobs {
-    /// Newest first.
-    pub jobs: Vec<DashboardJob>,
-}
-
-#[derive(Debug, Serialize, ToSchema)]
-pub struct DashboardRun {
-    pub id: i64,
-    pub run_number: u32,
-    pub config: u32,
-    pub replicate: u32,
-    /// QUEUED, RUNNING, DONE, ERROR or CANCELLED.
-    pub status: String,
-    pub attempts: u32,
-    /// From the first attempt's start to the end (or now, while it runs).
-    pub duration_seconds: Option<f64>,
-    pub reason: Option<String>,
-    /// The last lines of the latest attempt's log (for the first runs of a large job).
-    pub log_tail: Vec<String>,
-}
-
-#[derive(Debug, Serialize, ToSchema)]
-pub struct DashboardJobDetail {
-    pub job: DashboardJob,
-    pub runs: Vec<DashboardRun>,
-}
-
-#[derive(Debug, Serialize, ToSchema)]
-pub struct Cancelled {
-    pub job_id: i64,
-    /// How many open runs were asked to stop.
-    pub runs: usize,
-}
-
-pub fn router(dashboard: DashState) -> axum::Router {
-    axum::Router::new()
-        .route("/", get(page))
-        .route("/dashboard/api/me", get(me))
-        .route("/dashboard/api/jobs", get(jobs))
-        .route("/dashboard/api/jobs/{id}", get(job))
-        .route("/dashboard/api/jobs/{id}/report", get(report))
-        .route("/dashboard/api/jobs/{id}/cancel", post(cancel))
-        .with_state(dashboard)
-}
-
 fn policy(value: &'static str) -> [(header::HeaderName, HeaderValue); 3] {
     [
         (
@@ -185,7 +87,8 @@ fn policy(value: &'static str) -> [(header::HeaderName, HeaderValue); 3] {
     ]
 }
 
-async fn page() -> Response {
+/// The page (not in the OpenAPI document: it is no API).
+pub async fn page() -> Response {
     (
         policy(PAGE_POLICY),
         [(header::CONTENT_TYPE, "text/html; charset=utf-8")],
@@ -195,17 +98,6 @@ async fn page() -> Response {
 }
 
 impl Dashboard {
-    /// A job of the viewer's that was not deleted; any other id is unknown to them.
-    async fn owned(&self, user: &User, id: &str) -> Result<ApiJob, DashboardError> {
-        let id: i64 = id
-            .parse()
-            .map_err(|_| ApiError::BadRequest(format!("`{id}` is not a job id")))?;
-        match self.service.store.api_job(JobId(id)).await? {
-            Some(job) if job.owner == user.id && !job.deleted => Ok(job),
-            _ => Err(ApiError::NotFound { what: "job", id }.into()),
-        }
-    }
-
     async fn summary(&self, job: &ApiJob) -> Result<DashboardJob, DashboardError> {
         let counts = self.service.store.status_counts(job.job.id).await?;
         Ok(DashboardJob {
@@ -239,15 +131,15 @@ impl Dashboard {
 
 #[utoipa::path(get, path = "/dashboard/api/me",
     responses((status = 200, body = Me), (status = 403, body = crate::wire::ErrorBody)))]
-async fn me(Viewer(user): Viewer) -> Json<Me> {
+pub async fn me(Caller(user): Caller) -> Json<Me> {
     Json(Me { name: user.name })
 }
 
 #[utoipa::path(get, path = "/dashboard/api/jobs",
     responses((status = 200, body = DashboardJobs), (status = 403, body = crate::wire::ErrorBody)))]
-async fn jobs(
+pub async fn jobs(
     State(dashboard): State<DashState>,
-    Viewer(user): Viewer,
+    Caller(user): Caller,
 ) -> DashResult<DashboardJobs> {
     let mut jobs = Vec::new();
     for job in dashboard
@@ -263,15 +155,15 @@ async fn jobs(
     Ok(Json(DashboardJobs { jobs }))
 }
 
-#[utoipa::path(get, path = "/dashboard/api/jobs/{id}", params(("id" = i64, Path)),
+#[utoipa::path(get, path = "/dashboard/api/jobs/{id}", params(JobPath),
     responses((status = 200, body = DashboardJobDetail), (status = 400, body = crate::wire::ErrorBody),
         (status = 403, body = crate::wire::ErrorBody), (status = 404, body = crate::wire::ErrorBody)))]
-async fn job(
+pub async fn job(
     State(dashboard): State<DashState>,
-    Viewer(user): Viewer,
-    Path(id): Path<String>,
+    Caller(user): Caller,
+    Path(path): Path<JobPath>,
 ) -> DashResult<DashboardJobDetail> {
-    let job = dashboard.owned(&user, &id).await?;
+    let job = dashboard.service.owned_job(&user, path.id).await?;
     let summary = dashboard.summary(&job).await?;
     let now = Utc::now();
     let mut runs = Vec::new();
@@ -308,15 +200,15 @@ async fn job(
 }
 
 /// The page `fredbatch report` writes for the job, with its figures inline.
-#[utoipa::path(get, path = "/dashboard/api/jobs/{id}/report", params(("id" = i64, Path)),
+#[utoipa::path(get, path = "/dashboard/api/jobs/{id}/report", params(JobPath),
     responses((status = 200, content_type = "text/html"), (status = 400, body = crate::wire::ErrorBody),
         (status = 403, body = crate::wire::ErrorBody), (status = 404, body = crate::wire::ErrorBody)))]
-async fn report(
+pub async fn report(
     State(dashboard): State<DashState>,
-    Viewer(user): Viewer,
-    Path(id): Path<String>,
+    Caller(user): Caller,
+    Path(path): Path<JobPath>,
 ) -> Result<Response, DashboardError> {
-    let job = dashboard.owned(&user, &id).await?;
+    let job = dashboard.service.owned_job(&user, path.id).await?;
     let service = &dashboard.service;
     let report = job_report::build(
         &service.store,
@@ -334,15 +226,15 @@ async fn report(
 }
 
 /// Asks every open run of the job to stop; they end CANCELLED.
-#[utoipa::path(post, path = "/dashboard/api/jobs/{id}/cancel", params(("id" = i64, Path)),
+#[utoipa::path(post, path = "/dashboard/api/jobs/{id}/cancel", params(JobPath),
     responses((status = 200, body = Cancelled), (status = 400, body = crate::wire::ErrorBody),
         (status = 403, body = crate::wire::ErrorBody), (status = 404, body = crate::wire::ErrorBody)))]
-async fn cancel(
+pub async fn cancel(
     State(dashboard): State<DashState>,
-    Viewer(user): Viewer,
-    Path(id): Path<String>,
+    Caller(user): Caller,
+    Path(path): Path<JobPath>,
 ) -> DashResult<Cancelled> {
-    let job = dashboard.owned(&user, &id).await?;
+    let job = dashboard.service.owned_job(&user, path.id).await?;
     let runs = dashboard
         .service
         .store
@@ -353,9 +245,4 @@ async fn cancel(
         job_id: job.job.id.0,
         runs: runs.len(),
     }))
-}
-
-/// The handlers, for the OpenAPI document.
-pub mod documented {
-    pub use super::{__path_cancel, __path_job, __path_jobs, __path_me, __path_report};
 }

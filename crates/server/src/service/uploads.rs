@@ -1,0 +1,93 @@
+//! The signed URLs this server answers itself (storage that cannot sign its own, such as a
+//! local folder): checking them, spooling uploads into storage, reading results archives.
+
+use bytes::Bytes;
+use chrono::Utc;
+use fredbatch_store::InputsCheck;
+use futures::{Stream, StreamExt};
+use tokio::io::AsyncWriteExt;
+
+use super::Service;
+use crate::error::ApiError;
+use fredbatch_core::keys::job_of_uploaded_inputs_key;
+use crate::signing::{Bucket, Method, SignatureError, SignedQuery};
+
+impl Service {
+    /// Checks a URL this server signed: for `method` on `key` in `bucket`, the only bucket
+    /// that method reaches (uploads are written, results read).
+    pub fn verify_url(
+        &self,
+        method: Method,
+        bucket: Bucket,
+        key: &str,
+        signed: &SignedQuery,
+    ) -> Result<(), ApiError> {
+        let now = Utc::now().timestamp();
+        self.signer
+            .verify(method, bucket, key, signed.expires, &signed.signature, now)?;
+        let reaches = match method {
+            Method::Put => Bucket::Uploads,
+            Method::Get => Bucket::Results,
+        };
+        if bucket != reaches {
+            return Err(SignatureError::Invalid.into());
+        }
+        Ok(())
+    }
+
+    /// Stores an upload sent to a URL this server signed. The body is spooled to disk as it
+    /// arrives and refused as soon as it passes the limit, so nothing is held in memory and
+    /// nothing is stored from a refused upload.
+    pub async fn put_upload<S, E>(
+        &self,
+        key: &str,
+        declared_length: Option<u64>,
+        mut body: S,
+    ) -> Result<(), ApiError>
+    where
+        S: Stream<Item = Result<Bytes, E>> + Unpin,
+        E: std::fmt::Display,
+    {
+        let limit = self.upload_limit;
+        if declared_length.is_some_and(|length| length > limit) {
+            return Err(ApiError::TooLarge { limit });
+        }
+        if let Some(job) = job_of_uploaded_inputs_key(key) {
+            let checked = self
+                .store
+                .api_job(job)
+                .await?
+                .is_some_and(|job| job.inputs != InputsCheck::Pending);
+            if checked {
+                return Err(ApiError::Conflict(format!(
+                    "job {job} has its inputs already; register a new job for other inputs"
+                )));
+            }
+        }
+        let scratch = |source| ApiError::Spool {
+            path: self.scratch.clone(),
+            source,
+        };
+        std::fs::create_dir_all(&self.scratch).map_err(scratch)?;
+        let spool = tempfile::NamedTempFile::new_in(&self.scratch).map_err(scratch)?;
+        let mut file = tokio::fs::File::from_std(spool.reopen().map_err(scratch)?);
+        let mut received = 0u64;
+        while let Some(chunk) = body.next().await {
+            let chunk =
+                chunk.map_err(|e| ApiError::BadRequest(format!("the upload broke off: {e}")))?;
+            received += chunk.len() as u64;
+            if received > limit {
+                return Err(ApiError::TooLarge { limit });
+            }
+            file.write_all(&chunk).await.map_err(scratch)?;
+        }
+        file.flush().await.map_err(scratch)?;
+        drop(file);
+        self.uploads.put_file(key, spool.path()).await?;
+        Ok(())
+    }
+
+    pub async fn get_result(&self, key: &str) -> Result<Bytes, ApiError> {
+        Ok(self.results.get_bytes(key).await?)
+    }
+}
