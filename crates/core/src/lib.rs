@@ -14,6 +14,7 @@
 
 pub mod ids;
 pub mod judge;
+pub mod log_file;
 pub mod model;
 pub mod params;
 pub mod program;
