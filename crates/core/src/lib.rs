@@ -12,6 +12,7 @@
 //!
 //! Nothing here knows about AWS, SQL or processes.
 
+pub mod backend_jobs;
 pub mod ids;
 pub mod judge;
 pub mod log_file;
@@ -24,6 +25,7 @@ pub mod runner;
 pub mod status;
 pub mod sweep;
 pub mod sync;
+pub mod worker_command;
 
 pub use ids::{BackendJobId, JobId, RunId};
 pub use model::{Attempt, AttemptStatus, Config, Job, Run};
@@ -34,3 +36,4 @@ pub use runner::{
     RunSubmission, RunnerError, SimulationRunner, SubmitProgress,
 };
 pub use status::{BackendState, RunStatus};
+pub use worker_command::{WorkerCommand, WorkerRun};
