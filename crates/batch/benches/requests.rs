@@ -148,7 +148,7 @@ async fn original(setup: &Setup, moto: &str, run_count: u32) -> Figures {
             .job_definition(&setup.definition_arn)
             .container_overrides(
                 aws_sdk_batch::types::ContainerOverrides::builder()
-                    .set_command(Some(run.worker_args.clone()))
+                    .set_command(Some(run.worker.args()))
                     .build(),
             )
             .send()

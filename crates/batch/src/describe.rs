@@ -16,9 +16,9 @@ use fredbatch_core::{BackendJob, BackendJobId, BackendState};
 use futures::{StreamExt, TryStreamExt};
 
 use crate::calls::{list_all_jobs, retrying};
+use crate::children::split_child;
 use crate::error::BatchError;
 use crate::mapping::{from_detail, from_summary, job_status, state};
-use crate::plan::split_child;
 use crate::runner::Ready;
 
 /// DescribeJobs takes at most 100 ids.

@@ -3,7 +3,8 @@
 //! checks the queue, compute environments, job definition and log group a deployment uses.
 //!
 //! Terms used throughout:
-//! - **plain job** / **array job** / **child**: see [`plan`];
+//! - **plain job** / **array job**: see [`fredbatch_core::backend_jobs`]; **child**: see
+//!   [`children`];
 //! - **job summary** / **job detail**: what ListJobs / DescribeJobs say about a job, see
 //!   [`mapping`];
 //! - **throttled** / **transient** / **rejected**: how a failed AWS call may be retried, see
@@ -11,6 +12,7 @@
 
 pub mod calls;
 pub mod cancel;
+pub mod children;
 pub mod clients;
 pub mod config;
 pub mod definition;
@@ -20,7 +22,6 @@ pub mod error;
 pub mod logs;
 pub mod mapping;
 pub mod pacing;
-pub mod plan;
 pub mod runner;
 pub mod stack;
 pub mod submit;

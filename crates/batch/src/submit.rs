@@ -16,16 +16,15 @@ use aws_sdk_batch::types::{
     ArrayProperties, ContainerOverrides, EvaluateOnExit, JobSummary, KeyValuePair, KeyValuesPair,
     ResourceRequirement, ResourceType, RetryAction as AwsRetryAction, RetryStrategy as AwsRetry,
 };
+use fredbatch_core::backend_jobs::{BackendJobName, RunRange, Unit, job_prefix, plan, task_index};
 use fredbatch_core::{BackendJobId, JobId, JobSpec, RetryAction, RunSubmission, SubmitProgress};
 use futures::StreamExt;
 
 use crate::calls::list_all_jobs;
+use crate::children::{MAX_ARRAY, child_id};
 use crate::clients::no_sdk_retries;
 use crate::error::{BatchError, Failure, FailureKind};
 use crate::pacing::Backoff;
-use crate::plan::{
-    Unit, array_command, child_id, is_first_submission, job_prefix, parse_array_name, plan,
-};
 use crate::runner::Ready;
 
 /// ListJobs returns at most 100 jobs per page when filtering by name.
@@ -65,7 +64,13 @@ pub async fn submit(
         );
         progress.accepted(&found).await?;
     }
-    let units = plan(spec.job_id, runs, &pending, ready.config.array_jobs);
+    // Without array jobs, arrays of at most one run: every run a plain job.
+    let max_array = if ready.config.array_jobs {
+        MAX_ARRAY
+    } else {
+        1
+    };
+    let units = plan(spec.job_id, runs, &pending, max_array);
     let mut sent = futures::stream::iter(units)
         .map(|unit| submit_unit(ready, &template, runs, unit))
         .buffer_unordered(ready.config.submit_concurrency.max(1));
@@ -128,7 +133,7 @@ async fn submit_unit(
                     operation: "SubmitJob",
                     field: "jobId",
                 })?;
-                return Ok(assign(runs, &unit, id));
+                return Ok(assign(&unit, id));
             }
             Err(error) => Failure::from_sdk(&error),
         };
@@ -140,7 +145,7 @@ async fn submit_unit(
         if failure.kind == FailureKind::Transient {
             // AWS may have created the job before the answer was lost.
             if let Some(id) = find_by_name(ready, unit.name()).await? {
-                return Ok(assign(runs, &unit, &id));
+                return Ok(assign(&unit, &id));
             }
         }
         attempt += 1;
@@ -148,16 +153,12 @@ async fn submit_unit(
 }
 
 /// The backend job of each run a unit holds, by index into the submitted runs.
-fn assign(runs: &[RunSubmission], unit: &Unit, id: &str) -> Vec<(usize, BackendJobId)> {
+fn assign(unit: &Unit, id: &str) -> Vec<(usize, BackendJobId)> {
     match unit {
         Unit::Plain { run, .. } => vec![(*run, BackendJobId(id.to_owned()))],
-        Unit::Array {
-            runs: members,
-            first,
-            ..
-        } => members
-            .iter()
-            .map(|&i| (i, child_id(id, *first, runs[i].run_number)))
+        Unit::Array { runs: members, .. } => (0..)
+            .zip(members)
+            .map(|(index, &run)| (run, child_id(id, index)))
             .collect(),
     }
 }
@@ -197,8 +198,8 @@ async fn list_named(ready: &Ready, pattern: &str) -> Result<Vec<JobSummary>, Bat
 struct Existing {
     /// Plain jobs: name -> (created at, id).
     plain: HashMap<String, (i64, String)>,
-    /// Array jobs: (first run, last run, created at, parent id).
-    arrays: Vec<(u32, u32, i64, String)>,
+    /// Array jobs: (runs, created at, parent id).
+    arrays: Vec<(RunRange, i64, String)>,
 }
 
 impl Existing {
@@ -213,9 +214,11 @@ impl Existing {
                 continue; // an array child; its parent stands for it
             }
             let created = summary.created_at().unwrap_or(0);
-            match parse_array_name(job, name) {
-                Some((first, last)) => existing.arrays.push((first, last, created, id.to_owned())),
-                None => {
+            match BackendJobName::parse(name) {
+                Some(BackendJobName::Array { job: of, runs }) if of == job => {
+                    existing.arrays.push((runs, created, id.to_owned()))
+                }
+                _ => {
                     let newest = existing
                         .plain
                         .get(name)
@@ -237,12 +240,10 @@ impl Existing {
             .plain
             .get(&run.name)
             .map(|(created, id)| (*created, BackendJobId(id.clone())));
-        let arrayed = self
-            .arrays
-            .iter()
-            .filter(|_| is_first_submission(job, run))
-            .filter(|(first, last, _, _)| (*first..=*last).contains(&run.run_number))
-            .map(|(first, _, created, id)| (*created, child_id(id, *first, run.run_number)));
+        let arrayed = self.arrays.iter().filter_map(|(range, created, id)| {
+            let index = task_index(job, run, *range)?;
+            Some((*created, child_id(id, index)))
+        });
         plain
             .into_iter()
             .chain(arrayed)
@@ -317,22 +318,12 @@ impl Template {
         runs: &[RunSubmission],
         unit: &Unit,
     ) -> aws_sdk_batch::operation::submit_job::builders::SubmitJobFluentBuilder {
-        let (command, run_tag) = match unit {
-            Unit::Plain { run, .. } => (
-                runs[*run].worker_args.clone(),
-                ("fredbatch:run-id", runs[*run].run_id.to_string()),
+        let run_tag = match unit {
+            Unit::Plain { run, .. } => ("fredbatch:run-id", runs[*run].run_id.to_string()),
+            Unit::Array { range, .. } => (
+                "fredbatch:runs",
+                format!("{}-{}", range.first(), range.last()),
             ),
-            Unit::Array {
-                runs: members,
-                first,
-                ..
-            } => {
-                let last = first + members.len() as u32 - 1;
-                (
-                    array_command(self.job, &runs[members[0]].worker_args, *first),
-                    ("fredbatch:runs", format!("{first}-{last}")),
-                )
-            }
         };
         let mut tags = vec![("fredbatch:job-id", self.job.to_string())];
         if let Some(user) = &ready.config.user {
@@ -340,7 +331,7 @@ impl Template {
         }
         tags.push(run_tag);
         let overrides = ContainerOverrides::builder()
-            .set_command(Some(command))
+            .set_command(Some(unit.worker(runs).args()))
             .set_resource_requirements(Some(self.resources.clone()))
             .set_environment((!self.environment.is_empty()).then(|| self.environment.clone()))
             .build();
@@ -363,12 +354,9 @@ impl Template {
         for (key, value) in tags.into_iter().take(self.tag_budget) {
             request = request.tags(key, value);
         }
-        if let Unit::Array { runs: members, .. } = unit {
-            request = request.array_properties(
-                ArrayProperties::builder()
-                    .size(members.len() as i32)
-                    .build(),
-            );
+        if let Unit::Array { range, .. } = unit {
+            request = request
+                .array_properties(ArrayProperties::builder().size(range.len() as i32).build());
         }
         request
     }

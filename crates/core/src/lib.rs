@@ -13,11 +13,13 @@
 //! Nothing here knows about AWS, SQL or processes.
 
 pub mod backend;
+pub mod backend_jobs;
 pub mod counts;
 pub mod ids;
 pub mod judge;
 pub mod keys;
 pub mod limits;
+pub mod log_file;
 pub mod manifest;
 pub mod model;
 pub mod params;
@@ -28,6 +30,7 @@ pub mod runner;
 pub mod status;
 pub mod sweep;
 pub mod sync;
+pub mod worker_command;
 
 pub use backend::{AwsBatchTarget, BackendKind, BackendTarget, SlurmTarget};
 pub use counts::StatusCounts;
@@ -40,3 +43,4 @@ pub use runner::{
     RunSubmission, RunnerError, SimulationRunner, SubmitProgress,
 };
 pub use status::{BackendState, JobStatus, RunStatus};
+pub use worker_command::{WorkerCommand, WorkerRun};

@@ -18,6 +18,7 @@ use crate::backend::BackendKind;
 use crate::ids::{BackendJobId, JobId, RunId};
 use crate::resources::Resources;
 use crate::retry::RetryStrategy;
+use crate::worker_command::WorkerCommand;
 
 /// Told each time a backend has accepted part of a submission, before it sends the next part, so
 /// the caller can record which backend job holds which run.
@@ -52,11 +53,11 @@ pub struct JobSpec {
 pub struct RunSubmission {
     pub run_id: RunId,
     pub run_number: u32,
-    /// The run's natural key (see [`crate::ids::run_job_name`]), used as the backend job name.
+    /// The backend job name of this submission (see [`crate::backend_jobs::run_submission_name`]).
     pub name: String,
-    /// Arguments of the worker command, e.g. `["worker", "--job-id", "1", "--run-id", "7"]`.
-    /// The backend supplies the program (the container entrypoint, or this executable).
-    pub worker_args: Vec<String>,
+    /// What the backend runs for it; the backend supplies the program (the container's
+    /// entrypoint, or this executable).
+    pub worker: WorkerCommand,
 }
 
 /// A backend's view of one submitted run.

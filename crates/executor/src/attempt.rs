@@ -9,6 +9,7 @@ use std::time::Duration;
 use chrono::Utc;
 use fredbatch_core::retry::{AttemptExit, RetryAction};
 use fredbatch_core::sync::TIMEOUT_REASON;
+use fredbatch_core::worker_command::backend_env;
 use fredbatch_core::{BackendAttempt, BackendJobId, BackendState};
 use nix::sys::signal::{Signal, killpg};
 use nix::unistd::Pid;
@@ -60,8 +61,7 @@ fn spawn(
     command
         .args(args)
         .envs(inner.config.env.iter().map(|(k, v)| (k, v)))
-        .env("FREDBATCH_BACKEND_JOB_ID", &id.0)
-        .env("FREDBATCH_ATTEMPT", number.to_string())
+        .envs(backend_env(&id.0, &number.to_string()))
         .stdin(Stdio::null())
         .stdout(log.try_clone()?)
         .stderr(log)

@@ -32,13 +32,12 @@ use fredbatch_core::{
 };
 use tokio::sync::Notify;
 
-pub use logs::read_file as read_log_file;
 pub use machine::machine_capacity;
 
 use crate::state::{Entry, State, StopCause};
 
 pub struct LocalConfig {
-    /// The program every attempt runs, with `RunSubmission::worker_args` as its arguments.
+    /// The program every attempt runs, with the arguments of `RunSubmission::worker`.
     pub program: PathBuf,
     /// What the machine offers to runs at once.
     pub capacity: Resources,

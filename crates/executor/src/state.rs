@@ -79,7 +79,7 @@ impl State {
             Entry {
                 name: run.name.clone(),
                 spec: Arc::clone(spec),
-                args: run.worker_args.clone(),
+                args: run.worker.args(),
                 state: BackendState::Runnable,
                 status_reason: None,
                 attempts: Vec::new(),

@@ -9,8 +9,10 @@ use std::os::unix::fs::PermissionsExt;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use fredbatch_core::ids::run_job_name;
-use fredbatch_core::{IgnoreProgress, JobId, JobSpec, Resources, RunId, RunSubmission};
+use fredbatch_core::backend_jobs::run_job_name;
+use fredbatch_core::{
+    IgnoreProgress, JobId, JobSpec, Resources, RunId, RunSubmission, WorkerCommand,
+};
 use fredbatch_core::{SimulationRunner, sync::TIMEOUT_REASON};
 use fredbatch_slurm::{SlurmConfig, SlurmRunner};
 use fredbatch_testkit::required;
@@ -40,15 +42,7 @@ fn main() {
             run_id: RunId(i64::from(n)),
             run_number: n,
             name: run_job_name(job, n),
-            worker_args: [
-                "worker",
-                "--job-id",
-                &job.to_string(),
-                "--run-id",
-                &n.to_string(),
-            ]
-            .map(str::to_owned)
-            .into(),
+            worker: WorkerCommand::run(job, RunId(i64::from(n))),
         })
         .collect();
     let mut config = SlurmConfig::new(&worker, dir.path().join("logs"));

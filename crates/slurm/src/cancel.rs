@@ -10,11 +10,11 @@
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use fredbatch_core::ids::run_job_name;
+use fredbatch_core::backend_jobs::{BackendJobName, attempt_name, run_job_name};
 use fredbatch_core::{BackendJobId, JobId};
 
 use crate::error::SlurmError;
-use crate::names::{Name, SlurmId, retry_name};
+use crate::ids::SlurmId;
 use crate::record::JobRecord;
 use crate::runner::SlurmRunner;
 use crate::snapshot::Snapshot;
@@ -55,13 +55,21 @@ pub fn run_name(first: &JobRecord, id: &SlurmId) -> String {
     }
 }
 
-/// The job and run number a first submission holds, from its name and task index.
+/// The job and run number a first submission holds, from its name and task index. A run asked
+/// for again after it ended (its name carries the retry) is not one: it gets no interruption
+/// retries of its own, whose names would be its first submission's.
 pub fn run_of(record: &JobRecord, id: &SlurmId) -> Option<(JobId, u32)> {
-    match (Name::parse(&record.name)?, id) {
-        (Name::Plain { job, run_number }, SlurmId::Plain(_)) => Some((job, run_number)),
-        (Name::Array { job, first, last }, SlurmId::Task { index, .. }) => {
-            let number = first + index;
-            (number <= last).then_some((job, number))
+    match (BackendJobName::parse(&record.name)?, id) {
+        (
+            BackendJobName::Run {
+                job,
+                run_number,
+                retry: 0,
+            },
+            SlurmId::Plain(_),
+        ) => Some((job, run_number)),
+        (BackendJobName::Array { job, runs }, SlurmId::Task { index, .. }) => {
+            Some((job, runs.number_at(*index)?))
         }
         _ => None,
     }
@@ -129,7 +137,7 @@ fn live_jobs(snapshot: &Snapshot, id: &SlurmId, first: &JobRecord) -> Vec<SlurmI
     }
     if let Some((job, number)) = run_of(first, id) {
         for attempt in 2.. {
-            let records = snapshot.named(&retry_name(job, number, attempt));
+            let records = snapshot.named(&attempt_name(job, number, attempt));
             if records.is_empty() {
                 break;
             }

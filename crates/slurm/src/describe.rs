@@ -4,11 +4,12 @@
 
 use std::collections::HashMap;
 
+use fredbatch_core::backend_jobs::attempt_name;
 use fredbatch_core::{BackendAttempt, BackendJob, BackendJobId, BackendState};
 
 use crate::cancel::{self, Cancelled, run_of};
 use crate::error::SlurmError;
-use crate::names::{SlurmId, retry_name};
+use crate::ids::SlurmId;
 use crate::record::JobRecord;
 use crate::retry::{self, Retry};
 use crate::runner::SlurmRunner;
@@ -98,7 +99,7 @@ fn view(
     let mut records = vec![first];
     if let Some((job, number)) = run {
         for attempt in 2.. {
-            match source.named(&retry_name(job, number, attempt)).last() {
+            match source.named(&attempt_name(job, number, attempt)).last() {
                 Some(record) => records.push(record),
                 None => break,
             }

@@ -5,11 +5,11 @@
 use std::collections::BTreeMap;
 
 use fredbatch_core::JobId;
+use fredbatch_core::backend_jobs::job_prefix;
 use serde::Serialize;
 
 use crate::cluster::{self, Node};
 use crate::error::SlurmError;
-use crate::names::job_prefix;
 use crate::record::task_set_len;
 use crate::runner::SlurmRunner;
 use crate::snapshot::Snapshot;

@@ -5,7 +5,8 @@
 //! pend) and the check that the store and storage are reachable from compute nodes.
 //!
 //! Terms used throughout:
-//! - **plain job** / **array** / **task** / **retry**: see [`names`];
+//! - **plain job** / **array** / **task** / **retry**: see [`ids`] (and the names they are
+//!   found by, [`fredbatch_core::backend_jobs`]);
 //! - **record**: one Slurm job as squeue or the job-completion log describes it, see [`record`];
 //! - **snapshot**: every record at one moment, see [`snapshot`];
 //! - **unavailable** / **throttled** / **rejected**: how a failed Slurm command may be retried,
@@ -20,10 +21,9 @@ pub mod config;
 pub mod describe;
 pub mod doctor;
 pub mod error;
+pub mod ids;
 pub mod jobcomp;
 pub mod logs;
-pub mod names;
-pub mod plan;
 pub mod record;
 pub mod retry;
 pub mod runner;

@@ -1,16 +1,14 @@
-//! Task logs: `<log dir>/<backend id>.attempt-<n>.log`, read in pages of whole lines with a
-//! byte offset as the cursor — the local executor's semantics (`LogRequest`, `LogPage`), so
-//! `fredbatch logs --follow` behaves the same on both.
+//! Task logs: `<log dir>/<backend id>.attempt-<n>.log`, read in pages by
+//! [`fredbatch_core::log_file`], as the local executor reads its own.
 //!
 //! The executor keeps a folder per backend id; Slurm opens a task's output file itself before
 //! the task runs, in a folder that must already exist, and an array's task ids are known only
-//! after sbatch answers, so the logs here are flat files. A file is read as the executor reads
-//! its own.
+//! after sbatch answers, so the logs here are flat files.
 
 use std::path::Path;
 
+use fredbatch_core::log_file::read_attempt;
 use fredbatch_core::{BackendJobId, LogPage, LogRequest, RunnerError};
-use fredbatch_executor::read_log_file;
 
 use crate::script::log_path;
 
@@ -26,14 +24,11 @@ pub fn read_page(
     id: &BackendJobId,
     request: &LogRequest,
 ) -> Result<LogPage, RunnerError> {
-    match request.attempt.or_else(|| latest_attempt(log_dir, id)) {
-        Some(attempt) => read_log_file(&log_path(log_dir, &id.0, attempt), request, attempt),
-        None => Ok(LogPage {
-            lines: Vec::new(),
-            next_cursor: request.cursor.clone(),
-            attempt: None,
-        }),
-    }
+    read_attempt(
+        request,
+        || latest_attempt(log_dir, id),
+        |attempt| log_path(log_dir, &id.0, attempt),
+    )
 }
 
 #[cfg(test)]

@@ -3,7 +3,7 @@
 
 use chrono::{DateTime, Utc};
 
-use crate::names::SlurmId;
+use crate::ids::SlurmId;
 
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct JobRecord {

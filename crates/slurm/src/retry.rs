@@ -4,7 +4,8 @@
 //! after a node failure, uncounted and with no limit fredbatch controls. Instead, when a run's
 //! latest attempt ended NODE_FAIL or PREEMPTED and the attempts recorded in its job's comment
 //! allow another, [`describe`](crate::describe) sends attempt `K` as a one-task array named
-//! `fred-job-<J>-run-<N>-attempt-<K>`, running `worker --job-id J --array-first-run N` with the
+//! `fred-job-<J>-run-<N>-attempt-<K>` ([`attempt_name`]), running the array form of the worker
+//! command, `worker --job-id J --array-first-run N`, with the
 //! run's original backend id in `FREDBATCH_BACKEND_JOB_ID` and `K` in `FREDBATCH_ATTEMPT`.
 //! Meanwhile the run keeps its backend id and is reported RUNNABLE, its attempts growing as
 //! each attempt starts, as an AWS Batch job retried after a Spot interruption is.
@@ -18,16 +19,14 @@
 use std::collections::HashMap;
 use std::fs::OpenOptions;
 
-use fredbatch_core::{BackendJobId, JobId};
+use fredbatch_core::backend_jobs::attempt_name;
+use fredbatch_core::{BackendJobId, JobId, WorkerCommand};
 use nix::fcntl::{Flock, FlockArg};
 
 use crate::error::SlurmError;
-use crate::names::retry_name;
-use crate::plan::by_number;
 use crate::runner::SlurmRunner;
 use crate::script::{Recorded, Shape, submission};
 use crate::snapshot::Snapshot;
-use crate::tools::Tool;
 
 /// An attempt to send.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -71,7 +70,7 @@ pub async fn resubmit(
     let fresh = Snapshot::fetch(&runner.slurm, &runner.config.store_tag()).await?;
     let mut refused = HashMap::new();
     for retry in retries {
-        let name = retry_name(retry.job, retry.run_number, retry.attempt);
+        let name = attempt_name(retry.job, retry.run_number, retry.attempt);
         if !fresh.named(&name).is_empty() {
             continue;
         }
@@ -83,18 +82,9 @@ pub async fn resubmit(
                 attempt: retry.attempt,
             },
             &retry.recorded,
-            &by_number(retry.job, retry.run_number),
+            &WorkerCommand::array_task(retry.job, retry.run_number),
         );
-        match runner
-            .slurm
-            .run_with(
-                Tool::Sbatch,
-                &sbatch.args,
-                &sbatch.env,
-                Some(&sbatch.script),
-            )
-            .await
-        {
+        match runner.sbatch(&sbatch).await {
             Ok(_) => {
                 tracing::info!(run = %retry.id, attempt = retry.attempt, "sent the next attempt of an interrupted run")
             }

@@ -15,8 +15,9 @@ use tokio::sync::OnceCell;
 use crate::cluster::{self, ClusterConfig};
 use crate::config::SlurmConfig;
 use crate::error::SlurmError;
+use crate::script::Submission;
 use crate::state::INTERRUPTION_PREFIX;
-use crate::tools::{CallCounts, Slurm};
+use crate::tools::{CallCounts, Slurm, Tool};
 use crate::{cancel, describe, logs, submit};
 
 pub struct SlurmRunner {
@@ -76,6 +77,18 @@ impl SlurmRunner {
         Ok(crate::doctor::doctor(self, job).await?)
     }
 
+    /// Sends one sbatch call; its output (`sbatch --parsable`'s job id).
+    pub(crate) async fn sbatch(&self, sbatch: &Submission) -> Result<String, SlurmError> {
+        self.slurm
+            .run_with(
+                Tool::Sbatch,
+                &sbatch.args,
+                &sbatch.env,
+                Some(&sbatch.script),
+            )
+            .await
+    }
+
     pub(crate) async fn jobcomp_log(&self) -> Result<Option<PathBuf>, SlurmError> {
         match &self.config.jobcomp_log {
             Some(path) => Ok(Some(path.clone())),
@@ -115,6 +128,6 @@ impl SimulationRunner for SlurmRunner {
     }
 
     async fn logs(&self, id: &BackendJobId, request: &LogRequest) -> Result<LogPage, RunnerError> {
-        Ok(logs::read_page(&self.config.log_dir, id, request)?)
+        logs::read_page(&self.config.log_dir, id, request)
     }
 }

@@ -7,7 +7,8 @@
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use fredbatch_core::{JobSpec, Resources};
+use fredbatch_core::worker_command::backend_env;
+use fredbatch_core::{JobSpec, Resources, WorkerCommand};
 
 use crate::config::{Export, SlurmConfig};
 
@@ -105,7 +106,7 @@ pub fn submission(
     name: &str,
     shape: &Shape,
     recorded: &Recorded,
-    worker_args: &[String],
+    worker: &WorkerCommand,
 ) -> Submission {
     let log_dir = config.log_dir.display();
     let (array, output, backend_id, attempt) = match shape {
@@ -178,17 +179,18 @@ pub fn submission(
         }
     });
     args.extend(config.extra_args.iter().cloned());
-    let mut command = quote(&config.program.display().to_string());
-    for arg in worker_args {
-        command.push(' ');
-        command.push_str(&quote(arg));
+    let mut script = format!("#!/bin/sh\n# fredbatch: {name}\n");
+    // The values are shell words: the backend id of an array task is Slurm's variables.
+    for (variable, value) in backend_env(&backend_id, &attempt.to_string()) {
+        script.push_str(&format!("export {variable}={value}\n"));
     }
-    let script = format!(
-        "#!/bin/sh\n# fredbatch: {name}\n\
-         export FREDBATCH_BACKEND_JOB_ID={backend_id}\n\
-         export FREDBATCH_ATTEMPT={attempt}\n\
-         exec {command}\n"
-    );
+    script.push_str("exec ");
+    script.push_str(&quote(&config.program.display().to_string()));
+    for arg in worker.args() {
+        script.push(' ');
+        script.push_str(&quote(&arg));
+    }
+    script.push('\n');
     Submission { args, script, env }
 }
 
@@ -240,15 +242,12 @@ mod tests {
         config.export = Export::Only(vec!["PATH".into(), "FREDBATCH_NOT_SET_ANYWHERE".into()]);
         config.env = vec![("DATABASE_URL".into(), "postgres://db/x".into())];
         config.extra_args = vec!["--constraint=avx2".into()];
-        let worker: Vec<String> = ["worker", "--job-id", "7", "--array-first-run", "1"]
-            .map(str::to_owned)
-            .into();
         let s = submission(
             &config,
             "fred-job-7-runs-1-3",
             &Shape::Array { tasks: 3 },
             &Recorded::of(&job()),
-            &worker,
+            &WorkerCommand::array_task(JobId(7), 1),
         );
         for expected in [
             "--parsable",
@@ -270,8 +269,11 @@ mod tests {
             );
         }
         assert!(
+            s.script.contains(
+                "exec '/opt/fred batch' 'worker' '--job-id' '7' '--array-first-run' '1'\n"
+            ),
+            "{}",
             s.script
-                .contains("exec '/opt/fred batch' 'worker' '--job-id' '7'")
         );
         assert!(
             s.script
@@ -291,7 +293,7 @@ mod tests {
                 attempt: 2,
             },
             &Recorded::of(&job()),
-            &[],
+            &WorkerCommand::array_task(JobId(7), 3),
         );
         assert!(s.args.contains(&"--array=0-0".to_owned()));
         assert!(

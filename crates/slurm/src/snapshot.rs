@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use std::path::Path;
 
 use crate::error::SlurmError;
-use crate::names::SlurmId;
+use crate::ids::SlurmId;
 use crate::record::JobRecord;
 use crate::tools::{Slurm, Tool};
 use crate::{jobcomp, squeue};

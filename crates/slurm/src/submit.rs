@@ -2,16 +2,15 @@
 //! already holds under the runs' names (a submission made before a crash), then one sbatch per
 //! array, telling the caller after each before sending the next.
 
+use fredbatch_core::backend_jobs::{BackendJobName, RunRange, Unit, job_prefix, plan, task_index};
 use fredbatch_core::{BackendJobId, JobSpec, RunSubmission, RunnerError, SubmitProgress};
 
 use crate::cluster;
 use crate::error::SlurmError;
-use crate::names::{Name, SlurmId, job_prefix};
-use crate::plan::{Unit, array_command, plan};
+use crate::ids::SlurmId;
 use crate::runner::SlurmRunner;
 use crate::script::{Recorded, Shape, submission};
 use crate::snapshot::Snapshot;
-use crate::tools::Tool;
 
 pub async fn submit(
     runner: &SlurmRunner,
@@ -48,32 +47,20 @@ pub async fn submit(
     })?;
     let recorded = Recorded::of(job);
     for unit in plan(job.job_id, runs, &pending, max_array) {
-        let (shape, members, worker_args) = match &unit {
-            Unit::Plain { run, .. } => (Shape::Plain, vec![*run], runs[*run].worker_args.clone()),
-            Unit::Array {
-                runs: members,
-                first,
-                ..
-            } => (
-                Shape::Array {
-                    tasks: members.len(),
-                },
-                members.clone(),
-                array_command(job.job_id, &runs[members[0]].worker_args, *first),
-            ),
+        let shape = match &unit {
+            Unit::Plain { .. } => Shape::Plain,
+            Unit::Array { range, .. } => Shape::Array { tasks: range.len() },
         };
-        let sbatch = submission(&runner.config, unit.name(), &shape, &recorded, &worker_args);
-        let out = runner
-            .slurm
-            .run_with(
-                Tool::Sbatch,
-                &sbatch.args,
-                &sbatch.env,
-                Some(&sbatch.script),
-            )
-            .await?;
-        let slurm_id = parse_job_id(&out)?;
-        let accepted: Vec<_> = members
+        let sbatch = submission(
+            &runner.config,
+            unit.name(),
+            &shape,
+            &recorded,
+            &unit.worker(runs),
+        );
+        let slurm_id = parse_job_id(&runner.sbatch(&sbatch).await?)?;
+        let accepted: Vec<_> = unit
+            .runs()
             .iter()
             .enumerate()
             .map(|(index, &run)| {
@@ -137,40 +124,33 @@ fn existing(
     snapshot: &Snapshot,
 ) -> Vec<Option<BackendJobId>> {
     let prefix = job_prefix(job.job_id);
-    let mut arrays: Vec<(u32, u32, u64)> = Vec::new();
+    let mut arrays: Vec<(RunRange, u64)> = Vec::new();
     for name in snapshot.names_starting_with(&prefix) {
-        if let Some(Name::Array { first, last, .. }) = Name::parse(name) {
+        if let Some(BackendJobName::Array { runs: range, .. }) = BackendJobName::parse(name) {
             // Every task and the pending remainder carry the array's id.
             if let Some(array) = snapshot
                 .named(name)
                 .iter()
                 .find_map(|record| record.array_job_id)
             {
-                arrays.push((first, last, array));
+                arrays.push((range, array));
             }
         }
     }
     runs.iter()
         .map(|run| {
-            let arrayed = crate::plan::is_first_submission(job.job_id, run);
-            if let Some(&(first, _, array)) = arrays
-                .iter()
-                .filter(|_| arrayed)
-                .find(|(first, last, _)| (*first..=*last).contains(&run.run_number))
-            {
-                return Some(
-                    SlurmId::Task {
-                        array,
-                        index: run.run_number - first,
-                    }
-                    .backend_id(),
-                );
-            }
-            snapshot
-                .named(&run.name)
-                .first()
-                .filter(|record| record.array_job_id.is_none())
-                .map(|record| SlurmId::Plain(record.job_id).backend_id())
+            let task = arrays.iter().find_map(|&(range, array)| {
+                let index = task_index(job.job_id, run, range)?;
+                Some(SlurmId::Task { array, index })
+            });
+            let plain = || {
+                snapshot
+                    .named(&run.name)
+                    .first()
+                    .filter(|record| record.array_job_id.is_none())
+                    .map(|record| SlurmId::Plain(record.job_id))
+            };
+            task.or_else(plain).map(|id| id.backend_id())
         })
         .collect()
 }
@@ -191,8 +171,8 @@ fn parse_job_id(out: &str) -> Result<u64, SlurmError> {
 mod tests {
     use super::*;
     use crate::record::JobRecord;
-    use fredbatch_core::ids::run_job_name;
-    use fredbatch_core::{JobId, Resources, RetryStrategy, RunId};
+    use fredbatch_core::backend_jobs::run_job_name;
+    use fredbatch_core::{JobId, Resources, RetryStrategy, RunId, WorkerCommand};
     use std::time::Duration;
 
     #[test]
@@ -215,7 +195,7 @@ mod tests {
                 run_id: RunId(n as i64),
                 run_number: n,
                 name: run_job_name(JobId(7), n),
-                worker_args: Vec::new(),
+                worker: WorkerCommand::run(JobId(7), RunId(n as i64)),
             })
             .collect();
         let record = |job_id, array: Option<u64>, name: &str| JobRecord {

@@ -31,7 +31,7 @@ mod watch;
 use std::sync::Arc;
 use std::time::Duration;
 
-use fredbatch_core::{Job, JobId, JobSpec, Run, SimulationRunner};
+use fredbatch_core::{Job, JobId, JobSpec, SimulationRunner};
 use fredbatch_store::{StatusCounts, Store};
 
 pub use backend_check::WrongBackend;
@@ -140,17 +140,4 @@ pub fn job_spec(job: &Job, runner: &dyn SimulationRunner) -> JobSpec {
         retry: runner.retry_strategy(job.max_attempts),
         attempt_timeout: Duration::from_secs(job.attempt_timeout_seconds),
     }
-}
-
-/// The worker command for one run.
-pub fn worker_args(job: &Job, run: &Run) -> Vec<String> {
-    [
-        "worker",
-        "--job-id",
-        &job.id.to_string(),
-        "--run-id",
-        &run.id.to_string(),
-    ]
-    .map(str::to_owned)
-    .to_vec()
 }

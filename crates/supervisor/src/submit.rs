@@ -2,15 +2,16 @@
 
 use async_trait::async_trait;
 use chrono::Utc;
-use fredbatch_core::ids::run_submission_name;
+use fredbatch_core::backend_jobs::run_submission_name;
 use fredbatch_core::{
     BackendJobId, Job, Run, RunId, RunSubmission, RunnerError, SimulationRunner, SubmitProgress,
+    WorkerCommand,
 };
 use fredbatch_store::Store;
 
 use crate::backend_check::{check_backend, clear_refusal};
 use crate::error::SupervisorError;
-use crate::{job_spec, worker_args};
+use crate::job_spec;
 
 /// Records which backend job holds which run as soon as the backend says so: a crash after
 /// that point loses nothing, and one before it is caught by the backend's own lookup by name.
@@ -70,7 +71,7 @@ pub(crate) async fn submit_open_runs(
             run_id: run.id,
             run_number: run.run_number,
             name: run_submission_name(job.id, run.run_number, run.retries),
-            worker_args: worker_args(job, run),
+            worker: WorkerCommand::run(job.id, run.id),
         })
         .collect();
     runner

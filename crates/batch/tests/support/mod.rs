@@ -6,10 +6,11 @@ pub mod proxy;
 
 use std::time::Duration;
 
-use fredbatch_core::ids::run_job_name;
+use fredbatch_core::backend_jobs::run_job_name;
 use fredbatch_core::limits::SPOT_INTERRUPTION_PATTERN;
 use fredbatch_core::{
     AwsBatchTarget, BackendTarget, JobId, JobSpec, Resources, RetryStrategy, RunId, RunSubmission,
+    WorkerCommand,
 };
 
 pub fn spec(job: i64) -> JobSpec {
@@ -31,15 +32,7 @@ pub fn runs(job: i64, numbers: impl IntoIterator<Item = u32>) -> Vec<RunSubmissi
                 run_id,
                 run_number: n,
                 name: run_job_name(JobId(job), n),
-                worker_args: [
-                    "worker",
-                    "--job-id",
-                    &job.to_string(),
-                    "--run-id",
-                    &run_id.to_string(),
-                ]
-                .map(str::to_owned)
-                .to_vec(),
+                worker: WorkerCommand::run(JobId(job), run_id),
             }
         })
         .collect()

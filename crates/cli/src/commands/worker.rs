@@ -1,11 +1,13 @@
-//! `fredbatch worker --job-id J --run-id R`: one attempt of one run. The exact command the
-//! AWS Batch container runs, and what the local executor starts as a child process.
+//! `fredbatch worker --job-id J --run-id R` (or `--array-first-run N` in an array task): one
+//! attempt of one run. It parses exactly the arguments [`WorkerCommand::args`] builds, the
+//! command every backend runs.
 
 use std::process::ExitCode;
 use std::time::Duration;
 
 use anyhow::{Context as _, bail};
-use fredbatch_core::{BackendJobId, JobId, RunId};
+use fredbatch_core::worker_command::{ARRAY_INDEX_VARS, ATTEMPT_VARS, BACKEND_JOB_ID_VARS};
+use fredbatch_core::{BackendJobId, JobId, RunId, WorkerCommand, WorkerRun};
 use fredbatch_inputs::ExtractLimits;
 use fredbatch_store::Store;
 use fredbatch_worker::{Engine, RunRef, WorkerConfig, WorkerOutcome};
@@ -34,7 +36,19 @@ pub struct WorkerArgs {
     pub max_input_mb: u64,
 }
 
+impl WorkerArgs {
+    /// The worker command these arguments give.
+    pub fn command(&self) -> anyhow::Result<WorkerCommand> {
+        Ok(match (self.run_id, self.array_first_run) {
+            (Some(id), _) => WorkerCommand::run(self.job_id, id),
+            (None, Some(first)) => WorkerCommand::array_task(self.job_id, first),
+            (None, None) => bail!("give --run-id, or --array-first-run inside an array job"),
+        })
+    }
+}
+
 pub async fn run(args: WorkerArgs, ctx: &Context) -> anyhow::Result<ExitCode> {
+    let command = args.command()?;
     let settings = &ctx.settings;
     let store = Store::connect_existing(&settings.database_url).await?;
     tracing::debug!(
@@ -47,22 +61,21 @@ pub async fn run(args: WorkerArgs, ctx: &Context) -> anyhow::Result<ExitCode> {
             Engine::demo(std::env::current_exe().context("cannot find the fredbatch executable")?)
         }
     };
-    let backend_job_id = ["FREDBATCH_BACKEND_JOB_ID", "AWS_BATCH_JOB_ID"]
+    let backend_job_id = BACKEND_JOB_ID_VARS
         .into_iter()
         .find_map(|name| std::env::var(name).ok())
         .map(BackendJobId);
     // The backend's count of this job's attempts, so the attempts recorded here and the
     // backend's line up even when an attempt died before its worker started.
-    let backend_attempt = ["FREDBATCH_ATTEMPT", "AWS_BATCH_JOB_ATTEMPT"]
+    let backend_attempt = ATTEMPT_VARS
         .into_iter()
         .find_map(|name| std::env::var(name).ok()?.parse().ok());
-    let run = match (args.run_id, args.array_first_run) {
-        (Some(id), _) => RunRef::Id(id),
-        (None, Some(first)) => RunRef::Number(first + array_index()?),
-        (None, None) => bail!("give --run-id, or --array-first-run inside an AWS Batch array job"),
+    let run = match command.run {
+        WorkerRun::Id(id) => RunRef::Id(id),
+        WorkerRun::ArrayTask { first_run } => RunRef::Number(first_run + array_index()?),
     };
     let outcome = fredbatch_worker::run(WorkerConfig {
-        job_id: args.job_id,
+        job_id: command.job_id,
         run,
         store,
         uploads: settings.uploads()?,
@@ -85,13 +98,17 @@ pub async fn run(args: WorkerArgs, ctx: &Context) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::from(outcome.exit_code() as u8))
 }
 
-/// This array child's index, which AWS Batch (`AWS_BATCH_JOB_ARRAY_INDEX`) or Slurm
-/// (`SLURM_ARRAY_TASK_ID`) sets for every child of an array job.
+/// This array task's index, which the backend sets for every task of an array job.
 fn array_index() -> anyhow::Result<u32> {
-    let (name, value) = ["AWS_BATCH_JOB_ARRAY_INDEX", "SLURM_ARRAY_TASK_ID"]
+    let (name, value) = ARRAY_INDEX_VARS
         .into_iter()
         .find_map(|name| Some((name, std::env::var(name).ok()?)))
-        .context("neither AWS_BATCH_JOB_ARRAY_INDEX nor SLURM_ARRAY_TASK_ID is set: --array-first-run works only inside an array job")?;
+        .with_context(|| {
+            format!(
+                "none of {} is set: --array-first-run works only inside an array job",
+                ARRAY_INDEX_VARS.join(", ")
+            )
+        })?;
     value
         .parse()
         .with_context(|| format!("{name} is `{value}`, not a number"))
@@ -107,4 +124,51 @@ fn end_by_sigterm() {
         let _ = signal(Signal::SIGTERM, SigHandler::SigDfl);
     }
     let _ = raise(Signal::SIGTERM);
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::Parser as _;
+
+    use super::*;
+
+    /// What the `fredbatch` parser makes of `args` given after the program name.
+    fn parse(args: Vec<String>) -> WorkerArgs {
+        let argv = std::iter::once("fredbatch".to_owned()).chain(args);
+        match crate::Cli::try_parse_from(argv)
+            .expect("a worker command parses")
+            .command
+        {
+            crate::Command::Worker(args) => args,
+            other => panic!("parsed as another command: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn the_parser_reads_back_every_worker_command() {
+        for command in [
+            WorkerCommand::run(JobId(7), RunId(103)),
+            WorkerCommand::array_task(JobId(7), 501),
+            WorkerCommand::run(JobId(7), RunId(103)).for_array(1),
+        ] {
+            let args = parse(command.args());
+            assert_eq!(args.command().unwrap(), command);
+        }
+    }
+
+    #[test]
+    fn a_worker_command_names_one_run() {
+        let both = [
+            "worker",
+            "--job-id",
+            "7",
+            "--run-id",
+            "1",
+            "--array-first-run",
+            "1",
+        ];
+        assert!(crate::Cli::try_parse_from(std::iter::once("fredbatch").chain(both)).is_err());
+        let neither = ["fredbatch", "worker", "--job-id", "7"];
+        assert!(crate::Cli::try_parse_from(neither).is_err());
+    }
 }

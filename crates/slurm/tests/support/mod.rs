@@ -9,10 +9,10 @@ use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
-use fredbatch_core::ids::run_job_name;
+use fredbatch_core::backend_jobs::run_job_name;
 use fredbatch_core::{
     BackendJob, BackendJobId, JobId, JobSpec, Resources, RunId, RunSubmission, RunnerError,
-    SimulationRunner, SubmitProgress,
+    SimulationRunner, SubmitProgress, WorkerCommand,
 };
 use fredbatch_slurm::{SlurmConfig, SlurmRunner};
 use fredbatch_testkit::{required, unique};
@@ -111,13 +111,7 @@ pub fn runs(job: JobId, numbers: impl IntoIterator<Item = u32>) -> Vec<RunSubmis
             run_id: RunId(1000 + n as i64),
             run_number: n,
             name: run_job_name(job, n),
-            worker_args: vec![
-                "worker".into(),
-                "--job-id".into(),
-                job.to_string(),
-                "--run-id".into(),
-                (1000 + n).to_string(),
-            ],
+            worker: WorkerCommand::run(job, RunId(1000 + n as i64)),
         })
         .collect()
 }
