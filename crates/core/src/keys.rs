@@ -118,10 +118,7 @@ mod tests {
             job_of_uploaded_inputs_key(&inputs_archive_key(&prefix)),
             None
         );
-        assert_eq!(
-            job_of_uploaded_inputs_key(&job_config_key(&prefix)),
-            None
-        );
+        assert_eq!(job_of_uploaded_inputs_key(&job_config_key(&prefix)), None);
         assert_eq!(
             job_of_uploaded_inputs_key("jobs/x/uploaded/job_input.zip"),
             None

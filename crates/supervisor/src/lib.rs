@@ -31,7 +31,7 @@ mod watch;
 use std::sync::Arc;
 use std::time::Duration;
 
-use fredbatch_core::{Job, JobId, JobSpec, SimulationRunner};
+use fredbatch_core::{Job, JobId, JobSpec, Run, SimulationRunner};
 use fredbatch_store::{StatusCounts, Store};
 
 pub use backend_check::WrongBackend;

@@ -5,12 +5,11 @@ use std::time::{Duration, Instant};
 
 use anyhow::bail;
 use chrono::Utc;
+use fredbatch_core::BackendKind;
 use fredbatch_core::{JobId, RunId};
 use fredbatch_supervisor::Supervisor;
 
 use crate::Context;
-use fredbatch_core::BackendKind;
-
 use crate::backend::{LocalCapacity, connect_existing};
 use crate::joblock::JobLock;
 

@@ -8,8 +8,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::bail;
+use fredbatch_core::BackendTarget;
 use fredbatch_core::model::Measurements;
-use fredbatch_core::{AttemptStatus, Job, JobId};
+use fredbatch_core::{AttemptStatus, Job, JobId, Resources};
 use fredbatch_cost::estimate::parse_fraction;
 use fredbatch_cost::sizing::{Comparison, Recommendation, compare, recommend};
 use fredbatch_cost::{Market, PriceTable, usd};
@@ -18,8 +19,6 @@ use fredbatch_supervisor::Supervisor;
 use serde::Serialize;
 
 use crate::Context;
-use fredbatch_core::BackendTarget;
-
 use crate::backend::{LocalCapacity, local_executor};
 use crate::commands::args::{ModelArgs, RunResourceArgs};
 use crate::commands::cost::PricingArgs;
@@ -241,7 +240,11 @@ impl fmt::Display for ProfileReport {
         )?;
         let mut t = table(["Size", "On", "Per run", "Per 1,000 runs", "× floor"]);
         t.add_row([
-            "stack default: 4 vCPU, 8192 MB".to_owned(),
+            format!(
+                "stack default: {} vCPU, {} MB",
+                Resources::AWS_DEFAULT.vcpus,
+                Resources::AWS_DEFAULT.memory_mb
+            ),
             format!(
                 "{} ({}/instance)",
                 c.stack_default.instance, c.stack_default.runs_per_instance

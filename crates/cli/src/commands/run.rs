@@ -3,10 +3,9 @@
 use std::process::ExitCode;
 
 use anyhow::bail;
-
-use crate::Context;
 use fredbatch_core::BackendKind;
 
+use crate::Context;
 use crate::backend::{choose, connect_new};
 use crate::commands::args::{BackendArgs, ModelArgs, RunResourceArgs};
 use crate::commands::register::prepare;

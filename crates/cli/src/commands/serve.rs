@@ -6,11 +6,10 @@ use std::net::SocketAddr;
 use std::process::ExitCode;
 use std::time::Duration;
 
+use fredbatch_core::BackendKind;
 use fredbatch_server::{DEFAULT_UPLOAD_LIMIT, JobDefaults, ServerConfig};
 
 use crate::Context;
-use fredbatch_core::BackendKind;
-
 use crate::backend::{choose, connect_new};
 use crate::commands::args::{BackendArgs, RunResourceArgs};
 

@@ -9,8 +9,8 @@ use tokio::io::AsyncWriteExt;
 
 use super::Service;
 use crate::error::ApiError;
-use fredbatch_core::keys::job_of_uploaded_inputs_key;
 use crate::signing::{Bucket, Method, SignatureError, SignedQuery};
+use fredbatch_core::keys::job_of_uploaded_inputs_key;
 
 impl Service {
     /// Checks a URL this server signed: for `method` on `key` in `bucket`, the only bucket
