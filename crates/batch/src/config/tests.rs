@@ -1,0 +1,105 @@
+use super::*;
+
+fn vars(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
+    let map: HashMap<String, String> = pairs
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+    move |name| map.get(name).cloned()
+}
+
+#[test]
+fn both_variables_are_required_and_named_when_missing() {
+    let error = BatchConfig::from_vars(vars(&[("AWS_BATCH_JOB_QUEUE", "q")])).unwrap_err();
+    assert_eq!(
+        error,
+        ConfigError::Missing {
+            missing: "AWS_BATCH_JOB_DEFINITION".into()
+        }
+    );
+    assert!(error.to_string().contains("--stack"));
+}
+
+#[test]
+fn tuning_comes_from_the_environment() {
+    let config = BatchConfig::from_vars(vars(&[
+        ("AWS_BATCH_JOB_QUEUE", "q"),
+        ("AWS_BATCH_JOB_DEFINITION", "arn:jd:1"),
+        ("FREDBATCH_ARRAY_JOBS", "false"),
+        ("FREDBATCH_SUBMIT_RATE", "48"),
+        ("FREDBATCH_USER", "ada"),
+    ]))
+    .unwrap();
+    assert!(!config.array_jobs);
+    assert_eq!(config.submit_rate, 48);
+    assert!(
+        config.submit_rate + config.submit_burst <= 50,
+        "rate plus burst stays within Batch's limit"
+    );
+    assert_eq!(config.user.as_deref(), Some("ada"));
+    let bad = BatchConfig::from_vars(vars(&[
+        ("AWS_BATCH_JOB_QUEUE", "q"),
+        ("AWS_BATCH_JOB_DEFINITION", "d"),
+        ("FREDBATCH_SUBMIT_RATE", "500"),
+    ]));
+    assert!(matches!(bad, Err(ConfigError::Invalid { .. })));
+}
+
+#[test]
+fn a_recorded_target_leads_back_to_the_same_queue_and_logs() {
+    let mut config = BatchConfig::from_vars(vars(&[
+        ("AWS_BATCH_JOB_QUEUE", "fred-q"),
+        ("AWS_BATCH_JOB_DEFINITION", "fred-def:3"),
+        ("FREDBATCH_LOG_GROUP", "/aws/batch/fred-simulations-dev"),
+    ]))
+    .unwrap();
+    config.environment = vec![("FREDBATCH_RESULTS".into(), "s3://fred-results".into())];
+    let recorded = serde_json::to_string(&config.target()).unwrap();
+    // Later, in another environment: the target wins, tuning comes from there.
+    let later = BatchConfig::for_target(
+        serde_json::from_str(&recorded).unwrap(),
+        vars(&[
+            ("AWS_BATCH_JOB_QUEUE", "other-q"),
+            ("FREDBATCH_ARRAY_JOBS", "no"),
+        ]),
+    )
+    .unwrap();
+    assert_eq!(later.target(), config.target());
+    assert!(!later.array_jobs);
+    config.array_jobs = false;
+    config.user = later.user.clone();
+    assert_eq!(later, config);
+}
+
+#[test]
+fn stack_outputs_name_queue_definition_and_log_group() {
+    let outputs: HashMap<String, String> = [
+        (stack_output::JOB_QUEUE_NAME, "fred-q"),
+        (
+            stack_output::JOB_DEFINITION_ARN,
+            "arn:aws:batch:r:1:job-definition/fred:3",
+        ),
+        (
+            stack_output::LOG_GROUP_NAME,
+            "/aws/batch/fred-simulations-dev",
+        ),
+    ]
+    .iter()
+    .map(|(k, v)| (k.to_string(), v.to_string()))
+    .collect();
+    let config = BatchConfig::from_stack_outputs("s", &outputs, vars(&[])).unwrap();
+    assert_eq!(config.job_queue, "fred-q");
+    assert_eq!(
+        config.log_group.as_deref(),
+        Some("/aws/batch/fred-simulations-dev")
+    );
+    let mut partial = outputs.clone();
+    partial.remove(stack_output::JOB_QUEUE_NAME);
+    assert!(matches!(
+        BatchConfig::from_stack_outputs("s", &partial, vars(&[])),
+        Err(ConfigError::MissingOutput {
+            output: stack_output::JOB_QUEUE_NAME,
+            ..
+        })
+    ));
+}
