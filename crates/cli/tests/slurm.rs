@@ -10,7 +10,7 @@ use std::fs::File;
 use std::process::Stdio;
 use std::time::Duration;
 
-use common::serve::{add_user, api_job, serve, serve_with_args};
+use common::serve::{add_user, api_job, call, serve, serve_with_args};
 use common::{Sandbox, gated_fred, kill_9, text, wait_for};
 use fredbatch_testkit::required;
 use nix::fcntl::{Flock, FlockArg};
@@ -256,6 +256,15 @@ fn a_server_on_another_backend_refuses_an_open_job_instead_of_submitting_it_agai
         reason.contains("submitted to slurm") && reason.contains("--backend slurm"),
         "{reason}"
     );
+    // The dashboard says it beside the job.
+    let shown = call(
+        &server,
+        "GET",
+        &format!("/dashboard/api/jobs/{job}"),
+        &token,
+        serde_json::Value::Null,
+    );
+    assert_eq!(shown["job"]["reason"].as_str(), Some(reason.as_str()));
     let ids = |runs: &[(String, u64)]| runs.iter().map(|(id, _)| id.clone()).collect::<Vec<_>>();
     assert_eq!(
         held_runs(&status()).as_deref().map(ids),

@@ -280,3 +280,24 @@ async fn the_openapi_document_lists_exactly_the_methods_the_router_answers() {
         }
     }
 }
+
+#[tokio::test]
+async fn the_dashboard_shows_a_new_job_queued_and_why_a_job_cannot_go_on() {
+    let app = App::new().await;
+    let token = app.user("alice").await;
+    let job = app.register(&token, &["t"]).await;
+    let uri = format!("/dashboard/api/jobs/{job}");
+    let shown = app.call("GET", &uri, Some(&token), "").await;
+    assert_eq!(shown.body["job"]["status"], "QUEUED", "{}", shown.body);
+    assert_eq!(shown.body["job"]["reason"], Value::Null);
+
+    let why = "submitted to slurm; this server runs on local";
+    app.store
+        .set_job_status_reason(JobId(job), Some(why))
+        .await
+        .unwrap();
+    let listed = app
+        .call("GET", "/dashboard/api/jobs", Some(&token), "")
+        .await;
+    assert_eq!(listed.body["jobs"][0]["reason"], why, "{}", listed.body);
+}

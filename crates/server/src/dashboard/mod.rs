@@ -106,6 +106,7 @@ impl Dashboard {
             tags: job.tags.clone(),
             created: job.job.created_at.to_rfc3339(),
             status: counts.job_status().to_string(),
+            reason: job.job.status_reason.clone(),
             counts: counts.into(),
         })
     }

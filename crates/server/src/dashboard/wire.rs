@@ -37,8 +37,12 @@ pub struct DashboardJob {
     pub tags: Vec<String>,
     /// RFC 3339.
     pub created: String,
-    /// RUNNING while any run is open, DONE when all are DONE, else FAILED or CANCELLED.
+    /// QUEUED until a run starts, RUNNING while any run is open, DONE when all are DONE, else
+    /// FAILED or CANCELLED.
     pub status: String,
+    /// Why the job's runs cannot go on, when the server cannot supervise it (e.g. it was
+    /// submitted to another backend than this server's).
+    pub reason: Option<String>,
     pub counts: Counts,
 }
 
