@@ -14,13 +14,14 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use chrono::Utc;
 use fredbatch_core::{JobId, LogRequest, Run, RunStatus, SimulationRunner};
+use fredbatch_cost::Pricing;
+use fredbatch_report::ReportError;
 use fredbatch_store::{ApiJob, StatusCounts, User};
 use serde::Serialize;
 use utoipa::ToSchema;
 
 use crate::auth::presented_token;
 use crate::error::ApiError;
-use crate::job_report::{self, Pricing, ReportError};
 use crate::service::Service;
 
 /// The page, with its styles and script inline.
@@ -30,8 +31,6 @@ pub const PAGE: &str = include_str!("../assets/dashboard.html");
 const PAGE_POLICY: &str = "default-src 'none'; connect-src 'self'; style-src 'unsafe-inline'; \
                            script-src 'unsafe-inline'; frame-src 'self' blob:; img-src data:; \
                            form-action 'none'; base-uri 'none'; frame-ancestors 'none'";
-const REPORT_POLICY: &str =
-    "default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:";
 /// Runs whose log tails a job's answer carries, and how many lines each.
 const LOG_TAIL_RUNS: usize = 50;
 const LOG_TAIL_LINES: usize = 8;
@@ -318,7 +317,7 @@ async fn report(
 ) -> Result<Response, DashboardError> {
     let job = dashboard.owned(&user, &id).await?;
     let service = &dashboard.service;
-    let report = job_report::build(
+    let report = fredbatch_report::build_report(
         &service.store,
         &service.results,
         &job.job,
@@ -326,7 +325,7 @@ async fn report(
     )
     .await?;
     Ok((
-        policy(REPORT_POLICY),
+        policy(fredbatch_report::CONTENT_SECURITY_POLICY),
         [(header::CONTENT_TYPE, "text/html; charset=utf-8")],
         report.html(),
     )

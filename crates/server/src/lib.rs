@@ -7,12 +7,11 @@
 //! - [`translate`]: run requests to FRED 5 model keys; [`results_zip`]: results in the
 //!   client's layout; [`signing`]: upload and download URLs; [`auth`]: tokens;
 //! - [`lock`]: one server per store;
-//! - [`dashboard`]: the page at `/` and its JSON; [`job_report`]: a job's results report.
+//! - [`dashboard`]: the page at `/` and its JSON, and a job's results report (`fredbatch-report`).
 
 pub mod auth;
 pub mod dashboard;
 pub mod error;
-pub mod job_report;
 pub mod lock;
 pub mod openapi;
 pub mod results_zip;
@@ -137,7 +136,7 @@ pub async fn serve(
     let dashboard = Arc::new(dashboard::Dashboard {
         service: Arc::clone(&service),
         runner: Arc::clone(&config.runner),
-        pricing: job_report::Pricing::default(),
+        pricing: fredbatch_cost::Pricing::default(),
     });
     let app = routes::router(service).merge(dashboard::router(dashboard));
     let served = axum::serve(listener, app)

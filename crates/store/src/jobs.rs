@@ -342,3 +342,23 @@ pub(crate) async fn allocate(
     .await?;
     Ok(last - count + 1)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_job_is_running_while_a_run_is_open_and_done_only_when_all_are() {
+        let mut counts = StatusCounts::default();
+        counts.add(RunStatus::Done, 2);
+        assert_eq!(counts.job_status(), "DONE");
+        counts.add(RunStatus::Queued, 1);
+        assert_eq!(counts.job_status(), "RUNNING");
+        assert_eq!(counts.summary(), "queued 1 · running 0 · done 2");
+        let mut ended = StatusCounts::default();
+        ended.add(RunStatus::Cancelled, 1);
+        assert_eq!(ended.job_status(), "CANCELLED");
+        ended.add(RunStatus::Error, 1);
+        assert_eq!(ended.job_status(), "FAILED");
+    }
+}

@@ -145,19 +145,11 @@ impl PricingArgs {
                     format!("{:.4}", prices.hourly(i, Market::Spot)),
                 ]);
             }
-            println!("{}", price_source(&prices));
+            println!("{}", prices.source());
             println!("{t}");
         }
         Ok(true)
     }
-}
-
-/// Where the prices come from, in one sentence.
-pub fn price_source(table: &PriceTable) -> String {
-    format!(
-        "Prices: {}, taken {}. Spot: {}.",
-        table.on_demand_source, table.taken, table.spot_source
-    )
 }
 
 pub async fn run(args: CostArgs, ctx: &Context) -> anyhow::Result<ExitCode> {
@@ -186,7 +178,7 @@ pub async fn run(args: CostArgs, ctx: &Context) -> anyhow::Result<ExitCode> {
                 }),
                 default_job_definition_fits: fits,
                 usable_memory_mib: usable_memory_mib(instance),
-                prices: price_source(&table),
+                prices: table.source(),
             };
             emit(ctx.output, &report)?;
         }
@@ -208,7 +200,7 @@ pub async fn run(args: CostArgs, ctx: &Context) -> anyhow::Result<ExitCode> {
                     backend: job.backend.clone(),
                     instance_types: types,
                     cost,
-                    prices: price_source(&table),
+                    prices: table.source(),
                 },
             )?;
         }
@@ -306,10 +298,7 @@ impl fmt::Display for JobCostReport {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let c = &self.cost;
         let p = &c.packing;
-        let market = match c.market {
-            Market::Spot => "Spot",
-            Market::OnDemand => "On-Demand",
-        };
+        let market = c.market.label();
         let verb = if self.backend == "local" {
             "would cost on AWS Batch"
         } else {

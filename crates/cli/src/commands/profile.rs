@@ -20,7 +20,7 @@ use serde::Serialize;
 use crate::Context;
 use crate::backend::{BackendKind, LocalCapacity, local_executor};
 use crate::commands::args::{ModelArgs, RunResourceArgs};
-use crate::commands::cost::{PricingArgs, price_source};
+use crate::commands::cost::PricingArgs;
 use crate::commands::register::prepare;
 use crate::joblock::JobLock;
 use crate::output::{emit, table};
@@ -156,7 +156,7 @@ fn profile(
         template_parameters: recommendation.template_parameters(),
         recommendation,
         comparison,
-        prices: price_source(table),
+        prices: table.source(),
     })
 }
 
