@@ -5,8 +5,8 @@ mod commands;
 mod joblock;
 mod output;
 mod progress;
-mod report;
 mod settings;
+mod status_document;
 
 use std::io::IsTerminal;
 use std::path::PathBuf;

@@ -1,4 +1,4 @@
-//! Everything that can go wrong while pricing, sizing or reporting, with what to do about it.
+//! Everything that can go wrong while pricing or sizing, with what to do about it.
 
 use thiserror::Error;
 
@@ -30,12 +30,4 @@ pub enum CostError {
         "there are no measured attempts to size from; run the model first (fredbatch profile MODEL_DIR)"
     )]
     NoMeasurements,
-    #[error("out.csv of run {run} has no `{column}` column; is this FRED output?")]
-    MissingColumn { run: u32, column: String },
-    #[error("out.csv of run {run}, line {line}: `{value}` is not a number")]
-    BadNumber {
-        run: u32,
-        line: usize,
-        value: String,
-    },
 }

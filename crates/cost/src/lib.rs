@@ -1,31 +1,26 @@
-//! What FRED runs cost on AWS Batch, how big their job definition should be, and what they found.
+//! What FRED runs cost on AWS Batch, and how big their job definition should be.
 //!
-//! - [`prices`]: the bundled price table (instance types, On-Demand prices, the date taken);
+//! - [`prices`]: the bundled price table (instance types, On-Demand prices, the date taken)
+//!   and [`Pricing`], what runs are priced at;
 //! - [`estimate`]: the cost estimate of the AWS Batch design this project implements
 //!   (`docs/design.md`), from its assumptions;
 //! - [`placement`]: packing runs of one size onto instance types;
 //! - [`usage`]: what a job's attempts cost as requested, and the floor of what they used;
 //! - [`sizing`]: the recommended vCPUs and memory, and cost per run beside the stack's
 //!   default job definition;
-//! - [`curves`], [`band`]: epidemic curves from `out.csv` and statistics across runs;
-//! - [`svg`], [`report`]: the figures and the self-contained HTML report;
 //! - [`money`]: amounts as people read them, for every figure shown.
 //!
 //! Pure computation: no I/O, no clock, no network.
 
-pub mod band;
-pub mod curves;
 pub mod error;
 pub mod estimate;
 pub mod money;
 pub mod placement;
 pub mod prices;
-pub mod report;
 pub mod sizing;
-pub mod svg;
 pub mod usage;
 
 pub use error::CostError;
 
 pub use money::{per_thousand_runs, usd};
-pub use prices::{InstanceType, Market, PriceTable};
+pub use prices::{InstanceType, Market, PriceTable, Pricing};

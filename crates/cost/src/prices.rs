@@ -24,6 +24,37 @@ pub enum Market {
     OnDemand,
 }
 
+impl Market {
+    /// The market's name as people write it: `Spot`, `On-Demand`.
+    pub fn label(self) -> &'static str {
+        match self {
+            Market::Spot => "Spot",
+            Market::OnDemand => "On-Demand",
+        }
+    }
+}
+
+/// What runs are priced at: a price table, a market and the compute environment's instance
+/// types.
+#[derive(Clone, Debug)]
+pub struct Pricing {
+    pub table: PriceTable,
+    pub market: Market,
+    /// The compute environment's instance types.
+    pub types: Vec<String>,
+}
+
+impl Default for Pricing {
+    /// The bundled table, Spot, the stack's default instance types.
+    fn default() -> Pricing {
+        Pricing {
+            table: PriceTable::bundled(),
+            market: Market::Spot,
+            types: crate::placement::default_instance_types(),
+        }
+    }
+}
+
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct InstanceType {
     /// e.g. `c5.xlarge`.
@@ -175,6 +206,8 @@ mod tests {
             assert_eq!(sizes, [2, 4, 8, 16], "{family}");
         }
         assert!(table.taken.len() == 10 && table.taken.starts_with("20"));
+        let source = table.source();
+        assert!(source.starts_with("Prices: ") && source.contains(&table.taken));
     }
 
     #[test]

@@ -10,7 +10,7 @@
 //! - [`translate`]: run requests to FRED 5 model keys; [`signing`]: upload and download URLs;
 //!   [`auth`]: tokens;
 //! - [`lock`]: one server per store (losing it stops the server);
-//! - [`dashboard`]: the page at `/` and its JSON; [`job_report`]: a job's results report.
+//! - [`dashboard`]: the page at `/` and its JSON, and a job's results report (`fredbatch-report`).
 
 pub mod auth;
 pub mod changed_jobs;
@@ -18,7 +18,6 @@ pub mod dashboard;
 pub mod error;
 pub mod extract;
 pub mod handlers;
-pub mod job_report;
 pub mod lock;
 pub mod openapi;
 pub mod routes;
@@ -165,7 +164,7 @@ pub async fn serve(
     let dashboard = Arc::new(dashboard::Dashboard {
         service: Arc::clone(&service),
         runner: Arc::clone(&config.runner),
-        pricing: job_report::Pricing::default(),
+        pricing: fredbatch_cost::Pricing::default(),
     });
     let app = routes::router(routes::AppState { service, dashboard });
     let serving = axum::serve(listener, app).with_graceful_shutdown(shutdown);

@@ -298,10 +298,7 @@ impl fmt::Display for JobCostReport {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let c = &self.cost;
         let p = &c.packing;
-        let market = match c.market {
-            Market::Spot => "Spot",
-            Market::OnDemand => "On-Demand",
-        };
+        let market = c.market.label();
         let verb = if self.backend == BackendKind::Local {
             "would cost on AWS Batch"
         } else {

@@ -1,17 +1,16 @@
 //! `fredbatch report JOB_ID`: a self-contained HTML page and SVG figures of what a job's runs
 //! found (epidemic curves from each DONE run's committed `out.csv`, median and 5-95% band,
-//! a table per run with its cost) and the job's status. Not to be confused with
-//! `crate::report`, the status document of `fredbatch status`.
+//! a table per run with its cost) and the job's status, built and rendered by
+//! `fredbatch-report`.
 
 use std::fmt;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use anyhow::Context as _;
 use fredbatch_core::JobId;
+use fredbatch_cost::Pricing;
 use fredbatch_cost::placement::default_instance_types;
-use fredbatch_cost::report::{ConfigSummary, RunRow};
-use fredbatch_server::job_report::{self, Pricing};
+use fredbatch_report::{ConfigSummary, RunRow, build_report};
 use serde::Serialize;
 
 use crate::Context;
@@ -73,36 +72,17 @@ pub async fn run(args: ReportArgs, ctx: &Context) -> anyhow::Result<ExitCode> {
         market: args.pricing.market(),
         types: args.pricing.types_or(default_instance_types()),
     };
-    let report = job_report::build(&store, &results, &job, &pricing).await?;
-
+    let report = build_report(&store, &results, &job, &pricing).await?;
     let out = args
         .out
         .unwrap_or_else(|| PathBuf::from(format!("report-{}", job.id)));
-    std::fs::create_dir_all(&out).with_context(|| format!("cannot create {}", out.display()))?;
-    let mut figures = Vec::new();
-    if report.plotted_runs() > 0 {
-        for figure in report.figures() {
-            let path = out.join(&figure.file);
-            std::fs::write(
-                &path,
-                format!(
-                    "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n{}\n",
-                    figure.svg
-                ),
-            )
-            .with_context(|| format!("cannot write {}", path.display()))?;
-            figures.push(path);
-        }
-    }
-    let html = out.join("index.html");
-    std::fs::write(&html, report.html())
-        .with_context(|| format!("cannot write {}", html.display()))?;
+    let written = report.write_to(&out)?;
     emit(
         ctx.output,
         &Written {
             job_id: job.id,
-            html,
-            figures,
+            html: written.html,
+            figures: written.figures,
             runs_plotted: report.plotted_runs(),
             configs: report.config_summaries(),
             runs: report.rows,

@@ -12,7 +12,7 @@ use serde::Serialize;
 use crate::Context;
 use crate::backend::{LocalCapacity, connect_existing, job_settings};
 use crate::output::{emit, table};
-use crate::report::StatusReport;
+use crate::status_document::StatusDocument;
 use fredbatch_supervisor::Supervisor;
 
 /// Show a job's runs: status, attempts, duration, failure reasons, where results are.
@@ -52,7 +52,7 @@ pub async fn run(args: StatusArgs, ctx: &Context) -> anyhow::Result<ExitCode> {
     let runs = store.runs(job.id).await?;
     let results = job_settings(&job, &ctx.settings).results()?;
     let configs = store.configs(job.id).await?;
-    let mut report = StatusReport::new(job, configs, runs, Some(&results), Utc::now());
+    let mut report = StatusDocument::new(job, configs, runs, Some(&results), Utc::now());
     report.show_all = args.all;
     if let Ok(runner) = &runner {
         report.attach_failure_logs(runner.as_ref()).await;

@@ -15,7 +15,7 @@ use crate::Context;
 use crate::backend::{job_settings, tick};
 use crate::output::emit;
 use crate::progress::Progress;
-use crate::report::StatusReport;
+use crate::status_document::StatusDocument;
 
 /// Exit status when the user interrupted the job (128 + SIGINT, as shells report it).
 pub const EXIT_INTERRUPTED: u8 = 130;
@@ -52,7 +52,7 @@ pub async fn submit_and_watch(
     let watched = watch(&supervisor, store, job, &mut progress, tick).await;
     progress.finish();
     let interrupted = watched?;
-    let mut report = StatusReport::new(
+    let mut report = StatusDocument::new(
         job.clone(),
         store.configs(job.id).await?,
         store.runs(job.id).await?,

@@ -14,13 +14,14 @@ use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use chrono::Utc;
 use fredbatch_core::{LogRequest, Run, RunStatus, SimulationRunner};
+use fredbatch_cost::Pricing;
+use fredbatch_report::ReportError;
 use fredbatch_store::ApiJob;
 
 pub use wire::*;
 
 use crate::error::ApiError;
 use crate::extract::{Caller, Path};
-use crate::job_report::{self, Pricing, ReportError};
 use crate::service::Service;
 use crate::wire::JobPath;
 
@@ -31,8 +32,6 @@ pub const PAGE: &str = include_str!("../../assets/dashboard.html");
 const PAGE_POLICY: &str = "default-src 'none'; connect-src 'self'; style-src 'unsafe-inline'; \
                            script-src 'unsafe-inline'; frame-src 'self' blob:; img-src data:; \
                            form-action 'none'; base-uri 'none'; frame-ancestors 'none'";
-const REPORT_POLICY: &str =
-    "default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:";
 /// Runs whose log tails a job's answer carries, and how many lines each.
 const LOG_TAIL_RUNS: usize = 50;
 const LOG_TAIL_LINES: usize = 8;
@@ -211,7 +210,7 @@ pub async fn report(
 ) -> Result<Response, DashboardError> {
     let job = dashboard.service.owned_job(&user, path.id).await?;
     let service = &dashboard.service;
-    let report = job_report::build(
+    let report = fredbatch_report::build_report(
         &service.store,
         &service.results,
         &job.job,
@@ -219,7 +218,7 @@ pub async fn report(
     )
     .await?;
     Ok((
-        policy(REPORT_POLICY),
+        policy(fredbatch_report::CONTENT_SECURITY_POLICY),
         [(header::CONTENT_TYPE, "text/html; charset=utf-8")],
         report.html(),
     )

@@ -13,11 +13,12 @@
 
 use serde::Serialize;
 
-use crate::error::CostError;
+use crate::error::CurveError;
 
 /// One run's daily series.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Curve {
+    /// FRED's run number (the replicate), as in its `RUN<n>` folder.
     pub run_number: u32,
     pub condition: String,
     pub population: u64,
@@ -31,6 +32,7 @@ pub struct Curve {
 /// What one run's curve says.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct RunSummary {
+    /// FRED's run number (the replicate), as in [`Curve::run_number`].
     pub run_number: u32,
     pub attack_rate: f64,
     pub peak_day: u32,
@@ -39,7 +41,9 @@ pub struct RunSummary {
     pub ongoing: bool,
 }
 
-pub fn parse_out_csv(run_number: u32, text: &str) -> Result<Curve, CostError> {
+/// The curve in the text of an `out.csv` that FRED wrote as its run `run_number` (the
+/// `RUN<n>` folder: the replicate, within its configuration).
+pub fn parse_out_csv(run_number: u32, text: &str) -> Result<Curve, CurveError> {
     let mut lines = text.lines().filter(|l| !l.trim().is_empty());
     let header: Vec<&str> = lines
         .next()
@@ -47,8 +51,7 @@ pub fn parse_out_csv(run_number: u32, text: &str) -> Result<Curve, CostError> {
         .split(',')
         .map(str::trim)
         .collect();
-    let missing = |column: &str| CostError::MissingColumn {
-        run: run_number,
+    let missing = |column: &str| CurveError::MissingColumn {
         column: column.to_owned(),
     };
     let find = |name: &str| header.iter().position(|h| *h == name);
@@ -79,10 +82,9 @@ pub fn parse_out_csv(run_number: u32, text: &str) -> Result<Curve, CostError> {
     };
     for (index, line) in lines.enumerate() {
         let cells: Vec<&str> = line.split(',').collect();
-        let number = |col: usize| -> Result<f64, CostError> {
+        let number = |col: usize| -> Result<f64, CurveError> {
             let cell = cells.get(col).copied().unwrap_or("").trim();
-            cell.parse::<f64>().map_err(|_| CostError::BadNumber {
-                run: run_number,
+            cell.parse::<f64>().map_err(|_| CurveError::BadNumber {
                 line: index + 2,
                 value: cell.to_owned(),
             })

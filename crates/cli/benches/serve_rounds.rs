@@ -9,11 +9,13 @@
 //! as RUNNING: the runs stay open and every round describes all of them. Each run is its own
 //! Batch job here (no array job), so a round is DescribeJobs by 100 ids. Prints figures;
 //! asserts nothing.
-//! `cargo bench -p fredbatch-batch --bench serve_rounds`; FREDBATCH_BENCH_RUNS and
+//! `cargo bench -p fredbatch --bench serve_rounds`; FREDBATCH_BENCH_RUNS and
 //! FREDBATCH_BENCH_SECONDS change the sizes.
 
+/// The AWS Batch backend's own test fixtures: a Batch setup in moto and a proxy that records
+/// (and here rewrites) what reaches it.
 #[allow(dead_code)]
-#[path = "../tests/support/mod.rs"]
+#[path = "../../batch/tests/support/mod.rs"]
 mod support;
 
 use std::collections::HashSet;

@@ -18,7 +18,7 @@ const FAILED_LOGS_SHOWN: usize = 3;
 const LOG_TAIL_LINES: usize = 10;
 
 #[derive(Serialize)]
-pub struct StatusReport {
+pub struct StatusDocument {
     pub job: JobView,
     /// The job's configurations with their own overrides (one, with none, unless a sweep).
     pub configs: Vec<Config>,
@@ -51,14 +51,14 @@ pub struct RunView {
     pub log_tail: Vec<String>,
 }
 
-impl StatusReport {
+impl StatusDocument {
     pub fn new(
         job: Job,
         configs: Vec<Config>,
         runs: Vec<Run>,
         results: Option<&Storage>,
         now: DateTime<Utc>,
-    ) -> StatusReport {
+    ) -> StatusDocument {
         let mut counts = StatusCounts::default();
         for run in &runs {
             counts.add(run.status, 1);
@@ -92,7 +92,7 @@ impl StatusReport {
                 run,
             })
             .collect();
-        StatusReport {
+        StatusDocument {
             job: JobView {
                 status: counts.job_status(),
                 job,
@@ -134,7 +134,7 @@ impl StatusReport {
     }
 }
 
-impl fmt::Display for StatusReport {
+impl fmt::Display for StatusDocument {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let job = &self.job.job;
         writeln!(

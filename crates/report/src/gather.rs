@@ -1,0 +1,127 @@
+//! Building a job's report from the store and the results storage: each DONE run's curve
+//! from its committed `out.csv`, every attempt priced, the job's status and counts. What
+//! `fredbatch report` writes to a folder and the dashboard shows.
+
+use fredbatch_core::keys::attempt_file_key;
+use fredbatch_core::{Job, Run, RunStatus};
+use fredbatch_cost::CostError;
+use fredbatch_cost::Pricing;
+use fredbatch_cost::usage::{JobCost, job_cost};
+use fredbatch_storage::Storage;
+use fredbatch_store::{StatusCounts, Store, StoreError};
+
+use crate::curves::{Curve, parse_out_csv};
+use crate::error::ReportError;
+use crate::model::{ConfigCurves, JobHeader, JobReport, RunRow};
+
+/// The report of `job`: each DONE run's curve read from `results`, costs from every
+/// attempt's measured time at `pricing` (a job too big for the types gets its curves
+/// without costs).
+pub async fn build_report(
+    store: &Store,
+    results: &Storage,
+    job: &Job,
+    pricing: &Pricing,
+) -> Result<JobReport, ReportError> {
+    let from_store = |source: StoreError| ReportError::Store {
+        job: job.id,
+        source,
+    };
+    let runs = store.runs(job.id).await.map_err(from_store)?;
+    let mut attempts = Vec::with_capacity(runs.len());
+    let mut counts = StatusCounts::default();
+    for run in &runs {
+        let tried = store.attempts(run.id).await.map_err(from_store)?;
+        attempts.push((run.run_number, tried));
+        counts.add(run.status, 1);
+    }
+    let cost = job_cost(
+        &pricing.table,
+        job.resources,
+        pricing.market,
+        &pricing.types,
+        &attempts,
+    );
+    let mut configs: Vec<ConfigCurves> = store
+        .configs(job.id)
+        .await
+        .map_err(from_store)?
+        .iter()
+        .map(|config| ConfigCurves {
+            number: config.number,
+            label: fredbatch_core::params::describe(&config.params),
+            curves: Vec::new(),
+        })
+        .collect();
+    let mut rows = Vec::with_capacity(runs.len());
+    for run in &runs {
+        let curve = committed_curve(results, run).await?;
+        rows.push(RunRow {
+            run_number: run.run_number,
+            config: run.config,
+            replicate: run.replicate,
+            status: run.status.to_string(),
+            attempts: run.attempts,
+            cost: cost.as_ref().ok().map(|c| c.run_reserved(run.run_number)),
+            summary: curve.as_ref().map(Curve::summary),
+        });
+        if let (Some(curve), Some(config)) =
+            (curve, configs.iter_mut().find(|c| c.number == run.config))
+        {
+            config.curves.push(curve);
+        }
+    }
+    Ok(JobReport {
+        header: JobHeader {
+            job_id: job.id.to_string(),
+            name: job.name.clone(),
+            status: counts.job_status().to_string(),
+            counts: format!("{} run(s): {}", runs.len(), counts.summary()),
+            backend: job.backend.kind().to_string(),
+            resources: job.resources.to_string(),
+            created_at: job.created_at.format("%Y-%m-%d %H:%M:%S UTC").to_string(),
+            cost_basis: cost_basis(job, pricing, &cost),
+        },
+        rows,
+        configs,
+    })
+}
+
+/// The curve of a DONE run's committed `out.csv`; `None` for a run without results.
+async fn committed_curve(results: &Storage, run: &Run) -> Result<Option<Curve>, ReportError> {
+    let (RunStatus::Done, Some(prefix)) = (run.status, run.results_key.as_deref()) else {
+        return Ok(None);
+    };
+    let key = attempt_file_key(prefix, &format!("RUN{}/out.csv", run.replicate));
+    let bytes = results
+        .get_bytes(&key)
+        .await
+        .map_err(|source| ReportError::Results {
+            run: run.run_number,
+            source,
+        })?;
+    parse_out_csv(run.replicate, &String::from_utf8_lossy(&bytes))
+        .map(Some)
+        .map_err(|source| ReportError::Curve {
+            run: run.run_number,
+            key,
+            source,
+        })
+}
+
+/// How the cost column was priced, in one sentence, or why it was not.
+fn cost_basis(job: &Job, pricing: &Pricing, cost: &Result<JobCost, CostError>) -> String {
+    match cost {
+        Ok(c) => format!(
+            "every attempt's measured wall time (retries included) at {} per run, {} on {} \
+             ({} per {}); {}",
+            job.resources,
+            pricing.market.label(),
+            pricing.types.join(", "),
+            c.packing.runs_per_instance,
+            c.packing.instance,
+            pricing.table.source()
+        ),
+        Err(error) => format!("not priced: {error}"),
+    }
+}

@@ -1,0 +1,38 @@
+//! The results report of a job: what its runs found, as a self-contained HTML page with SVG
+//! figures, used by `fredbatch report` (written to a folder) and the dashboard of
+//! `fredbatch serve` (served as a page).
+//!
+//! - `gather`: the report's data, read from the store and the results storage
+//!   ([`build_report`]);
+//! - [`curves`], [`band`]: epidemic curves from FRED's `out.csv`, and statistics across runs;
+//! - `model`: the report as data ([`JobReport`]), with each configuration's summary;
+//! - `figures`, `chart`, `legend`, `svg`: the figures as SVG documents;
+//! - `html`, `tables`: the page and its tables;
+//! - `folder`: the page and its figures as files ([`JobReport::write_to`]).
+//!
+//! Costs come from `fredbatch-cost`; everything but `gather` and `folder` is pure
+//! computation.
+
+pub mod band;
+pub mod curves;
+
+mod chart;
+mod error;
+mod figures;
+mod folder;
+mod gather;
+mod html;
+mod legend;
+mod model;
+mod svg;
+mod tables;
+
+#[cfg(test)]
+mod sample;
+
+pub use error::{CurveError, ReportError, WriteError};
+pub use figures::{Figure, MAX_DRAWN_RUNS};
+pub use folder::WrittenReport;
+pub use gather::build_report;
+pub use html::CONTENT_SECURITY_POLICY;
+pub use model::{Bands, ConfigCurves, ConfigSummary, JobHeader, JobReport, RunRow};

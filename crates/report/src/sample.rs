@@ -1,0 +1,70 @@
+//! A report to test with: one FRED run of the sample `out.csv` and one failed run.
+
+use crate::curves::parse_out_csv;
+use crate::model::{ConfigCurves, JobHeader, JobReport, RunRow};
+
+pub fn report() -> JobReport {
+    let text = include_str!("../tests/data/fred-sample-out.csv");
+    let curve = parse_out_csv(1, text).unwrap();
+    JobReport {
+        header: JobHeader {
+            job_id: "7".into(),
+            name: "influenza <test>".into(),
+            status: "DONE".into(),
+            counts: "2 runs: 1 DONE, 1 ERROR".into(),
+            backend: "local".into(),
+            resources: "1 vCPU, 256 MB".into(),
+            created_at: "2020-01-01".into(),
+            cost_basis: "Spot".into(),
+        },
+        rows: vec![
+            RunRow {
+                run_number: 1,
+                config: 1,
+                replicate: 1,
+                status: "DONE".into(),
+                attempts: 2,
+                cost: Some(0.0012),
+                summary: Some(curve.summary()),
+            },
+            RunRow {
+                run_number: 2,
+                config: 1,
+                replicate: 2,
+                status: "ERROR".into(),
+                attempts: 1,
+                cost: None,
+                summary: None,
+            },
+        ],
+        configs: vec![ConfigCurves {
+            number: 1,
+            label: String::new(),
+            curves: vec![curve],
+        }],
+    }
+}
+
+/// A sweep of two configurations: two runs of the sample, and one whose current infections
+/// are twice as many.
+pub fn doubled_sweep() -> JobReport {
+    let mut r = report();
+    let curve = r.configs[0].curves[0].clone();
+    let mut doubled = curve.clone();
+    for value in doubled.current_infections.iter_mut() {
+        *value *= 2.0;
+    }
+    r.configs = vec![
+        ConfigCurves {
+            number: 1,
+            label: "INF.transmissibility=1.2".into(),
+            curves: vec![curve.clone(), curve],
+        },
+        ConfigCurves {
+            number: 2,
+            label: "INF.transmissibility=1.8".into(),
+            curves: vec![doubled],
+        },
+    ];
+    r
+}

@@ -1,0 +1,100 @@
+//! The report's tables, as HTML: for a sweep, one row per configuration (median and 5-95%
+//! range of attack rate, peak day and peak size); then one row per run (attack rate, peak day
+//! and size, duration, attempts, cost).
+
+use std::fmt;
+
+use fredbatch_cost::usd;
+
+use crate::model::JobReport;
+use crate::svg::{colour, escape};
+
+impl JobReport {
+    /// One row per configuration: what its runs found, as median and 5-95% range.
+    pub(crate) fn configs_table(&self, s: &mut fmt::Formatter<'_>) -> fmt::Result {
+        s.write_str(
+            "<h2>Configurations</h2><table id=\"configs\"><thead><tr><th>Config</th>\
+             <th>Overrides</th><th>Runs with results</th><th>Attack rate</th><th>Peak day</th>\
+             <th>Peak size</th></tr></thead><tbody>",
+        )?;
+        let summaries = self.config_summaries();
+        for (i, config) in self.configs.iter().enumerate() {
+            let cells = match summaries.iter().find(|c| c.config == config.number) {
+                Some(c) => [
+                    range(c.attack_rate, |v| format!("{:.1}%", v * 100.0)),
+                    range(c.peak_day, |v| format!("{v:.0}")),
+                    range(c.peak_size, |v| format!("{v:.0}")),
+                ],
+                None => ["-".into(), "-".into(), "-".into()],
+            };
+            write!(
+                s,
+                "<tr><td><span class=\"swatch\" style=\"background:{}\"></span>{}</td><td>{}</td>\
+                 <td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+                colour(i),
+                config.number,
+                escape(&config.label),
+                config.curves.len(),
+                cells[0],
+                cells[1],
+                cells[2]
+            )?;
+        }
+        s.write_str(
+            "</tbody></table><p class=\"note\">Each cell: the median across the configuration's \
+             runs, with the 5-95% range below it.</p>",
+        )
+    }
+
+    /// One row per run: what its curve says, how long it took, its attempts and cost.
+    pub(crate) fn runs_table(&self, s: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let sweep = self.is_sweep();
+        s.write_str("<h2>Runs</h2><table id=\"runs\"><thead><tr>")?;
+        if sweep {
+            s.write_str("<th>Config</th>")?;
+        }
+        s.write_str(
+            "<th>Run</th><th>Status</th><th>Attempts</th>\
+             <th>Attack rate</th><th>Peak day</th><th>Peak size</th><th>Duration (days)</th>\
+             <th>Cost</th></tr></thead><tbody>",
+        )?;
+        for row in &self.rows {
+            let (attack, peak_day, peak_size, duration) = match &row.summary {
+                Some(r) => (
+                    format!("{:.1}%", r.attack_rate * 100.0),
+                    r.peak_day.to_string(),
+                    format!("{:.0}", r.peak_size),
+                    format!("{}{}", r.duration_days, if r.ongoing { "+" } else { "" }),
+                ),
+                None => ("-".into(), "-".into(), "-".into(), "-".into()),
+            };
+            s.write_str("<tr>")?;
+            if sweep {
+                write!(s, "<td>{}</td>", row.config)?;
+            }
+            write!(
+                s,
+                "<td>{}</td><td>{}</td><td>{}</td><td>{attack}</td><td>{peak_day}</td>\
+                 <td>{peak_size}</td><td>{duration}</td><td>{}</td></tr>",
+                if sweep { row.replicate } else { row.run_number },
+                escape(&row.status),
+                row.attempts,
+                row.cost.map(usd).unwrap_or_else(|| "-".into())
+            )?;
+        }
+        s.write_str(
+            "</tbody></table><p class=\"note\">Duration ending in + means people were still \
+             infected on the last simulated day.</p>",
+        )
+    }
+}
+
+/// `median` over `p5–p95`, each formatted by `show`.
+fn range(values: [f64; 3], show: impl Fn(f64) -> String) -> String {
+    format!(
+        "{}<br><small>{}–{}</small>",
+        show(values[1]),
+        show(values[0]),
+        show(values[2])
+    )
+}
