@@ -76,7 +76,8 @@ fn measure(model: &Path, env: &[(&str, String)]) -> Vec<(f64, f64, f64)> {
         .unwrap()
         .iter()
         .map(|run| {
-            let logs = fredbatch(&["logs", &run["id"].to_string()])
+            // As written: the worker's own lines stay JSON.
+            let logs = fredbatch(&["--output", "json", "logs", &run["id"].to_string()])
                 .output()
                 .unwrap();
             let text = String::from_utf8_lossy(&logs.stdout);
