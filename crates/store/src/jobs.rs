@@ -74,7 +74,6 @@ impl Store {
         let mut tx = self.pool.begin().await?;
         let job_id = JobId(allocate(&mut tx, "job", 1).await?);
         let first_run = allocate(&mut tx, "run", i64::from(run_count)).await?;
-        let params = serde_json::to_string(&new.params).expect("overrides serialize");
         let job = Job {
             id: job_id,
             name: new.name,
@@ -92,26 +91,7 @@ impl Store {
             created_at: from_millis(to_millis(new.created_at)),
             status_reason: None,
         };
-        sqlx::query(&format!(
-            "INSERT INTO jobs ({JOB_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)"
-        ))
-        .bind(job.id.0)
-        .bind(&job.name)
-        .bind(&job.model_dir)
-        .bind(&job.program)
-        .bind(params)
-        .bind(i64::from(job.run_count))
-        .bind(i64::from(job.resources.vcpus))
-        .bind(job.resources.memory_mb as i64)
-        .bind(i64::from(job.max_attempts))
-        .bind(job.attempt_timeout_seconds as i64)
-        .bind(rows::backend_json(&job.backend))
-        .bind(&job.inputs_key)
-        .bind(to_millis(job.created_at))
-        .bind(i64::from(job.config_count))
-        .bind(None::<String>)
-        .execute(&mut *tx)
-        .await?;
+        insert_job(&mut tx, &job).await?;
         for (number, config) in (1i64..).zip(&new.configs) {
             sqlx::query("INSERT INTO configs (job_id, number, params) VALUES ($1, $2, $3)")
                 .bind(job.id.0)
@@ -265,6 +245,32 @@ impl Store {
 
 /// Takes `count` consecutive ids from a counter and returns the first. The counter row is
 /// locked until the transaction ends, so concurrent registrations never share ids.
+/// Writes a new job's row: every column of [`Job`], whoever registers it.
+pub(crate) async fn insert_job(tx: &mut Transaction<'_, Any>, job: &Job) -> Result<(), StoreError> {
+    sqlx::query(&format!(
+        "INSERT INTO jobs ({JOB_COLUMNS}) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)"
+    ))
+    .bind(job.id.0)
+    .bind(&job.name)
+    .bind(&job.model_dir)
+    .bind(&job.program)
+    .bind(serde_json::to_string(&job.params).expect("overrides serialize"))
+    .bind(i64::from(job.run_count))
+    .bind(i64::from(job.resources.vcpus))
+    .bind(job.resources.memory_mb as i64)
+    .bind(i64::from(job.max_attempts))
+    .bind(job.attempt_timeout_seconds as i64)
+    .bind(rows::backend_json(&job.backend))
+    .bind(&job.inputs_key)
+    .bind(to_millis(job.created_at))
+    .bind(i64::from(job.config_count))
+    .bind(job.status_reason.as_deref())
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
 pub(crate) async fn allocate(
     tx: &mut Transaction<'_, Any>,
     counter: &str,

@@ -9,7 +9,7 @@ use sqlx::any::AnyRow;
 
 use crate::Store;
 use crate::error::StoreError;
-use crate::jobs::allocate;
+use crate::jobs::{allocate, insert_job};
 use crate::rows::{self, JOB_COLUMNS};
 use crate::sql;
 use crate::time::{from_millis, to_millis};
@@ -96,25 +96,13 @@ impl Store {
             created_at: from_millis(to_millis(new.created_at)),
             status_reason: None,
         };
-        sqlx::query(&format!(
-            "INSERT INTO jobs ({JOB_COLUMNS}, owner, tags) \
-             VALUES ($1, $2, $3, $4, '[]', 0, $5, $6, $7, $8, $9, $10, $11, 0, NULL, $12, $13)"
-        ))
-        .bind(job.id.0)
-        .bind(&job.name)
-        .bind(&job.model_dir)
-        .bind(&job.program)
-        .bind(i64::from(job.resources.vcpus))
-        .bind(job.resources.memory_mb as i64)
-        .bind(i64::from(job.max_attempts))
-        .bind(job.attempt_timeout_seconds as i64)
-        .bind(rows::backend_json(&job.backend))
-        .bind(&job.inputs_key)
-        .bind(to_millis(job.created_at))
-        .bind(new.owner)
-        .bind(serde_json::to_string(&new.tags).expect("tags serialize"))
-        .execute(&mut *tx)
-        .await?;
+        insert_job(&mut tx, &job).await?;
+        sqlx::query("UPDATE jobs SET owner = $1, tags = $2 WHERE id = $3")
+            .bind(new.owner)
+            .bind(serde_json::to_string(&new.tags).expect("tags serialize"))
+            .bind(job.id.0)
+            .execute(&mut *tx)
+            .await?;
         tx.commit().await?;
         Ok(job)
     }
