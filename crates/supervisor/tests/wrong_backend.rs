@@ -2,69 +2,11 @@
 //! refuses it before asking its backend anything (which would take the job's runs for lost and
 //! submit them again there), and records why as the job's status reason.
 
-use std::collections::HashMap;
-use std::sync::Arc;
-use std::sync::Mutex;
-
-use async_trait::async_trait;
 use chrono::Utc;
-use fredbatch_core::{
-    BackendJob, BackendJobId, BackendKind, BackendTarget, JobSpec, LogPage, LogRequest, Resources,
-    RetryStrategy, RunStatus, RunSubmission, RunnerError, SimulationRunner, SlurmTarget,
-    SubmitProgress,
-};
+use fredbatch_core::{BackendJobId, BackendKind, BackendTarget, Resources, RunStatus, SlurmTarget};
 use fredbatch_store::{NewConfig, NewJob, Store};
+use fredbatch_supervisor::testing::MemoryRunner;
 use fredbatch_supervisor::{Supervisor, SupervisorError};
-
-/// A local backend that accepts every submission and knows no job: what matters here is
-/// whether it was asked at all.
-#[derive(Default)]
-struct CountingRunner {
-    /// Runs submitted, and ids described, over every call.
-    calls: Mutex<(usize, usize)>,
-}
-
-#[async_trait]
-impl SimulationRunner for CountingRunner {
-    fn kind(&self) -> BackendKind {
-        BackendKind::Local
-    }
-
-    fn retry_strategy(&self, attempts: u32) -> RetryStrategy {
-        RetryStrategy::interruptions_only(attempts, "Host local*")
-    }
-
-    async fn submit(
-        &self,
-        _job: &JobSpec,
-        runs: &[RunSubmission],
-        progress: &dyn SubmitProgress,
-    ) -> Result<Vec<BackendJobId>, RunnerError> {
-        self.calls.lock().unwrap().0 += runs.len();
-        let accepted: Vec<_> = runs
-            .iter()
-            .map(|run| (run.run_id, BackendJobId(format!("local-{}", run.run_id))))
-            .collect();
-        progress.accepted(&accepted).await?;
-        Ok(accepted.into_iter().map(|(_, id)| id).collect())
-    }
-
-    async fn describe(
-        &self,
-        ids: &[BackendJobId],
-    ) -> Result<HashMap<BackendJobId, BackendJob>, RunnerError> {
-        self.calls.lock().unwrap().1 += ids.len();
-        Ok(HashMap::new())
-    }
-
-    async fn cancel(&self, _id: &BackendJobId, _reason: &str) -> Result<(), RunnerError> {
-        Ok(())
-    }
-
-    async fn logs(&self, _id: &BackendJobId, _r: &LogRequest) -> Result<LogPage, RunnerError> {
-        Ok(LogPage::default())
-    }
-}
 
 fn new_job(backend: BackendTarget) -> NewJob {
     NewJob {
@@ -85,7 +27,7 @@ fn new_job(backend: BackendTarget) -> NewJob {
 async fn a_job_of_another_backend_is_refused_without_asking_the_backend() {
     let dir = tempfile::tempdir().unwrap();
     let store = Store::open(&Store::sqlite_url(dir.path())).await.unwrap();
-    let runner = Arc::new(CountingRunner::default());
+    let runner = MemoryRunner::new();
     let supervisor = Supervisor::new(store.clone(), runner.clone());
     // A job whose runs went to a Slurm cluster, one of them held there still.
     let slurm = BackendTarget::Slurm(SlurmTarget {
@@ -120,7 +62,7 @@ async fn a_job_of_another_backend_is_refused_without_asking_the_backend() {
         Err(SupervisorError::WrongBackend(_))
     ));
     assert_eq!(
-        *runner.calls.lock().unwrap(),
+        runner.with(|m| (m.submit_calls.len(), m.describe_calls.len())),
         (0, 0),
         "the backend was never asked, so no run was taken for lost or submitted"
     );
