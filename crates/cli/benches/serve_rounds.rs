@@ -81,6 +81,7 @@ fn main() {
             url_lifetime: Duration::from_secs(3600),
             tick: TICK,
             scratch: dir.path().join("server"),
+            model_check: None,
         },
         async {
             stopped.await.ok();

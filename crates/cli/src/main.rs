@@ -3,6 +3,7 @@
 mod backend;
 mod commands;
 mod joblock;
+mod model_check;
 mod output;
 mod progress;
 mod settings;

@@ -1,6 +1,7 @@
 //! The status document of a job: one shape for the summary table people read and the JSON
 //! scripts read (`{"job": {...}, "runs": [...]}`).
 
+use std::collections::BTreeMap;
 use std::fmt;
 
 use chrono::{DateTime, Utc};
@@ -194,6 +195,7 @@ impl fmt::Display for StatusDocument {
             table.add_row(row);
         }
         write!(f, "{table}")?;
+        write_warnings(f, &self.runs)?;
         for view in self.runs.iter().filter(|v| !v.log_tail.is_empty()) {
             write!(
                 f,
@@ -215,6 +217,23 @@ impl fmt::Display for StatusDocument {
         }
         Ok(())
     }
+}
+
+/// FRED's warnings of the job's runs, each told once with how many runs it concerns.
+fn write_warnings(f: &mut fmt::Formatter<'_>, runs: &[RunView]) -> fmt::Result {
+    let mut warned: BTreeMap<&str, usize> = BTreeMap::new();
+    for line in runs.iter().flat_map(|view| &view.run.warnings) {
+        *warned.entry(line).or_default() += 1;
+    }
+    if warned.is_empty() {
+        return Ok(());
+    }
+    write!(f, "\nFRED warned that its runs ignored part of the model:")?;
+    for (line, runs) in warned {
+        let plural = if runs == 1 { "" } else { "s" };
+        write!(f, "\n  {line} ({runs} run{plural})")?;
+    }
+    Ok(())
 }
 
 /// How people refer to a run: `run 3`, or `configuration 2, run 3` in a sweep.

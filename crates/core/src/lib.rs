@@ -22,6 +22,7 @@ pub mod limits;
 pub mod log_file;
 pub mod manifest;
 pub mod model;
+pub mod model_check;
 pub mod params;
 pub mod program;
 pub mod resources;

@@ -70,6 +70,9 @@ pub struct Run {
     pub results_key: Option<String>,
     pub started_at: Option<DateTime<Utc>>,
     pub finished_at: Option<DateTime<Utc>>,
+    /// What FRED warned of in the latest attempt (statements it ignored, e.g. a misspelt key).
+    #[serde(default)]
+    pub warnings: Vec<String>,
 }
 
 /// One configuration of a job: the model keys its runs set, besides the job's own overrides.
@@ -154,6 +157,9 @@ pub struct Attempt {
     pub results_key: Option<String>,
     /// Where this attempt's log is (a CloudWatch log stream, a file), from the backend.
     pub log_ref: Option<String>,
+    /// FRED's warning lines (`warnings.txt`) of this attempt.
+    #[serde(default)]
+    pub warnings: Vec<String>,
 }
 
 /// What the engine process used, from the kernel's accounting.

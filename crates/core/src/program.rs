@@ -6,7 +6,15 @@ use crate::params::ParamOverride;
 
 /// What one run of `config` sets: the job's overrides, then the configuration's own.
 pub fn run_overrides(job: &Job, config: &Config) -> Vec<ParamOverride> {
-    job.params.iter().chain(&config.params).cloned().collect()
+    config_overrides(&job.params, &config.params)
+}
+
+/// What a configuration's runs set: the job's overrides (`job_params`), then its own.
+pub fn config_overrides(
+    job_params: &[ParamOverride],
+    config_params: &[ParamOverride],
+) -> Vec<ParamOverride> {
+    job_params.iter().chain(config_params).cloned().collect()
 }
 
 /// The text of the program FRED is given for one run.

@@ -160,6 +160,7 @@ mod tests {
                 output_bytes: 0,
             }),
             results_key: None,
+            warnings: Vec::new(),
         }
     }
 

@@ -7,7 +7,11 @@
 //! - a broken model: `errors.txt` with `FRED Error (file <name>) ...` lines, an empty
 //!   `RUN<r>/`, exit 0;
 //! - success: `RUN<r>/out.csv` (FRED's columns), `INF.csv`, `StayHome.csv`, `DAILY/*.txt`, and
-//!   `health_records.txt` when `enable_health_records = 1`.
+//!   `health_records.txt` when `enable_health_records = 1`;
+//! - a key it does not know: ignored, and a `FRED Warning (file <name>, line <n>) Unrecognized
+//!   property statement: ...` line in `warnings.txt`, whatever else happens;
+//! - `-c`: the model checked, `errors.txt` and `warnings.txt` written as a run would, nothing
+//!   simulated.
 //!
 //! The epidemic is a real seeded stochastic agent-based SEIR model over a synthetic population
 //! of the location's size: the same program and run number give the same bytes; other run
@@ -25,7 +29,7 @@ use std::path::PathBuf;
 use std::time::Instant;
 
 pub use model::{Epidemic, simulate};
-pub use program::{Model, ModelError, parse_model};
+pub use program::{KNOWN_KEYS, Model, ModelError, parse_model};
 
 /// FRED's usage line, printed for a bad command line.
 pub const USAGE: &str = "usage: FRED -p program -r run_number -d output_directory [ -c ]";
@@ -94,7 +98,7 @@ pub fn run_cli<I: IntoIterator<Item = OsString>>(args: I) -> i32 {
     }
     let result = match &model {
         Err(errors) => output::write_errors(&invocation, errors),
-        Ok(_) if invocation.check_only => Ok(()),
+        Ok(model) if invocation.check_only => output::write_warnings(&invocation, &model.warnings),
         Ok(model) => {
             let epidemic = simulate(model, invocation.run_number, |day, counts| {
                 println!(
@@ -103,6 +107,7 @@ pub fn run_cli<I: IntoIterator<Item = OsString>>(args: I) -> i32 {
                 );
             });
             output::write_run(&invocation, model, &epidemic)
+                .and_then(|()| output::write_warnings(&invocation, &model.warnings))
         }
     };
     if let Err(error) = result {

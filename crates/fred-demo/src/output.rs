@@ -17,9 +17,23 @@ pub fn write_errors(invocation: &Invocation, errors: &ModelError) -> std::io::Re
             .out_dir
             .join(format!("RUN{}", invocation.run_number)),
     )?;
-    let mut text = errors.messages.join("\n");
+    write_lines(&invocation.out_dir.join("errors.txt"), &errors.messages)?;
+    write_warnings(invocation, &errors.warnings)
+}
+
+/// `warnings.txt`, one line per ignored statement; a clean model writes none.
+pub fn write_warnings(invocation: &Invocation, warnings: &[String]) -> std::io::Result<()> {
+    if warnings.is_empty() {
+        return Ok(());
+    }
+    std::fs::create_dir_all(&invocation.out_dir)?;
+    write_lines(&invocation.out_dir.join("warnings.txt"), warnings)
+}
+
+fn write_lines(path: &Path, lines: &[String]) -> std::io::Result<()> {
+    let mut text = lines.join("\n");
     text.push('\n');
-    std::fs::write(invocation.out_dir.join("errors.txt"), text)
+    std::fs::write(path, text)
 }
 
 /// Column names of one condition: `C.newV, C.V, C.totV` for each variable, then `C.RR`.

@@ -1,5 +1,9 @@
 //! Reading a FRED program: `name = value` lines (a later one overrides an earlier one), `#`
-//! comments, `use FRED::<Condition>` lines. Errors are collected in FRED's words.
+//! comments, `use FRED::<Condition>` lines. Errors and warnings are collected in FRED's words.
+//!
+//! As FRED does, a key the engine does not know is not an error: it is ignored, and said only
+//! as a warning naming the file and line. The keys known are the ones the demo reads and the
+//! ones FRED's defaults file (`$FRED_HOME/data/config.fred`) sets.
 
 use chrono::NaiveDate;
 
@@ -11,9 +15,23 @@ pub const LOCATIONS: &[(&str, u32)] = &[
     ("Allegheny_County_PA", 1_250_578),
 ];
 
+/// The model keys the demo engine reads.
+pub const KNOWN_KEYS: &[&str] = &[
+    "locations",
+    "start_date",
+    "days",
+    "end_date",
+    "seed",
+    "enable_health_records",
+    "INF.transmissibility",
+    "INF.imports",
+];
+
 #[derive(Clone, Debug, PartialEq)]
 pub struct Model {
     pub params: Vec<(String, String)>,
+    /// FRED's warning lines (`warnings.txt`): the statements it ignored.
+    pub warnings: Vec<String>,
     pub location: String,
     pub population: u32,
     pub start_date: NaiveDate,
@@ -29,14 +47,22 @@ pub struct Model {
 pub struct ModelError {
     pub params: Vec<(String, String)>,
     pub messages: Vec<String>,
+    pub warnings: Vec<String>,
 }
 
 pub fn parse_model(defaults: &str, program: &str, file_name: &str) -> Result<Model, ModelError> {
     let mut params: Vec<(String, String)> = Vec::new();
     let mut errors = Vec::new();
+    let mut warnings = Vec::new();
     let mut error =
         |message: String| errors.push(format!("FRED Error (file {file_name}) {message}"));
-    for line in defaults.lines().chain(program.lines()) {
+    let defaults_lines = defaults.lines().map(|line| (None, line));
+    let program_lines = program
+        .lines()
+        .enumerate()
+        .map(|(i, line)| (Some(i + 1), line));
+    let mut known: Vec<&str> = KNOWN_KEYS.to_vec();
+    for (line_number, line) in defaults_lines.chain(program_lines) {
         let line = line.split('#').next().unwrap_or("").trim();
         if line.is_empty() {
             continue;
@@ -47,10 +73,23 @@ pub fn parse_model(defaults: &str, program: &str, file_name: &str) -> Result<Mod
             }
             continue;
         }
-        match line.split_once('=') {
-            Some((key, value)) => params.push((key.trim().to_owned(), value.trim().to_owned())),
-            None => error(format!("Unrecognized line `{line}`")),
+        let Some((key, value)) = line.split_once('=') else {
+            error(format!("Unrecognized line `{line}`"));
+            continue;
+        };
+        let (key, value) = (key.trim(), value.trim());
+        match line_number {
+            // The defaults file declares the properties there are.
+            None => known.push(key),
+            Some(n) if !known.contains(&key) => {
+                warnings.push(format!(
+                    "FRED Warning (file {file_name}, line {n}) Unrecognized property statement: {key} = {value}"
+                ));
+                continue;
+            }
+            Some(_) => {}
         }
+        params.push((key.to_owned(), value.to_owned()));
     }
     let get = |key: &str| {
         params
@@ -116,6 +155,7 @@ pub fn parse_model(defaults: &str, program: &str, file_name: &str) -> Result<Mod
         {
             Ok(Model {
                 params,
+                warnings,
                 location,
                 population,
                 start_date,
@@ -129,6 +169,7 @@ pub fn parse_model(defaults: &str, program: &str, file_name: &str) -> Result<Mod
         _ => Err(ModelError {
             params,
             messages: errors,
+            warnings,
         }),
     }
 }
@@ -209,5 +250,24 @@ mod tests {
             errors.iter().any(|e| e.ends_with("Bad days = 'soon'")),
             "{errors:?}"
         );
+    }
+
+    #[test]
+    fn unknown_keys_are_ignored_with_a_warning_naming_file_and_line() {
+        let text = format!("{INFLUENZA}INF.transmisibility = 1.2\nINF.imports = 3\n");
+        let model = parse_model("", &text, "typo.fred").unwrap();
+        assert_eq!(
+            model.warnings,
+            vec![
+                "FRED Warning (file typo.fred, line 5) Unrecognized property statement: \
+                 INF.transmisibility = 1.2"
+                    .to_owned()
+            ]
+        );
+        assert_eq!(model.imports, 3);
+        assert!(!model.params.iter().any(|(k, _)| k == "INF.transmisibility"));
+        // A key the defaults file sets is a property FRED knows.
+        let model = parse_model("INF.transmisibility = 1\n", &text, "typo.fred").unwrap();
+        assert!(model.warnings.is_empty(), "{:?}", model.warnings);
     }
 }

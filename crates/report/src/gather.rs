@@ -84,7 +84,20 @@ pub async fn build_report(
         },
         rows,
         configs,
+        warnings: warnings_of(&runs),
     })
+}
+
+/// Each warning line of the runs, with how many runs it concerns.
+fn warnings_of(runs: &[Run]) -> Vec<(String, usize)> {
+    let mut warned: std::collections::BTreeMap<&str, usize> = Default::default();
+    for line in runs.iter().flat_map(|run| &run.warnings) {
+        *warned.entry(line).or_default() += 1;
+    }
+    warned
+        .into_iter()
+        .map(|(line, runs)| (line.to_owned(), runs))
+        .collect()
 }
 
 /// The curve of a DONE run's committed `out.csv`; `None` for a run without results.

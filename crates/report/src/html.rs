@@ -80,6 +80,17 @@ impl fmt::Display for Page<'_> {
         if report.is_sweep() {
             report.configs_table(s)?;
         }
+        if !report.warnings.is_empty() {
+            s.write_str(
+                "<h2>FRED's warnings</h2><p>Statements FRED ignored in these runs \
+                 (a misspelt key leaves its setting out):</p><ul id=\"warnings\">",
+            )?;
+            for (line, runs) in &report.warnings {
+                let plural = if *runs == 1 { "" } else { "s" };
+                write!(s, "<li>{} ({runs} run{plural})</li>", escape(line))?;
+            }
+            s.write_str("</ul>")?;
+        }
         report.runs_table(s)?;
         writeln!(
             s,

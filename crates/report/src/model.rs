@@ -55,6 +55,9 @@ pub struct JobReport {
     pub rows: Vec<RunRow>,
     /// Every configuration, in order (one for a job that is not a sweep).
     pub configs: Vec<ConfigCurves>,
+    /// FRED's warnings of the job's runs (statements they ignored), each with how many runs
+    /// it concerns.
+    pub warnings: Vec<(String, usize)>,
 }
 
 /// Across-run statistics of one configuration.

@@ -42,6 +42,7 @@ pub fn report() -> JobReport {
             label: String::new(),
             curves: vec![curve],
         }],
+        warnings: Vec::new(),
     }
 }
 

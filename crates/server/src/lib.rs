@@ -32,6 +32,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use fredbatch_core::SimulationRunner;
+use fredbatch_core::model_check::ModelChecker;
 use fredbatch_storage::Storage;
 use fredbatch_store::{LockError, LockHolder, Store, StoreError};
 use fredbatch_supervisor::{Fleet, Supervisor};
@@ -63,6 +64,10 @@ pub struct ServerConfig {
     pub tick: Duration,
     /// Where uploads are spooled and archives checked.
     pub scratch: PathBuf,
+    /// FRED's check mode, when this machine has the FRED runs use: each configuration of a
+    /// job is checked once its inputs are in, and refused (its runs end ERROR) on FRED's
+    /// errors or warnings.
+    pub model_check: Option<Arc<dyn ModelChecker>>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -134,13 +139,16 @@ pub async fn serve(
         .public_url
         .clone()
         .unwrap_or_else(|| format!("http://{address}"));
-    let fleet = Fleet::new(
+    let mut fleet = Fleet::new(
         Supervisor::new(config.store.clone(), Arc::clone(&config.runner)),
         config.uploads.clone(),
         config.results.clone(),
         config.scratch.join("checks"),
         config.tick,
     );
+    if let Some(checker) = &config.model_check {
+        fleet = fleet.with_model_check(Arc::clone(checker));
+    }
     let polled = Arc::new(service::PolledRuns::default());
     let changed = ChangedJobs::new(fleet.wakeup(), Arc::clone(&polled));
     let service = Arc::new(service::Service {

@@ -33,6 +33,8 @@ pub struct AttemptEnd {
     pub measurements: Option<Measurements>,
     /// Where this attempt's outputs were uploaded.
     pub results_key: Option<String>,
+    /// FRED's warning lines (`warnings.txt`).
+    pub warnings: Vec<String>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -106,10 +108,11 @@ impl Store {
     ) -> Result<CommitOutcome, StoreError> {
         let mut tx = self.pool.begin().await?;
         let measured = end.measurements;
+        let warnings = rows::warnings_json(&end.warnings);
         sqlx::query(
             "UPDATE attempts SET status = $1, reason = $2, exit_code = $3, finished_at = $4, \
              wall_seconds = $5, cpu_seconds = $6, peak_rss_kb = $7, output_bytes = $8, \
-             results_key = $9 WHERE run_id = $10 AND number = $11",
+             results_key = $9, warnings = $10 WHERE run_id = $11 AND number = $12",
         )
         .bind(end.status.as_str())
         .bind(end.reason.as_deref())
@@ -120,6 +123,7 @@ impl Store {
         .bind(measured.map(|m| m.peak_rss_kb as i64))
         .bind(measured.map(|m| m.output_bytes as i64))
         .bind(end.results_key.as_deref())
+        .bind(warnings.as_deref())
         .bind(run.0)
         .bind(i64::from(number))
         .execute(&mut *tx)
@@ -127,13 +131,14 @@ impl Store {
         let outcome = if end.status == AttemptStatus::Succeeded {
             let committed = sqlx::query(&format!(
                 "UPDATE runs SET status = {done}, status_reason = NULL, results_key = $1, \
-                 committed_attempt = $2, finished_at = $3 WHERE id = $4 AND {open}",
+                 committed_attempt = $2, finished_at = $3, warnings = $4 WHERE id = $5 AND {open}",
                 done = sql::run_status(RunStatus::Done),
                 open = sql::run_is_open("status"),
             ))
             .bind(end.results_key.as_deref())
             .bind(i64::from(number))
             .bind(to_millis(end.finished_at))
+            .bind(warnings.as_deref())
             .bind(run.0)
             .execute(&mut *tx)
             .await?;
@@ -146,11 +151,12 @@ impl Store {
             // The run's reason is its latest attempt's: a stale attempt ending late (an orphaned
             // worker stopping after a resumed job started the next one) must not replace it.
             sqlx::query(&format!(
-                "UPDATE runs SET status_reason = $1 WHERE id = $2 AND {open} \
-                 AND NOT EXISTS (SELECT 1 FROM attempts WHERE run_id = $2 AND number > $3)",
+                "UPDATE runs SET status_reason = $1, warnings = $2 WHERE id = $3 AND {open} \
+                 AND NOT EXISTS (SELECT 1 FROM attempts WHERE run_id = $3 AND number > $4)",
                 open = sql::run_is_open("status"),
             ))
             .bind(end.reason.as_deref())
+            .bind(warnings.as_deref())
             .bind(run.0)
             .bind(i64::from(number))
             .execute(&mut *tx)

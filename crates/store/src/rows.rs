@@ -18,11 +18,12 @@ pub const JOB_COLUMNS: &str = "id, name, model_dir, program, params, run_count, 
 
 pub const RUN_COLUMNS: &str = "id, job_id, run_number, config, replicate, status, status_reason, attempts, \
                                backend_job_id, backend_state, cancel_requested, results_key, \
-                               started_at, finished_at, retries";
+                               started_at, finished_at, retries, warnings";
 
 pub const ATTEMPT_COLUMNS: &str = "run_id, number, backend_job_id, status, reason, exit_code, \
                                    started_at, finished_at, wall_seconds, cpu_seconds, \
-                                   peak_rss_kb, output_bytes, results_key, log_ref";
+                                   peak_rss_kb, output_bytes, results_key, log_ref, \
+                                   warnings";
 
 fn corrupt(what: impl Into<String>) -> StoreError {
     StoreError::Corrupt { what: what.into() }
@@ -102,6 +103,7 @@ pub fn run(row: &AnyRow) -> Result<Run, StoreError> {
         results_key: row.try_get("results_key")?,
         started_at: opt_from_millis(row.try_get("started_at")?),
         finished_at: opt_from_millis(row.try_get("finished_at")?),
+        warnings: warnings(row)?,
     })
 }
 
@@ -134,5 +136,18 @@ pub fn attempt(row: &AnyRow) -> Result<Attempt, StoreError> {
         measurements,
         results_key: row.try_get("results_key")?,
         log_ref: row.try_get("log_ref")?,
+        warnings: warnings(row)?,
     })
+}
+
+/// FRED's warning lines as stored: a JSON array, or NULL for none.
+pub fn warnings_json(warnings: &[String]) -> Option<String> {
+    (!warnings.is_empty()).then(|| serde_json::to_string(warnings).expect("strings serialize"))
+}
+
+fn warnings(row: &AnyRow) -> Result<Vec<String>, StoreError> {
+    let Some(text) = row.try_get::<Option<String>, _>("warnings")? else {
+        return Ok(Vec::new());
+    };
+    serde_json::from_str(&text).map_err(|e| corrupt(format!("warnings: {e}")))
 }

@@ -20,6 +20,7 @@ use std::time::Duration;
 
 use chrono::Utc;
 use fredbatch_core::JobId;
+use fredbatch_core::model_check::ModelChecker;
 use fredbatch_storage::Storage;
 use fredbatch_store::{ApiJob, InputsCheck, StoreError};
 use tracing::{debug, info, warn};
@@ -76,13 +77,24 @@ impl Fleet {
     ) -> Fleet {
         Fleet {
             supervisor,
-            inputs: InputsGate { uploads, scratch },
+            inputs: InputsGate {
+                uploads,
+                scratch,
+                model_check: None,
+            },
             results,
             tick,
             wakeup: Arc::default(),
             watches: HashMap::new(),
             held: HashMap::new(),
         }
+    }
+
+    /// Checks each configuration of a job with FRED's check mode once its inputs are in:
+    /// configurations FRED finds errors or warnings in end ERROR before any run starts.
+    pub fn with_model_check(mut self, checker: Arc<dyn ModelChecker>) -> Fleet {
+        self.inputs.model_check = Some(checker);
+        self
     }
 
     /// The handle front ends mark changed jobs with.
@@ -135,11 +147,24 @@ impl Fleet {
                 // Runs that cannot start yet can still be stopped.
                 let requested = store.cancel_requests(id).await?;
                 store.mark_cancelled(&requested, now).await?;
-                if let Some(outcome) = self.inputs.check(&job.job).await? {
-                    let outcome = outcome.map_err(|refused| {
-                        info!(job = %id, reason = %refused, "inputs refused");
-                        refused.to_string()
-                    });
+                let configs = store.configs(id).await?;
+                if let Some(outcome) = self.inputs.check(&job.job, &configs).await? {
+                    let outcome = match outcome {
+                        Ok(refused) => {
+                            // Before the job passes, so none of their runs is ever submitted.
+                            for (config, reason) in &refused {
+                                info!(job = %id, config, %reason, "configuration refused");
+                                store
+                                    .refuse_unstarted_config_runs(id, *config, reason, now)
+                                    .await?;
+                            }
+                            Ok(())
+                        }
+                        Err(refused) => {
+                            info!(job = %id, reason = %refused, "inputs refused");
+                            Err(refused.to_string())
+                        }
+                    };
                     store.record_inputs_check(id, outcome, now).await?;
                     // Submitted next round, from a fresh read.
                     self.wakeup.mark(id);

@@ -97,6 +97,12 @@ pub fn build_zip(
                 .map(|line| log_line(finished_at, "INFO", line)),
         );
     }
+    // What FRED ignored (e.g. a misspelt key), so the client's user sees it with the results.
+    logs.extend(
+        run.warnings
+            .iter()
+            .map(|warning| log_line(finished_at, "WARNING", warning)),
+    );
     writer.start_file(format!("{ROOT}/logs.txt"), options)?;
     writer.write_all(format!("{}\n", logs.join("\n")).as_bytes())?;
     writer.start_file(format!("{ROOT}/return_code.txt"), options)?;
@@ -155,6 +161,7 @@ mod tests {
             results_key: Some("job-3/run-2/attempt-1".into()),
             started_at: None,
             finished_at: None,
+            warnings: Vec::new(),
         }
     }
 
@@ -176,7 +183,12 @@ mod tests {
         let at = DateTime::parse_from_rfc3339("2026-12-01T19:26:46.442Z")
             .unwrap()
             .to_utc();
-        let zip = build_zip(&run(), &files, at).unwrap();
+        let mut run = run();
+        run.warnings = vec![
+            "FRED Warning (file main.fred, line 5) Unrecognized property statement: dyas = 3"
+                .into(),
+        ];
+        let zip = build_zip(&run, &files, at).unwrap();
         let mut archive = zip::ZipArchive::new(std::io::Cursor::new(zip)).unwrap();
         let mut names: Vec<String> = archive.file_names().map(str::to_owned).collect();
         names.sort();
@@ -213,10 +225,15 @@ mod tests {
         );
         let logs = read(&mut archive, "work/outputs/logs.txt");
         let lines: Vec<&str> = logs.lines().collect();
-        assert_eq!(lines.len(), 3, "{logs}");
+        assert_eq!(lines.len(), 4, "{logs}");
         assert_eq!(
             lines[1],
             "[2026-12-01T19:26:46.442Z] INFO: FRED finished Mon"
+        );
+        assert_eq!(
+            lines[3],
+            "[2026-12-01T19:26:46.442Z] WARNING: FRED Warning (file main.fred, line 5) \
+             Unrecognized property statement: dyas = 3"
         );
         // The client's own pattern for every line of logs.txt.
         for line in lines {

@@ -62,6 +62,7 @@ async fn commit_success(store: &Store, run: &fredbatch_core::Run, backend: &Back
                     "job-{}/run-{}/attempt-{number}",
                     run.job_id, run.run_number
                 )),
+                warnings: Vec::new(),
             },
         )
         .await

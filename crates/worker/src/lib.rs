@@ -13,6 +13,7 @@
 //! interrupted, nothing is committed, and the worker ends by that same signal so the backend
 //! sees an interruption.
 
+pub mod check;
 mod engine;
 mod measure;
 pub mod results;
@@ -185,6 +186,7 @@ pub async fn run(config: WorkerConfig) -> Result<WorkerOutcome, WorkerError> {
         Ok(Finished {
             measurements,
             results_key,
+            warnings,
         }) => (
             AttemptEnd {
                 status: AttemptStatus::Succeeded,
@@ -193,6 +195,7 @@ pub async fn run(config: WorkerConfig) -> Result<WorkerOutcome, WorkerError> {
                 finished_at: Utc::now(),
                 measurements: Some(measurements),
                 results_key: Some(results_key.clone()),
+                warnings,
             },
             WorkerOutcome::Committed {
                 attempt,
@@ -203,6 +206,7 @@ pub async fn run(config: WorkerConfig) -> Result<WorkerOutcome, WorkerError> {
             reason,
             exit_code,
             measurements,
+            warnings,
         }) => (
             AttemptEnd {
                 status: AttemptStatus::Failed,
@@ -211,6 +215,7 @@ pub async fn run(config: WorkerConfig) -> Result<WorkerOutcome, WorkerError> {
                 finished_at: Utc::now(),
                 measurements,
                 results_key: Some(prefix),
+                warnings,
             },
             WorkerOutcome::Failed { attempt, reason },
         ),
@@ -224,6 +229,7 @@ pub async fn run(config: WorkerConfig) -> Result<WorkerOutcome, WorkerError> {
                 finished_at: Utc::now(),
                 measurements,
                 results_key: None,
+                warnings: Vec::new(),
             },
             WorkerOutcome::Interrupted { attempt },
         ),
@@ -253,6 +259,7 @@ pub async fn run(config: WorkerConfig) -> Result<WorkerOutcome, WorkerError> {
 struct Finished {
     measurements: fredbatch_core::model::Measurements,
     results_key: String,
+    warnings: Vec<String>,
 }
 
 enum Stop {
@@ -260,6 +267,7 @@ enum Stop {
         reason: String,
         exit_code: Option<i32>,
         measurements: Option<fredbatch_core::model::Measurements>,
+        warnings: Vec<String>,
     },
     Interrupted(Option<fredbatch_core::model::Measurements>),
 }
@@ -270,6 +278,7 @@ impl From<WorkerError> for Stop {
             reason: error.to_string(),
             exit_code: None,
             measurements: None,
+            warnings: Vec::new(),
         }
     }
 }
@@ -324,6 +333,21 @@ async fn execute(
     timeline.engine_exited = Some(Instant::now());
     let mut measurements = engine_run.measurements;
     let errors_txt = std::fs::read_to_string(ws.out_dir.join("errors.txt")).ok();
+    // FRED names the file it read; people know it as the model's main file.
+    let program_name = ws
+        .program
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned());
+    let warnings: Vec<String> = read_warnings(&ws.out_dir)
+        .into_iter()
+        .map(|line| match &program_name {
+            Some(name) => line.replace(name.as_str(), &job.program),
+            None => line,
+        })
+        .collect();
+    for line in &warnings {
+        warn!(warning = %line, "FRED ignored part of the model");
+    }
     let out_csv = ws.out_dir.join(format!("RUN{}/out.csv", run.replicate));
     let verdict = judge(
         engine_run.exit,
@@ -356,6 +380,7 @@ async fn execute(
             reason,
             exit_code,
             measurements: Some(measurements),
+            warnings,
         }),
         Verdict::Succeeded => {
             let manifest = Manifest {
@@ -372,7 +397,26 @@ async fn execute(
             Ok(Finished {
                 measurements,
                 results_key: prefix,
+                warnings,
             })
         }
     }
+}
+
+/// FRED's `warnings.txt` in `out_dir`, one warning per non-empty line (none when absent).
+pub fn read_warnings(out_dir: &std::path::Path) -> Vec<String> {
+    read_lines(&out_dir.join("warnings.txt"))
+}
+
+/// The non-empty lines of a file FRED wrote (none when it wrote no such file).
+fn read_lines(path: &std::path::Path) -> Vec<String> {
+    std::fs::read_to_string(path)
+        .map(|text| {
+            text.lines()
+                .map(str::trim)
+                .filter(|line| !line.is_empty())
+                .map(str::to_owned)
+                .collect()
+        })
+        .unwrap_or_default()
 }

@@ -13,6 +13,7 @@ use fredbatch_store::{NewConfig, NewJob, Store};
 
 use crate::Context;
 use crate::commands::args::{ModelArgs, RunResourceArgs};
+use crate::model_check::ModelToCheck;
 
 /// A model checked and packed, ready to register.
 pub struct Prepared<'a> {
@@ -42,6 +43,17 @@ pub fn prepare(model: &ModelArgs) -> anyhow::Result<Prepared<'_>> {
 }
 
 impl Prepared<'_> {
+    /// The model as FRED's check mode needs it: the packed inputs runs will get, and each
+    /// configuration's overrides.
+    pub fn to_check(&self) -> ModelToCheck<'_> {
+        ModelToCheck {
+            archive: self.archive.path(),
+            program: &self.model.program,
+            job_params: &self.model.params,
+            configs: &self.configs,
+        }
+    }
+
     /// Registers the job and stores its inputs (in `ctx`'s uploads location).
     pub async fn register(
         self,

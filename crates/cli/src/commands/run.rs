@@ -11,6 +11,7 @@ use crate::commands::args::{BackendArgs, ModelArgs, RunResourceArgs};
 use crate::commands::register::prepare;
 use crate::commands::supervised::{print_job, submit_and_watch};
 use crate::joblock::JobLock;
+use crate::model_check::{check_model, this_machines_checker};
 
 /// Run a FRED model: register a job, store its inputs, run every run, and report.
 ///
@@ -31,6 +32,11 @@ pub struct RunArgs {
     /// Return once the runs are submitted; follow with `fredbatch status`.
     #[arg(long)]
     pub detach: bool,
+    /// Run even if FRED's check of the model warns that it would ignore part of it (a key it
+    /// does not know, most often misspelt). Without it, such a job is refused before anything
+    /// is stored; its runs' warnings are kept and shown either way.
+    #[arg(long)]
+    pub allow_warnings: bool,
     #[command(flatten)]
     pub resources: RunResourceArgs,
     #[command(flatten)]
@@ -53,6 +59,16 @@ pub async fn run(args: RunArgs, ctx: &Context) -> anyhow::Result<ExitCode> {
     let prepared = prepare(&args.model)?;
     if kind == BackendKind::Local && ctx.settings.fred_home.is_none() {
         ctx.note("FRED_HOME is not set: using the built-in demo engine (set FRED_HOME to run real FRED).");
+    }
+    // Runs elsewhere use the FRED there; this machine can check the model only with its own.
+    if kind == BackendKind::Local || ctx.settings.fred_home.is_some() {
+        let checker = this_machines_checker(&ctx.settings)?;
+        check_model(ctx, &checker, prepared.to_check(), args.allow_warnings).await?;
+    } else {
+        ctx.note(&format!(
+            "FRED_HOME is not set, so this machine cannot check the model with FRED's check \
+             mode; the {kind} backend's FRED will only find its errors and warnings in the runs."
+        ));
     }
 
     let mut settings = ctx.settings.clone();

@@ -4,6 +4,7 @@
 
 use std::net::SocketAddr;
 use std::process::ExitCode;
+use std::sync::Arc;
 use std::time::Duration;
 
 use fredbatch_core::BackendKind;
@@ -12,6 +13,7 @@ use fredbatch_server::{DEFAULT_UPLOAD_LIMIT, JobDefaults, ServerConfig};
 use crate::Context;
 use crate::backend::{choose, connect_new};
 use crate::commands::args::{BackendArgs, RunResourceArgs};
+use crate::model_check::this_machines_checker;
 
 /// Serve the platform API (what the epx Python client speaks) with accounts.
 ///
@@ -68,6 +70,12 @@ pub async fn run(args: ServeArgs, ctx: &Context) -> anyhow::Result<ExitCode> {
             other => crate::backend::tick(other),
         },
         scratch: settings.home.join("server"),
+        // Runs elsewhere use the FRED there; this machine checks models only with its own.
+        model_check: if kind == BackendKind::Local || settings.fred_home.is_some() {
+            Some(Arc::new(this_machines_checker(&settings)?))
+        } else {
+            None
+        },
     };
     fredbatch_server::serve(config, terminated(), |address| {
         ctx.note(&format!(

@@ -104,6 +104,9 @@ impl std::fmt::Display for RunDetail {
         if let Some(reason) = &run.status_reason {
             writeln!(f, "Reason: {reason}")?;
         }
+        for warning in &run.warnings {
+            writeln!(f, "Warning: {warning}")?;
+        }
         if let Some(backend) = &run.backend_job_id {
             let state = run.backend_state.map(|s| s.to_string()).unwrap_or_default();
             writeln!(f, "Backend job: {backend} {state}")?;

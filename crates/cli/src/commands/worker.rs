@@ -10,9 +10,10 @@ use fredbatch_core::worker_command::{ARRAY_INDEX_VARS, ATTEMPT_VARS, BACKEND_JOB
 use fredbatch_core::{BackendJobId, JobId, RunId, WorkerCommand, WorkerRun};
 use fredbatch_inputs::ExtractLimits;
 use fredbatch_store::Store;
-use fredbatch_worker::{Engine, RunRef, WorkerConfig, WorkerOutcome};
+use fredbatch_worker::{RunRef, WorkerConfig, WorkerOutcome};
 
 use crate::Context;
+use crate::model_check::this_machines_engine;
 
 /// Run one attempt of one run (used by the backends; rarely typed by hand).
 ///
@@ -55,12 +56,7 @@ pub async fn run(args: WorkerArgs, ctx: &Context) -> anyhow::Result<ExitCode> {
         since_start_ms = ctx.started.elapsed().as_secs_f64() * 1000.0,
         "store connected"
     );
-    let engine = match &settings.fred_home {
-        Some(home) => Engine::fred(home),
-        None => {
-            Engine::demo(std::env::current_exe().context("cannot find the fredbatch executable")?)
-        }
-    };
+    let engine = this_machines_engine(settings)?;
     let backend_job_id = BACKEND_JOB_ID_VARS
         .into_iter()
         .find_map(|name| std::env::var(name).ok())

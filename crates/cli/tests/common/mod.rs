@@ -115,17 +115,36 @@ impl Sandbox {
         home
     }
 
+    /// A FRED installation whose `bin/FRED` is the demo engine, contract and all (its check
+    /// mode included, unlike [`Sandbox::fake_fred`]'s).
+    pub fn demo_fred_home(&self) -> PathBuf {
+        let home = self.path().join("fake-fred");
+        std::fs::create_dir_all(home.join("bin")).unwrap();
+        let fred = home.join("bin/FRED");
+        let script = format!(
+            "#!/bin/sh\nexec {} demo-fred \"$@\"\n",
+            env!("CARGO_BIN_EXE_fredbatch")
+        );
+        std::fs::write(&fred, script).unwrap();
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&fred, std::fs::Permissions::from_mode(0o755)).unwrap();
+        home
+    }
+
     /// The store of this sandbox's home, read directly.
     pub fn store(&self) -> store::StoreProbe {
         store::StoreProbe::sqlite(&self.home())
     }
 }
 
-/// Shell functions for fake FREDs, so that none depends on how long anything takes:
-/// `await_file PATH` waits until PATH exists (a gate the test opens when it is ready);
-/// `until_killed` waits for the signal that ends the process (a hanging FRED). Both give up
-/// after two minutes and fail the run, so a test that went wrong leaves nothing running.
-pub const FAKE_FRED_PRELUDE: &str = r#"await_file() {
+/// The start of every fake FRED: FRED's check mode (`-c`, run before a job is stored) finds
+/// nothing to say, whatever the script does in a run. Then shell functions, so that no fake
+/// depends on how long anything takes: `await_file PATH` waits until PATH exists (a gate the
+/// test opens when it is ready); `until_killed` waits for the signal that ends the process (a
+/// hanging FRED). Both give up after two minutes and fail the run, so a test that went wrong
+/// leaves nothing running.
+pub const FAKE_FRED_PRELUDE: &str = r#"if [ "$7" = "-c" ]; then exit 0; fi
+await_file() {
     waited=0
     while [ ! -e "$1" ]; do
         if [ "$waited" -ge 2400 ]; then echo "fake FRED: $1 never appeared" >&2; exit 1; fi

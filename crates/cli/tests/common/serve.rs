@@ -48,13 +48,7 @@ pub fn serve_with_args(sandbox: &Sandbox, args: &[&str], env: &[(&str, String)])
     // The demo engine behind a FRED_HOME, unless the caller brings a FRED of its own (both are
     // the sandbox's one fake FRED, so only one may be written).
     if !env.iter().any(|(name, _)| *name == "FRED_HOME") {
-        command.env(
-            "FRED_HOME",
-            sandbox.fake_fred(&format!(
-                "exec {} demo-fred \"$@\"",
-                env!("CARGO_BIN_EXE_fredbatch")
-            )),
-        );
+        command.env("FRED_HOME", sandbox.demo_fred_home());
     }
     let mut child = command
         .envs(env.iter().map(|(k, v)| (*k, v.as_str())))
@@ -146,6 +140,28 @@ pub fn call(server: &Server, method: &str, path: &str, token: &str, body: Value)
 /// A job registered with `tags` and `seeds.len()` runs of the 10-day model (one per seed);
 /// its inputs are uploaded only when `upload` (without them its runs stay QUEUED).
 pub fn api_job(server: &Server, token: &str, tags: &[&str], seeds: &[u64], upload: bool) -> i64 {
+    let model = upload.then_some(super::TINY_MODEL);
+    register_api_job(server, token, tags, seeds, model)
+}
+
+/// The same with `main` as the model's main file, uploaded.
+pub fn api_job_with_model(
+    server: &Server,
+    token: &str,
+    tags: &[&str],
+    seeds: &[u64],
+    main: &str,
+) -> i64 {
+    register_api_job(server, token, tags, seeds, Some(main))
+}
+
+fn register_api_job(
+    server: &Server,
+    token: &str,
+    tags: &[&str],
+    seeds: &[u64],
+    upload: Option<&str>,
+) -> i64 {
     let job = call(
         server,
         "POST",
@@ -172,7 +188,7 @@ pub fn api_job(server: &Server, token: &str, tags: &[&str], seeds: &[u64], uploa
         token,
         json!({ "runRequests": requests }),
     );
-    if upload {
+    if let Some(main) = upload {
         let url = call(
             server,
             "POST",
@@ -183,18 +199,18 @@ pub fn api_job(server: &Server, token: &str, tags: &[&str], seeds: &[u64], uploa
             .as_str()
             .unwrap()
             .to_owned();
-        let (status, answer) = http("PUT", &url, None, &inputs_zip());
+        let (status, answer) = http("PUT", &url, None, &inputs_zip(main));
         assert_eq!(status, 200, "upload: {}", String::from_utf8_lossy(&answer));
     }
     job
 }
 
-fn inputs_zip() -> Vec<u8> {
+fn inputs_zip(main: &str) -> Vec<u8> {
     let mut bytes = std::io::Cursor::new(Vec::new());
     let mut zip = zip::ZipWriter::new(&mut bytes);
     zip.start_file("main.fred", zip::write::SimpleFileOptions::default())
         .unwrap();
-    zip.write_all(super::TINY_MODEL.as_bytes()).unwrap();
+    zip.write_all(main.as_bytes()).unwrap();
     zip.finish().unwrap();
     bytes.into_inner()
 }

@@ -19,6 +19,7 @@ fn run(status: RunStatus) -> Run {
         results_key: None,
         started_at: None,
         finished_at: None,
+        warnings: Vec::new(),
     }
 }
 

@@ -193,6 +193,7 @@ pub async fn job(
             reason: (run.status != RunStatus::Done)
                 .then(|| run.status_reason.clone())
                 .flatten(),
+            warnings: run.warnings,
             log_tail,
         });
     }

@@ -64,6 +64,8 @@ pub struct DashboardRun {
     /// From the first attempt's start to the end (or now, while it runs).
     pub duration_seconds: Option<f64>,
     pub reason: Option<String>,
+    /// What FRED warned of: statements the run ignored, such as a misspelt key.
+    pub warnings: Vec<String>,
     /// The last lines of the latest attempt's log (for the first runs of a large job).
     pub log_tail: Vec<String>,
 }

@@ -185,6 +185,30 @@ impl Store {
         Ok(updated.rows_affected())
     }
 
+    /// Ends the runs of one configuration of `job` that no backend holds yet ERROR with
+    /// `reason` (the model check refused that configuration); returns how many.
+    pub async fn refuse_unstarted_config_runs(
+        &self,
+        job: JobId,
+        config: u32,
+        reason: &str,
+        now: DateTime<Utc>,
+    ) -> Result<u64, StoreError> {
+        let updated = sqlx::query(&format!(
+            "UPDATE runs SET status = {error}, status_reason = $1, finished_at = $2 \
+             WHERE job_id = $3 AND config = $4 AND backend_job_id IS NULL AND {open}",
+            error = sql::run_status(RunStatus::Error),
+            open = sql::run_is_open("status"),
+        ))
+        .bind(reason)
+        .bind(to_millis(now))
+        .bind(job.0)
+        .bind(i64::from(config))
+        .execute(&self.pool)
+        .await?;
+        Ok(updated.rows_affected())
+    }
+
     /// Deletes a job for its owner: hidden from the API from now on, its open runs asked to
     /// stop. The records stay for the command line.
     pub async fn delete_api_job(&self, job: JobId, now: DateTime<Utc>) -> Result<(), StoreError> {

@@ -67,5 +67,6 @@ pub fn end(status: AttemptStatus, reason: Option<&str>) -> AttemptEnd {
             output_bytes: 4_900_000,
         }),
         results_key: Some("results/1/1/attempt-1".into()),
+        warnings: Vec::new(),
     }
 }
