@@ -132,8 +132,13 @@ fn the_report_renders_in_chromium_with_every_figure_and_no_error() {
 #[test]
 fn a_job_without_results_still_gets_a_page_that_says_so() {
     let sandbox = Sandbox::new();
-    let model = sandbox.model("broken", "use FRED::Influenza\n");
-    let run = sandbox.run(&["run", model.to_str().unwrap()]);
+    let model = sandbox.tiny_model();
+    let run = sandbox
+        .command()
+        .env("FRED_HOME", common::fred_failing_in_runs(&sandbox))
+        .args(["run", model.to_str().unwrap()])
+        .output()
+        .unwrap();
     assert!(!run.status.success());
     let out = sandbox.path().join("report");
     let output = sandbox.run(&["report", "1", "--out", out.to_str().unwrap()]);

@@ -2,7 +2,7 @@
 
 mod common;
 
-use common::{Sandbox, runs, text};
+use common::{Sandbox, fred_failing_in_runs, runs, text};
 
 #[test]
 fn a_job_runs_every_run_to_done_and_results_can_be_copied_out() {
@@ -86,10 +86,16 @@ fn the_same_run_number_reproduces_the_same_results() {
 }
 
 #[test]
-fn a_model_fred_rejects_ends_error_with_freds_own_words() {
+fn a_model_error_only_a_run_finds_ends_error_with_freds_own_words() {
     let sandbox = Sandbox::new();
-    let model = sandbox.model("broken", "use FRED::Influenza\ndays = 10\n");
-    let output = sandbox.run(&["run", model.to_str().unwrap(), "--runs", "2"]);
+    let fred_home = fred_failing_in_runs(&sandbox);
+    let model = sandbox.tiny_model();
+    let output = sandbox
+        .command()
+        .env("FRED_HOME", &fred_home)
+        .args(["run", model.to_str().unwrap(), "--runs", "2"])
+        .output()
+        .unwrap();
     assert_eq!(output.status.code(), Some(1), "a failed job exits 1");
     let stdout = text(&output.stdout);
     assert!(

@@ -205,6 +205,14 @@ pub fn gated_fred(sandbox: &Sandbox, gate: &Path) -> PathBuf {
     ))
 }
 
+/// A FRED whose check finds nothing but whose runs fail with a model error, as FRED reports
+/// one: `errors.txt`, an empty `RUN<r>/`, exit 0 (what only a full run finds).
+pub fn fred_failing_in_runs(sandbox: &Sandbox) -> PathBuf {
+    sandbox.fake_fred(
+        "mkdir -p \"$6/RUN$4\"; echo 'FRED Error (file main.fred) No locations specified' > \"$6/errors.txt\"",
+    )
+}
+
 /// A FRED that runs until it is killed (cancelled, timed out, interrupted).
 pub fn hanging_fred(sandbox: &Sandbox) -> PathBuf {
     sandbox.fake_fred("until_killed")
