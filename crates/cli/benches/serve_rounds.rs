@@ -74,6 +74,7 @@ fn main() {
                 max_attempts: 3,
                 attempt_timeout_seconds: 4 * 3600,
                 backend: BackendTarget::AwsBatch(setup.config().target()),
+                first_run_checks: false,
             },
             listen: "127.0.0.1:0".parse().unwrap(),
             public_url: None,

@@ -6,6 +6,7 @@ use std::collections::HashSet;
 use std::path::Path;
 
 use anyhow::{Context as _, bail};
+use fredbatch_core::BackendKind;
 use fredbatch_core::model_check::{CheckSummary, ModelChecker, ignored_key, keys_set_in};
 use fredbatch_core::params::ParamOverride;
 use fredbatch_core::program::{config_overrides, prepare_program};
@@ -15,6 +16,13 @@ use fredbatch_worker::check::EngineChecker;
 
 use crate::Context;
 use crate::settings::Settings;
+
+/// Whether this machine can check models for runs on `kind`: runs elsewhere use the FRED
+/// there, so only with FRED here (or on the local executor, whose runs use this machine's
+/// engine, the demo engine included).
+pub fn can_check_here(kind: BackendKind, settings: &Settings) -> bool {
+    kind == BackendKind::Local || settings.fred_home.is_some()
+}
 
 /// The engine runs use on this machine: FRED from `FRED_HOME`, else the built-in demo engine.
 pub fn this_machines_engine(settings: &Settings) -> anyhow::Result<Engine> {

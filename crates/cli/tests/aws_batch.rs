@@ -119,12 +119,16 @@ fn a_job_runs_on_the_deployed_stack_from_submission_to_results() {
     let (uploads, results) = (bucket("fred-uploads"), bucket("fred-results"));
     let stack = deploy_batch_stack("staging", &uploads, &results);
     let database = database();
+    let fred_home = sandbox.demo_fred_home();
     let fredbatch = |args: &[&str]| -> Command {
         let mut command = sandbox.command();
         command
             .envs(aws_env())
             .env("DATABASE_URL", &database)
             .env("FREDBATCH_ARRAY_JOBS", "true")
+            // FRED here too, so the model is checked before it is submitted (without it, the
+            // first run would be the check and the others would follow it).
+            .env("FRED_HOME", &fred_home)
             .args(args);
         command
     };

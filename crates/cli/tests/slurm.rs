@@ -35,19 +35,25 @@ fn influenza() -> String {
 fn a_job_runs_on_slurm_from_submission_to_results() {
     let (partition, _lock) = cluster();
     let sandbox = Sandbox::new();
-    let output = sandbox.run(&[
-        "run",
-        &influenza(),
-        "--runs",
-        "20",
-        "--backend",
-        "slurm",
-        "--partition",
-        &partition,
-        "--shared-filesystem",
-        "--param",
-        "days=30",
-    ]);
+    // FRED here as on the nodes, so the model is checked before the whole job goes out.
+    let output = sandbox
+        .command()
+        .env("FRED_HOME", sandbox.demo_fred_home())
+        .args([
+            "run",
+            &influenza(),
+            "--runs",
+            "20",
+            "--backend",
+            "slurm",
+            "--partition",
+            &partition,
+            "--shared-filesystem",
+            "--param",
+            "days=30",
+        ])
+        .output()
+        .unwrap();
     assert!(
         output.status.success(),
         "stdout: {}\nstderr: {}",
@@ -290,4 +296,50 @@ fn a_server_on_another_backend_refuses_an_open_job_instead_of_submitting_it_agai
     assert_eq!(ids(&ended), ids(&on_cluster), "the same Slurm tasks");
     assert!(ended.iter().all(|(_, attempts)| *attempts == 1), "{done}");
     drop(server);
+}
+
+#[test]
+fn without_fred_here_the_first_run_checks_the_model_and_the_rest_is_not_submitted() {
+    let (partition, _lock) = cluster();
+    let sandbox = Sandbox::new();
+    // FRED (here the demo engine) is only on the nodes: this machine cannot check the model.
+    let model = sandbox.model("typo", &format!("{}dyas = 5\n", common::TINY_MODEL));
+    let output = sandbox.run(&[
+        "run",
+        model.to_str().unwrap(),
+        "--runs",
+        "4",
+        "--backend",
+        "slurm",
+        "--partition",
+        &partition,
+        "--shared-filesystem",
+    ]);
+    let stderr = text(&output.stderr);
+    assert!(!output.status.success(), "{stderr}");
+    assert!(
+        stderr.contains("the job's first run on the slurm backend is the check"),
+        "the user is told which check happens: {stderr}"
+    );
+    let status = sandbox.json(&["status", "1"]);
+    let runs = status["runs"].as_array().unwrap();
+    assert_eq!(runs[0]["status"], "DONE", "{status}");
+    assert!(
+        runs[0]["warnings"][0]
+            .as_str()
+            .unwrap()
+            .ends_with("Unrecognized property statement: dyas = 5"),
+        "{status}"
+    );
+    for run in &runs[1..] {
+        assert_eq!(run["status"], "ERROR", "{run}");
+        assert_eq!(run["attempts"], 0, "never submitted: {run}");
+        assert!(run["backend_job_id"].is_null(), "{run}");
+        let reason = run["status_reason"].as_str().unwrap();
+        assert!(
+            reason.contains("the job's first run (run 1) was the check of its model")
+                && reason.contains("dyas = 5"),
+            "{reason}"
+        );
+    }
 }

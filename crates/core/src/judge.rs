@@ -28,6 +28,12 @@ pub enum Verdict {
     Failed { reason: String },
 }
 
+/// Whether a run's failure reason is FRED's own error about the model (its `errors.txt`),
+/// rather than a crash, a kill or missing output.
+pub fn is_model_error(reason: &str) -> bool {
+    reason.starts_with("FRED Error")
+}
+
 /// How many lines of FRED's own words a reason carries at most.
 const MAX_REASON_LINES: usize = 5;
 

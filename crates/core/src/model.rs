@@ -42,6 +42,11 @@ pub struct Job {
     /// another backend than the job's refused to supervise it); `None` once it is supervised.
     #[serde(default)]
     pub status_reason: Option<String>,
+    /// The model could not be checked where the job was submitted (no FRED there): its first
+    /// run is the check, and the other runs are submitted only once it ended without FRED's
+    /// errors or warnings. Cleared once the first run decided.
+    #[serde(default)]
+    pub first_run_checks: bool,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -202,6 +207,7 @@ mod tests {
             inputs_key: "job-7".into(),
             created_at: DateTime::UNIX_EPOCH,
             status_reason: None,
+            first_run_checks: false,
         };
         let json = serde_json::to_value(&job).unwrap();
         assert_eq!(json["backend"], "slurm");

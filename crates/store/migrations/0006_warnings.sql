@@ -3,3 +3,7 @@
 -- from its latest recorded attempt.
 ALTER TABLE attempts ADD COLUMN warnings TEXT;
 ALTER TABLE runs ADD COLUMN warnings TEXT;
+
+-- 1 while a job's first run is the check of its model (no FRED where it was submitted) and its
+-- other runs wait for it.
+ALTER TABLE jobs ADD COLUMN first_run_checks INTEGER NOT NULL DEFAULT 0;

@@ -31,6 +31,8 @@ pub struct NewJob {
     /// The backend and where on it the runs go.
     pub backend: BackendTarget,
     pub created_at: DateTime<Utc>,
+    /// See [`Job::first_run_checks`].
+    pub first_run_checks: bool,
 }
 
 /// One configuration of a job to register.
@@ -90,6 +92,7 @@ impl Store {
             // Stored to the millisecond; return what a later read will see.
             created_at: from_millis(to_millis(new.created_at)),
             status_reason: None,
+            first_run_checks: new.first_run_checks,
         };
         insert_job(&mut tx, &job).await?;
         for (number, config) in (1i64..).zip(&new.configs) {
@@ -246,10 +249,22 @@ impl Store {
 /// Takes `count` consecutive ids from a counter and returns the first. The counter row is
 /// locked until the transaction ends, so concurrent registrations never share ids.
 /// Writes a new job's row: every column of [`Job`], whoever registers it.
+impl Store {
+    /// The job's first run decided the check of its model: its other runs go on (or were
+    /// ended) as any job's.
+    pub async fn end_first_run_check(&self, job: JobId) -> Result<(), StoreError> {
+        sqlx::query("UPDATE jobs SET first_run_checks = 0 WHERE id = $1")
+            .bind(job.0)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+}
+
 pub(crate) async fn insert_job(tx: &mut Transaction<'_, Any>, job: &Job) -> Result<(), StoreError> {
     sqlx::query(&format!(
         "INSERT INTO jobs ({JOB_COLUMNS}) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)"
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)"
     ))
     .bind(job.id.0)
     .bind(&job.name)
@@ -266,6 +281,7 @@ pub(crate) async fn insert_job(tx: &mut Transaction<'_, Any>, job: &Job) -> Resu
     .bind(to_millis(job.created_at))
     .bind(i64::from(job.config_count))
     .bind(job.status_reason.as_deref())
+    .bind(i64::from(job.first_run_checks))
     .execute(&mut **tx)
     .await?;
     Ok(())

@@ -14,7 +14,7 @@ use crate::time::{from_millis, opt_from_millis};
 
 pub const JOB_COLUMNS: &str = "id, name, model_dir, program, params, run_count, vcpus, memory_mb, \
                                max_attempts, attempt_timeout_seconds, backend, inputs_key, created_at, \
-                               config_count, status_reason";
+                               config_count, status_reason, first_run_checks";
 
 pub const RUN_COLUMNS: &str = "id, job_id, run_number, config, replicate, status, status_reason, attempts, \
                                backend_job_id, backend_state, cancel_requested, results_key, \
@@ -63,6 +63,7 @@ pub fn job(row: &AnyRow) -> Result<Job, StoreError> {
         created_at: from_millis(row.try_get("created_at")?),
         config_count: u32_of(row.try_get("config_count")?, "config_count")?,
         status_reason: row.try_get("status_reason")?,
+        first_run_checks: row.try_get::<i64, _>("first_run_checks")? != 0,
     })
 }
 

@@ -18,6 +18,7 @@
 mod backend_check;
 mod cancel;
 mod error;
+mod first_run_check;
 mod fleet;
 mod inputs_gate;
 #[cfg(feature = "testing")]
@@ -94,9 +95,15 @@ impl Supervisor {
 
     /// Brings the store up to date with the backend once (for `status` of jobs whose backend
     /// outlives any process, such as AWS Batch).
+    /// A job whose first run checks its model gets its other runs submitted (or ended) here
+    /// once that run ended, so a detached job goes on without a process watching it.
     pub async fn sync_once(&self, job: &Job) -> Result<(), SupervisorError> {
         let mut watch = self.watch(job).await?;
-        self.tick(&mut watch).await
+        self.tick(&mut watch).await?;
+        if job.first_run_checks && watch.is_finished() {
+            self.submit(job).await?;
+        }
+        Ok(())
     }
 
     /// Tells the backend to stop `runs` (whose cancellation was requested in the store) now,
@@ -115,20 +122,30 @@ impl Supervisor {
         mut on_tick: impl FnMut(&StatusCounts),
         stop: impl std::future::Future<Output = ()>,
     ) -> Result<bool, SupervisorError> {
-        let mut watch = self.watch(job).await?;
+        let mut job = job.clone();
+        let mut watch = self.watch(&job).await?;
         let mut interval = tokio::time::interval(tick);
         interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         tokio::pin!(stop);
         on_tick(&watch.counts);
-        while !watch.is_finished() {
-            tokio::select! {
-                _ = interval.tick() => {}
-                _ = &mut stop => return Ok(false),
+        loop {
+            while !watch.is_finished() {
+                tokio::select! {
+                    _ = interval.tick() => {}
+                    _ = &mut stop => return Ok(false),
+                }
+                self.tick(&mut watch).await?;
+                on_tick(&watch.counts);
             }
-            self.tick(&mut watch).await?;
+            if !job.first_run_checks {
+                return Ok(true);
+            }
+            // The first run, the model's check, ended: the others go on or end now.
+            self.submit(&job).await?;
+            job = self.store.job(job.id).await?;
+            watch = self.watch(&job).await?;
             on_tick(&watch.counts);
         }
-        Ok(true)
     }
 }
 

@@ -11,6 +11,7 @@ use fredbatch_store::Store;
 
 use crate::backend_check::{check_backend, clear_refusal};
 use crate::error::SupervisorError;
+use crate::first_run_check::{self, Gate};
 use crate::job_spec;
 
 /// Records which backend job holds which run as soon as the backend says so: a crash after
@@ -35,6 +36,7 @@ pub(crate) async fn submit_open_runs(
 ) -> Result<usize, SupervisorError> {
     check_backend(store, runner, job).await?;
     clear_refusal(store, job).await?;
+    let gate = first_run_check::gate(store, job).await?;
     let open = store.open_runs(job.id).await?;
     let held: Vec<BackendJobId> = open
         .iter()
@@ -46,7 +48,7 @@ pub(crate) async fn submit_open_runs(
         .map_err(SupervisorError::backend(
             "asking the backend for run states",
         ))?;
-    let (cancelled, to_submit): (Vec<Run>, Vec<Run>) = open
+    let (cancelled, mut to_submit): (Vec<Run>, Vec<Run>) = open
         .into_iter()
         .filter(|run| {
             run.backend_job_id
@@ -54,6 +56,9 @@ pub(crate) async fn submit_open_runs(
                 .is_none_or(|id| !known.contains_key(id))
         })
         .partition(|run| run.cancel_requested);
+    if let Gate::FirstRunOnly(first) = gate {
+        to_submit.retain(|run| run.id == first);
+    }
     let cancelled: Vec<RunId> = cancelled.iter().map(|r| r.id).collect();
     store.mark_cancelled(&cancelled, Utc::now()).await?;
     let lost: Vec<RunId> = to_submit

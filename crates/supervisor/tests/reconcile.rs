@@ -32,6 +32,7 @@ async fn job(store: &Store, configs: usize, runs: u32) -> Job {
                 attempt_timeout_seconds: 3600,
                 backend: fredbatch_core::BackendTarget::Local,
                 created_at: Utc::now(),
+                first_run_checks: false,
             },
             |id| format!("job-{id}"),
         )

@@ -20,6 +20,7 @@ fn new_job(backend: BackendTarget) -> NewJob {
         attempt_timeout_seconds: 3600,
         backend,
         created_at: Utc::now(),
+        first_run_checks: false,
     }
 }
 

@@ -73,6 +73,7 @@ pub async fn stored_job(
                     environment: Vec::new(),
                 }),
                 created_at: chrono::Utc::now(),
+                first_run_checks: false,
             },
             |id| format!("job-{id}"),
         )

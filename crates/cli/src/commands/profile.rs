@@ -86,7 +86,7 @@ async fn run_job(args: &ProfileArgs, ctx: &Context, store: &Store) -> anyhow::Re
         timeout: Duration::from_secs(4 * 3600),
     };
     let job = prepared
-        .register(ctx, store, &resources, BackendTarget::Local)
+        .register(ctx, store, &resources, BackendTarget::Local, false)
         .await?;
     let _lock = JobLock::acquire(&ctx.settings.lock_dir(), job.id)?;
     let capacity = LocalCapacity {

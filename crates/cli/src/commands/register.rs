@@ -54,13 +54,16 @@ impl Prepared<'_> {
         }
     }
 
-    /// Registers the job and stores its inputs (in `ctx`'s uploads location).
+    /// Registers the job and stores its inputs (in `ctx`'s uploads location); with
+    /// `first_run_checks`, its first run is the check of its model (see
+    /// [`Job::first_run_checks`]).
     pub async fn register(
         self,
         ctx: &Context,
         store: &Store,
         resources: &RunResourceArgs,
         backend: BackendTarget,
+        first_run_checks: bool,
     ) -> anyhow::Result<Job> {
         let model = self.model;
         let uploads = ctx.settings.uploads()?;
@@ -87,6 +90,7 @@ impl Prepared<'_> {
                     attempt_timeout_seconds: resources.timeout.as_secs().max(1),
                     backend,
                     created_at: Utc::now(),
+                    first_run_checks,
                 },
                 cli_inputs_prefix,
             )

@@ -11,7 +11,7 @@ use crate::commands::args::{BackendArgs, ModelArgs, RunResourceArgs};
 use crate::commands::register::prepare;
 use crate::commands::supervised::{print_job, submit_and_watch};
 use crate::joblock::JobLock;
-use crate::model_check::{check_model, this_machines_checker};
+use crate::model_check::{can_check_here, check_model, this_machines_checker};
 
 /// Run a FRED model: register a job, store its inputs, run every run, and report.
 ///
@@ -60,14 +60,15 @@ pub async fn run(args: RunArgs, ctx: &Context) -> anyhow::Result<ExitCode> {
     if kind == BackendKind::Local && ctx.settings.fred_home.is_none() {
         ctx.note("FRED_HOME is not set: using the built-in demo engine (set FRED_HOME to run real FRED).");
     }
-    // Runs elsewhere use the FRED there; this machine can check the model only with its own.
-    if kind == BackendKind::Local || ctx.settings.fred_home.is_some() {
+    let checks_here = can_check_here(kind, &ctx.settings);
+    if checks_here {
         let checker = this_machines_checker(&ctx.settings)?;
         check_model(ctx, &checker, prepared.to_check(), args.allow_warnings).await?;
     } else {
         ctx.note(&format!(
             "FRED_HOME is not set, so this machine cannot check the model with FRED's check \
-             mode; the {kind} backend's FRED will only find its errors and warnings in the runs."
+             mode: the job's first run on the {kind} backend is the check, and its other runs \
+             are submitted only if it ends without FRED's errors or warnings."
         ));
     }
 
@@ -76,7 +77,7 @@ pub async fn run(args: RunArgs, ctx: &Context) -> anyhow::Result<ExitCode> {
     let ctx = &ctx.with_settings(settings);
     let store = ctx.settings.open_store().await?;
     let job = prepared
-        .register(ctx, &store, &args.resources, backend.target)
+        .register(ctx, &store, &args.resources, backend.target, !checks_here)
         .await?;
 
     if kind == BackendKind::Local && args.detach {

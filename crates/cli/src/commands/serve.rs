@@ -13,7 +13,7 @@ use fredbatch_server::{DEFAULT_UPLOAD_LIMIT, JobDefaults, ServerConfig};
 use crate::Context;
 use crate::backend::{choose, connect_new};
 use crate::commands::args::{BackendArgs, RunResourceArgs};
-use crate::model_check::this_machines_checker;
+use crate::model_check::{can_check_here, this_machines_checker};
 
 /// Serve the platform API (what the epx Python client speaks) with accounts.
 ///
@@ -50,6 +50,7 @@ pub async fn run(args: ServeArgs, ctx: &Context) -> anyhow::Result<ExitCode> {
     let resources = args.resources.resources(kind);
     let connected = connect_new(kind, &args.backend, resources, &mut settings).await?;
     let store = settings.open_store().await?;
+    let checks_here = can_check_here(kind, &settings);
     let config = ServerConfig {
         store: store.clone(),
         uploads: settings.uploads()?,
@@ -60,6 +61,7 @@ pub async fn run(args: ServeArgs, ctx: &Context) -> anyhow::Result<ExitCode> {
             max_attempts: args.resources.attempts,
             attempt_timeout_seconds: args.resources.timeout.as_secs().max(1),
             backend: connected.target,
+            first_run_checks: !checks_here,
         },
         listen: args.listen,
         public_url: args.public_url,
@@ -70,8 +72,7 @@ pub async fn run(args: ServeArgs, ctx: &Context) -> anyhow::Result<ExitCode> {
             other => crate::backend::tick(other),
         },
         scratch: settings.home.join("server"),
-        // Runs elsewhere use the FRED there; this machine checks models only with its own.
-        model_check: if kind == BackendKind::Local || settings.fred_home.is_some() {
+        model_check: if checks_here {
             Some(Arc::new(this_machines_checker(&settings)?))
         } else {
             None

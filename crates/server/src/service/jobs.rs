@@ -45,6 +45,7 @@ impl Service {
                 attempt_timeout_seconds: defaults.attempt_timeout_seconds,
                 backend: defaults.backend.clone(),
                 created_at: Utc::now(),
+                first_run_checks: defaults.first_run_checks,
             })
             .await?;
         Ok(RegisteredJob {

@@ -35,6 +35,9 @@ pub struct JobDefaults {
     pub attempt_timeout_seconds: u64,
     /// The backend and where on it runs go (see `fredbatch_core::Job`).
     pub backend: BackendTarget,
+    /// Jobs' models cannot be checked here (no FRED): each job's first run is the check
+    /// (see `fredbatch_core::Job::first_run_checks`).
+    pub first_run_checks: bool,
 }
 
 pub struct Service {

@@ -69,6 +69,7 @@ impl App {
                 max_attempts: 2,
                 attempt_timeout_seconds: 600,
                 backend: BackendTarget::Local,
+                first_run_checks: false,
             },
             upload_limit: 1000,
             scratch: dir.path().join("scratch"),

@@ -24,6 +24,8 @@ pub struct NewApiJob {
     pub attempt_timeout_seconds: u64,
     pub backend: BackendTarget,
     pub created_at: DateTime<Utc>,
+    /// See [`fredbatch_core::Job::first_run_checks`].
+    pub first_run_checks: bool,
 }
 
 /// Where a job's uploaded inputs archive stands.
@@ -95,6 +97,7 @@ impl Store {
             inputs_key: api_inputs_prefix(job_id),
             created_at: from_millis(to_millis(new.created_at)),
             status_reason: None,
+            first_run_checks: new.first_run_checks,
         };
         insert_job(&mut tx, &job).await?;
         sqlx::query("UPDATE jobs SET owner = $1, tags = $2 WHERE id = $3")

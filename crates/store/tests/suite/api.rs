@@ -16,6 +16,7 @@ fn new_api_job(owner: i64) -> NewApiJob {
         attempt_timeout_seconds: 60,
         backend: BackendTarget::Local,
         created_at: Utc::now(),
+        first_run_checks: false,
     }
 }
 

@@ -51,6 +51,7 @@ pub fn new_job(runs: u32) -> NewJob {
             environment: vec![("FREDBATCH_RESULTS".into(), "s3://fred-results".into())],
         }),
         created_at: Utc::now(),
+        first_run_checks: false,
     }
 }
 
