@@ -6,7 +6,9 @@ mod app;
 
 use app::{App, BASE, run_request};
 use axum::http::StatusCode;
-use fredbatch_core::{BackendState, JobId};
+use chrono::Utc;
+use fredbatch_core::{AttemptStatus, BackendState, JobId};
+use fredbatch_store::{AttemptEnd, BeginAttempt};
 use fredbatch_supervisor::Supervisor;
 use serde_json::{Value, json};
 
@@ -300,4 +302,52 @@ async fn the_dashboard_shows_a_new_job_queued_and_why_a_job_cannot_go_on() {
         .call("GET", "/dashboard/api/jobs", Some(&token), "")
         .await;
     assert_eq!(listed.body["jobs"][0]["reason"], why, "{}", listed.body);
+}
+
+#[tokio::test]
+async fn the_dashboard_shows_what_fred_warned_of_in_a_run() {
+    let app = App::new().await;
+    let token = app.user("alice").await;
+    let job = app.register(&token, &["t"]).await;
+    app.submit(&token, job, &[1]).await;
+    let run = app.store.runs(JobId(job)).await.unwrap().remove(0);
+    let warning = "FRED Warning (file main.fred, line 5) Unrecognized property statement: dyas = 5";
+    let BeginAttempt::Started { number } = app
+        .store
+        .begin_attempt(run.id, None, None, Utc::now())
+        .await
+        .unwrap()
+    else {
+        panic!("the run is open");
+    };
+    app.store
+        .finish_attempt(
+            run.id,
+            number,
+            &AttemptEnd {
+                status: AttemptStatus::Failed,
+                reason: Some("FRED was killed by signal 9".into()),
+                exit_code: None,
+                finished_at: Utc::now(),
+                measurements: None,
+                results_key: None,
+                warnings: vec![warning.into()],
+            },
+        )
+        .await
+        .unwrap();
+    let shown = app
+        .call(
+            "GET",
+            &format!("/dashboard/api/jobs/{job}"),
+            Some(&token),
+            "",
+        )
+        .await;
+    assert_eq!(
+        shown.body["runs"][0]["warnings"],
+        serde_json::json!([warning]),
+        "{}",
+        shown.body
+    );
 }
