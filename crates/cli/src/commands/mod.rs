@@ -12,6 +12,7 @@ pub mod profile;
 pub mod register;
 pub mod report;
 pub mod results;
+pub mod results_table;
 pub mod resume;
 pub mod run;
 pub mod serve;

@@ -1,4 +1,5 @@
-//! `fredbatch results JOB_ID --out DIR`: copy every DONE run's committed results out.
+//! `fredbatch results JOB_ID --out DIR`: copy every DONE run's committed results out (or, with
+//! `--table FILE`, write them as one table: see `results_table`).
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -17,13 +18,24 @@ use crate::output::emit;
 ///
 /// Only committed results are copied: each run's manifest lists its files, and every copied
 /// file is checked against the manifest's size.
+///
+/// With `--table FILE.parquet` (or `.csv`), writes them instead as one tidy table for pandas,
+/// polars or R: a row per simulated day of every DONE run, with its job, configuration, each
+/// override as a column, replicate, run number, seed, day, date and every column of FRED's
+/// out.csv.
 #[derive(clap::Args, Debug)]
+#[command(after_help = "Examples:
+      fredbatch results 3 --out results/
+      fredbatch results 3 --table ensemble.parquet   # pandas.read_parquet(\"ensemble.parquet\")")]
 pub struct ResultsArgs {
     /// The job.
     pub job_id: JobId,
     /// Where to put them (created if missing).
-    #[arg(long, short)]
-    pub out: PathBuf,
+    #[arg(long, short, required_unless_present = "table")]
+    pub out: Option<PathBuf>,
+    /// Write one table instead, as Parquet or CSV by the file's extension.
+    #[arg(long, value_name = "FILE.parquet|FILE.csv", conflicts_with = "out")]
+    pub table: Option<PathBuf>,
 }
 
 #[derive(Serialize)]
@@ -59,12 +71,16 @@ impl std::fmt::Display for Copied {
 }
 
 pub async fn run(args: ResultsArgs, ctx: &Context) -> anyhow::Result<ExitCode> {
+    if let Some(table) = &args.table {
+        return super::results_table::run(args.job_id, table, ctx).await;
+    }
+    let out = args.out.expect("clap requires --out without --table");
     let store = ctx.settings.open_store().await?;
     let job = store.job(args.job_id).await?;
     let results = crate::backend::job_settings(&job, &ctx.settings).results()?;
     let mut copied = Copied {
         job_id: job.id,
-        out: args.out.clone(),
+        out: out.clone(),
         runs_copied: 0,
         files: 0,
         bytes: 0,
@@ -78,7 +94,7 @@ pub async fn run(args: ResultsArgs, ctx: &Context) -> anyhow::Result<ExitCode> {
         let manifest: Manifest =
             serde_json::from_slice(&results.get_bytes(&manifest_key(prefix)).await?)
                 .with_context(|| format!("the manifest of run {} is unreadable", run.run_number))?;
-        let run_dir = args.out.join(run.results_dir(job.is_sweep()));
+        let run_dir = out.join(run.results_dir(job.is_sweep()));
         for file in &manifest.files {
             let target = run_dir.join(&file.path);
             let size = results
