@@ -14,7 +14,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use fredbatch_testkit::bench::env_number;
+use fredbatch_testkit::bench::{env_number, run_measured};
 
 /// The trivial engine: honours FRED's command line and writes the one file a success needs.
 const TRIVIAL_FRED: &str =
@@ -94,8 +94,8 @@ fn time_fredbatch(
     model: &Path,
     runs: u32,
 ) -> (Duration, u64) {
-    let started = Instant::now();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_fredbatch"))
+    let mut command = Command::new(env!("CARGO_BIN_EXE_fredbatch"));
+    command
         .args(["--output", "json", "run"])
         .arg(model)
         .args(["--runs", &runs.to_string()])
@@ -105,30 +105,8 @@ fn time_fredbatch(
         .env_remove("AWS_BATCH_JOB_QUEUE")
         .env_remove("DATABASE_URL")
         .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("start fredbatch");
-    let status_file = format!("/proc/{}/status", child.id());
-    let mut peak_kb = 0;
-    loop {
-        if let Ok(status) = std::fs::read_to_string(&status_file) {
-            peak_kb = peak_kb.max(vm_hwm_kb(&status));
-        }
-        if let Some(status) = child.try_wait().expect("wait") {
-            assert!(status.success(), "the benchmark job failed");
-            break;
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    (started.elapsed(), peak_kb)
-}
-
-fn vm_hwm_kb(status: &str) -> u64 {
-    status
-        .lines()
-        .find_map(|line| line.strip_prefix("VmHWM:"))
-        .and_then(|rest| rest.trim().trim_end_matches("kB").trim().parse().ok())
-        .unwrap_or(0)
+        .stderr(Stdio::null());
+    run_measured(&mut command)
 }
 
 fn time_xargs(dir: &Path, fred_home: &Path, model: &Path, runs: u32, cores: usize) -> Duration {

@@ -64,6 +64,7 @@ enum Command {
     Results(commands::results::ResultsArgs),
     Resume(commands::resume::ResumeArgs),
     Report(commands::report::ReportArgs),
+    Compare(commands::compare::CompareArgs),
     Cost(commands::cost::CostArgs),
     Profile(commands::profile::ProfileArgs),
     Doctor(commands::doctor::DoctorArgs),
@@ -160,6 +161,7 @@ async fn dispatch(command: Command, ctx: &Context) -> anyhow::Result<ExitCode> {
         Command::Cost(args) => commands::cost::run(args, ctx).await,
         Command::Profile(args) => commands::profile::run(args, ctx).await,
         Command::Report(args) => commands::report::run(args, ctx).await,
+        Command::Compare(args) => commands::compare::run(args, ctx).await,
         Command::DemoFred(_) | Command::Completions(_) => {
             unreachable!("handled before the runtime starts")
         }

@@ -79,6 +79,7 @@ impl fmt::Display for Page<'_> {
         }
         if report.is_sweep() {
             report.configs_table(s)?;
+            report.comparison_table(s)?;
         }
         if !report.warnings.is_empty() {
             s.write_str(

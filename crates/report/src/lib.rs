@@ -7,6 +7,7 @@
 //! - [`curves`], [`band`]: epidemic curves from FRED's `out.csv`, and statistics across runs;
 //! - `model`: the report as data ([`JobReport`]), with each configuration's summary;
 //! - `figures`, `chart`, `legend`, `svg`: the figures as SVG documents;
+//! - `compare`: each configuration's paired difference from a baseline ([`JobReport::compare`]);
 //! - `html`, `tables`: the page and its tables;
 //! - `folder`: the page and its figures as files ([`JobReport::write_to`]).
 //!
@@ -17,6 +18,7 @@ pub mod band;
 pub mod curves;
 
 mod chart;
+mod compare;
 mod error;
 mod figures;
 mod folder;
@@ -30,6 +32,7 @@ mod tables;
 #[cfg(test)]
 mod sample;
 
+pub use compare::{CompareError, Comparison, ConfigDifference};
 pub use error::{CurveError, ReportError, WriteError};
 pub use figures::{Figure, MAX_DRAWN_RUNS};
 pub use folder::WrittenReport;

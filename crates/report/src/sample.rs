@@ -64,8 +64,17 @@ pub fn doubled_sweep() -> JobReport {
         ConfigCurves {
             number: 2,
             label: "INF.transmissibility=1.8".into(),
-            curves: vec![doubled],
+            curves: vec![doubled.clone()],
         },
     ];
+    r.rows.push(RunRow {
+        run_number: 3,
+        config: 2,
+        replicate: 1,
+        status: "DONE".into(),
+        attempts: 1,
+        cost: None,
+        summary: Some(doubled.summary()),
+    });
     r
 }

@@ -46,6 +46,38 @@ impl JobReport {
         )
     }
 
+    /// For a sweep: each configuration's paired difference from configuration 1.
+    pub(crate) fn comparison_table(&self, s: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let Ok(comparison) = self.compare(1) else {
+            return Ok(());
+        };
+        s.write_str(
+            "<h2>Compared with configuration 1</h2><table id=\"comparison\"><thead><tr>\
+             <th>Config</th><th>Overrides</th><th>Pairs</th><th>Attack rate</th><th>Peak day</th>\
+             <th>Peak size</th></tr></thead><tbody>",
+        )?;
+        let cell = |values: Option<[f64; 3]>, show: fn(f64) -> String| {
+            values.map_or_else(|| "-".to_owned(), |v| range(v, show))
+        };
+        for config in &comparison.configs {
+            write!(
+                s,
+                "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+                config.config,
+                escape(&config.label),
+                config.pairs,
+                cell(config.attack_rate, |v| format!("{:+.1} pts", v * 100.0)),
+                cell(config.peak_day, |v| format!("{v:+.0}")),
+                cell(config.peak_size, |v| format!("{v:+.0}")),
+            )?;
+        }
+        s.write_str(
+            "</tbody></table><p class=\"note\">Replicate r of every configuration is FRED run r \
+             (common random numbers): each cell is the median over replicates of the difference \
+             from configuration 1's same replicate, with its 5-95% range below.</p>",
+        )
+    }
+
     /// One row per run: what its curve says, how long it took, its attempts and cost.
     pub(crate) fn runs_table(&self, s: &mut fmt::Formatter<'_>) -> fmt::Result {
         let sweep = self.is_sweep();

@@ -76,6 +76,34 @@ pub fn wrk_latency_ms(report: &str, percentile: &str) -> f64 {
     }
 }
 
+/// Runs `command` to its end; returns its wall time and its peak resident memory in kB (the
+/// kernel's high-water mark, read from /proc while it runs). Panics if it fails.
+pub fn run_measured(command: &mut std::process::Command) -> (std::time::Duration, u64) {
+    let started = std::time::Instant::now();
+    let mut child = command.spawn().expect("start the measured command");
+    let status_file = format!("/proc/{}/status", child.id());
+    let mut peak_kb = 0;
+    loop {
+        if let Ok(status) = std::fs::read_to_string(&status_file) {
+            peak_kb = peak_kb.max(vm_hwm_kb(&status));
+        }
+        if let Some(status) = child.try_wait().expect("wait") {
+            assert!(status.success(), "the measured command failed: {command:?}");
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    (started.elapsed(), peak_kb)
+}
+
+fn vm_hwm_kb(status: &str) -> u64 {
+    status
+        .lines()
+        .find_map(|line| line.strip_prefix("VmHWM:"))
+        .and_then(|rest| rest.trim().trim_end_matches("kB").trim().parse().ok())
+        .unwrap_or(0)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -2,6 +2,7 @@
 
 pub mod args;
 pub mod cancel;
+pub mod compare;
 pub mod completions;
 pub mod cost;
 pub mod demo_fred;
