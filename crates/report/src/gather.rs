@@ -61,6 +61,9 @@ pub async fn build_report(
             config: run.config,
             replicate: run.replicate,
             status: run.status.to_string(),
+            reason: (run.status != RunStatus::Done)
+                .then(|| run.status_reason.clone())
+                .flatten(),
             attempts: run.attempts,
             cost: cost.as_ref().ok().map(|c| c.run_reserved(run.run_number)),
             summary: curve.as_ref().map(Curve::summary),

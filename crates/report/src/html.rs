@@ -77,8 +77,10 @@ impl fmt::Display for Page<'_> {
                 write!(s, "<figure>{}</figure>", figure.svg)?;
             }
         }
-        if report.is_sweep() {
+        if report.is_sweep() || report.rows.len() > crate::tables::RUNS_LISTED {
             report.configs_table(s)?;
+        }
+        if report.is_sweep() {
             report.comparison_table(s)?;
         }
         if !report.warnings.is_empty() {
@@ -153,7 +155,7 @@ mod tests {
         let mut r = report();
         r.rows[0].cost = Some(8.198e-7);
         let html = r.html();
-        assert!(html.contains("<td>$0.00000082</td>"), "{html}");
+        assert!(html.contains("<td>$0.00082</td>"), "per 1,000 runs: {html}");
         assert!(
             html.contains("Average per run: $0.00000082 ($0.00082 per 1,000 runs)."),
             "{html}"
@@ -162,5 +164,40 @@ mod tests {
         // The check writes an attribute of the body, never text a reader sees.
         assert!(html.contains("setAttribute('data-figures'"));
         assert!(!html.contains("render-check") && !html.contains("not checked"));
+    }
+
+    #[test]
+    fn a_large_job_lists_its_failed_runs_with_reasons_instead_of_every_run() {
+        let mut r = report();
+        let done = r.rows[0].clone();
+        let failed = r.rows[1].clone();
+        r.rows = (1..=1000)
+            .map(|n| {
+                let mut row = if n == 500 {
+                    failed.clone()
+                } else {
+                    done.clone()
+                };
+                row.run_number = n;
+                row.replicate = n;
+                row
+            })
+            .collect();
+        let html = r.html();
+        assert!(!html.contains("id=\"runs\""), "no row per run");
+        assert!(html.contains("1 of 1000 runs"), "{html}");
+        assert!(
+            html.contains("No locations specified"),
+            "the failed run's reason"
+        );
+        assert!(
+            html.contains("id=\"configs\""),
+            "the distribution per configuration"
+        );
+        assert!(
+            html.len() < 100_000,
+            "the page stays small: {} bytes",
+            html.len()
+        );
     }
 }

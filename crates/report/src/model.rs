@@ -34,6 +34,8 @@ pub struct RunRow {
     pub config: u32,
     pub replicate: u32,
     pub status: String,
+    /// Why it did not end DONE, in the backend's or FRED's words.
+    pub reason: Option<String>,
     pub attempts: u32,
     /// USD, all attempts of the run.
     pub cost: Option<f64>,

@@ -78,8 +78,13 @@ impl JobReport {
         )
     }
 
-    /// One row per run: what its curve says, how long it took, its attempts and cost.
+    /// One row per run (what its curve says, how long it took, its attempts and cost per
+    /// 1,000 runs like it) while the job is small; for a larger one, only the runs that did
+    /// not end DONE, with their reasons: the configurations' table summarises the others.
     pub(crate) fn runs_table(&self, s: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.rows.len() > RUNS_LISTED {
+            return self.failed_runs_table(s);
+        }
         let sweep = self.is_sweep();
         s.write_str("<h2>Runs</h2><table id=\"runs\"><thead><tr>")?;
         if sweep {
@@ -88,7 +93,7 @@ impl JobReport {
         s.write_str(
             "<th>Run</th><th>Status</th><th>Attempts</th>\
              <th>Attack rate</th><th>Peak day</th><th>Peak size</th><th>Duration (days)</th>\
-             <th>Cost</th></tr></thead><tbody>",
+             <th>Cost per 1,000</th></tr></thead><tbody>",
         )?;
         for row in &self.rows {
             let (attack, peak_day, peak_size, duration) = match &row.summary {
@@ -111,15 +116,63 @@ impl JobReport {
                 if sweep { row.replicate } else { row.run_number },
                 escape(&row.status),
                 row.attempts,
-                row.cost.map(usd).unwrap_or_else(|| "-".into())
+                row.cost
+                    .map(|cost| usd(cost * 1000.0))
+                    .unwrap_or_else(|| "-".into())
             )?;
         }
         s.write_str(
             "</tbody></table><p class=\"note\">Duration ending in + means people were still \
-             infected on the last simulated day.</p>",
+             infected on the last simulated day. Cost per 1,000: what 1,000 runs like this one \
+             cost, every attempt included.</p>",
         )
     }
+
+    /// The runs that did not end DONE, with their reasons (the first [`RUNS_LISTED`]).
+    fn failed_runs_table(&self, s: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let failed: Vec<_> = self.rows.iter().filter(|r| r.status != "DONE").collect();
+        write!(
+            s,
+            "<h2>Runs that did not end DONE</h2><p>{} of {} runs; the configurations' table \
+             above summarises the rest (every run: <code>fredbatch status {} --output json</code> \
+             or <code>fredbatch results {} --table FILE</code>).</p>",
+            failed.len(),
+            self.rows.len(),
+            escape(&self.header.job_id),
+            escape(&self.header.job_id)
+        )?;
+        if failed.is_empty() {
+            return Ok(());
+        }
+        s.write_str(
+            "<table id=\"failed-runs\"><thead><tr><th>Config</th><th>Run</th><th>Status</th>\
+             <th>Attempts</th><th>Reason</th></tr></thead><tbody>",
+        )?;
+        for row in failed.iter().take(RUNS_LISTED) {
+            write!(
+                s,
+                "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+                row.config,
+                row.replicate,
+                escape(&row.status),
+                row.attempts,
+                escape(row.reason.as_deref().unwrap_or(""))
+            )?;
+        }
+        s.write_str("</tbody></table>")?;
+        if failed.len() > RUNS_LISTED {
+            write!(
+                s,
+                "<p class=\"note\">... and {} more.</p>",
+                failed.len() - RUNS_LISTED
+            )?;
+        }
+        Ok(())
+    }
 }
+
+/// Runs listed one per row at most: beyond, a page would be megabytes of table nobody reads.
+pub const RUNS_LISTED: usize = 200;
 
 /// `median` over `p5–p95`, each formatted by `show`.
 fn range(values: [f64; 3], show: impl Fn(f64) -> String) -> String {

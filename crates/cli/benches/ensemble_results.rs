@@ -1,8 +1,8 @@
-//! A job's results as one table (`cargo bench -p fredbatch --bench results_table`): jobs of
-//! 1,000 and 10,000 runs, each run's out.csv a real 100-day Jefferson County one (101 rows, the
-//! demo engine's columns), written with `results --table` as Parquet and as CSV, beside
-//! `results --out` copying the runs' folders (what a modeler had before, and then had to walk).
-//! Prints seconds, peak memory and size; asserts nothing.
+//! An ensemble's results (`cargo bench -p fredbatch --bench ensemble_results`): jobs of 1,000
+//! and 10,000 runs, each run's out.csv a real 100-day Jefferson County one (101 rows, the demo
+//! engine's columns). Their table written with `results --table` as Parquet and as CSV, beside
+//! `results --out` copying the runs' folders (what a modeler had before, and then had to walk);
+//! and their report built with `report`. Prints seconds, peak memory and size; asserts nothing.
 //!
 //! FREDBATCH_BENCH_TABLE_RUNS sets the job sizes ("1000,10000").
 
@@ -61,6 +61,12 @@ fn main() {
             let size = std::fs::metadata(&table).map_or(0, |m| m.len());
             report(&format!("results --table .{ext}"), measured, size);
         }
+        let page = dir.path().join(format!("report-{runs}"));
+        let mut build = fredbatch();
+        build.args(["report", "1", "--out"]).arg(&page);
+        let measured = run_measured(&mut build);
+        let size = std::fs::metadata(page.join("index.html")).map_or(0, |m| m.len());
+        report("report (index.html)", measured, size);
     }
 }
 
