@@ -61,6 +61,10 @@ pub struct Run {
     /// Its replicate within the configuration (1-based): the FRED run number (`-r`), so
     /// replicate r of every configuration draws the same random numbers.
     pub replicate: u32,
+    /// The FRED run number it runs as (`-r`, its `RUN<n>/` folder): its replicate, or 1 for a
+    /// run with a seed of its own (an API run request's), whose seed alone sets its random
+    /// numbers, so the same seed always gives the same results.
+    pub fred_run: u32,
     pub status: RunStatus,
     pub status_reason: Option<String>,
     pub attempts: u32,

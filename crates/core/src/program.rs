@@ -17,6 +17,14 @@ pub fn config_overrides(
     job_params.iter().chain(config_params).cloned().collect()
 }
 
+/// The override that gives a run its own seed (FRED's `seed` key), after its configuration's.
+pub fn seed_override(seed: u64) -> ParamOverride {
+    ParamOverride {
+        key: "seed".to_owned(),
+        value: seed.to_string(),
+    }
+}
+
 /// The text of the program FRED is given for one run.
 pub fn prepare_program(main_file: &str, overrides: &[ParamOverride]) -> String {
     let mut program = String::with_capacity(main_file.len() + 64 * overrides.len() + 64);

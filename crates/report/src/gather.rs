@@ -108,7 +108,7 @@ async fn committed_curve(results: &Storage, run: &Run) -> Result<Option<Curve>, 
     let (RunStatus::Done, Some(prefix)) = (run.status, run.results_key.as_deref()) else {
         return Ok(None);
     };
-    let key = attempt_file_key(prefix, &format!("RUN{}/out.csv", run.replicate));
+    let key = attempt_file_key(prefix, &format!("RUN{}/out.csv", run.fred_run));
     let bytes = results
         .get_bytes(&key)
         .await
@@ -116,7 +116,7 @@ async fn committed_curve(results: &Storage, run: &Run) -> Result<Option<Curve>, 
             run: run.run_number,
             source,
         })?;
-    parse_out_csv(run.replicate, &String::from_utf8_lossy(&bytes))
+    parse_out_csv(run.fred_run, &String::from_utf8_lossy(&bytes))
         .map(Some)
         .map_err(|source| ReportError::Curve {
             run: run.run_number,

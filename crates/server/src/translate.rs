@@ -1,5 +1,6 @@
-//! From an epx run request to FRED 5 model keys. Each request becomes one configuration whose
-//! overrides are appended to the job's `main.fred` (a later assignment wins in FRED):
+//! From an epx run request to FRED 5 model keys, appended to the job's `main.fred` (a later
+//! assignment wins in FRED). The seed is the run's own; the other keys are its configuration's,
+//! so requests that differ only in their seed are replicates of one configuration:
 //!
 //! | request | FRED 5 key |
 //! | --- | --- |
@@ -17,7 +18,8 @@ use fredbatch_core::params::{ParamError, ParamOverride};
 
 use crate::wire::RunRequest;
 
-/// What one run request sets.
+/// What one run request sets: its configuration's keys, and its own seed (`seed = SEED`,
+/// appended to them when it runs).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Translated {
     pub params: Vec<ParamOverride>,
@@ -167,9 +169,6 @@ pub fn translate(request: &RunRequest) -> Result<Translated, TranslateError> {
             key("locations", &locations.join(" "))
                 .map_err(|e| TranslateError::Location(locations.join(" "), e))?,
         );
-    }
-    if let Some(seed) = seed {
-        params.push(set("seed", &seed.to_string()));
     }
     Ok(Translated { params, seed })
 }

@@ -18,7 +18,8 @@ pub const JOB_COLUMNS: &str = "id, name, model_dir, program, params, run_count, 
 
 pub const RUN_COLUMNS: &str = "id, job_id, run_number, config, replicate, status, status_reason, attempts, \
                                backend_job_id, backend_state, cancel_requested, results_key, \
-                               started_at, finished_at, retries, warnings";
+                               started_at, finished_at, retries, warnings, \
+                               CASE WHEN seed IS NULL THEN replicate ELSE 1 END AS fred_run";
 
 pub const ATTEMPT_COLUMNS: &str = "run_id, number, backend_job_id, status, reason, exit_code, \
                                    started_at, finished_at, wall_seconds, cpu_seconds, \
@@ -85,6 +86,7 @@ pub fn run(row: &AnyRow) -> Result<Run, StoreError> {
         run_number: u32_of(row.try_get("run_number")?, "run_number")?,
         config: u32_of(row.try_get("config")?, "config")?,
         replicate: u32_of(row.try_get("replicate")?, "replicate")?,
+        fred_run: u32_of(row.try_get("fred_run")?, "fred_run")?,
         status: status
             .parse()
             .map_err(|_| corrupt(format!("run status {status}")))?,

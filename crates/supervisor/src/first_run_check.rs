@@ -87,6 +87,7 @@ mod tests {
             started_at: None,
             finished_at: None,
             warnings: warnings.iter().map(|w| w.to_string()).collect(),
+            fred_run: 1,
         }
     }
 

@@ -56,7 +56,7 @@ pub fn build_zip(
     files: &[(String, Vec<u8>)],
     finished_at: DateTime<Utc>,
 ) -> Result<Vec<u8>, ResultsZipError> {
-    let run_dir = format!("RUN{}/", run.replicate);
+    let run_dir = format!("RUN{}/", run.fred_run);
     let mut writer = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
     let options = SimpleFileOptions::default().compression_method(zip::CompressionMethod::Deflated);
     let mut conditions = BTreeSet::new();
@@ -120,7 +120,7 @@ pub async fn store_results_zip(results: &Storage, run: &Run) -> Result<String, R
     let key = manifest_key(prefix);
     let manifest: Manifest = serde_json::from_slice(&results.get_bytes(&key).await?)
         .map_err(|source| ResultsZipError::Manifest { key, source })?;
-    let run_dir = format!("RUN{}/", run.replicate);
+    let run_dir = format!("RUN{}/", run.fred_run);
     let mut files = Vec::new();
     for file in &manifest.files {
         if file.path.starts_with(&run_dir) || file.path == "fred.log" {
@@ -162,6 +162,7 @@ mod tests {
             started_at: None,
             finished_at: None,
             warnings: Vec::new(),
+            fred_run: 1,
         }
     }
 

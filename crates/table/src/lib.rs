@@ -80,7 +80,7 @@ pub async fn write_table(
     for api_run in &runs {
         let run = &api_run.run;
         let prefix = run.results_key.as_deref().expect("filtered on results");
-        let key = attempt_file_key(prefix, &format!("RUN{}/out.csv", run.replicate));
+        let key = attempt_file_key(prefix, &format!("RUN{}/out.csv", run.fred_run));
         let bytes = results
             .get_bytes(&key)
             .await

@@ -25,7 +25,7 @@ use std::time::{Duration, Instant};
 use chrono::Utc;
 use fredbatch_core::judge::{RunEvidence, Verdict, judge};
 use fredbatch_core::params::ParamOverride;
-use fredbatch_core::program::run_overrides;
+use fredbatch_core::program::{run_overrides, seed_override};
 use fredbatch_core::{AttemptStatus, BackendJobId, Job, JobId, Run, RunId, RunStatus};
 use fredbatch_inputs::{ExtractLimits, InputsError};
 use fredbatch_storage::{Storage, StorageError};
@@ -161,7 +161,9 @@ pub async fn run(config: WorkerConfig) -> Result<WorkerOutcome, WorkerError> {
             return Ok(WorkerOutcome::AlreadyEnded { status });
         }
     };
-    let overrides = run_overrides(&job, &config.store.config(job.id, run.config).await?);
+    let mut overrides = run_overrides(&job, &config.store.config(job.id, run.config).await?);
+    // A replicate with a seed of its own (from an API run request) sets it last.
+    overrides.extend(config.store.run_seed(run.id).await?.map(seed_override));
     let span = tracing::info_span!("attempt", job = %job.id, run = %run.id, run_number = run.run_number, config = run.config, replicate = run.replicate, attempt);
     let _entered = span.enter();
     info!(engine = %config.engine.describe(), "attempt started");
@@ -312,7 +314,7 @@ async fn execute(
         &config.engine,
         &ws.program,
         // Replicate r of every configuration is FRED run r: configurations share random numbers.
-        run.replicate,
+        run.fred_run,
         &ws.out_dir,
         &ws.model_dir,
         log,
@@ -348,7 +350,7 @@ async fn execute(
     for line in &warnings {
         warn!(warning = %line, "FRED ignored part of the model");
     }
-    let out_csv = ws.out_dir.join(format!("RUN{}/out.csv", run.replicate));
+    let out_csv = ws.out_dir.join(format!("RUN{}/out.csv", run.fred_run));
     let verdict = judge(
         engine_run.exit,
         &RunEvidence {

@@ -205,7 +205,7 @@ fn register_api_job(
     job
 }
 
-fn inputs_zip(main: &str) -> Vec<u8> {
+pub fn inputs_zip(main: &str) -> Vec<u8> {
     let mut bytes = std::io::Cursor::new(Vec::new());
     let mut zip = zip::ZipWriter::new(&mut bytes);
     zip.start_file("main.fred", zip::write::SimpleFileOptions::default())

@@ -20,6 +20,7 @@ fn run(status: RunStatus) -> Run {
         started_at: None,
         finished_at: None,
         warnings: Vec::new(),
+        fred_run: 1,
     }
 }
 

@@ -1,6 +1,8 @@
 //! Runs added to API jobs: each with its client's request (echoed back verbatim), its seed,
 //! and the results archive built for the client once it is DONE.
 
+use std::collections::HashMap;
+
 use chrono::{DateTime, Utc};
 use fredbatch_core::params::ParamOverride;
 use fredbatch_core::{JobId, Run, RunId, RunStatus};
@@ -14,7 +16,8 @@ use crate::rows::{self, RUN_COLUMNS};
 use crate::sql;
 use crate::time::{opt_from_millis, to_millis};
 
-/// One run to add to a job: its configuration's overrides and the request it came from.
+/// One run to add to a job: its configuration's overrides, its own seed and the request it
+/// came from.
 #[derive(Clone, Debug)]
 pub struct NewApiRun {
     pub params: Vec<ParamOverride>,
@@ -53,9 +56,11 @@ fn api_run(row: &AnyRow) -> Result<ApiRun, StoreError> {
 }
 
 impl Store {
-    /// Adds one configuration with one run per request to a job, in one transaction, and
-    /// returns the new runs in the order given. Run numbers and configuration numbers follow
-    /// the job's existing ones.
+    /// Adds runs to a job in one transaction and returns them in the order given. Runs whose
+    /// overrides are the same (whatever their seeds) are replicates of one configuration: of
+    /// a configuration the job already has, or of a new one, numbered after the job's
+    /// existing configurations in the order first seen. Run numbers follow the job's; each
+    /// run's replicate follows its configuration's.
     pub async fn add_runs(
         &self,
         job: JobId,
@@ -69,34 +74,59 @@ impl Store {
         let mut tx = self.pool.begin().await?;
         // Updating the job row first serializes concurrent additions to one job.
         let counts: Option<(i64, i64)> = sqlx::query_as(
-            "UPDATE jobs SET run_count = run_count + $1, config_count = config_count + $1 \
-             WHERE id = $2 RETURNING run_count, config_count",
+            "UPDATE jobs SET run_count = run_count + $1 WHERE id = $2 \
+             RETURNING run_count, config_count",
         )
         .bind(count)
         .bind(job.0)
         .fetch_optional(&mut *tx)
         .await?;
-        let (run_count, config_count) = counts.ok_or(StoreError::NoSuchJob(job))?;
+        let (run_count, mut config_count) = counts.ok_or(StoreError::NoSuchJob(job))?;
+        // The job's configurations by their overrides, with their last replicate.
+        let mut configs: HashMap<String, (i64, i64)> = HashMap::new();
+        let existing: Vec<(i64, String, i64)> = sqlx::query_as(
+            "SELECT c.number, c.params, COALESCE(MAX(r.replicate), 0) FROM configs c \
+             LEFT JOIN runs r ON r.job_id = c.job_id AND r.config = c.number \
+             WHERE c.job_id = $1 GROUP BY c.number, c.params",
+        )
+        .bind(job.0)
+        .fetch_all(&mut *tx)
+        .await?;
+        for (number, params, replicates) in existing {
+            configs.insert(params, (number, replicates));
+        }
         let first_run_id = allocate(&mut tx, "run", count).await?;
         let mut ids = Vec::with_capacity(runs.len());
         for (offset, new) in (0i64..).zip(runs) {
             let run_number = run_count - count + 1 + offset;
-            let config = config_count - count + 1 + offset;
             let id = first_run_id + offset;
-            sqlx::query("INSERT INTO configs (job_id, number, params) VALUES ($1, $2, $3)")
-                .bind(job.0)
-                .bind(config)
-                .bind(serde_json::to_string(&new.params).expect("overrides serialize"))
-                .execute(&mut *tx)
-                .await?;
+            let params = serde_json::to_string(&new.params).expect("overrides serialize");
+            let (config, replicate) = match configs.get_mut(&params) {
+                Some((number, replicates)) => {
+                    *replicates += 1;
+                    (*number, *replicates)
+                }
+                None => {
+                    config_count += 1;
+                    sqlx::query("INSERT INTO configs (job_id, number, params) VALUES ($1, $2, $3)")
+                        .bind(job.0)
+                        .bind(config_count)
+                        .bind(&params)
+                        .execute(&mut *tx)
+                        .await?;
+                    configs.insert(params, (config_count, 1));
+                    (config_count, 1)
+                }
+            };
             sqlx::query(
                 "INSERT INTO runs (id, job_id, run_number, config, replicate, status, request, seed, \
-                 created_at) VALUES ($1, $2, $3, $4, 1, $5, $6, $7, $8)",
+                 created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
             )
             .bind(id)
             .bind(job.0)
             .bind(run_number)
             .bind(config)
+            .bind(replicate)
             .bind(RunStatus::Queued.as_str())
             .bind(&new.request)
             .bind(new.seed.map(|s| s.to_string()))
@@ -105,10 +135,31 @@ impl Store {
             .await?;
             ids.push(RunId(id));
         }
+        sqlx::query("UPDATE jobs SET config_count = $1 WHERE id = $2")
+            .bind(config_count)
+            .bind(job.0)
+            .execute(&mut *tx)
+            .await?;
         tx.commit().await?;
         let mut added = self.runs_by_ids(&ids).await?;
         added.sort_by_key(|r| r.run_number);
         Ok(added)
+    }
+
+    /// The seed a run was given of its own (an API run request's), if any.
+    pub async fn run_seed(&self, run: RunId) -> Result<Option<u64>, StoreError> {
+        let seed: Option<Option<String>> =
+            sqlx::query_scalar("SELECT seed FROM runs WHERE id = $1")
+                .bind(run.0)
+                .fetch_optional(&self.pool)
+                .await?;
+        seed.flatten()
+            .map(|s| {
+                s.parse::<u64>().map_err(|_| StoreError::Corrupt {
+                    what: format!("run seed {s}"),
+                })
+            })
+            .transpose()
     }
 
     /// A job's runs with their API details, by run number.

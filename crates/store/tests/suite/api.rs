@@ -22,9 +22,21 @@ fn new_api_job(owner: i64) -> NewApiJob {
 
 fn api_run(seed: u64, request: &str) -> NewApiRun {
     NewApiRun {
-        params: vec![format!("seed={seed}").parse().unwrap()],
+        params: Vec::new(),
         request: request.into(),
         seed: Some(seed),
+    }
+}
+
+/// A run of the configuration that sets `INF.transmissibility`.
+fn api_run_setting(transmissibility: &str, seed: u64) -> NewApiRun {
+    NewApiRun {
+        params: vec![
+            format!("INF.transmissibility={transmissibility}")
+                .parse()
+                .unwrap(),
+        ],
+        ..api_run(seed, "{}")
     }
 }
 
@@ -43,16 +55,26 @@ pub async fn api_jobs_take_runs_after_registration_and_keep_requests_verbatim(st
         "no runs yet"
     );
     let request = r#"{"jobId": 1,  "fredArgs": [{"flag": "-s", "value": "18446744073709551615"}]}"#;
+    // Requests that differ only in their seed are replicates of one configuration, in order,
+    // across additions too.
     let first = store
         .add_runs(
             job.id,
-            &[api_run(u64::MAX, request), api_run(3, "{}")],
+            &[
+                api_run(u64::MAX, request),
+                api_run_setting("1.3", 7),
+                api_run(3, "{}"),
+            ],
             Utc::now(),
         )
         .await
         .unwrap();
     let second = store
-        .add_runs(job.id, &[api_run(4, "{}")], Utc::now())
+        .add_runs(
+            job.id,
+            &[api_run_setting("1.3", 8), api_run_setting("0.8", 9)],
+            Utc::now(),
+        )
         .await
         .unwrap();
     let numbers: Vec<(u32, u32, u32)> = first
@@ -60,7 +82,11 @@ pub async fn api_jobs_take_runs_after_registration_and_keep_requests_verbatim(st
         .chain(&second)
         .map(|r| (r.run_number, r.config, r.replicate))
         .collect();
-    assert_eq!(numbers, [(1, 1, 1), (2, 2, 1), (3, 3, 1)]);
+    assert_eq!(
+        numbers,
+        [(1, 1, 1), (2, 2, 1), (3, 1, 2), (4, 2, 2), (5, 3, 1)]
+    );
+    assert_eq!(store.run_seed(first[1].id).await.unwrap(), Some(7));
     let runs = store.api_runs(job.id).await.unwrap();
     assert_eq!(
         runs[0].request.as_deref(),
@@ -74,7 +100,7 @@ pub async fn api_jobs_take_runs_after_registration_and_keep_requests_verbatim(st
     );
     assert_eq!(
         store.config(job.id, 2).await.unwrap().params[0].to_string(),
-        "seed = 3"
+        "INF.transmissibility = 1.3"
     );
     let read = store.api_job(job.id).await.unwrap().unwrap();
     assert_eq!(
@@ -82,13 +108,13 @@ pub async fn api_jobs_take_runs_after_registration_and_keep_requests_verbatim(st
         (user.id, vec!["flu".into(), "b".into()], false)
     );
     assert_eq!(read.inputs, InputsCheck::Pending);
-    assert_eq!((read.job.run_count, read.job.config_count), (3, 3));
+    assert_eq!((read.job.run_count, read.job.config_count), (5, 3));
     assert_eq!(store.open_api_jobs().await.unwrap().len(), 1);
     assert!(store.api_job(JobId(999)).await.unwrap().is_none());
     store.delete_api_job(job.id, Utc::now()).await.unwrap();
     assert!(store.api_job(job.id).await.unwrap().unwrap().deleted);
     assert!(store.api_jobs_of(user.id).await.unwrap().is_empty());
-    assert_eq!(store.cancel_requests(job.id).await.unwrap().len(), 3);
+    assert_eq!(store.cancel_requests(job.id).await.unwrap().len(), 5);
     assert!(matches!(
         store
             .add_runs(JobId(999), &[api_run(1, "{}")], Utc::now())
