@@ -10,7 +10,7 @@ use std::process::Command;
 use std::time::{Duration, Instant};
 
 use common::Sandbox;
-use common::serve::{add_user, api_job, http, run_statuses, serve};
+use common::serve::{add_user, api_job, http, inputs_zip, run_statuses, serve};
 use common::wait_for;
 
 #[test]
@@ -43,6 +43,8 @@ fn the_dashboard_signs_in_shows_jobs_runs_and_the_report_and_cancels() {
         "playwright-core is not installed in {}: run scripts/test (or npm ci there)",
         dir.display()
     );
+    let inputs = sandbox.path().join("inputs.zip");
+    std::fs::write(&inputs, inputs_zip(common::TINY_MODEL)).unwrap();
     let chromium =
         std::env::var("FREDBATCH_CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into());
     assert!(
@@ -58,6 +60,7 @@ fn the_dashboard_signs_in_shows_jobs_runs_and_the_report_and_cancels() {
         .env("DASHBOARD_OTHER_JOB", bobs.to_string())
         .env("DASHBOARD_CHROMIUM", &chromium)
         .env("DASHBOARD_SCREENSHOTS", &screenshots)
+        .env("DASHBOARD_INPUTS", &inputs)
         .output()
         .expect("node is not installed: run scripts/test (it installs it)");
     let (stdout, stderr) = (common::text(&output.stdout), common::text(&output.stderr));

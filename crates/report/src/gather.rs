@@ -42,17 +42,7 @@ pub async fn build_report(
         &pricing.types,
         &attempts,
     );
-    let mut configs: Vec<ConfigCurves> = store
-        .configs(job.id)
-        .await
-        .map_err(from_store)?
-        .iter()
-        .map(|config| ConfigCurves {
-            number: config.number,
-            label: fredbatch_core::params::describe(&config.params),
-            curves: Vec::new(),
-        })
-        .collect();
+    let mut configs = empty_configs(store, job).await?;
     let mut rows = Vec::with_capacity(runs.len());
     for run in &runs {
         let curve = committed_curve(results, run).await?;
@@ -101,6 +91,51 @@ fn warnings_of(runs: &[Run]) -> Vec<(String, usize)> {
         .into_iter()
         .map(|(line, runs)| (line.to_owned(), runs))
         .collect()
+}
+
+/// Each configuration of `job` with the curves of its DONE runs, read from `results`: what
+/// the report's figures draw, without the rest of the report (costs, the runs' table).
+pub async fn config_curves(
+    store: &Store,
+    results: &Storage,
+    job: &Job,
+) -> Result<Vec<ConfigCurves>, ReportError> {
+    let mut configs = empty_configs(store, job).await?;
+    let runs = store
+        .runs(job.id)
+        .await
+        .map_err(|source| ReportError::Store {
+            job: job.id,
+            source,
+        })?;
+    for run in &runs {
+        if let (Some(curve), Some(config)) = (
+            committed_curve(results, run).await?,
+            configs.iter_mut().find(|c| c.number == run.config),
+        ) {
+            config.curves.push(curve);
+        }
+    }
+    Ok(configs)
+}
+
+/// `job`'s configurations, labelled by their overrides, with no curves yet.
+async fn empty_configs(store: &Store, job: &Job) -> Result<Vec<ConfigCurves>, ReportError> {
+    let configs = store
+        .configs(job.id)
+        .await
+        .map_err(|source| ReportError::Store {
+            job: job.id,
+            source,
+        })?;
+    Ok(configs
+        .iter()
+        .map(|config| ConfigCurves {
+            number: config.number,
+            label: fredbatch_core::params::describe(&config.params),
+            curves: Vec::new(),
+        })
+        .collect())
 }
 
 /// The curve of a DONE run's committed `out.csv`; `None` for a run without results.

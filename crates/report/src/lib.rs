@@ -36,6 +36,6 @@ pub use compare::{CompareError, Comparison, ConfigDifference};
 pub use error::{CurveError, ReportError, WriteError};
 pub use figures::{Figure, MAX_DRAWN_RUNS};
 pub use folder::WrittenReport;
-pub use gather::build_report;
+pub use gather::{build_report, config_curves};
 pub use html::CONTENT_SECURITY_POLICY;
 pub use model::{Bands, ConfigCurves, ConfigSummary, JobHeader, JobReport, RunRow};

@@ -173,6 +173,7 @@ pub async fn serve(
         service: Arc::clone(&service),
         runner: Arc::clone(&config.runner),
         pricing: fredbatch_cost::Pricing::default(),
+        curves: Default::default(),
     });
     let app = routes::router(routes::AppState { service, dashboard });
     let serving = axum::serve(listener, app).with_graceful_shutdown(shutdown);

@@ -56,6 +56,7 @@ pub fn documented() -> OpenApiRouter<AppState> {
         .routes(routes!(dashboard::me))
         .routes(routes!(dashboard::jobs))
         .routes(routes!(dashboard::job))
+        .routes(routes!(dashboard::curves))
         .routes(routes!(dashboard::report))
         .routes(routes!(dashboard::cancel))
         .layer(DefaultBodyLimit::max(BODY_LIMIT));

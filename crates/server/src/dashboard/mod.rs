@@ -6,14 +6,15 @@
 
 mod wire;
 
-use std::sync::Arc;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
 
 use axum::Json;
 use axum::extract::State;
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use chrono::Utc;
-use fredbatch_core::{LogRequest, Run, RunStatus, SimulationRunner};
+use fredbatch_core::{JobId, LogRequest, Run, RunStatus, SimulationRunner};
 use fredbatch_cost::Pricing;
 use fredbatch_report::ReportError;
 use fredbatch_store::ApiJob;
@@ -41,6 +42,9 @@ pub struct Dashboard {
     /// The backend, for runs' logs.
     pub runner: Arc<dyn SimulationRunner>,
     pub pricing: Pricing,
+    /// Each job's curves as last drawn, with the DONE runs they were drawn from: read again
+    /// only once more runs are DONE, however often the page polls.
+    pub curves: Mutex<HashMap<JobId, DashboardCurves>>,
 }
 
 type DashState = Arc<Dashboard>;
@@ -97,6 +101,17 @@ pub async fn page() -> Response {
 }
 
 impl Dashboard {
+    fn cached_curves(&self, job: JobId, done_runs: u32) -> Option<DashboardCurves> {
+        let cache = self
+            .curves
+            .lock()
+            .expect("the curves cache is never poisoned");
+        cache
+            .get(&job)
+            .filter(|curves| curves.done_runs == done_runs)
+            .cloned()
+    }
+
     async fn summary(&self, job: &ApiJob) -> Result<DashboardJob, DashboardError> {
         let counts = self.service.store.status_counts(job.job.id).await?;
         Ok(DashboardJob {
@@ -198,6 +213,48 @@ pub async fn job(
         });
     }
     Ok(Json(DashboardJobDetail { job: summary, runs }))
+}
+
+/// Each configuration's median and 5-95% band of new infections over the job's DONE runs so
+/// far: the page draws them beside the runs and they fill in as runs finish.
+#[utoipa::path(get, path = "/dashboard/api/jobs/{id}/curves", params(JobPath),
+    responses((status = 200, body = DashboardCurves), (status = 400, body = crate::wire::ErrorBody),
+        (status = 403, body = crate::wire::ErrorBody), (status = 404, body = crate::wire::ErrorBody)))]
+pub async fn curves(
+    State(dashboard): State<DashState>,
+    Caller(user): Caller,
+    Path(path): Path<JobPath>,
+) -> Result<Json<DashboardCurves>, DashboardError> {
+    let job = dashboard.service.owned_job(&user, path.id).await?;
+    let service = &dashboard.service;
+    let done_runs = service.store.status_counts(job.job.id).await?.done;
+    let cached = dashboard.cached_curves(job.job.id, done_runs);
+    if let Some(curves) = cached {
+        return Ok(Json(curves));
+    }
+    let configs = fredbatch_report::config_curves(&service.store, &service.results, &job.job)
+        .await?
+        .iter()
+        .map(|config| {
+            let band = config.bands().new_infections;
+            ConfigBand {
+                config: config.number,
+                label: config.label.clone(),
+                runs: config.curves.len(),
+                days: band.days,
+                median: band.median,
+                p5: band.p5,
+                p95: band.p95,
+            }
+        })
+        .collect();
+    let curves = DashboardCurves { done_runs, configs };
+    dashboard
+        .curves
+        .lock()
+        .expect("the curves cache is never poisoned")
+        .insert(job.job.id, curves.clone());
+    Ok(Json(curves))
 }
 
 /// The page `fredbatch report` writes for the job, with its figures inline.

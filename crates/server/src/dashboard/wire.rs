@@ -82,3 +82,25 @@ pub struct Cancelled {
     /// How many open runs were asked to stop.
     pub runs: usize,
 }
+
+/// Each configuration's new infections across its DONE runs so far, day by day.
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct DashboardCurves {
+    /// DONE runs the curves are drawn from (they fill in as more finish).
+    pub done_runs: u32,
+    pub configs: Vec<ConfigBand>,
+}
+
+/// One configuration's median and 5-95% band of new infections per day.
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct ConfigBand {
+    pub config: u32,
+    /// Its overrides, e.g. `INF.transmissibility=1.3`.
+    pub label: String,
+    /// Its DONE runs.
+    pub runs: usize,
+    pub days: Vec<u32>,
+    pub median: Vec<f64>,
+    pub p5: Vec<f64>,
+    pub p95: Vec<f64>,
+}

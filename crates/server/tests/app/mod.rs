@@ -83,6 +83,7 @@ impl App {
             service: Arc::clone(&service),
             runner: runner.clone(),
             pricing: Pricing::default(),
+            curves: Default::default(),
         });
         App {
             router: router(AppState {

@@ -3,6 +3,7 @@
 // DASHBOARD_*; any failed check exits non-zero with what was wrong.
 import { chromium } from "playwright-core";
 import assert from "node:assert/strict";
+import fs from "node:fs";
 import path from "node:path";
 
 const env = (name) => {
@@ -16,6 +17,7 @@ const doneJob = env("DASHBOARD_DONE_JOB");
 const openJob = env("DASHBOARD_OPEN_JOB");
 const otherJob = env("DASHBOARD_OTHER_JOB");
 const shots = env("DASHBOARD_SCREENSHOTS");
+const inputs = env("DASHBOARD_INPUTS");
 
 const browser = await chromium.launch({
   executablePath: env("DASHBOARD_CHROMIUM"),
@@ -81,8 +83,12 @@ try {
     assert.match(cells[4], /^\d+\.\d+ s$|min/, cells.join(" | "));
   }
   assert.equal(await page.locator("#cancel").isDisabled(), true, "nothing left to cancel");
+  // Its three seeds are replicates of one configuration: one median and band, over 3 runs.
+  await page.locator("#curves polyline.median[data-runs='3']").waitFor({ state: "attached" });
+  assert.equal(await page.locator("#curves polyline.median").count(), 1);
+  assert.equal(await page.locator("#curves polygon.band").count(), 1);
   await page.screenshot({ path: path.join(shots, "job.png"), fullPage: true });
-  step("the finished job's runs are DONE with attempts and durations");
+  step("the finished job's runs are DONE with attempts and durations, and its curves drawn");
 
   // The job's report, framed.
   await page.click("#show-report");
@@ -131,11 +137,27 @@ try {
     return JSON.parse(text);
   };
   const { id: newJob } = await api("POST", "/jobs/register", { tags: ["elsewhere"] });
-  await api("POST", "/runs", { runRequests: [{ jobId: newJob, workingDir: "/home/modeler/model", size: "hot", fredVersion: "latest", fredArgs: [{ flag: "-p", value: "main.fred" }], fredFiles: ["/home/modeler/model/main.fred"] }] });
+  // Two scenarios of two seeds each.
+  const request = (transmissibility, seed) => ({ jobId: newJob, workingDir: "/home/modeler/model", size: "hot", fredVersion: "latest",
+    fredArgs: [{ flag: "-p", value: "main.fred" }, { flag: "-o", value: `INF.transmissibility=${transmissibility}` }, { flag: "-s", value: String(seed) }],
+    fredFiles: ["/home/modeler/model/main.fred"] });
+  await api("POST", "/runs", { runRequests: [request("0.8", 1), request("0.8", 2), request("2.5", 1), request("2.5", 2)] });
   const newRow = page.locator(`#jobs tr[data-job="${newJob}"]`);
-  await newRow.filter({ hasText: "1 queued" }).waitFor({ timeout: 6000 });
+  await newRow.filter({ hasText: "4 queued" }).waitFor({ timeout: 6000 });
   assert.equal(await jobsTable.first().getAttribute("data-job"), String(newJob));
   step("a job made elsewhere appears by polling");
+
+  // Its curves fill in as its runs finish, without reloading the page.
+  await newRow.click();
+  await page.locator("#curves-note").filter({ hasText: "appear here as runs finish" }).waitFor();
+  assert.equal(await page.locator("#curves polyline.median").count(), 0);
+  const { url: upload } = await api("POST", "/jobs", { jobId: newJob, context: "job", type: "input" });
+  const uploaded = await fetch(upload, { method: "PUT", body: fs.readFileSync(inputs) });
+  assert.equal(uploaded.status, 200);
+  await page.waitForFunction(() => [...document.querySelectorAll("#curves polyline.median")].map((l) => l.dataset.runs).join() === "2,2", null, { timeout: 60000 });
+  assert.match(await page.locator("#curves-legend").innerText(), /INF\.transmissibility=2\.5 \(2 runs\)/);
+  await page.screenshot({ path: path.join(shots, "curves.png"), fullPage: true });
+  step("an ensemble's curves fill in live, one median and band per configuration");
 
   // Signing out forgets the token.
   await page.click("#signout");
