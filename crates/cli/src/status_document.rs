@@ -4,6 +4,8 @@
 use std::collections::BTreeMap;
 use std::fmt;
 
+use fredbatch_core::FailureClass;
+
 use chrono::{DateTime, Utc};
 use comfy_table::ContentArrangement;
 use fredbatch_core::program::run_overrides;
@@ -47,6 +49,8 @@ pub struct RunView {
     pub duration_seconds: Option<f64>,
     /// Where the committed result is, for DONE runs.
     pub results: Option<String>,
+    /// What kind of failure ended it, for an ERROR run.
+    pub failure: Option<FailureClass>,
     /// The last lines of a failed run's log (for the first few failed runs).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub log_tail: Vec<String>,
@@ -76,6 +80,7 @@ impl StatusDocument {
         let runs = runs
             .into_iter()
             .map(|run| RunView {
+                failure: run.failure(),
                 params: run
                     .config
                     .checked_sub(1)
@@ -189,7 +194,10 @@ impl fmt::Display for StatusDocument {
                 view.duration_seconds
                     .map(|s| format!("{s:.1}s"))
                     .unwrap_or_else(|| "-".into()),
-                view.run.status_reason.clone().unwrap_or_default(),
+                match (view.failure, &view.run.status_reason) {
+                    (Some(class), Some(reason)) => format!("[{class}] {reason}"),
+                    (_, reason) => reason.clone().unwrap_or_default(),
+                },
                 view.results.clone().unwrap_or_default(),
             ]);
             table.add_row(row);

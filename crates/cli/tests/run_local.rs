@@ -104,6 +104,9 @@ fn a_model_error_only_a_run_finds_ends_error_with_freds_own_words() {
     );
     let status = sandbox.json(&["status", "1"]);
     assert_eq!(status["job"]["status"], "FAILED");
+    for run in status["runs"].as_array().unwrap() {
+        assert_eq!(run["failure"], "model", "{run}");
+    }
     for (status, attempts, reason) in runs(&status) {
         assert_eq!(status, "ERROR");
         assert_eq!(attempts, 1, "a model error is not retried");
@@ -175,9 +178,18 @@ fn interrupted_attempts_are_retried_and_timeouts_are_not() {
         .output()
         .unwrap();
     assert_eq!(output.status.code(), Some(1));
-    let (status, attempts, reason) = runs(&sandbox.json(&["status", "2"])).remove(0);
+    let timed_out = sandbox.json(&["status", "2"]);
+    let (status, attempts, reason) = runs(&timed_out).remove(0);
     assert_eq!((status.as_str(), attempts), ("ERROR", 1), "{reason}");
     assert!(reason.starts_with("timed out"), "{reason}");
+    assert_eq!(timed_out["runs"][0]["failure"], "over_time");
+    let table = text(&sandbox.run(&["status", "2"]).stdout);
+    assert!(table.contains("[over its time limit] timed out"), "{table}");
+    // The first job's killed worker was an interruption, retried and told as one.
+    let run_id = sandbox.json(&["status", "1"])["runs"][0]["id"].to_string();
+    let detail = sandbox.json(&["status", "--run", &run_id]);
+    assert_eq!(detail["attempts"][0]["failure"], "interrupted", "{detail}");
+    assert_eq!(detail["attempts"][1]["failure"], serde_json::Value::Null);
 }
 
 #[test]

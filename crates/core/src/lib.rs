@@ -15,6 +15,7 @@
 pub mod backend;
 pub mod backend_jobs;
 pub mod counts;
+pub mod failure;
 pub mod ids;
 pub mod judge;
 pub mod keys;
@@ -35,6 +36,7 @@ pub mod worker_command;
 
 pub use backend::{AwsBatchTarget, BackendKind, BackendTarget, SlurmTarget};
 pub use counts::StatusCounts;
+pub use failure::FailureClass;
 pub use ids::{BackendJobId, JobId, RunId};
 pub use model::{Attempt, AttemptStatus, Config, Job, Run};
 pub use resources::Resources;

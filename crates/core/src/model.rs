@@ -4,6 +4,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::backend::BackendTarget;
+use crate::failure::FailureClass;
 use crate::ids::{BackendJobId, JobId, RunId};
 use crate::params::ParamOverride;
 use crate::resources::Resources;
@@ -101,6 +102,12 @@ impl Job {
 }
 
 impl Run {
+    /// What kind of failure ended the run, for a run that ended ERROR.
+    pub fn failure(&self) -> Option<FailureClass> {
+        (self.status == RunStatus::Error)
+            .then(|| FailureClass::of(self.status_reason.as_deref().unwrap_or_default()))
+    }
+
     /// Where the run's results go in a job's results folder: `run-<N>/`, or
     /// `config-<k>/run-<r>/` when the job is a sweep.
     pub fn results_dir(&self, sweep: bool) -> String {
@@ -169,6 +176,23 @@ pub struct Attempt {
     /// FRED's warning lines (`warnings.txt`) of this attempt.
     #[serde(default)]
     pub warnings: Vec<String>,
+}
+
+impl Attempt {
+    /// What kind of failure ended the attempt, for one that failed or was stopped.
+    pub fn failure(&self) -> Option<FailureClass> {
+        let reason = self.reason.as_deref().unwrap_or_default();
+        match self.status {
+            AttemptStatus::Running | AttemptStatus::Succeeded => None,
+            // Stopped from outside: a timeout says so; anything else is an interruption.
+            AttemptStatus::Interrupted => Some(match FailureClass::of(reason) {
+                FailureClass::OverTime => FailureClass::OverTime,
+                FailureClass::OutOfMemory => FailureClass::OutOfMemory,
+                _ => FailureClass::Interrupted,
+            }),
+            AttemptStatus::Failed => Some(FailureClass::of(reason)),
+        }
+    }
 }
 
 /// What the engine process used, from the kernel's accounting.

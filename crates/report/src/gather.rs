@@ -51,6 +51,7 @@ pub async fn build_report(
             config: run.config,
             replicate: run.replicate,
             status: run.status.to_string(),
+            failure: run.failure(),
             reason: (run.status != RunStatus::Done)
                 .then(|| run.status_reason.clone())
                 .flatten(),

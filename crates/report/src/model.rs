@@ -36,6 +36,8 @@ pub struct RunRow {
     pub status: String,
     /// Why it did not end DONE, in the backend's or FRED's words.
     pub reason: Option<String>,
+    /// What kind of failure ended it, for an ERROR run.
+    pub failure: Option<fredbatch_core::FailureClass>,
     pub attempts: u32,
     /// USD, all attempts of the run.
     pub cost: Option<f64>,

@@ -146,16 +146,17 @@ impl JobReport {
         }
         s.write_str(
             "<table id=\"failed-runs\"><thead><tr><th>Config</th><th>Run</th><th>Status</th>\
-             <th>Attempts</th><th>Reason</th></tr></thead><tbody>",
+             <th>Attempts</th><th>Failure</th><th>Reason</th></tr></thead><tbody>",
         )?;
         for row in failed.iter().take(RUNS_LISTED) {
             write!(
                 s,
-                "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+                "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
                 row.config,
                 row.replicate,
                 escape(&row.status),
                 row.attempts,
+                row.failure.map_or("", |class| class.label()),
                 escape(row.reason.as_deref().unwrap_or(""))
             )?;
         }

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use anyhow::bail;
 use chrono::Utc;
 use fredbatch_core::sync::{explain_interruption, is_interruption};
-use fredbatch_core::{Attempt, JobId, Run, RunId, SimulationRunner};
+use fredbatch_core::{Attempt, FailureClass, JobId, Run, RunId, SimulationRunner};
 use serde::Serialize;
 
 use crate::Context;
@@ -37,7 +37,21 @@ pub async fn run(args: StatusArgs, ctx: &Context) -> anyhow::Result<ExitCode> {
         refresh_from_backend(ctx, &store, &job, &runner).await;
         let run = store.run(run_id).await?;
         let attempts = store.attempts(run_id).await?;
-        emit(ctx.output, &RunDetail { run, attempts })?;
+        let attempts = attempts
+            .into_iter()
+            .map(|attempt| AttemptView {
+                failure: attempt.failure(),
+                attempt,
+            })
+            .collect();
+        emit(
+            ctx.output,
+            &RunDetail {
+                failure: run.failure(),
+                run,
+                attempts,
+            },
+        )?;
         return Ok(ExitCode::SUCCESS);
     }
     let job = match args.job_id {
@@ -90,7 +104,17 @@ async fn refresh_from_backend(
 #[derive(Serialize)]
 struct RunDetail {
     run: Run,
-    attempts: Vec<Attempt>,
+    /// What kind of failure ended the run, for an ERROR run.
+    failure: Option<FailureClass>,
+    attempts: Vec<AttemptView>,
+}
+
+#[derive(Serialize)]
+struct AttemptView {
+    #[serde(flatten)]
+    attempt: Attempt,
+    /// What kind of failure ended the attempt, for one that failed or was stopped.
+    failure: Option<FailureClass>,
 }
 
 impl std::fmt::Display for RunDetail {
@@ -114,7 +138,7 @@ impl std::fmt::Display for RunDetail {
         let mut table = table([
             "Attempt", "Status", "Exit", "Wall", "CPU", "Peak RSS", "Output", "Reason",
         ]);
-        for attempt in &self.attempts {
+        for AttemptView { attempt, failure } in &self.attempts {
             let m = attempt.measurements;
             table.add_row([
                 attempt.number.to_string(),
@@ -131,9 +155,15 @@ impl std::fmt::Display for RunDetail {
                 attempt
                     .reason
                     .as_deref()
-                    .map(|reason| match is_interruption(reason) {
-                        true => explain_interruption(reason, 1),
-                        false => reason.to_owned(),
+                    .map(|reason| {
+                        let reason = match is_interruption(reason) {
+                            true => explain_interruption(reason, 1),
+                            false => reason.to_owned(),
+                        };
+                        match failure {
+                            Some(class) => format!("[{class}] {reason}"),
+                            None => reason,
+                        }
                     })
                     .unwrap_or_default(),
             ]);

@@ -208,6 +208,7 @@ pub async fn job(
             reason: (run.status != RunStatus::Done)
                 .then(|| run.status_reason.clone())
                 .flatten(),
+            failure: run.failure().map(|class| class.label().to_owned()),
             warnings: run.warnings,
             log_tail,
         });

@@ -64,6 +64,8 @@ pub struct DashboardRun {
     /// From the first attempt's start to the end (or now, while it runs).
     pub duration_seconds: Option<f64>,
     pub reason: Option<String>,
+    /// What kind of failure ended it (`out of memory`, `model error`...), for an ERROR run.
+    pub failure: Option<String>,
     /// What FRED warned of: statements the run ignored, such as a misspelt key.
     pub warnings: Vec<String>,
     /// The last lines of the latest attempt's log (for the first runs of a large job).
