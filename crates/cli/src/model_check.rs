@@ -2,12 +2,11 @@
 //! errors and its warnings (statements it would ignore, such as a misspelt key) refuse the job,
 //! the warnings only unless the user runs anyway.
 
-use std::collections::HashSet;
 use std::path::Path;
 
 use anyhow::{Context as _, bail};
 use fredbatch_core::BackendKind;
-use fredbatch_core::model_check::{CheckSummary, ModelChecker, ignored_key, keys_set_in};
+use fredbatch_core::model_check::{CheckSummary, ModelChecker, known_keys};
 use fredbatch_core::params::ParamOverride;
 use fredbatch_core::program::{config_overrides, prepare_program};
 use fredbatch_inputs::{ExtractLimits, extract_archive};
@@ -101,18 +100,8 @@ pub async fn check_model(
                 "the model could not be checked, so nothing was stored or submitted: {error}"
             )
         })?;
-    // The keys FRED knows: its own, and those the model sets that it did not warn of.
-    let ignored: HashSet<&str> = checks
-        .iter()
-        .flat_map(|check| check.warnings.iter().filter_map(|w| ignored_key(w)))
-        .collect();
     let engine_keys = checker.known_keys();
-    let known: Vec<&str> = engine_keys
-        .iter()
-        .map(String::as_str)
-        .chain(keys_set_in(&main_file))
-        .filter(|key| !ignored.contains(key))
-        .collect();
+    let known = known_keys(&engine_keys, &main_file, &checks);
     let overridden: Vec<&str> = model
         .job_params
         .iter()

@@ -184,6 +184,25 @@ impl Finding {
     }
 }
 
+/// The keys FRED knows, for suggestions: the engine's own, and those the model's main file
+/// sets that no check warned of (a misspelt key in the model is no suggestion).
+pub fn known_keys<'a>(
+    engine_keys: &'a [String],
+    main_file: &'a str,
+    checks: &[ConfigCheck],
+) -> Vec<&'a str> {
+    let ignored: Vec<&str> = checks
+        .iter()
+        .flat_map(|check| check.warnings.iter().filter_map(|w| ignored_key(w)))
+        .collect();
+    engine_keys
+        .iter()
+        .map(String::as_str)
+        .chain(keys_set_in(main_file))
+        .filter(|key| !ignored.contains(key))
+        .collect()
+}
+
 /// The keys a model's own files set (`key = value` lines), which FRED knows as well as its own.
 pub fn keys_set_in(program: &str) -> impl Iterator<Item = &str> {
     program.lines().filter_map(|line| {

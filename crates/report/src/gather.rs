@@ -23,10 +23,7 @@ pub async fn build_report(
     job: &Job,
     pricing: &Pricing,
 ) -> Result<JobReport, ReportError> {
-    let from_store = |source: StoreError| ReportError::Store {
-        job: job.id,
-        source,
-    };
+    let from_store = store_error(job);
     let runs = store.runs(job.id).await.map_err(from_store)?;
     let mut attempts = Vec::with_capacity(runs.len());
     let mut counts = StatusCounts::default();
@@ -102,13 +99,7 @@ pub async fn config_curves(
     job: &Job,
 ) -> Result<Vec<ConfigCurves>, ReportError> {
     let mut configs = empty_configs(store, job).await?;
-    let runs = store
-        .runs(job.id)
-        .await
-        .map_err(|source| ReportError::Store {
-            job: job.id,
-            source,
-        })?;
+    let runs = store.runs(job.id).await.map_err(store_error(job))?;
     for run in &runs {
         if let (Some(curve), Some(config)) = (
             committed_curve(results, run).await?,
@@ -122,13 +113,7 @@ pub async fn config_curves(
 
 /// `job`'s configurations, labelled by their overrides, with no curves yet.
 async fn empty_configs(store: &Store, job: &Job) -> Result<Vec<ConfigCurves>, ReportError> {
-    let configs = store
-        .configs(job.id)
-        .await
-        .map_err(|source| ReportError::Store {
-            job: job.id,
-            source,
-        })?;
+    let configs = store.configs(job.id).await.map_err(store_error(job))?;
     Ok(configs
         .iter()
         .map(|config| ConfigCurves {
@@ -137,6 +122,11 @@ async fn empty_configs(store: &Store, job: &Job) -> Result<Vec<ConfigCurves>, Re
             curves: Vec::new(),
         })
         .collect())
+}
+
+fn store_error(job: &Job) -> impl Fn(StoreError) -> ReportError + Copy {
+    let job = job.id;
+    move |source| ReportError::Store { job, source }
 }
 
 /// The curve of a DONE run's committed `out.csv`; `None` for a run without results.

@@ -16,7 +16,7 @@ use std::sync::Arc;
 
 use fredbatch_core::keys::{inputs_archive_key, uploaded_inputs_key};
 use fredbatch_core::model_check::{
-    CheckError, CheckSummary, ConfigCheck, ModelChecker, ignored_key, keys_set_in,
+    CheckError, CheckSummary, ConfigCheck, ModelChecker, known_keys,
 };
 use fredbatch_core::program::{config_overrides, prepare_program};
 use fredbatch_core::{Config, Job};
@@ -151,16 +151,7 @@ async fn check_model(
         .collect();
     let checks = checker.check(model_dir, &job.program, programs).await?;
     let engine_keys = checker.known_keys();
-    let ignored: Vec<&str> = checks
-        .iter()
-        .flat_map(|check| check.warnings.iter().filter_map(|w| ignored_key(w)))
-        .collect();
-    let known: Vec<&str> = engine_keys
-        .iter()
-        .map(String::as_str)
-        .chain(keys_set_in(&main_file))
-        .filter(|key| !ignored.contains(key))
-        .collect();
+    let known = known_keys(&engine_keys, &main_file, &checks);
     let refused = checks
         .iter()
         .filter(|check| !check.errors.is_empty() || !check.warnings.is_empty())
