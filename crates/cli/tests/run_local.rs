@@ -328,3 +328,26 @@ fn completions_know_every_command() {
         );
     }
 }
+
+#[test]
+fn a_run_over_its_memory_is_stopped_and_ends_out_of_memory() {
+    let sandbox = Sandbox::new();
+    let model = sandbox.tiny_model();
+    // The demo engine holds 300 MB; the run reserved 128.
+    let output = sandbox.run(&[
+        "run",
+        model.to_str().unwrap(),
+        "--memory",
+        "128",
+        "--param",
+        "demo_memory_mb=300",
+    ]);
+    assert_eq!(output.status.code(), Some(1), "{}", text(&output.stderr));
+    let status = sandbox.json(&["status", "1"]);
+    let run = &status["runs"][0];
+    assert_eq!(run["status"], "ERROR", "{run}");
+    assert_eq!(run["failure"], "out_of_memory", "{run}");
+    let reason = run["status_reason"].as_str().unwrap();
+    assert!(reason.contains("over the run's 128 MB"), "{reason}");
+    assert_eq!(run["attempts"], 1, "more of the same memory would not help");
+}

@@ -17,6 +17,7 @@ use tracing::warn;
 
 use crate::Inner;
 use crate::logs::attempt_log;
+use crate::memory;
 use crate::state::StopCause;
 
 pub async fn run(inner: Arc<Inner>, id: BackendJobId, number: u32) {
@@ -27,7 +28,10 @@ pub async fn run(inner: Arc<Inner>, id: BackendJobId, number: u32) {
     };
     let log_path = attempt_log(&inner.config.log_dir.join(&id.0), number);
     let outcome = match spawn(&inner, &id, number, &args, &log_path) {
-        Ok(child) => supervise(&inner, &id, child, spec.attempt_timeout).await,
+        Ok(child) => {
+            let limit_mb = spec.resources.memory_mb;
+            supervise(&inner, &id, child, spec.attempt_timeout, limit_mb).await
+        }
         Err(error) => Ended::CouldNotStart(error.to_string()),
     };
     finish(&inner, &id, number, outcome);
@@ -107,20 +111,37 @@ async fn supervise(
     id: &BackendJobId,
     mut child: tokio::process::Child,
     timeout: Duration,
+    limit_mb: u64,
 ) -> Ended {
-    let status = tokio::select! {
-        status = child.wait() => status,
-        _ = tokio::time::sleep(timeout) => {
-            let group = {
-                let mut state = inner.state.lock().expect("state lock");
-                let entry = state.jobs.get_mut(id).expect("job exists");
-                entry.stop_cause.get_or_insert(StopCause::TimedOut);
-                entry.process_group
-            };
-            if let Some(group) = group {
-                terminate_group(group, inner.config.kill_grace);
+    let root = Pid::from_raw(child.id().expect("a running child has an id") as i32);
+    let stop = |cause: StopCause| {
+        let mut state = inner.state.lock().expect("state lock");
+        let entry = state.jobs.get_mut(id).expect("job exists");
+        entry.stop_cause.get_or_insert(cause);
+        entry.process_group
+    };
+    let deadline = tokio::time::sleep(timeout);
+    tokio::pin!(deadline);
+    let mut measure = tokio::time::interval(memory::MEASURE_EVERY);
+    let status = loop {
+        tokio::select! {
+            status = child.wait() => break status,
+            _ = &mut deadline => {
+                if let Some(group) = stop(StopCause::TimedOut) {
+                    terminate_group(group, inner.config.kill_grace);
+                }
+                break child.wait().await;
             }
-            child.wait().await
+            _ = measure.tick() => {
+                let used_kb = memory::tree_rss_kb(root);
+                if used_kb > limit_mb * 1024 {
+                    // As a container over its limit: killed at once, no grace.
+                    if let Some(group) = stop(StopCause::OutOfMemory { peak_kb: used_kb, limit_mb }) {
+                        let _ = killpg(group, Signal::SIGKILL);
+                    }
+                    break child.wait().await;
+                }
+            }
         }
     };
     let cause = inner.state.lock().expect("state lock").jobs[id]
@@ -154,6 +175,11 @@ fn finish(inner: &Inner, id: &BackendJobId, number: u32, ended: Ended) {
             (None, None) => (None, Some("Worker ended without a status".to_owned()), true),
         },
         Ended::Stopped(StopCause::TimedOut) => (None, Some(TIMEOUT_REASON.to_owned()), false),
+        Ended::Stopped(StopCause::OutOfMemory { peak_kb, limit_mb }) => (
+            None,
+            Some(memory::out_of_memory_reason(*peak_kb, *limit_mb)),
+            false,
+        ),
         Ended::Stopped(StopCause::Cancelled(reason)) => (None, Some(reason.clone()), false),
         Ended::CouldNotStart(error) => (
             None,

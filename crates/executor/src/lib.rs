@@ -18,6 +18,7 @@
 mod attempt;
 mod logs;
 mod machine;
+mod memory;
 mod state;
 
 use std::collections::HashMap;

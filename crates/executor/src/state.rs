@@ -15,6 +15,11 @@ use nix::unistd::Pid;
 pub enum StopCause {
     Cancelled(String),
     TimedOut,
+    /// Killed for using more than its reservation (kB at the kill, MB reserved).
+    OutOfMemory {
+        peak_kb: u64,
+        limit_mb: u64,
+    },
 }
 
 pub struct Entry {

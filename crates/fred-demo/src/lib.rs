@@ -18,7 +18,8 @@
 //! numbers give other epidemics. Model keys read: `locations`, `start_date` (`2020-Jan-01`),
 //! `days`, `end_date` (bounds the days simulated, whatever `days` says), `seed` (an unsigned
 //! 64-bit number mixed into the random stream), `enable_health_records`, `INF.transmissibility` (default 1.0), `INF.imports`
-//! (initial infections, default 10); `use FRED::Influenza` names the condition.
+//! (initial infections, default 10); `use FRED::Influenza` names the condition. Its own
+//! `demo_memory_mb` makes a run hold that much memory while it simulates.
 
 mod model;
 mod output;
@@ -100,14 +101,18 @@ pub fn run_cli<I: IntoIterator<Item = OsString>>(args: I) -> i32 {
         Err(errors) => output::write_errors(&invocation, errors),
         Ok(model) if invocation.check_only => output::write_warnings(&invocation, &model.warnings),
         Ok(model) => {
+            // Memory the run holds while it simulates, touched so it is resident.
+            let held = vec![1u8; (model.memory_mb * 1024 * 1024) as usize];
             let epidemic = simulate(model, invocation.run_number, |day, counts| {
                 println!(
                     "FRED_VERBOSE: day {day} infectious {} recovered {}",
                     counts.0, counts.1
                 );
             });
-            output::write_run(&invocation, model, &epidemic)
-                .and_then(|()| output::write_warnings(&invocation, &model.warnings))
+            let written = output::write_run(&invocation, model, &epidemic)
+                .and_then(|()| output::write_warnings(&invocation, &model.warnings));
+            std::hint::black_box(&held);
+            written
         }
     };
     if let Err(error) = result {

@@ -25,6 +25,7 @@ pub const KNOWN_KEYS: &[&str] = &[
     "enable_health_records",
     "INF.transmissibility",
     "INF.imports",
+    "demo_memory_mb",
 ];
 
 #[derive(Clone, Debug, PartialEq)]
@@ -41,6 +42,9 @@ pub struct Model {
     pub imports: u32,
     /// FRED 5's `seed` key: when set, it seeds the random stream together with the run number.
     pub seed: Option<u64>,
+    /// The demo engine's own `demo_memory_mb`: memory a run holds while it simulates, so tests
+    /// and benchmarks can make runs of a given size (a real county takes gigabytes).
+    pub memory_mb: u64,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -149,23 +153,35 @@ pub fn parse_model(defaults: &str, program: &str, file_name: &str) -> Result<Mod
     let transmissibility = number("INF.transmissibility", 1.0, &mut error);
     let imports = number("INF.imports", 10.0, &mut error);
     let health_records = get("enable_health_records") == Some("1");
-    match (start, population, days, transmissibility, imports) {
-        (Some(start_date), Some(population), Some(days), Some(transmissibility), Some(imports))
-            if errors.is_empty() =>
-        {
-            Ok(Model {
-                params,
-                warnings,
-                location,
-                population,
-                start_date,
-                days: days as u32,
-                health_records,
-                transmissibility,
-                imports: imports as u32,
-                seed,
-            })
-        }
+    let memory_mb = number("demo_memory_mb", 0.0, &mut error);
+    match (
+        start,
+        population,
+        days,
+        transmissibility,
+        imports,
+        memory_mb,
+    ) {
+        (
+            Some(start_date),
+            Some(population),
+            Some(days),
+            Some(transmissibility),
+            Some(imports),
+            Some(memory_mb),
+        ) if errors.is_empty() => Ok(Model {
+            params,
+            warnings,
+            location,
+            population,
+            start_date,
+            days: days as u32,
+            health_records,
+            transmissibility,
+            imports: imports as u32,
+            seed,
+            memory_mb: memory_mb as u64,
+        }),
         _ => Err(ModelError {
             params,
             messages: errors,
