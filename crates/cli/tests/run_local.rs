@@ -332,7 +332,11 @@ fn completions_know_every_command() {
 #[test]
 fn a_run_over_its_memory_is_stopped_and_ends_out_of_memory() {
     let sandbox = Sandbox::new();
-    let model = sandbox.tiny_model();
+    // A county of 45,318 people for 60 days: the run lasts long enough to be measured.
+    let model = sandbox.model(
+        "county",
+        "use FRED::Influenza\nlocations = Jefferson_County_PA\nstart_date = 2020-Jan-01\ndays = 60\n",
+    );
     // The demo engine holds 300 MB; the run reserved 128.
     let output = sandbox.run(&[
         "run",

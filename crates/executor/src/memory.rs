@@ -7,7 +7,7 @@ use std::path::Path;
 use nix::unistd::Pid;
 
 /// How often an attempt's memory is measured.
-pub const MEASURE_EVERY: std::time::Duration = std::time::Duration::from_millis(200);
+pub const MEASURE_EVERY: std::time::Duration = std::time::Duration::from_millis(50);
 
 /// The resident memory, in kB, of `root` and every process below it.
 pub fn tree_rss_kb(root: Pid) -> u64 {
