@@ -51,7 +51,8 @@ pub struct RunView {
     pub results: Option<String>,
     /// What kind of failure ended it, for an ERROR run.
     pub failure: Option<FailureClass>,
-    /// The last lines of a failed run's log (for the first few failed runs).
+    /// The last lines of a failed run's log (for the first few failed runs), as written: the
+    /// text form renders the worker's lines as `fredbatch logs` does.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub log_tail: Vec<String>,
 }
@@ -212,7 +213,7 @@ impl fmt::Display for StatusDocument {
                 view.run.id
             )?;
             for line in &view.log_tail {
-                write!(f, "\n  {line}")?;
+                write!(f, "\n  {}", crate::worker_line::for_people(line))?;
             }
         }
         if shown < rows.len() {
