@@ -196,6 +196,17 @@ fn a_sweeps_runs_are_numbered_alike_in_its_table_its_stored_results_and_its_resu
         !out.join("config-2/run-1").exists(),
         "run 1 is configuration 1's"
     );
+
+    // The report's table of runs numbers them alike.
+    let report = sandbox.path().join("report");
+    let written = sandbox.run(&["report", "1", "--out", report.to_str().unwrap()]);
+    assert!(written.status.success(), "{}", text(&written.stderr));
+    let html = std::fs::read_to_string(report.join("index.html")).unwrap();
+    assert!(
+        html.contains("<th>Run</th><th>Config</th><th>FRED run</th>"),
+        "the report's runs table"
+    );
+    assert!(html.contains("<tr><td>3</td><td>2</td><td>1</td>"));
 }
 
 /// The cells of a row of a text table.
