@@ -51,7 +51,8 @@ pub struct RunView {
     pub results: Option<String>,
     /// What kind of failure ended it, for an ERROR run.
     pub failure: Option<FailureClass>,
-    /// The last lines of a failed run's log (for the first few failed runs).
+    /// The last lines of a failed run's log (for the first few failed runs), as written: the
+    /// text form renders the worker's lines as `fredbatch logs` does.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub log_tail: Vec<String>,
 }
@@ -158,7 +159,10 @@ impl fmt::Display for StatusDocument {
         }
         let sweep = job.is_sweep();
         if sweep {
-            writeln!(f, "Configurations (run r of each is FRED run r):")?;
+            writeln!(
+                f,
+                "Configurations (FRED run r of each draws the same random numbers):"
+            )?;
             for config in &self.configs {
                 writeln!(
                     f,
@@ -168,10 +172,13 @@ impl fmt::Display for StatusDocument {
                 )?;
             }
         }
-        let mut headers = vec!["Run", "Status", "Attempts", "Duration", "Reason", "Results"];
+        // Run is the run's number within the job, as in its results' paths and in
+        // `JOB --run N`; Id is what names it alone (`fredbatch logs <Id>`).
+        let mut headers = vec!["Id", "Run"];
         if sweep {
-            headers.insert(0, "Config");
+            headers.extend(["Config", "FRED run"]);
         }
+        headers.extend(["Status", "Attempts", "Duration", "Reason", "Results"]);
         let mut table = crate::output::table(headers);
         table.set_content_arrangement(ContentArrangement::Dynamic);
         // Problems first, so they are seen even when the table is cut.
@@ -183,12 +190,11 @@ impl fmt::Display for StatusDocument {
             rows.len().min(TEXT_ROWS)
         };
         for view in &rows[..shown] {
-            let mut row = Vec::with_capacity(7);
+            let mut row = vec![view.run.id.to_string(), view.run.run_number.to_string()];
             if sweep {
-                row.push(view.run.config.to_string());
+                row.extend([view.run.config.to_string(), view.run.replicate.to_string()]);
             }
             row.extend([
-                view.run.replicate.to_string(),
                 view.run.status.to_string(),
                 view.run.attempts.to_string(),
                 view.duration_seconds
@@ -212,7 +218,7 @@ impl fmt::Display for StatusDocument {
                 view.run.id
             )?;
             for line in &view.log_tail {
-                write!(f, "\n  {line}")?;
+                write!(f, "\n  {}", crate::worker_line::for_people(line))?;
             }
         }
         if shown < rows.len() {
@@ -223,6 +229,12 @@ impl fmt::Display for StatusDocument {
                 job.id
             )?;
         }
+        write!(
+            f,
+            "\nA run's log: `fredbatch logs <Id>` (or `fredbatch logs {job} --run <Run>`); \
+             its attempts: `fredbatch status {job} --run <Run>`.",
+            job = job.id
+        )?;
         Ok(())
     }
 }
@@ -244,10 +256,13 @@ fn write_warnings(f: &mut fmt::Formatter<'_>, runs: &[RunView]) -> fmt::Result {
     Ok(())
 }
 
-/// How people refer to a run: `run 3`, or `configuration 2, run 3` in a sweep.
+/// How people refer to a run: `run 3`, or `run 5 (configuration 2, FRED run 1)` in a sweep.
 pub fn run_label(run: &Run, sweep: bool) -> String {
     if sweep {
-        format!("configuration {}, run {}", run.config, run.replicate)
+        format!(
+            "run {} (configuration {}, FRED run {})",
+            run.run_number, run.config, run.replicate
+        )
     } else {
         format!("run {}", run.run_number)
     }

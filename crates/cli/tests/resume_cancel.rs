@@ -211,6 +211,58 @@ fn cancelling_one_run_leaves_the_others() {
 }
 
 #[test]
+fn cancel_with_a_job_takes_the_run_number_within_it() {
+    let sandbox = Sandbox::new();
+    let model = sandbox.tiny_model();
+    // Job 1 ends at once with the demo engine, so job 2's runs 1 and 2 have ids 3 and 4.
+    let first = sandbox.run(&["run", model.to_str().unwrap(), "--runs", "2"]);
+    assert!(first.status.success(), "{}", common::text(&first.stderr));
+    let gates = sandbox.path().to_owned();
+    let fred_home = counting_gated_fred(&sandbox, &gates);
+    let detached = sandbox
+        .command()
+        .env("FRED_HOME", &fred_home)
+        .args([
+            "run",
+            model.to_str().unwrap(),
+            "--runs",
+            "2",
+            "--max-vcpus",
+            "1",
+            "--detach",
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        detached.status.success(),
+        "{}",
+        common::text(&detached.stderr)
+    );
+    let cancel = sandbox.run(&["cancel", "2", "--run", "2"]);
+    assert!(cancel.status.success(), "{}", common::text(&cancel.stderr));
+    assert_eq!(
+        runs(&sandbox.json(&["status", "2"]))[1].0,
+        "CANCELLED",
+        "run 2 of job 2 (id 4), not run id 2"
+    );
+    open_gate(&gates, 1);
+    open_gate(&gates, 2);
+    wait_for(
+        "the job's supervisor to exit",
+        Duration::from_secs(60),
+        || common::sandbox_processes(&sandbox).is_empty().then_some(()),
+    );
+    let states = |job: &str| {
+        runs(&sandbox.json(&["status", job]))
+            .into_iter()
+            .map(|(s, _, _)| s)
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(states("2"), ["DONE", "CANCELLED"]);
+    assert_eq!(states("1"), ["DONE", "DONE"]);
+}
+
+#[test]
 fn missing_inputs_end_the_runs_with_a_reason_naming_them() {
     let sandbox = Sandbox::new();
     let gate = sandbox.path().join("gate");

@@ -149,6 +149,32 @@ fn an_engine_that_exits_zero_without_output_is_an_error() {
 }
 
 #[test]
+fn the_failure_summary_shows_the_workers_lines_as_logs_does() {
+    let sandbox = Sandbox::new();
+    let fred_home = sandbox.fake_fred("echo \"FRED program file $2 not found\"; exit 0");
+    let model = sandbox.tiny_model();
+    let output = sandbox
+        .command()
+        .env("FRED_HOME", &fred_home)
+        .args(["run", model.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let logs = text(&sandbox.run(&["logs", "1"]).stdout);
+    let rendered = logs
+        .lines()
+        .find(|l| l.contains(" INFO] attempt started"))
+        .unwrap_or_else(|| panic!("logs render the worker's line: {logs}"));
+    for summary in [text(&output.stdout), text(&sandbox.run(&["status"]).stdout)] {
+        assert!(
+            summary.contains(&format!("  {rendered}")),
+            "the summary shows `{rendered}` as `logs` does: {summary}"
+        );
+        assert!(!summary.contains("\"timestamp\""), "{summary}");
+    }
+}
+
+#[test]
 fn interrupted_attempts_are_retried_and_timeouts_are_not() {
     let sandbox = Sandbox::new();
     // First attempt: the worker is killed, as by the OOM killer or a reclaimed machine.

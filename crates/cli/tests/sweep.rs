@@ -1,5 +1,5 @@
 //! Parameter sweeps end to end on the local executor with the demo engine: configurations from
-//! `--sweep` and `--design`, run r of each configuration as FRED run r, status, results layout
+//! `--sweep` and `--design`, FRED run r of each configuration, status, results layout
 //! and the report; bad sweeps refused before anything is stored.
 
 mod common;
@@ -35,7 +35,7 @@ fn a_sweep_runs_every_configuration_and_lays_out_its_results() {
     );
     let summary = text(&output.stdout);
     assert!(
-        summary.contains("Configurations (run r of each is FRED run r):"),
+        summary.contains("Configurations (FRED run r of each draws the same random numbers):"),
         "{summary}"
     );
     assert!(
@@ -82,16 +82,19 @@ fn a_sweep_runs_every_configuration_and_lays_out_its_results() {
     let out = sandbox.path().join("collected");
     let copied = sandbox.run(&["results", "1", "--out", out.to_str().unwrap()]);
     assert!(copied.status.success(), "{}", text(&copied.stderr));
-    let csv = |config: u32, run: u32| {
-        std::fs::read_to_string(out.join(format!("config-{config}/run-{run}/RUN{run}/out.csv")))
-            .unwrap_or_else(|e| panic!("config {config} run {run}: {e}"))
+    // Run N of the job, configuration k, FRED run r.
+    let csv = |config: u32, run: u32, fred_run: u32| {
+        std::fs::read_to_string(
+            out.join(format!("config-{config}/run-{run}/RUN{fred_run}/out.csv")),
+        )
+        .unwrap_or_else(|e| panic!("config {config} run {run}: {e}"))
     };
     assert_eq!(
-        csv(1, 1).lines().count(),
+        csv(1, 1, 1).lines().count(),
         8,
         "days = 6: a header and days 0..=6"
     );
-    assert_ne!(csv(1, 1), csv(4, 1), "the configurations differ");
+    assert_ne!(csv(1, 1, 1), csv(4, 7, 1), "the configurations differ");
     assert!(
         !out.join("run-1").exists(),
         "a sweep's results are laid out per configuration"
@@ -139,16 +142,79 @@ fn replicate_r_of_every_configuration_is_fred_run_r() {
             .status
             .success()
     );
-    let read = |config: u32, run: u32| {
-        std::fs::read(out.join(format!("config-{config}/run-{run}/RUN{run}/out.csv"))).unwrap()
+    // Runs 1 and 2 are configuration 1's FRED runs 1 and 2; runs 3 and 4 configuration 2's.
+    let read = |config: u32, run: u32, fred_run: u32| {
+        std::fs::read(out.join(format!("config-{config}/run-{run}/RUN{fred_run}/out.csv"))).unwrap()
     };
     assert_eq!(
-        read(1, 1),
-        read(2, 1),
+        read(1, 1, 1),
+        read(2, 3, 1),
         "common random numbers across configurations"
     );
-    assert_eq!(read(1, 2), read(2, 2));
-    assert_ne!(read(1, 1), read(1, 2));
+    assert_eq!(read(1, 2, 2), read(2, 4, 2));
+    assert_ne!(read(1, 1, 1), read(1, 2, 2));
+}
+
+#[test]
+fn a_sweeps_runs_are_numbered_alike_in_its_table_its_stored_results_and_its_results_folder() {
+    let sandbox = Sandbox::new();
+    let model = sandbox.tiny_model();
+    let output = sandbox.run(&[
+        "run",
+        model.to_str().unwrap(),
+        "--runs",
+        "2",
+        "--param",
+        "days=3",
+        "--sweep",
+        "INF.imports=1,3",
+    ]);
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    // Configuration 2's first run is run 3 of the job: the table says so in its Run column,
+    // beside its configuration and FRED run, and its stored results are under `run-3`.
+    let table = text(&sandbox.run(&["status"]).stdout);
+    let header = table
+        .lines()
+        .find(|l| l.contains("Status"))
+        .unwrap_or_else(|| panic!("{table}"));
+    assert_eq!(
+        cells(header)[..4],
+        ["Id", "Run", "Config", "FRED run"],
+        "{table}"
+    );
+    let row = table
+        .lines()
+        .find(|l| l.contains("/run-3/"))
+        .unwrap_or_else(|| panic!("run 3's stored results: {table}"));
+    assert_eq!(cells(row)[1..4], ["3", "2", "1"], "{table}");
+
+    let out = sandbox.path().join("collected");
+    let copied = sandbox.run(&["results", "1", "--out", out.to_str().unwrap()]);
+    assert!(copied.status.success(), "{}", text(&copied.stderr));
+    assert!(out.join("config-2/run-3/RUN1/out.csv").is_file());
+    assert!(
+        !out.join("config-2/run-1").exists(),
+        "run 1 is configuration 1's"
+    );
+
+    // The report's table of runs numbers them alike.
+    let report = sandbox.path().join("report");
+    let written = sandbox.run(&["report", "1", "--out", report.to_str().unwrap()]);
+    assert!(written.status.success(), "{}", text(&written.stderr));
+    let html = std::fs::read_to_string(report.join("index.html")).unwrap();
+    assert!(
+        html.contains("<th>Run</th><th>Config</th><th>FRED run</th>"),
+        "the report's runs table"
+    );
+    assert!(html.contains("<tr><td>3</td><td>2</td><td>1</td>"));
+}
+
+/// The cells of a row of a text table.
+fn cells(line: &str) -> Vec<&str> {
+    line.split(['│', '┆'])
+        .map(str::trim)
+        .filter(|c| !c.is_empty())
+        .collect()
 }
 
 #[test]

@@ -109,10 +109,12 @@ impl Run {
     }
 
     /// Where the run's results go in a job's results folder: `run-<N>/`, or
-    /// `config-<k>/run-<r>/` when the job is a sweep.
+    /// `config-<k>/run-<N>/` when the job is a sweep. N is the run number within the job
+    /// everywhere (stored results, tables, `--run N`); FRED's own `RUN<r>/` inside names the
+    /// FRED run.
     pub fn results_dir(&self, sweep: bool) -> String {
         if sweep {
-            format!("config-{}/run-{}", self.config, self.replicate)
+            format!("config-{}/run-{}", self.config, self.run_number)
         } else {
             format!("run-{}", self.run_number)
         }

@@ -87,11 +87,13 @@ impl JobReport {
         }
         let sweep = self.is_sweep();
         s.write_str("<h2>Runs</h2><table id=\"runs\"><thead><tr>")?;
+        // Run is the run's number within the job, as in `fredbatch status` and results paths.
+        s.write_str("<th>Run</th>")?;
         if sweep {
-            s.write_str("<th>Config</th>")?;
+            s.write_str("<th>Config</th><th>FRED run</th>")?;
         }
         s.write_str(
-            "<th>Run</th><th>Status</th><th>Attempts</th>\
+            "<th>Status</th><th>Attempts</th>\
              <th>Attack rate</th><th>Peak day</th><th>Peak size</th><th>Duration (days)</th>\
              <th>Cost per 1,000</th></tr></thead><tbody>",
         )?;
@@ -105,15 +107,14 @@ impl JobReport {
                 ),
                 None => ("-".into(), "-".into(), "-".into(), "-".into()),
             };
-            s.write_str("<tr>")?;
+            write!(s, "<tr><td>{}</td>", row.run_number)?;
             if sweep {
-                write!(s, "<td>{}</td>", row.config)?;
+                write!(s, "<td>{}</td><td>{}</td>", row.config, row.replicate)?;
             }
             write!(
                 s,
-                "<td>{}</td><td>{}</td><td>{}</td><td>{attack}</td><td>{peak_day}</td>\
+                "<td>{}</td><td>{}</td><td>{attack}</td><td>{peak_day}</td>\
                  <td>{peak_size}</td><td>{duration}</td><td>{}</td></tr>",
-                if sweep { row.replicate } else { row.run_number },
                 escape(&row.status),
                 row.attempts,
                 row.cost
@@ -145,13 +146,14 @@ impl JobReport {
             return Ok(());
         }
         s.write_str(
-            "<table id=\"failed-runs\"><thead><tr><th>Config</th><th>Run</th><th>Status</th>\
-             <th>Attempts</th><th>Failure</th><th>Reason</th></tr></thead><tbody>",
+            "<table id=\"failed-runs\"><thead><tr><th>Run</th><th>Config</th><th>FRED run</th>\
+             <th>Status</th><th>Attempts</th><th>Failure</th><th>Reason</th></tr></thead><tbody>",
         )?;
         for row in failed.iter().take(RUNS_LISTED) {
             write!(
                 s,
-                "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+                "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+                row.run_number,
                 row.config,
                 row.replicate,
                 escape(&row.status),

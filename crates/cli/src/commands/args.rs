@@ -18,9 +18,8 @@ use crate::backend::{BackendArg, LocalCapacity};
 pub struct ModelArgs {
     /// The model directory: the folder holding the main program file and everything it uses.
     pub model_dir: PathBuf,
-    /// Runs per configuration, numbered 1..N: run r is FRED run number r (`-r r`), so run r of
-    /// every configuration draws the same random numbers (configurations are compared on
-    /// common random numbers).
+    /// Runs per configuration: FRED runs 1..N (`-r`), so FRED run r of every configuration
+    /// draws the same random numbers (configurations are compared on common random numbers).
     #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=i64::from(MAX_RUNS_PER_JOB)))]
     pub runs: u32,
     /// Set a model key for every run, e.g. `--param days=30`; repeat for more keys.

@@ -1,4 +1,4 @@
-//! `fredbatch cancel JOB_ID` / `fredbatch cancel --run RUN_ID`.
+//! `fredbatch cancel JOB_ID` / `fredbatch cancel JOB_ID --run N` / `fredbatch cancel --run RUN_ID`.
 
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
@@ -11,6 +11,7 @@ use fredbatch_supervisor::Supervisor;
 
 use crate::Context;
 use crate::backend::{LocalCapacity, connect_existing};
+use crate::commands::which_run::WhichRun;
 use crate::joblock::JobLock;
 
 /// How long to wait for a supervising process to confirm a local cancellation.
@@ -21,22 +22,32 @@ const CONFIRM_WITHIN: Duration = Duration::from_secs(60);
 /// Queued runs never start; running ones are stopped. Cancelled runs end CANCELLED; runs that
 /// already ended keep their status.
 #[derive(clap::Args, Debug)]
-#[command(group = clap::ArgGroup::new("target").required(true))]
+#[command(group = clap::ArgGroup::new("target").required(true).multiple(true))]
+#[command(after_help = "Examples:\n  \
+    fredbatch cancel 3              every open run of job 3\n  \
+    fredbatch cancel 3 --run 1      run 1 of job 3\n  \
+    fredbatch cancel --run 11       the run whose id is 11")]
 pub struct CancelArgs {
-    /// Cancel every open run of this job.
+    /// Cancel every open run of this job (or, with --run, one of its runs).
     #[arg(group = "target")]
     pub job_id: Option<JobId>,
-    /// Cancel only this run.
-    #[arg(long, value_name = "RUN_ID", group = "target")]
-    pub run: Option<RunId>,
+    /// Cancel only one run: run N of JOB_ID (its Run column in `fredbatch status`), or,
+    /// without JOB_ID, the run whose id is N (the Id column).
+    #[arg(long, value_name = "N", group = "target")]
+    pub run: Option<u64>,
 }
 
 pub async fn run(args: CancelArgs, ctx: &Context) -> anyhow::Result<ExitCode> {
     let store = ctx.settings.open_store().await?;
     let (job_id, run_id) = match (args.job_id, args.run) {
-        (_, Some(run)) => (store.run(run).await?.job_id, Some(run)),
+        (job, Some(number)) => {
+            let run = WhichRun::from_args(job, number).find(&store).await?;
+            (run.job_id, Some(run.id))
+        }
         (Some(job), None) => (job, None),
-        (None, None) => bail!("name a job (`fredbatch cancel JOB_ID`) or a run (`--run RUN_ID`)"),
+        (None, None) => bail!(
+            "name a job (`fredbatch cancel JOB_ID`) or a run (`fredbatch cancel JOB_ID --run N`)"
+        ),
     };
     let job = store.job(job_id).await?;
     let targets = store.request_cancel(job.id, run_id).await?;

@@ -1,19 +1,21 @@
-//! `fredbatch logs RUN_ID [--follow]`: a run's log, from whichever backend ran it.
+//! `fredbatch logs RUN_ID [--follow]` / `fredbatch logs JOB_ID --run N`: a run's log, from
+//! whichever backend ran it.
 //!
-//! The log interleaves FRED's output with the worker's own lines, which the worker writes as
-//! tracing JSON objects when its stderr is not a terminal (so log systems can index them). For
-//! people those become one readable line each, `[worker 12:00:01 INFO] attempt started
-//! (engine=demo)`; `--output json` keeps every line as it was written.
+//! The log interleaves FRED's output with the worker's own lines, rendered for people (see
+//! [`crate::worker_line`]); `--output json` keeps every line as it was written.
 
+use std::borrow::Cow;
 use std::io::Write;
 use std::process::ExitCode;
 use std::time::Duration;
 
 use anyhow::bail;
-use fredbatch_core::{LogRequest, RunId};
+use fredbatch_core::{JobId, LogRequest, RunId};
 
 use crate::Context;
 use crate::backend::{LocalCapacity, connect_existing};
+use crate::commands::which_run::{WhichRun, describe};
+use crate::worker_line;
 
 /// Lines read per request.
 const PAGE_LINES: usize = 1000;
@@ -21,10 +23,21 @@ const PAGE_LINES: usize = 1000;
 const FOLLOW_EVERY: Duration = Duration::from_millis(500);
 
 /// Print a run's log (the worker's and FRED's output).
+///
+/// Name the run by its id (the Id column of `fredbatch status`), or by its job and its run
+/// number within the job (the Run column): `fredbatch logs 3 --run 1`.
 #[derive(clap::Args, Debug)]
+#[command(after_help = "Examples:\n  \
+    fredbatch logs 11              the run whose id is 11\n  \
+    fredbatch logs 3 --run 1       run 1 of job 3\n  \
+    fredbatch logs 3 --run 1 -f    the same, following it until it ends")]
 pub struct LogsArgs {
-    /// The run (ids are in `fredbatch status`).
-    pub run_id: RunId,
+    /// The run's id (the Id column of `fredbatch status`); with --run, the job.
+    #[arg(value_name = "ID")]
+    pub id: i64,
+    /// Run N of the job ID (the Run column of `fredbatch status ID`).
+    #[arg(long, value_name = "N")]
+    pub run: Option<u64>,
     /// Keep printing new lines until the run ends.
     #[arg(long, short)]
     pub follow: bool,
@@ -35,15 +48,21 @@ pub struct LogsArgs {
 
 pub async fn run(args: LogsArgs, ctx: &Context) -> anyhow::Result<ExitCode> {
     let store = ctx.settings.open_store().await?;
-    let run = store.run(args.run_id).await?;
+    let which = match args.run {
+        Some(number) => WhichRun::from_args(Some(JobId(args.id)), number),
+        None => WhichRun::Id(RunId(args.id)),
+    };
+    let run = which.find(&store).await?;
     let job = store.job(run.job_id).await?;
     let Some(backend_id) = run.backend_job_id.clone() else {
         bail!(
-            "run {} has not been submitted yet, so it has no log; see `fredbatch status {}`",
-            run.id,
+            "{} has not been submitted yet, so it has no log; see `fredbatch status {}`",
+            describe(&run),
             job.id
         );
     };
+    // On stderr, so the log itself stays as it is: which run this is, by both its numbers.
+    ctx.note(&format!("Log of {}:", describe(&run)));
     let runner = connect_existing(&job, &ctx.settings, LocalCapacity::default())?;
     let mut cursor = None;
     let mut stdout = std::io::stdout().lock();
@@ -61,10 +80,10 @@ pub async fn run(args: LogsArgs, ctx: &Context) -> anyhow::Result<ExitCode> {
             .await?;
         for line in &page.lines {
             let shown = match ctx.output.is_json() {
-                true => None,
-                false => worker_line::readable(line),
+                true => Cow::Borrowed(line.as_str()),
+                false => worker_line::for_people(line),
             };
-            if writeln!(stdout, "{}", shown.as_deref().unwrap_or(line)).is_err() {
+            if writeln!(stdout, "{shown}").is_err() {
                 return Ok(ExitCode::SUCCESS); // the reader went away (e.g. `| head`)
             }
         }
@@ -80,98 +99,4 @@ pub async fn run(args: LogsArgs, ctx: &Context) -> anyhow::Result<ExitCode> {
         tokio::time::sleep(FOLLOW_EVERY).await;
     }
     Ok(ExitCode::SUCCESS)
-}
-
-/// The worker's tracing JSON lines, rendered for people.
-mod worker_line {
-    use serde_json::{Map, Value};
-
-    const LEVELS: [&str; 5] = ["TRACE", "DEBUG", "INFO", "WARN", "ERROR"];
-
-    /// `line` as `[worker HH:MM:SS LEVEL] message (key=value ...)` when it is one of the
-    /// worker's tracing JSON lines; `None` for any other line (FRED's output, or JSON of
-    /// another shape), which is shown as it is.
-    pub fn readable(line: &str) -> Option<String> {
-        if !line.trim_start().starts_with('{') {
-            return None;
-        }
-        let Value::Object(event) = serde_json::from_str::<Value>(line).ok()? else {
-            return None;
-        };
-        let level = event
-            .get("level")?
-            .as_str()
-            .filter(|l| LEVELS.contains(l))?;
-        let time = chrono::DateTime::parse_from_rfc3339(event.get("timestamp")?.as_str()?)
-            .ok()?
-            .format("%H:%M:%S");
-        event.get("target")?.as_str()?;
-        let fields = event.get("fields")?.as_object()?;
-        let mut text = format!("[worker {time} {level}]");
-        if let Some(message) = fields.get("message") {
-            text.push(' ');
-            text.push_str(&plain(message));
-        }
-        let rest = rest_of(fields);
-        if !rest.is_empty() {
-            text.push_str(&format!(" ({rest})"));
-        }
-        Some(text)
-    }
-
-    /// The fields beside the message, `key=value` separated by spaces.
-    fn rest_of(fields: &Map<String, Value>) -> String {
-        fields
-            .iter()
-            .filter(|(key, _)| key.as_str() != "message")
-            .map(|(key, value)| format!("{key}={}", plain(value)))
-            .collect::<Vec<_>>()
-            .join(" ")
-    }
-
-    /// A string as itself, anything else as JSON.
-    fn plain(value: &Value) -> String {
-        match value {
-            Value::String(text) => text.clone(),
-            other => other.to_string(),
-        }
-    }
-
-    #[cfg(test)]
-    mod tests {
-        use super::readable;
-
-        #[test]
-        fn a_worker_line_reads_as_time_level_message_and_fields() {
-            let line = r#"{"timestamp":"2025-03-04T12:00:01.123456Z","level":"INFO","fields":{"message":"fetched inputs","files":3,"bucket":"s3://in"},"target":"fredbatch_worker","span":{"run":7,"name":"attempt"}}"#;
-            assert_eq!(
-                readable(line).as_deref(),
-                Some("[worker 12:00:01 INFO] fetched inputs (files=3 bucket=s3://in)")
-            );
-        }
-
-        #[test]
-        fn a_line_without_fields_beside_the_message_has_no_parentheses() {
-            let line = r#"{"timestamp":"2025-03-04T23:59:59Z","level":"WARN","fields":{"message":"slow"},"target":"fredbatch"}"#;
-            assert_eq!(
-                readable(line).as_deref(),
-                Some("[worker 23:59:59 WARN] slow")
-            );
-        }
-
-        #[test]
-        fn freds_lines_and_other_json_pass_through() {
-            for line in [
-                "FRED finished in 1.5 s",
-                "",
-                "{ not json",
-                r#"{"level":"INFO","message":"another program's JSON"}"#,
-                r#"{"timestamp":"yesterday","level":"INFO","fields":{},"target":"x"}"#,
-                r#"{"timestamp":"2025-03-04T12:00:01Z","level":"LOUD","fields":{},"target":"x"}"#,
-                r#"["timestamp","level"]"#,
-            ] {
-                assert_eq!(readable(line), None, "{line}");
-            }
-        }
-    }
 }

@@ -20,4 +20,5 @@ pub mod serve;
 pub mod status;
 pub mod supervised;
 pub mod users;
+pub mod which_run;
 pub mod worker;

@@ -14,7 +14,8 @@ use crate::Context;
 use crate::output::emit;
 
 /// Copy the committed results of a job's DONE runs to a folder, one `run-<N>/` per run
-/// (`config-<k>/run-<r>/` for each configuration of a sweep).
+/// (`config-<k>/run-<N>/` in a sweep), N being the Run column of `fredbatch status`; FRED's
+/// own output of FRED run r is in `RUN<r>/` inside.
 ///
 /// Only committed results are copied: each run's manifest lists its files, and every copied
 /// file is checked against the manifest's size.

@@ -17,8 +17,9 @@ use crate::model_check::{can_check_here, check_model, this_machines_checker};
 ///
 /// Exits 0 only if every run ends DONE. A job holds one configuration, or one per combination
 /// of `--sweep` values (or per row of a `--design` file); each configuration runs `--runs`
-/// times, and run r of every configuration is FRED run number r, so configurations are
-/// compared on common random numbers and run 3 of the same model always gives the same result.
+/// times as FRED runs 1, 2, ... (`-r`), so configurations are compared on common random
+/// numbers and FRED run 3 of the same model always gives the same result. The job numbers
+/// its runs 1, 2, ... across every configuration (the Run column of `fredbatch status`).
 #[derive(clap::Args, Debug)]
 #[command(after_help = "Examples:\n  \
     fredbatch run examples/influenza --runs 4\n  \

@@ -1,4 +1,4 @@
-//! `fredbatch status [JOB_ID]` and `fredbatch jobs`.
+//! `fredbatch status [JOB_ID] [--run N]` and `fredbatch jobs`.
 
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -6,23 +6,34 @@ use std::sync::Arc;
 use anyhow::bail;
 use chrono::Utc;
 use fredbatch_core::sync::{explain_interruption, is_interruption};
-use fredbatch_core::{Attempt, FailureClass, JobId, Run, RunId, SimulationRunner};
+use fredbatch_core::{Attempt, FailureClass, JobId, Run, SimulationRunner};
 use serde::Serialize;
 
 use crate::Context;
 use crate::backend::{LocalCapacity, connect_existing, job_settings};
+use crate::commands::which_run::WhichRun;
 use crate::output::{emit, table};
 use crate::status_document::StatusDocument;
 use fredbatch_supervisor::Supervisor;
 
 /// Show a job's runs: status, attempts, duration, failure reasons, where results are.
+///
+/// Each run has an id, unique across jobs (the Id column), and a number within its job (the
+/// Run column): `fredbatch status 3 --run 1` and `fredbatch status --run 11` show the same run
+/// when run 1 of job 3 has id 11.
 #[derive(clap::Args, Debug)]
+#[command(after_help = "Examples:\n  \
+    fredbatch status                 the latest job's runs\n  \
+    fredbatch status 3               job 3's runs\n  \
+    fredbatch status 3 --run 1       run 1 of job 3, with each attempt\n  \
+    fredbatch status --run 11        the run whose id is 11")]
 pub struct StatusArgs {
     /// The job [default: the latest].
     pub job_id: Option<JobId>,
-    /// Show one run in detail instead, with each attempt's measurements.
-    #[arg(long, value_name = "RUN_ID", conflicts_with = "job_id")]
-    pub run: Option<RunId>,
+    /// Show one run in detail instead, with each attempt's measurements: run N of JOB_ID (its
+    /// Run column), or, without JOB_ID, the run whose id is N (the Id column).
+    #[arg(long, value_name = "N")]
+    pub run: Option<u64>,
     /// List every run in the table, not only the first ones.
     #[arg(long)]
     pub all: bool,
@@ -30,13 +41,15 @@ pub struct StatusArgs {
 
 pub async fn run(args: StatusArgs, ctx: &Context) -> anyhow::Result<ExitCode> {
     let store = ctx.settings.open_store().await?;
-    if let Some(run_id) = args.run {
-        let run = store.run(run_id).await?;
+    if let Some(number) = args.run {
+        let run = WhichRun::from_args(args.job_id, number)
+            .find(&store)
+            .await?;
         let job = store.job(run.job_id).await?;
         let runner = connect_existing(&job, &ctx.settings, LocalCapacity::default());
         refresh_from_backend(ctx, &store, &job, &runner).await;
-        let run = store.run(run_id).await?;
-        let attempts = store.attempts(run_id).await?;
+        let run = store.run(run.id).await?;
+        let attempts = store.attempts(run.id).await?;
         let attempts = attempts
             .into_iter()
             .map(|attempt| AttemptView {
@@ -122,8 +135,8 @@ impl std::fmt::Display for RunDetail {
         let run = &self.run;
         writeln!(
             f,
-            "Run {} (job {}, run number {}, configuration {}, FRED run {}): {}",
-            run.id, run.job_id, run.run_number, run.config, run.replicate, run.status
+            "Run {} of job {} (id {}; configuration {}, FRED run {}): {}",
+            run.run_number, run.job_id, run.id, run.config, run.replicate, run.status
         )?;
         if let Some(reason) = &run.status_reason {
             writeln!(f, "Reason: {reason}")?;

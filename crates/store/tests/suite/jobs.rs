@@ -76,7 +76,7 @@ pub async fn sweeps_keep_each_configuration_and_number_replicates_within_it(stor
             (6, 3, 2)
         ]
     );
-    assert_eq!(runs[3].results_dir(true), "config-2/run-2");
+    assert_eq!(runs[3].results_dir(true), "config-2/run-4");
 
     // A job that could not store its inputs leaves nothing, configurations included.
     store.delete_unstarted_job(job.id).await.unwrap();
