@@ -8,7 +8,6 @@ mod output;
 mod progress;
 mod settings;
 mod status_document;
-mod worker_line;
 
 use std::io::IsTerminal;
 use std::path::PathBuf;

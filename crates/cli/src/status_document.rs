@@ -218,7 +218,7 @@ impl fmt::Display for StatusDocument {
                 view.run.id
             )?;
             for line in &view.log_tail {
-                write!(f, "\n  {}", crate::worker_line::for_people(line))?;
+                write!(f, "\n  {}", fredbatch_core::worker_line::for_people(line))?;
             }
         }
         if shown < rows.len() {

@@ -33,6 +33,7 @@ pub mod status;
 pub mod sweep;
 pub mod sync;
 pub mod worker_command;
+pub mod worker_line;
 
 pub use backend::{AwsBatchTarget, BackendKind, BackendTarget, SlurmTarget};
 pub use counts::StatusCounts;

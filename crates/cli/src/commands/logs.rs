@@ -2,7 +2,7 @@
 //! whichever backend ran it.
 //!
 //! The log interleaves FRED's output with the worker's own lines, rendered for people (see
-//! [`crate::worker_line`]); `--output json` keeps every line as it was written.
+//! [`fredbatch_core::worker_line`]); `--output json` keeps every line as it was written.
 
 use std::borrow::Cow;
 use std::io::Write;
@@ -15,7 +15,7 @@ use fredbatch_core::{JobId, LogRequest, RunId};
 use crate::Context;
 use crate::backend::{LocalCapacity, connect_existing};
 use crate::commands::which_run::{WhichRun, describe};
-use crate::worker_line;
+use fredbatch_core::worker_line;
 
 /// Lines read per request.
 const PAGE_LINES: usize = 1000;

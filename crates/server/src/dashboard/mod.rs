@@ -14,6 +14,7 @@ use axum::extract::State;
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use chrono::Utc;
+use fredbatch_core::worker_line::for_people;
 use fredbatch_core::{JobId, LogRequest, Run, RunStatus, SimulationRunner};
 use fredbatch_cost::Pricing;
 use fredbatch_report::ReportError;
@@ -135,7 +136,12 @@ impl Dashboard {
             ..LogRequest::default()
         };
         match self.runner.logs(id, &request).await {
-            Ok(page) => page.lines,
+            // The worker's own lines as people read them, as `fredbatch logs` shows them.
+            Ok(page) => page
+                .lines
+                .iter()
+                .map(|line| for_people(line).into_owned())
+                .collect(),
             Err(error) => {
                 tracing::debug!(run = %run.id, %error, "no log tail");
                 Vec::new()

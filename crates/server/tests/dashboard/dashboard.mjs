@@ -83,6 +83,10 @@ try {
     assert.match(cells[4], /^\d+\.\d+ s$|min/, cells.join(" | "));
   }
   assert.equal(await page.locator("#cancel").isDisabled(), true, "nothing left to cancel");
+  // Log tails read as `fredbatch logs` shows them: the worker's lines rendered, not raw JSON.
+  const tail = await page.locator("#runs tbody tr pre.tail").first().textContent();
+  assert.ok(!tail.split("\n").some((line) => line.trimStart().startsWith("{")), tail);
+  assert.match(tail, /\[worker \d\d:\d\d:\d\d INFO\] attempt ended/, tail);
   // Its three seeds are replicates of one configuration: one median and band, over 3 runs.
   await page.locator("#curves polyline.median[data-runs='3']").waitFor({ state: "attached" });
   assert.equal(await page.locator("#curves polyline.median").count(), 1);

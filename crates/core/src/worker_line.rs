@@ -2,7 +2,8 @@
 //!
 //! The worker writes its lines as tracing JSON objects when its stderr is not a terminal (so
 //! log systems can index them), interleaved with FRED's output. Everything that shows a run's
-//! log to people (`fredbatch logs`, the failure summary of `run` and `status`) renders them
+//! log to people (`fredbatch logs`, the failure summary of `run` and `status`, the dashboard's
+//! log tails) renders them
 //! here, one readable line each: `[worker 12:00:01 INFO] attempt started (engine=demo)`.
 
 use std::borrow::Cow;
