@@ -70,6 +70,16 @@ fn the_dashboard_signs_in_shows_jobs_runs_and_the_report_and_cancels() {
     );
     eprintln!("{stdout}");
 
+    // The table the page downloaded is the job's: pandas reads its 3 runs of 11 days.
+    let table = screenshots.join(format!("job-{done}.parquet"));
+    let read = Command::new(fredbatch_testkit::required("FREDBATCH_TABLE_PYTHON"))
+        .args(["-c", "import sys, pandas; t = pandas.read_parquet(sys.argv[1]); print(len(t), t['run_number'].nunique())"])
+        .arg(&table)
+        .output()
+        .expect("run Python");
+    assert!(read.status.success(), "{}", common::text(&read.stderr));
+    assert_eq!(common::text(&read.stdout).trim(), "33 3");
+
     // What the page cancelled is cancelled in the store; the finished job is untouched.
     let status = sandbox.json(&["status", &open.to_string()]);
     let statuses: Vec<&str> = status["runs"]

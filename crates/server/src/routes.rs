@@ -57,6 +57,7 @@ pub fn documented() -> OpenApiRouter<AppState> {
         .routes(routes!(dashboard::jobs))
         .routes(routes!(dashboard::job))
         .routes(routes!(dashboard::curves))
+        .routes(routes!(dashboard::table))
         .routes(routes!(dashboard::report))
         .routes(routes!(dashboard::cancel))
         .layer(DefaultBodyLimit::max(BODY_LIMIT));

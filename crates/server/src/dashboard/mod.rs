@@ -23,7 +23,7 @@ use fredbatch_store::ApiJob;
 pub use wire::*;
 
 use crate::error::ApiError;
-use crate::extract::{Caller, Path};
+use crate::extract::{Caller, Path, Query};
 use crate::service::Service;
 use crate::wire::JobPath;
 
@@ -56,6 +56,8 @@ pub enum DashboardError {
     Api(#[from] ApiError),
     #[error("cannot build the report: {0}")]
     Report(#[from] ReportError),
+    #[error("cannot write the results table: {0}")]
+    Table(String),
 }
 
 impl From<fredbatch_store::StoreError> for DashboardError {
@@ -68,8 +70,8 @@ impl IntoResponse for DashboardError {
     fn into_response(self) -> Response {
         match self {
             DashboardError::Api(error) => error.into_response(),
-            report @ DashboardError::Report(_) => {
-                ApiError::Internal(report.to_string()).into_response()
+            other @ (DashboardError::Report(_) | DashboardError::Table(_)) => {
+                ApiError::Internal(other.to_string()).into_response()
             }
         }
     }
@@ -262,6 +264,77 @@ pub async fn curves(
         .expect("the curves cache is never poisoned")
         .insert(job.job.id, curves.clone());
     Ok(Json(curves))
+}
+
+/// Which file format a results table is downloaded in.
+#[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
+pub struct TableQuery {
+    /// `parquet` (the default) or `csv`.
+    #[serde(default)]
+    pub format: Option<String>,
+}
+
+/// The job's results as one table (`fredbatch results JOB --table`), as a download: written to
+/// a scratch file, then streamed from it, so its size costs disk rather than memory.
+#[utoipa::path(get, path = "/dashboard/api/jobs/{id}/table", params(JobPath, TableQuery),
+    responses((status = 200, content_type = "application/octet-stream"), (status = 400, body = crate::wire::ErrorBody),
+        (status = 403, body = crate::wire::ErrorBody), (status = 404, body = crate::wire::ErrorBody)))]
+pub async fn table(
+    State(dashboard): State<DashState>,
+    Caller(user): Caller,
+    Path(path): Path<JobPath>,
+    Query(query): Query<TableQuery>,
+) -> Result<Response, DashboardError> {
+    let job = dashboard.service.owned_job(&user, path.id).await?;
+    let service = &dashboard.service;
+    let extension = match query.format.as_deref().unwrap_or("parquet") {
+        format @ ("parquet" | "csv") => format,
+        other => {
+            return Err(ApiError::BadRequest(format!(
+                "format={other}: a table is downloaded as format=parquet or format=csv"
+            ))
+            .into());
+        }
+    };
+    let scratch = service.scratch.join("tables");
+    std::fs::create_dir_all(&scratch).map_err(|e| DashboardError::Table(e.to_string()))?;
+    let folder =
+        tempfile::tempdir_in(&scratch).map_err(|e| DashboardError::Table(e.to_string()))?;
+    let name = format!("job-{}.{extension}", job.job.id);
+    let file = folder.path().join(&name);
+    fredbatch_table::write_table(&service.store, &service.results, &job.job, &file)
+        .await
+        .map_err(|e| DashboardError::Table(e.to_string()))?;
+    let opened = tokio::fs::File::open(&file)
+        .await
+        .map_err(|e| DashboardError::Table(e.to_string()))?;
+    // The folder goes when the stream ends (or the client leaves).
+    let chunks = futures::stream::unfold((opened, folder), |(mut file, folder)| async move {
+        let mut buffer = vec![0u8; 64 * 1024];
+        match tokio::io::AsyncReadExt::read(&mut file, &mut buffer).await {
+            Ok(0) => None,
+            Ok(read) => {
+                buffer.truncate(read);
+                Some((Ok(bytes::Bytes::from(buffer)), (file, folder)))
+            }
+            Err(error) => Some((Err(error), (file, folder))),
+        }
+    });
+    let disposition = format!("attachment; filename=\"{name}\"");
+    Ok((
+        [
+            (
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("application/octet-stream"),
+            ),
+            (
+                header::CONTENT_DISPOSITION,
+                HeaderValue::from_str(&disposition).expect("a plain file name"),
+            ),
+        ],
+        axum::body::Body::from_stream(chunks),
+    )
+        .into_response())
 }
 
 /// The page `fredbatch report` writes for the job, with its figures inline.

@@ -94,6 +94,15 @@ try {
   await page.screenshot({ path: path.join(shots, "job.png"), fullPage: true });
   step("the finished job's runs are DONE with attempts and durations, and its curves drawn");
 
+  // Its results as one table, downloaded with the token: a Parquet file of its 3 runs.
+  const [download] = await Promise.all([page.waitForEvent("download"), page.click("#download-table")]);
+  const saved = path.join(shots, `job-${doneJob}.parquet`);
+  await download.saveAs(saved);
+  const bytes = fs.readFileSync(saved);
+  assert.equal(bytes.subarray(0, 4).toString(), "PAR1", "a Parquet file");
+  assert.equal(bytes.subarray(-4).toString(), "PAR1");
+  step("the results table downloads as Parquet");
+
   // The job's report, framed.
   await page.click("#show-report");
   const report = page.frameLocator("#report");
