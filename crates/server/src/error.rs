@@ -34,6 +34,12 @@ pub enum ApiError {
     Conflict(String),
     #[error("the upload is larger than the limit of {limit} bytes")]
     TooLarge { limit: u64 },
+    /// A limit of the caller's: requests in flight, or a quota.
+    #[error("{0}")]
+    TooManyRequests(String),
+    /// What a URL reached existed once and was removed (its job was deleted).
+    #[error("{0}")]
+    Gone(String),
     #[error(transparent)]
     Signature(#[from] SignatureError),
     #[error(transparent)]
@@ -66,6 +72,8 @@ impl ApiError {
             ApiError::NoMethod { .. } => StatusCode::METHOD_NOT_ALLOWED,
             ApiError::Conflict(_) => StatusCode::CONFLICT,
             ApiError::TooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+            ApiError::TooManyRequests(_) => StatusCode::TOO_MANY_REQUESTS,
+            ApiError::Gone(_) => StatusCode::GONE,
             ApiError::Store(_)
             | ApiError::Storage(_)
             | ApiError::Spool { .. }
@@ -77,15 +85,14 @@ impl ApiError {
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let status = self.status();
-        if status.is_server_error() {
+        // A failure of the server's own (its store, storage or disk) is told in full to the
+        // log only: its text names paths and hosts that are none of a client's business.
+        let description = if status.is_server_error() {
             tracing::error!(error = %self, "request failed");
-        }
-        (
-            status,
-            Json(ErrorBody {
-                description: self.to_string(),
-            }),
-        )
-            .into_response()
+            "the server could not answer this call; its operator finds why in its log".to_owned()
+        } else {
+            self.to_string()
+        };
+        (status, Json(ErrorBody { description })).into_response()
     }
 }
