@@ -71,12 +71,17 @@ pub fn extract_archive(
         }
         let relative = safe_relative_path(&name)?;
         let target = dest.join(&relative);
+        // Errors name the entry: where it was being written is the server's business.
+        let entry_error = |source| InputsError::Entry {
+            entry: name.clone(),
+            source,
+        };
         if entry.is_dir() {
-            std::fs::create_dir_all(&target).map_err(io_error(&target))?;
+            std::fs::create_dir_all(&target).map_err(entry_error)?;
             continue;
         }
         if let Some(parent) = target.parent() {
-            std::fs::create_dir_all(parent).map_err(io_error(parent))?;
+            std::fs::create_dir_all(parent).map_err(entry_error)?;
         }
         // create_new: a second entry with the same name cannot overwrite the first.
         let mut out = OpenOptions::new()
@@ -90,10 +95,7 @@ pub fn extract_archive(
                         why: "it appears twice",
                     }
                 } else {
-                    InputsError::Io {
-                        path: target.display().to_string(),
-                        source: e,
-                    }
+                    entry_error(e)
                 }
             })?;
         // Count what is actually written: the header's size is the archive's claim, not a fact.
@@ -102,10 +104,7 @@ pub fn extract_archive(
             if e.kind() == io::ErrorKind::InvalidData || e.kind() == io::ErrorKind::UnexpectedEof {
                 InputsError::CorruptArchive(format!("entry `{name}`: {e}"))
             } else {
-                InputsError::Io {
-                    path: target.display().to_string(),
-                    source: e,
-                }
+                entry_error(e)
             }
         })?;
         if written > remaining {

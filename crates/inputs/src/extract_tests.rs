@@ -239,3 +239,15 @@ fn two_entries_with_one_name_are_refused_not_collapsed() {
         "refused before anything was written"
     );
 }
+
+#[test]
+fn an_entry_that_cannot_be_written_is_named_and_the_workspace_is_not() {
+    let dir = tempfile::tempdir().unwrap();
+    // `a` is a file, so `a/b` has no folder to go to.
+    let archive = archive_with(dir.path(), &[("a", b"x"), ("a/b", b"y")]);
+    let error = extract_into(dir.path(), &archive, ExtractLimits::default()).unwrap_err();
+    let text = error.to_string();
+    assert!(matches!(error, InputsError::Entry { .. }), "{text}");
+    assert!(text.contains("`a/b`"), "{text}");
+    assert!(!text.contains(&dir.path().display().to_string()), "{text}");
+}

@@ -22,6 +22,7 @@ pub mod handlers;
 pub mod in_flight;
 pub mod lock;
 pub mod openapi;
+pub mod redact;
 pub mod routes;
 pub mod service;
 pub mod signing;

@@ -23,6 +23,7 @@ pub use wire::*;
 
 use crate::error::ApiError;
 use crate::extract::{Caller, Path};
+use crate::redact::without_paths;
 use crate::service::Service;
 use crate::wire::JobPath;
 
@@ -120,7 +121,11 @@ impl Dashboard {
             tags: job.tags.clone(),
             created: job.job.created_at.to_rfc3339(),
             status: counts.job_status().to_string(),
-            reason: job.job.status_reason.clone(),
+            reason: job
+                .job
+                .status_reason
+                .as_deref()
+                .map(|reason| without_paths(reason).into_owned()),
             counts: counts.into(),
         })
     }
@@ -135,7 +140,11 @@ impl Dashboard {
             ..LogRequest::default()
         };
         match self.runner.logs(id, &request).await {
-            Ok(page) => page.lines,
+            Ok(page) => page
+                .lines
+                .iter()
+                .map(|line| without_paths(line).into_owned())
+                .collect(),
             Err(error) => {
                 tracing::debug!(run = %run.id, %error, "no log tail");
                 Vec::new()
@@ -206,10 +215,15 @@ pub async fn job(
                 .duration(now)
                 .map(|d| d.num_milliseconds() as f64 / 1000.0),
             reason: (run.status != RunStatus::Done)
-                .then(|| run.status_reason.clone())
-                .flatten(),
+                .then_some(run.status_reason.as_deref())
+                .flatten()
+                .map(|reason| without_paths(reason).into_owned()),
             failure: run.failure().map(|class| class.label().to_owned()),
-            warnings: run.warnings,
+            warnings: run
+                .warnings
+                .iter()
+                .map(|warning| without_paths(warning).into_owned())
+                .collect(),
             log_tail,
         });
     }

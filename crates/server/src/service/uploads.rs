@@ -3,6 +3,7 @@
 
 use bytes::Bytes;
 use chrono::Utc;
+use fredbatch_storage::StorageError;
 use fredbatch_store::InputsCheck;
 use futures::{Stream, StreamExt};
 use tokio::io::AsyncWriteExt;
@@ -88,6 +89,11 @@ impl Service {
     }
 
     pub async fn get_result(&self, key: &str) -> Result<Bytes, ApiError> {
-        Ok(self.results.get_bytes(key).await?)
+        match self.results.get_bytes(key).await {
+            Err(StorageError::NotFound { .. }) => Err(ApiError::Gone(
+                "these results are no longer stored (their job was deleted)".into(),
+            )),
+            got => Ok(got?),
+        }
     }
 }
