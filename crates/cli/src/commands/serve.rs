@@ -16,6 +16,7 @@ use crate::Context;
 use crate::backend::{choose, connect_new};
 use crate::commands::args::{BackendArgs, RunResourceArgs};
 use crate::model_check::{can_check_here, this_machines_checker};
+use crate::private_files;
 
 /// Serve the platform API (what the epx Python client speaks) with accounts.
 ///
@@ -62,6 +63,11 @@ pub struct ServeArgs {
 }
 
 pub async fn run(args: ServeArgs, ctx: &Context) -> anyhow::Result<ExitCode> {
+    // The store, storage, spooled uploads and workers' files: the owner's only.
+    private_files::owner_only_from_now_on();
+    if let Some(database) = ctx.settings.sqlite_path() {
+        private_files::refuse_shared_store(&database)?;
+    }
     let kind = choose(&args.backend);
     let mut settings = ctx.settings.clone();
     let resources = args.resources.resources(kind);
