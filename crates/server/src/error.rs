@@ -25,6 +25,9 @@ pub enum ApiError {
         "no valid token: send `Offline-Token: Bearer <token>` (or `Authorization: Bearer <token>`) with a token from `fredbatch users add`"
     )]
     Unauthenticated,
+    /// A URL handed to a user whose account was revoked since.
+    #[error("the account this URL was handed to was revoked")]
+    Revoked,
     #[error("no {what} {id}")]
     NotFound { what: &'static str, id: i64 },
     /// Nothing matches a search.
@@ -65,7 +68,9 @@ impl ApiError {
         match self {
             ApiError::BadRequest(_) | ApiError::RunRequest { .. } => StatusCode::BAD_REQUEST,
             // The client turns only 403 with a description into its own authorization error.
-            ApiError::Unauthenticated | ApiError::Signature(_) => StatusCode::FORBIDDEN,
+            ApiError::Unauthenticated | ApiError::Signature(_) | ApiError::Revoked => {
+                StatusCode::FORBIDDEN
+            }
             ApiError::NotFound { .. } | ApiError::Missing(_) | ApiError::NoRoute(_) => {
                 StatusCode::NOT_FOUND
             }
