@@ -60,6 +60,7 @@ pub type RefusedConfigs = Vec<(u32, String)>;
 /// What a check found: `None` while the archive is not uploaded yet.
 pub type InputsOutcome = Option<Result<RefusedConfigs, InputsRefused>>;
 
+#[derive(Clone)]
 pub(crate) struct InputsGate {
     pub(crate) uploads: Storage,
     /// Where archives are fetched and extracted to be checked.
