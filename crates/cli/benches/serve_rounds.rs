@@ -83,6 +83,8 @@ fn main() {
             tick: TICK,
             scratch: dir.path().join("server"),
             model_check: None,
+            connections: fredbatch_server::ConnectionLimits::default(),
+            requests_per_user: fredbatch_server::DEFAULT_REQUESTS_PER_USER,
         },
         async {
             stopped.await.ok();

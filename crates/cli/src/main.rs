@@ -5,6 +5,7 @@ mod commands;
 mod joblock;
 mod model_check;
 mod output;
+mod private_files;
 mod progress;
 mod settings;
 mod status_document;

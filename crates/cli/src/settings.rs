@@ -11,6 +11,8 @@ use anyhow::Context as _;
 use fredbatch_storage::Storage;
 use fredbatch_store::{Store, database_url_from_secret};
 
+use crate::private_files;
+
 #[derive(Clone, Debug)]
 pub struct Settings {
     pub home: PathBuf,
@@ -65,14 +67,27 @@ impl Settings {
         }
     }
 
-    /// Opens the store, creating the home folder and the schema when needed.
+    /// Opens the store, creating the home folder and the schema when needed: a new SQLite
+    /// store and its folder are its owner's only (0600 and 0700).
     pub async fn open_store(&self) -> anyhow::Result<Store> {
         if self.database_url.starts_with("sqlite:") {
-            std::fs::create_dir_all(&self.home).with_context(|| {
-                format!("cannot create fredbatch's folder {}", self.home.display())
-            })?;
+            private_files::create_private_dir(&self.home)?;
+            if let Some(database) = self.sqlite_path() {
+                if let Some(parent) = database.parent() {
+                    private_files::create_private_dir(parent)?;
+                }
+                private_files::create_private_file(&database)?;
+            }
         }
         Ok(Store::open(&self.database_url).await?)
+    }
+
+    /// The database file, when the store is SQLite in a file.
+    pub fn sqlite_path(&self) -> Option<PathBuf> {
+        let rest = self.database_url.strip_prefix("sqlite:")?;
+        let rest = rest.strip_prefix("//").unwrap_or(rest);
+        let path = rest.split('?').next().unwrap_or_default();
+        (!path.is_empty() && !path.starts_with(":memory:")).then(|| PathBuf::from(path))
     }
 
     pub fn uploads(&self) -> anyhow::Result<Storage> {

@@ -7,10 +7,11 @@ mod common;
 use common::services::database;
 use fredbatch_testkit::{aws_env, create_bucket};
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::path::PathBuf;
+use std::process::Command;
 use std::time::Duration;
 
+use common::epx::{epx, epx_config};
 use common::serve::{Server, add_user, epx_http, serve_with_args};
 use common::{Sandbox, kill_9, text, wait_for};
 use fredbatch_core::RunStatus;
@@ -53,46 +54,6 @@ fn serve_with(sandbox: &Sandbox, args: &[&str], env: &[(&str, String)]) -> Serve
     let mut env = env.to_vec();
     env.push(("FRED_HOME", misbehaving_fred(sandbox).display().to_string()));
     serve_with_args(sandbox, args, &env)
-}
-
-/// An epx storage folder configured for `url` and `token`.
-fn epx_config(sandbox: &Sandbox, name: &str, url: &str, token: &str) -> PathBuf {
-    let dir = sandbox.path().join(format!("epx-{name}"));
-    std::fs::create_dir_all(&dir).unwrap();
-    std::fs::write(
-        dir.join("config.json"),
-        serde_json::json!({ "api-url": url, "bearer-token": token }).to_string(),
-    )
-    .unwrap();
-    dir
-}
-
-/// Runs one of the epx scripts beside this file with the client's Python; returns its JSON.
-fn epx(sandbox: &Sandbox, storage: &Path, script: &str, args: &[&str]) -> Value {
-    let python = fredbatch_testkit::required("FREDBATCH_EPX_PYTHON");
-    let script = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/epx")
-        .join(script);
-    let output = Command::new(python)
-        .arg(&script)
-        .args(args)
-        .env("EPX_STORAGE_DIR", storage)
-        .env_remove("PLATFORM_API_URL")
-        .env_remove("JPY_API_TOKEN")
-        .current_dir(sandbox.path())
-        .stdin(Stdio::null())
-        .output()
-        .expect("run the epx client's Python");
-    assert!(
-        output.status.success(),
-        "{} failed:\n{}\n{}",
-        script.display(),
-        text(&output.stdout),
-        text(&output.stderr)
-    );
-    let stdout = text(&output.stdout);
-    let last = stdout.lines().last().unwrap_or_default();
-    serde_json::from_str(last).unwrap_or_else(|e| panic!("not JSON ({e}): {stdout}"))
 }
 
 fn model_file(sandbox: &Sandbox) -> String {

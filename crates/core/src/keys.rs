@@ -36,6 +36,12 @@ pub fn inputs_archive_key(inputs_prefix: &str) -> String {
     format!("{inputs_prefix}/{INPUTS_ARCHIVE}")
 }
 
+/// The API job whose object `key` is (uploads and results archives alike), if any.
+pub fn job_of_api_key(key: &str) -> Option<JobId> {
+    let (id, _) = key.strip_prefix("jobs/")?.split_once('/')?;
+    id.parse().ok()
+}
+
 /// Where an API client uploads a job's inputs archive.
 pub fn uploaded_inputs_key(inputs_prefix: &str) -> String {
     format!("{inputs_prefix}/{UPLOADED_INPUTS_ARCHIVE}")

@@ -239,3 +239,57 @@ fn two_entries_with_one_name_are_refused_not_collapsed() {
         "refused before anything was written"
     );
 }
+
+#[test]
+fn an_entry_that_cannot_be_written_is_named_and_the_workspace_is_not() {
+    let dir = tempfile::tempdir().unwrap();
+    // `a` is a file, so `a/b` has no folder to go to.
+    let archive = archive_with(dir.path(), &[("a", b"x"), ("a/b", b"y")]);
+    let error = extract_into(dir.path(), &archive, ExtractLimits::default()).unwrap_err();
+    let text = error.to_string();
+    assert!(matches!(error, InputsError::Entry { .. }), "{text}");
+    assert!(text.contains("`a/b`"), "{text}");
+    assert!(!text.contains(&dir.path().display().to_string()), "{text}");
+}
+
+/// An archive whose end record claims 60,000 entries and no listing: refused on the claim,
+/// before any listing is read.
+#[test]
+fn the_entry_count_is_judged_from_the_end_record() {
+    let dir = tempfile::tempdir().unwrap();
+    let archive = dir.path().join("claims.zip");
+    let mut end = Vec::new();
+    end.extend_from_slice(b"PK\x05\x06");
+    end.extend_from_slice(&[0, 0, 0, 0]);
+    end.extend_from_slice(&60_000u16.to_le_bytes());
+    end.extend_from_slice(&60_000u16.to_le_bytes());
+    end.extend_from_slice(&0u32.to_le_bytes());
+    end.extend_from_slice(&0u32.to_le_bytes());
+    end.extend_from_slice(&0u16.to_le_bytes());
+    std::fs::write(&archive, end).unwrap();
+    let error = extract_into(dir.path(), &archive, ExtractLimits::default()).unwrap_err();
+    assert!(
+        matches!(error, InputsError::TooManyEntries { limit: 10_000 }),
+        "{error}"
+    );
+}
+
+/// A zip bomb (100 MB of zeros in about 100 KB) is refused on its declared size, before a
+/// byte of it is written.
+#[test]
+fn a_zip_bomb_is_refused_before_anything_is_written() {
+    let dir = tempfile::tempdir().unwrap();
+    let zeros = vec![0u8; 100 << 20];
+    let archive = archive_with(dir.path(), &[("main.fred", b"x"), ("bomb", &zeros)]);
+    assert!(std::fs::metadata(&archive).unwrap().len() < 1 << 20);
+    let limits = ExtractLimits {
+        max_bytes: 10 << 20,
+        max_entries: 10,
+    };
+    let error = extract_into(dir.path(), &archive, limits).unwrap_err();
+    assert!(matches!(error, InputsError::TooLarge { .. }), "{error}");
+    let written: Vec<_> = std::fs::read_dir(dir.path().join("workspace"))
+        .unwrap()
+        .collect();
+    assert!(written.is_empty(), "nothing written: {written:?}");
+}

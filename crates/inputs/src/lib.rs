@@ -46,6 +46,13 @@ pub enum InputsError {
     TooLarge { limit: u64 },
     #[error("the inputs archive has more than {limit} entries")]
     TooManyEntries { limit: usize },
+    /// Extracting one entry failed; named by the entry, not by where it was being written.
+    #[error("cannot extract the archive's entry `{entry}`: {source}")]
+    Entry {
+        entry: String,
+        #[source]
+        source: std::io::Error,
+    },
     #[error("cannot read or write {path}: {source}")]
     Io {
         path: String,

@@ -25,6 +25,9 @@ pub enum ApiError {
         "no valid token: send `Offline-Token: Bearer <token>` (or `Authorization: Bearer <token>`) with a token from `fredbatch users add`"
     )]
     Unauthenticated,
+    /// A URL handed to a user whose account was revoked since.
+    #[error("the account this URL was handed to was revoked")]
+    Revoked,
     #[error("no {what} {id}")]
     NotFound { what: &'static str, id: i64 },
     /// Nothing matches a search.
@@ -34,6 +37,12 @@ pub enum ApiError {
     Conflict(String),
     #[error("the upload is larger than the limit of {limit} bytes")]
     TooLarge { limit: u64 },
+    /// A limit of the caller's: requests in flight, or a quota.
+    #[error("{0}")]
+    TooManyRequests(String),
+    /// What a URL reached existed once and was removed (its job was deleted).
+    #[error("{0}")]
+    Gone(String),
     #[error(transparent)]
     Signature(#[from] SignatureError),
     #[error(transparent)]
@@ -59,13 +68,17 @@ impl ApiError {
         match self {
             ApiError::BadRequest(_) | ApiError::RunRequest { .. } => StatusCode::BAD_REQUEST,
             // The client turns only 403 with a description into its own authorization error.
-            ApiError::Unauthenticated | ApiError::Signature(_) => StatusCode::FORBIDDEN,
+            ApiError::Unauthenticated | ApiError::Signature(_) | ApiError::Revoked => {
+                StatusCode::FORBIDDEN
+            }
             ApiError::NotFound { .. } | ApiError::Missing(_) | ApiError::NoRoute(_) => {
                 StatusCode::NOT_FOUND
             }
             ApiError::NoMethod { .. } => StatusCode::METHOD_NOT_ALLOWED,
             ApiError::Conflict(_) => StatusCode::CONFLICT,
             ApiError::TooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+            ApiError::TooManyRequests(_) => StatusCode::TOO_MANY_REQUESTS,
+            ApiError::Gone(_) => StatusCode::GONE,
             ApiError::Store(_)
             | ApiError::Storage(_)
             | ApiError::Spool { .. }
@@ -77,15 +90,14 @@ impl ApiError {
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let status = self.status();
-        if status.is_server_error() {
+        // A failure of the server's own (its store, storage or disk) is told in full to the
+        // log only: its text names paths and hosts that are none of a client's business.
+        let description = if status.is_server_error() {
             tracing::error!(error = %self, "request failed");
-        }
-        (
-            status,
-            Json(ErrorBody {
-                description: self.to_string(),
-            }),
-        )
-            .into_response()
+            "the server could not answer this call; its operator finds why in its log".to_owned()
+        } else {
+            self.to_string()
+        };
+        (status, Json(ErrorBody { description })).into_response()
     }
 }

@@ -115,6 +115,17 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for FormOrJson<T> {
 pub const BODY_LIMIT: usize = 64 << 20;
 
 async fn body<S: Send + Sync>(request: Request, state: &S) -> Result<Bytes, ApiError> {
+    // Refused at once on its declared length, rather than after waiting for a body the
+    // client may never send.
+    let declared = request
+        .headers()
+        .get(axum::http::header::CONTENT_LENGTH)
+        .and_then(|value| value.to_str().ok()?.parse::<u64>().ok());
+    if declared.is_some_and(|length| length > BODY_LIMIT as u64) {
+        return Err(ApiError::TooLarge {
+            limit: BODY_LIMIT as u64,
+        });
+    }
     Bytes::from_request(request, state)
         .await
         .map_err(|rejection| match rejection.status() {

@@ -14,12 +14,15 @@
 
 pub mod auth;
 pub mod changed_jobs;
+pub mod connections;
 pub mod dashboard;
 pub mod error;
 pub mod extract;
 pub mod handlers;
+pub mod in_flight;
 pub mod lock;
 pub mod openapi;
+pub mod redact;
 pub mod routes;
 pub mod service;
 pub mod signing;
@@ -41,6 +44,7 @@ use changed_jobs::ChangedJobs;
 use rand::RngCore;
 use tracing::info;
 
+pub use connections::ConnectionLimits;
 pub use service::JobDefaults;
 
 /// Default largest upload: 1 GiB.
@@ -68,7 +72,13 @@ pub struct ServerConfig {
     /// job is checked once its inputs are in, and refused (its runs end ERROR) on FRED's
     /// errors or warnings.
     pub model_check: Option<Arc<dyn ModelChecker>>,
+    pub connections: ConnectionLimits,
+    /// Requests one token may have in flight at once.
+    pub requests_per_user: usize,
 }
+
+/// Default requests in flight per user: more than epx ever sends at once.
+pub const DEFAULT_REQUESTS_PER_USER: usize = 32;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ServerError {
@@ -162,6 +172,7 @@ pub async fn serve(
         scratch: config.scratch.join("uploads"),
         changed: Arc::new(changed),
         polled,
+        in_flight: in_flight::InFlight::new(config.requests_per_user),
     });
     let (stop_supervision, stopped) = tokio::sync::oneshot::channel::<()>();
     let supervising = tokio::spawn(fleet.run(async {
@@ -176,9 +187,15 @@ pub async fn serve(
         curves: Default::default(),
     });
     let app = routes::router(routes::AppState { service, dashboard });
-    let serving = axum::serve(listener, app).with_graceful_shutdown(shutdown);
-    let served = tokio::select! {
-        served = std::future::IntoFuture::into_future(serving) => served,
+    let serving = connections::serve_connections(
+        listener,
+        app,
+        config.connections.clone(),
+        connections::PlainTcp,
+        shutdown,
+    );
+    tokio::select! {
+        () = serving => {}
         holder = lock.lost() => {
             // Not even the round in progress finishes: the new holder supervises these jobs.
             supervising.abort();
@@ -189,5 +206,5 @@ pub async fn serve(
     stop_supervision.send(()).ok();
     supervising.await.ok();
     lock.release().await;
-    served.map_err(ServerError::Serve)
+    Ok(())
 }

@@ -6,11 +6,11 @@
 
 use std::sync::Arc;
 
-use axum::Router;
 use axum::extract::{DefaultBodyLimit, FromRef};
 use axum::http::{Method, Uri, header};
 use axum::response::IntoResponse;
 use axum::routing::get;
+use axum::{Router, middleware};
 use bytes::Bytes;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -19,6 +19,7 @@ use crate::dashboard::{self, Dashboard};
 use crate::error::ApiError;
 use crate::extract::BODY_LIMIT;
 use crate::handlers::{self, blobs, jobs, runs};
+use crate::in_flight;
 use crate::openapi;
 use crate::service::Service;
 
@@ -70,6 +71,7 @@ pub fn documented() -> OpenApiRouter<AppState> {
 
 /// The whole HTTP edge over `state`.
 pub fn router(state: AppState) -> Router {
+    let in_flight = Arc::clone(&state.service.in_flight);
     let (router, document) = documented().split_for_parts();
     let document = Bytes::from(openapi::to_json(document));
     router
@@ -84,6 +86,10 @@ pub fn router(state: AppState) -> Router {
         .fallback(no_route)
         .method_not_allowed_fallback(no_method)
         .with_state(state)
+        .layer(middleware::from_fn_with_state(
+            in_flight,
+            in_flight::limit_per_token,
+        ))
 }
 
 async fn no_route(uri: Uri) -> impl IntoResponse {

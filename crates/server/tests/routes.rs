@@ -351,3 +351,63 @@ async fn the_dashboard_shows_what_fred_warned_of_in_a_run() {
         shown.body
     );
 }
+
+/// One token may have only so many requests in flight (4 in `app`); the next is refused with
+/// 429 and a description, other users are served, and the slots free when the requests end.
+#[tokio::test]
+async fn a_token_with_its_limit_of_requests_in_flight_is_refused_the_next() {
+    use axum::body::Body;
+    use axum::http::Request;
+    use tower::ServiceExt;
+
+    let app = App::new().await;
+    let alice = app.user("alice").await;
+    let bob = app.user("bob").await;
+    // Four registrations whose bodies never end: each holds a slot until its sender is dropped.
+    let mut senders = Vec::new();
+    let mut held = Vec::new();
+    for _ in 0..4 {
+        let (sender, receiver) =
+            tokio::sync::mpsc::channel::<Result<bytes::Bytes, std::io::Error>>(1);
+        let body = Body::from_stream(tokio_stream_of(receiver));
+        let request = Request::post("/jobs/register")
+            .header("Offline-Token", format!("Bearer {alice}"))
+            .body(body)
+            .unwrap();
+        held.push(tokio::spawn(app.router.clone().oneshot(request)));
+        senders.push(sender);
+    }
+    // Each is in flight once its handler took the first piece of its body.
+    for sender in &senders {
+        sender
+            .send(Ok(bytes::Bytes::from_static(b"{")))
+            .await
+            .unwrap();
+        while sender.capacity() < sender.max_capacity() {
+            tokio::task::yield_now().await;
+        }
+    }
+    let answer = app
+        .call("POST", "/jobs/register", Some(&alice), "{\"tags\": []}")
+        .await;
+    assert_eq!(answer.status, StatusCode::TOO_MANY_REQUESTS);
+    assert!(
+        answer.description().contains("in flight"),
+        "{}",
+        answer.body
+    );
+    assert!(app.register(&bob, &[]).await > 0);
+    drop(senders);
+    for request in held {
+        let answer = request.await.unwrap().unwrap();
+        assert_eq!(answer.status(), StatusCode::BAD_REQUEST, "a body cut short");
+    }
+    assert!(app.register(&alice, &[]).await > 0);
+}
+
+/// A stream of what `receiver` is sent, ending when its sender is dropped.
+fn tokio_stream_of<T: Send + 'static>(
+    mut receiver: tokio::sync::mpsc::Receiver<T>,
+) -> impl futures::Stream<Item = T> {
+    futures::stream::poll_fn(move |cx| receiver.poll_recv(cx))
+}

@@ -13,9 +13,9 @@
 //! that cannot be supervised says why, in the log and as the status reason of its runs that
 //! wait to be submitted.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::path::PathBuf;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use chrono::Utc;
@@ -23,6 +23,7 @@ use fredbatch_core::JobId;
 use fredbatch_core::model_check::ModelChecker;
 use fredbatch_storage::Storage;
 use fredbatch_store::{ApiJob, InputsCheck, StoreError};
+use tokio::sync::Semaphore;
 use tracing::{debug, info, warn};
 
 use crate::inputs_gate::{InputsCheckError, InputsGate};
@@ -31,6 +32,11 @@ use crate::{JobWakeup, JobWatch, Supervisor, SupervisorError};
 
 /// Results archives built per round at most, so one round stays short.
 const ZIPS_PER_ROUND: u32 = 20;
+
+/// Inputs checks running at once. Each runs beside the rounds, so one user's large or hostile
+/// archive holds up neither the round nor other users' checks; the bound keeps many uploads
+/// from taking every core and the scratch disk at once.
+const CHECKS_AT_ONCE: usize = 4;
 
 /// What fails a whole round (it is tried again next round).
 #[derive(Debug, thiserror::Error)]
@@ -62,6 +68,9 @@ pub struct Fleet {
     /// The reason recorded on each job that could not be supervised, so it is written once
     /// rather than every round, and cleared once the job moves again.
     held: HashMap<JobId, String>,
+    /// Jobs whose inputs are being checked, each by one task.
+    checking: Arc<Mutex<HashSet<JobId>>>,
+    check_slots: Arc<Semaphore>,
 }
 
 impl Fleet {
@@ -87,6 +96,8 @@ impl Fleet {
             wakeup: Arc::default(),
             watches: HashMap::new(),
             held: HashMap::new(),
+            checking: Arc::default(),
+            check_slots: Arc::new(Semaphore::new(CHECKS_AT_ONCE)),
         }
     }
 
@@ -147,28 +158,7 @@ impl Fleet {
                 // Runs that cannot start yet can still be stopped.
                 let requested = store.cancel_requests(id).await?;
                 store.mark_cancelled(&requested, now).await?;
-                let configs = store.configs(id).await?;
-                if let Some(outcome) = self.inputs.check(&job.job, &configs).await? {
-                    let outcome = match outcome {
-                        Ok(refused) => {
-                            // Before the job passes, so none of their runs is ever submitted.
-                            for (config, reason) in &refused {
-                                info!(job = %id, config, %reason, "configuration refused");
-                                store
-                                    .refuse_unstarted_config_runs(id, *config, reason, now)
-                                    .await?;
-                            }
-                            Ok(())
-                        }
-                        Err(refused) => {
-                            info!(job = %id, reason = %refused, "inputs refused");
-                            Err(refused.to_string())
-                        }
-                    };
-                    store.record_inputs_check(id, outcome, now).await?;
-                    // Submitted next round, from a fresh read.
-                    self.wakeup.mark(id);
-                }
+                self.start_check(job);
             }
             InputsCheck::Refused(reason) => {
                 store.refuse_unstarted_runs(id, reason, now).await?;
@@ -184,6 +174,34 @@ impl Fleet {
             InputsCheck::Passed => {}
         }
         Ok(())
+    }
+
+    /// Checks `job`'s inputs in a task of its own (unless one is at it already): its outcome is
+    /// recorded and the job woken, to be submitted next round from a fresh read.
+    fn start_check(&self, job: &ApiJob) {
+        let id = job.job.id;
+        if !self.checking.lock().expect("never poisoned").insert(id) {
+            return;
+        }
+        let (gate, slots, checking) = (
+            self.inputs.clone(),
+            Arc::clone(&self.check_slots),
+            Arc::clone(&self.checking),
+        );
+        let (store, wakeup, job) = (
+            self.supervisor.store.clone(),
+            Arc::clone(&self.wakeup),
+            job.job.clone(),
+        );
+        tokio::spawn(async move {
+            let _slot = slots.acquire_owned().await;
+            if let Err(error) = check_and_record(&gate, &store, &wakeup, &job).await {
+                warn!(job = %id, %error, "cannot check the inputs; trying again next round");
+                let reason = format!("not submitted yet: {error}");
+                store.set_waiting_reason(id, Some(&reason)).await.ok();
+            }
+            checking.lock().expect("never poisoned").remove(&id);
+        });
     }
 
     /// A job that cannot be supervised says why, in the log and as the status reason of its
@@ -229,4 +247,39 @@ impl Fleet {
         }
         Ok(())
     }
+}
+
+/// Checks `job`'s inputs and records the outcome: configurations FRED refused end their runs
+/// ERROR first (so none is ever submitted), then the job passes or is refused and is woken.
+async fn check_and_record(
+    gate: &InputsGate,
+    store: &fredbatch_store::Store,
+    wakeup: &JobWakeup,
+    job: &fredbatch_core::Job,
+) -> Result<(), JobSupervisionError> {
+    let id = job.id;
+    let configs = store.configs(id).await?;
+    let Some(outcome) = gate.check(job, &configs).await? else {
+        return Ok(());
+    };
+    let now = Utc::now();
+    let outcome = match outcome {
+        Ok(refused) => {
+            for (config, reason) in &refused {
+                info!(job = %id, config, %reason, "configuration refused");
+                store
+                    .refuse_unstarted_config_runs(id, *config, reason, now)
+                    .await?;
+            }
+            Ok(())
+        }
+        Err(refused) => {
+            info!(job = %id, reason = %refused, "inputs refused");
+            Err(refused.to_string())
+        }
+    };
+    store.record_inputs_check(id, outcome, now).await?;
+    // Submitted next round, from a fresh read.
+    wakeup.mark(id);
+    Ok(())
 }

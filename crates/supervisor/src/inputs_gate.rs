@@ -60,6 +60,7 @@ pub type RefusedConfigs = Vec<(u32, String)>;
 /// What a check found: `None` while the archive is not uploaded yet.
 pub type InputsOutcome = Option<Result<RefusedConfigs, InputsRefused>>;
 
+#[derive(Clone)]
 pub(crate) struct InputsGate {
     pub(crate) uploads: Storage,
     /// Where archives are fetched and extracted to be checked.
@@ -101,17 +102,17 @@ impl InputsGate {
         std::fs::create_dir(&model).map_err(scratch(&model))?;
         let checked = tokio::task::spawn_blocking({
             let (archive, program, model) = (archive.clone(), job.program.clone(), model.clone());
-            move || {
-                extract_archive(&archive, &model, ExtractLimits::default())?;
-                if model.join(&program).is_file() {
-                    Ok(())
-                } else {
-                    Err(InputsRefused::NoProgram { program })
-                }
+            move || match extract_archive(&archive, &model, ExtractLimits::default()) {
+                // The scratch folder failed, not the archive: tried again next round.
+                Err(InputsError::Io { path, source }) => Err((PathBuf::from(path), source)),
+                Err(refused) => Ok(Err(refused.into())),
+                Ok(_) if model.join(&program).is_file() => Ok(Ok(())),
+                Ok(_) => Ok(Err(InputsRefused::NoProgram { program })),
             }
         })
         .await
-        .unwrap_or_else(|panicked| Err(InputsRefused::CheckFailed(panicked)));
+        .unwrap_or_else(|panicked| Ok(Err(InputsRefused::CheckFailed(panicked))))
+        .map_err(|(path, source)| InputsCheckError::Scratch { path, source })?;
         let checked = match (checked, &self.model_check) {
             (Ok(()), Some(checker)) => {
                 Ok(check_model(checker.as_ref(), &model, job, configs).await?)

@@ -8,12 +8,15 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use fredbatch_core::BackendKind;
-use fredbatch_server::{DEFAULT_UPLOAD_LIMIT, JobDefaults, ServerConfig};
+use fredbatch_server::{
+    ConnectionLimits, DEFAULT_REQUESTS_PER_USER, DEFAULT_UPLOAD_LIMIT, JobDefaults, ServerConfig,
+};
 
 use crate::Context;
 use crate::backend::{choose, connect_new};
 use crate::commands::args::{BackendArgs, RunResourceArgs};
 use crate::model_check::{can_check_here, this_machines_checker};
+use crate::private_files;
 
 /// Serve the platform API (what the epx Python client speaks) with accounts.
 ///
@@ -38,6 +41,21 @@ pub struct ServeArgs {
     /// How long upload and download URLs stay valid.
     #[arg(long, default_value = "24h", value_parser = humantime::parse_duration)]
     pub url_lifetime: Duration,
+    /// Connections open at once; more wait to be accepted. Lowered to what the open-file
+    /// limit allows (the soft limit is raised to the hard one first).
+    #[arg(long, value_name = "N", default_value_t = ConnectionLimits::default().max_connections)]
+    pub max_connections: usize,
+    /// How long a client may take to send a request's line and headers (and its TLS
+    /// handshake); a connection that takes longer is closed.
+    #[arg(long, value_name = "DURATION", default_value = "10s", value_parser = humantime::parse_duration)]
+    pub header_timeout: Duration,
+    /// How long a connection may send nothing while it waits for no answer, and how long a
+    /// request body may pause; then it is closed.
+    #[arg(long, value_name = "DURATION", default_value = "60s", value_parser = humantime::parse_duration)]
+    pub idle_timeout: Duration,
+    /// Requests one user's token may have in flight at once; more are refused with 429.
+    #[arg(long, value_name = "N", default_value_t = DEFAULT_REQUESTS_PER_USER)]
+    pub requests_per_user: usize,
     #[command(flatten)]
     pub resources: RunResourceArgs,
     #[command(flatten)]
@@ -45,6 +63,11 @@ pub struct ServeArgs {
 }
 
 pub async fn run(args: ServeArgs, ctx: &Context) -> anyhow::Result<ExitCode> {
+    // The store, storage, spooled uploads and workers' files: the owner's only.
+    private_files::owner_only_from_now_on();
+    if let Some(database) = ctx.settings.sqlite_path() {
+        private_files::refuse_shared_store(&database)?;
+    }
     let kind = choose(&args.backend);
     let mut settings = ctx.settings.clone();
     let resources = args.resources.resources(kind);
@@ -77,6 +100,12 @@ pub async fn run(args: ServeArgs, ctx: &Context) -> anyhow::Result<ExitCode> {
         } else {
             None
         },
+        connections: ConnectionLimits {
+            max_connections: connections_allowed(args.max_connections, ctx),
+            header_timeout: args.header_timeout,
+            idle_timeout: args.idle_timeout,
+        },
+        requests_per_user: args.requests_per_user.max(1),
     };
     fredbatch_server::serve(config, terminated(), |address| {
         ctx.note(&format!(
@@ -88,6 +117,30 @@ pub async fn run(args: ServeArgs, ctx: &Context) -> anyhow::Result<ExitCode> {
     store.close().await;
     ctx.note("Stopped.");
     Ok(ExitCode::SUCCESS)
+}
+
+/// File descriptors kept for the store, storage, logs and workers besides connections.
+const RESERVED_FILES: u64 = 256;
+
+/// `wanted` connections, or fewer when the open-file limit (its soft limit raised to the hard
+/// one) would run out first: past it the server could not open its store or a worker's log.
+fn connections_allowed(wanted: usize, ctx: &Context) -> usize {
+    use nix::sys::resource::{Resource, getrlimit, setrlimit};
+    let Ok((soft, hard)) = getrlimit(Resource::RLIMIT_NOFILE) else {
+        return wanted.max(1);
+    };
+    let limit = if soft < hard && setrlimit(Resource::RLIMIT_NOFILE, hard, hard).is_ok() {
+        hard
+    } else {
+        soft
+    };
+    let room = usize::try_from(limit.saturating_sub(RESERVED_FILES)).unwrap_or(usize::MAX);
+    if wanted > room {
+        ctx.note(&format!(
+            "Accepting at most {room} connections at once, not {wanted}: the open-file limit is {limit} (raise it with `ulimit -n`)."
+        ));
+    }
+    wanted.min(room).max(1)
 }
 
 /// Resolves on SIGTERM or Ctrl-C.

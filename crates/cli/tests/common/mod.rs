@@ -2,6 +2,7 @@
 
 #![allow(dead_code)]
 
+pub mod epx;
 pub mod serve;
 pub mod services;
 pub mod store;

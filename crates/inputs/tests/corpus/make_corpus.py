@@ -78,7 +78,8 @@ def main():
     archive("duplicate-entry.zip", [("main.fred", MODEL), ("main.fred", b"days = 1\n")])
     # 64 MiB of zeros deflate to about 64 KiB: four times the corpus limit.
     archive("zip-bomb.zip", [("main.fred", MODEL), ("zeros.txt", bytes(64 << 20))])
-    # The same bomb with headers claiming 100 bytes: the limit counts what is written.
+    # The same bomb with headers claiming 100 bytes: what is written is held to what an entry
+    # declares, so it stops 101 bytes in.
     bomb = archive("lying-size.zip", [("zeros.txt", bytes(64 << 20))])
     patch_sizes(bomb, 100)
     archive(

@@ -24,6 +24,7 @@ pub use wire::*;
 
 use crate::error::ApiError;
 use crate::extract::{Caller, Path, Query};
+use crate::redact::without_paths;
 use crate::service::Service;
 use crate::wire::JobPath;
 
@@ -123,7 +124,11 @@ impl Dashboard {
             tags: job.tags.clone(),
             created: job.job.created_at.to_rfc3339(),
             status: counts.job_status().to_string(),
-            reason: job.job.status_reason.clone(),
+            reason: job
+                .job
+                .status_reason
+                .as_deref()
+                .map(|reason| without_paths(reason).into_owned()),
             counts: counts.into(),
         })
     }
@@ -138,11 +143,12 @@ impl Dashboard {
             ..LogRequest::default()
         };
         match self.runner.logs(id, &request).await {
-            // The worker's own lines as people read them, as `fredbatch logs` shows them.
+            // The worker's own lines as people read them, as `fredbatch logs` shows them,
+            // and no line names a folder of this server.
             Ok(page) => page
                 .lines
                 .iter()
-                .map(|line| for_people(line).into_owned())
+                .map(|line| without_paths(&for_people(line)).into_owned())
                 .collect(),
             Err(error) => {
                 tracing::debug!(run = %run.id, %error, "no log tail");
@@ -214,10 +220,15 @@ pub async fn job(
                 .duration(now)
                 .map(|d| d.num_milliseconds() as f64 / 1000.0),
             reason: (run.status != RunStatus::Done)
-                .then(|| run.status_reason.clone())
-                .flatten(),
+                .then_some(run.status_reason.as_deref())
+                .flatten()
+                .map(|reason| without_paths(reason).into_owned()),
             failure: run.failure().map(|class| class.label().to_owned()),
-            warnings: run.warnings,
+            warnings: run
+                .warnings
+                .iter()
+                .map(|warning| without_paths(warning).into_owned())
+                .collect(),
             log_tail,
         });
     }

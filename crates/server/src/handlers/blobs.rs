@@ -17,7 +17,7 @@ use crate::wire::ErrorBody;
 /// An upload to a URL from `POST /jobs`: exactly 200 when stored (the client takes anything
 /// else as a failure).
 #[utoipa::path(put, path = "/blobs/{bucket}/{*key}", security(()), params(("bucket" = String, Path), ("key" = String, Path), SignedQuery),
-    responses((status = 200), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 413, body = ErrorBody)))]
+    responses((status = 200), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 410, body = ErrorBody), (status = 413, body = ErrorBody)))]
 pub async fn put_blob(
     State(service): State<Arc<Service>>,
     Path((bucket, key)): Path<(Bucket, String)>,
@@ -25,7 +25,9 @@ pub async fn put_blob(
     headers: HeaderMap,
     body: Body,
 ) -> Result<StatusCode, ApiError> {
-    service.verify_url(Method::Put, bucket, &key, &signed)?;
+    service
+        .verify_url(Method::Put, bucket, &key, &signed)
+        .await?;
     let length = headers
         .get(header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok()?.parse().ok());
@@ -37,13 +39,15 @@ pub async fn put_blob(
 
 /// A download from a URL from `/jobs/results`: the run's results archive.
 #[utoipa::path(get, path = "/blobs/{bucket}/{*key}", security(()), params(("bucket" = String, Path), ("key" = String, Path), SignedQuery),
-    responses((status = 200, content_type = "application/zip"), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+    responses((status = 200, content_type = "application/zip"), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 410, body = ErrorBody)))]
 pub async fn get_blob(
     State(service): State<Arc<Service>>,
     Path((bucket, key)): Path<(Bucket, String)>,
     Query(signed): Query<SignedQuery>,
 ) -> Result<Response, ApiError> {
-    service.verify_url(Method::Get, bucket, &key, &signed)?;
+    service
+        .verify_url(Method::Get, bucket, &key, &signed)
+        .await?;
     let bytes = service.get_result(&key).await?;
     Ok(([(header::CONTENT_TYPE, "application/zip")], bytes).into_response())
 }

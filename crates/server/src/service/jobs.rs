@@ -154,6 +154,14 @@ impl Service {
         let job = self.owned_job(user, id).await?;
         self.store.delete_api_job(job.job.id, Utc::now()).await?;
         self.changed.mark(job.job.id);
+        // Its inputs, results archives and attempts' outputs go with it: its URLs answer 410
+        // from now on, and nothing of it stays readable on disk.
+        let prefix = format!("{}/", job.job.inputs_key);
+        self.uploads.delete_prefix(&prefix).await?;
+        self.results.delete_prefix(&prefix).await?;
+        self.results
+            .delete_prefix(&format!("job-{}/", job.job.id))
+            .await?;
         Ok(ErrorBody {
             description: format!("job {id} deleted"),
         })

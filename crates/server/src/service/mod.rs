@@ -25,6 +25,7 @@ pub use polled_runs::PolledRuns;
 use crate::auth::token_hash;
 use crate::changed_jobs::ChangedJobs;
 use crate::error::ApiError;
+use crate::in_flight::InFlight;
 use crate::signing::{Bucket, Method, UrlSigner};
 
 /// What every job registered through the API runs with.
@@ -55,6 +56,8 @@ pub struct Service {
     pub changed: Arc<ChangedJobs>,
     /// The answers to polls, forgotten through `changed`.
     pub polled: Arc<PolledRuns>,
+    /// Requests in flight per token.
+    pub in_flight: Arc<InFlight>,
 }
 
 impl Service {

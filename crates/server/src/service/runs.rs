@@ -12,6 +12,7 @@ use fredbatch_core::limits::MAX_RUNS_PER_JOB;
 
 use super::Service;
 use crate::error::ApiError;
+use crate::redact::without_paths;
 use crate::translate::translate;
 use crate::wire::*;
 
@@ -53,8 +54,9 @@ fn run_info(job: &ApiJob, run: &ApiRun) -> RunInfo {
         status,
         user_deleted: job.deleted,
         status_reason: (status == "ERROR")
-            .then(|| run.run.status_reason.clone())
-            .flatten(),
+            .then_some(run.run.status_reason.as_deref())
+            .flatten()
+            .map(|reason| without_paths(reason).into_owned()),
     }
 }
 

@@ -3,6 +3,7 @@
 
 use bytes::Bytes;
 use chrono::Utc;
+use fredbatch_storage::StorageError;
 use fredbatch_store::InputsCheck;
 use futures::{Stream, StreamExt};
 use tokio::io::AsyncWriteExt;
@@ -10,12 +11,15 @@ use tokio::io::AsyncWriteExt;
 use super::Service;
 use crate::error::ApiError;
 use crate::signing::{Bucket, Method, SignatureError, SignedQuery};
-use fredbatch_core::keys::job_of_uploaded_inputs_key;
+use fredbatch_core::keys::{job_of_api_key, job_of_uploaded_inputs_key};
 
 impl Service {
     /// Checks a URL this server signed: for `method` on `key` in `bucket`, the only bucket
     /// that method reaches (uploads are written, results read).
-    pub fn verify_url(
+    ///
+    /// A URL lives no longer than what it was handed out for: once its job is deleted it
+    /// answers 410, once its owner is revoked 403.
+    pub async fn verify_url(
         &self,
         method: Method,
         bucket: Bucket,
@@ -31,6 +35,21 @@ impl Service {
         };
         if bucket != reaches {
             return Err(SignatureError::Invalid.into());
+        }
+        let Some(job_id) = job_of_api_key(key) else {
+            return Err(SignatureError::Invalid.into());
+        };
+        let Some(job) = self.store.api_job(job_id).await? else {
+            return Err(SignatureError::Invalid.into());
+        };
+        if job.deleted {
+            return Err(ApiError::Gone(format!(
+                "job {job_id} was deleted, and what this URL reached with it"
+            )));
+        }
+        let owner = self.store.user(job.owner).await?;
+        if owner.is_none_or(|owner| owner.revoked_at.is_some()) {
+            return Err(ApiError::Revoked);
         }
         Ok(())
     }
@@ -51,6 +70,13 @@ impl Service {
         let limit = self.upload_limit;
         if declared_length.is_some_and(|length| length > limit) {
             return Err(ApiError::TooLarge { limit });
+        }
+        // Each object is uploaded once: a URL cannot be replayed to replace what was stored
+        // (or to store more than the upload limit under one job, one limit at a time).
+        if self.uploads.exists(key).await? {
+            return Err(ApiError::Conflict(
+                "this upload URL was used already; ask for a new job to upload other files".into(),
+            ));
         }
         if let Some(job) = job_of_uploaded_inputs_key(key) {
             let checked = self
@@ -88,6 +114,11 @@ impl Service {
     }
 
     pub async fn get_result(&self, key: &str) -> Result<Bytes, ApiError> {
-        Ok(self.results.get_bytes(key).await?)
+        match self.results.get_bytes(key).await {
+            Err(StorageError::NotFound { .. }) => Err(ApiError::Gone(
+                "these results are no longer stored (their job was deleted)".into(),
+            )),
+            got => Ok(got?),
+        }
     }
 }

@@ -14,6 +14,7 @@ use fredbatch_cost::Pricing;
 use fredbatch_server::auth::{new_token, token_hash};
 use fredbatch_server::changed_jobs::ChangedJobs;
 use fredbatch_server::dashboard::Dashboard;
+use fredbatch_server::in_flight::InFlight;
 use fredbatch_server::routes::{AppState, router};
 use fredbatch_server::service::{JobDefaults, PolledRuns, Service};
 use fredbatch_server::signing::UrlSigner;
@@ -78,6 +79,7 @@ impl App {
                 Arc::clone(&polled),
             )),
             polled,
+            in_flight: InFlight::new(4),
         });
         let dashboard = Arc::new(Dashboard {
             service: Arc::clone(&service),

@@ -5,9 +5,12 @@ use serde::Serialize;
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
+use fredbatch_core::RunStatus;
+
 use crate::Store;
 use crate::error::StoreError;
 use crate::jobs::allocate;
+use crate::sql;
 use crate::time::{from_millis, opt_from_millis, to_millis};
 
 /// An account of the API.
@@ -68,18 +71,53 @@ impl Store {
         rows.iter().map(user).collect()
     }
 
-    /// Revokes a user's token: it is refused from now on. Their jobs stay.
+    /// Revokes a user's token: it is refused from now on, and so are the URLs handed to them.
+    /// Their runs that never started end CANCELLED with the reason; those running are asked
+    /// to stop. Their jobs' records stay.
     pub async fn revoke_user(&self, name: &str, now: DateTime<Utc>) -> Result<(), StoreError> {
+        let mut tx = self.pool.begin().await?;
         let updated =
             sqlx::query("UPDATE users SET revoked_at = COALESCE(revoked_at, $1) WHERE name = $2")
                 .bind(to_millis(now))
                 .bind(name)
-                .execute(&self.pool)
+                .execute(&mut *tx)
                 .await?;
         if updated.rows_affected() == 0 {
             return Err(StoreError::NoSuchUser(name.to_owned()));
         }
+        let owned = "job_id IN (SELECT jobs.id FROM jobs JOIN users ON jobs.owner = users.id \
+                     WHERE users.name = $1)";
+        sqlx::query(&format!(
+            "UPDATE runs SET status = {cancelled}, status_reason = $2, finished_at = $3 \
+             WHERE {owned} AND backend_job_id IS NULL AND {open}",
+            cancelled = sql::run_status(RunStatus::Cancelled),
+            open = sql::run_is_open("status"),
+        ))
+        .bind(name)
+        .bind(format!(
+            "cancelled: the account of {name}, who owns this job, was revoked"
+        ))
+        .bind(to_millis(now))
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query(&format!(
+            "UPDATE runs SET cancel_requested = 1 WHERE {owned} AND {open}",
+            open = sql::run_is_open("status"),
+        ))
+        .bind(name)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
         Ok(())
+    }
+
+    /// A user by id, revoked or not.
+    pub async fn user(&self, id: i64) -> Result<Option<User>, StoreError> {
+        let row = sqlx::query("SELECT id, name, created_at, revoked_at FROM users WHERE id = $1")
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?;
+        row.as_ref().map(user).transpose()
     }
 
     /// The user whose token hashes to `token_hash`, unless revoked.
