@@ -1,5 +1,6 @@
 # Shared by scripts/test and scripts/bench: the system tools the tests need on a Debian machine
-# (a PostgreSQL server and its client, Chromium to render the results report, Python with venv
+# (a PostgreSQL server and its client, Chromium to render the results report, openssl and curl
+# for the HTTPS test, Python with venv
 # for the Python tools, cargo-nextest), installed when missing. Only what is missing is
 # installed, with one `apt-get update`; as root only: anyone else is told what to install.
 # Source it from the repository root.
@@ -9,6 +10,9 @@ missing_debian_packages() {
   ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || command -v pg_ctl >/dev/null || echo postgresql
   command -v psql >/dev/null || echo postgresql-client
   command -v chromium >/dev/null || echo chromium
+  # The HTTPS test makes its certificate with openssl and calls the server with curl.
+  command -v openssl >/dev/null || echo openssl
+  command -v curl >/dev/null || echo curl
   if ! command -v python3 >/dev/null; then
     echo python3
     echo python3-venv

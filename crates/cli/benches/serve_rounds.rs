@@ -85,6 +85,7 @@ fn main() {
             model_check: None,
             connections: fredbatch_server::ConnectionLimits::default(),
             requests_per_user: fredbatch_server::DEFAULT_REQUESTS_PER_USER,
+            tls: None,
         },
         async {
             stopped.await.ok();

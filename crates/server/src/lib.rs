@@ -26,7 +26,8 @@ pub mod redact;
 pub mod routes;
 pub mod service;
 pub mod signing;
-pub mod translate;
+pub mod tls;
+mod translate;
 pub mod wire;
 
 use std::net::SocketAddr;
@@ -46,6 +47,7 @@ use tracing::info;
 
 pub use connections::ConnectionLimits;
 pub use service::JobDefaults;
+pub use tls::{TlsError, TlsFiles};
 
 /// Default largest upload: 1 GiB.
 pub const DEFAULT_UPLOAD_LIMIT: u64 = 1 << 30;
@@ -73,6 +75,8 @@ pub struct ServerConfig {
     /// errors or warnings.
     pub model_check: Option<Arc<dyn ModelChecker>>,
     pub connections: ConnectionLimits,
+    /// Serve HTTPS with this certificate and key (plain HTTP without).
+    pub tls: Option<TlsFiles>,
     /// Requests one token may have in flight at once.
     pub requests_per_user: usize,
 }
@@ -84,6 +88,8 @@ pub const DEFAULT_REQUESTS_PER_USER: usize = 32;
 pub enum ServerError {
     #[error(transparent)]
     Lock(#[from] LockError),
+    #[error(transparent)]
+    Tls(#[from] TlsError),
     #[error(transparent)]
     Store(#[from] StoreError),
     #[error("cannot listen on {address}: {source}")]
@@ -120,6 +126,9 @@ pub async fn serve(
 ) -> Result<(), ServerError> {
     // Bound before the lock is taken, so the lock names the address actually bound (with
     // port 0 the system picks one) and a second server can tell its clients where the first is.
+    // A certificate that cannot serve is refused before anything is bound or locked.
+    let tls = config.tls.as_ref().map(tls::Tls::load).transpose()?;
+    let scheme = if tls.is_some() { "https" } else { "http" };
     let listener = match tokio::net::TcpListener::bind(config.listen).await {
         Ok(listener) => listener,
         Err(source) => {
@@ -148,7 +157,7 @@ pub async fn serve(
     let base = config
         .public_url
         .clone()
-        .unwrap_or_else(|| format!("http://{address}"));
+        .unwrap_or_else(|| format!("{scheme}://{address}"));
     let mut fleet = Fleet::new(
         Supervisor::new(config.store.clone(), Arc::clone(&config.runner)),
         config.uploads.clone(),
@@ -187,13 +196,19 @@ pub async fn serve(
         curves: Default::default(),
     });
     let app = routes::router(routes::AppState { service, dashboard });
-    let serving = connections::serve_connections(
-        listener,
-        app,
-        config.connections.clone(),
-        connections::PlainTcp,
-        shutdown,
-    );
+    let limits = config.connections.clone();
+    let serving: std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send>> = match tls {
+        Some(tls) => Box::pin(connections::serve_connections(
+            listener, app, limits, tls, shutdown,
+        )),
+        None => Box::pin(connections::serve_connections(
+            listener,
+            app,
+            limits,
+            connections::PlainTcp,
+            shutdown,
+        )),
+    };
     tokio::select! {
         () = serving => {}
         holder = lock.lost() => {

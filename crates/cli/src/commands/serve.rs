@@ -3,6 +3,7 @@
 //! by the same configuration as `fredbatch run`).
 
 use std::net::SocketAddr;
+use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Duration;
@@ -10,6 +11,7 @@ use std::time::Duration;
 use fredbatch_core::BackendKind;
 use fredbatch_server::{
     ConnectionLimits, DEFAULT_REQUESTS_PER_USER, DEFAULT_UPLOAD_LIMIT, JobDefaults, ServerConfig,
+    TlsFiles,
 };
 
 use crate::Context;
@@ -56,6 +58,24 @@ pub struct ServeArgs {
     /// Requests one user's token may have in flight at once; more are refused with 429.
     #[arg(long, value_name = "N", default_value_t = DEFAULT_REQUESTS_PER_USER)]
     pub requests_per_user: usize,
+    /// Serve HTTPS with this certificate chain (PEM), so tokens never cross a network in
+    /// clear; give its key with --tls-key. Without it, plain HTTP (behind a TLS proxy, or on
+    /// 127.0.0.1 only).
+    #[arg(
+        long,
+        value_name = "CERT.pem",
+        requires = "tls_key",
+        env = "FREDBATCH_TLS_CERT"
+    )]
+    pub tls_cert: Option<PathBuf>,
+    /// The private key (PEM) of --tls-cert.
+    #[arg(
+        long,
+        value_name = "KEY.pem",
+        requires = "tls_cert",
+        env = "FREDBATCH_TLS_KEY"
+    )]
+    pub tls_key: Option<PathBuf>,
     #[command(flatten)]
     pub resources: RunResourceArgs,
     #[command(flatten)]
@@ -106,10 +126,19 @@ pub async fn run(args: ServeArgs, ctx: &Context) -> anyhow::Result<ExitCode> {
             idle_timeout: args.idle_timeout,
         },
         requests_per_user: args.requests_per_user.max(1),
+        tls: args
+            .tls_cert
+            .zip(args.tls_key)
+            .map(|(cert, key)| TlsFiles { cert, key }),
+    };
+    let scheme = if config.tls.is_some() {
+        "https"
+    } else {
+        "http"
     };
     fredbatch_server::serve(config, terminated(), |address| {
         ctx.note(&format!(
-            "Serving the platform API on http://{address} ({} backend); stop with Ctrl-C or SIGTERM.",
+            "Serving the platform API on {scheme}://{address} ({} backend); stop with Ctrl-C or SIGTERM.",
             kind
         ));
     })

@@ -83,7 +83,11 @@ fn served_url(child: &mut Child, said: Arc<Mutex<Vec<String>>>) -> String {
             Ok(line) => match line.strip_prefix(SERVING) {
                 Some(rest) => {
                     let url = rest.split_whitespace().next().unwrap_or_default();
-                    assert!(url.starts_with("http://127.0.0.1:"), "serve said: {line}");
+                    assert!(
+                        url.starts_with("http://127.0.0.1:")
+                            || url.starts_with("https://127.0.0.1:"),
+                        "serve said: {line}"
+                    );
                     return url.to_owned();
                 }
                 None => before.push(line),
