@@ -20,7 +20,9 @@ use std::time::Duration;
 use sqlx::any::{AnyPoolOptions, install_default_drivers};
 use sqlx::{AnyPool, Executor};
 
-pub use api::{ApiJob, ApiRun, InputsCheck, LockError, LockHolder, NewApiJob, NewApiRun, User};
+pub use api::{
+    ApiJob, ApiRun, InputsCheck, LockError, LockHolder, NewApiJob, NewApiRun, Quota, Usage, User,
+};
 pub use attempts::{AttemptEnd, BeginAttempt, CommitOutcome};
 pub use error::StoreError;
 pub use fredbatch_core::StatusCounts;

@@ -27,6 +27,24 @@ pub enum UsersCommand {
     List,
     /// Refuse a user's token from now on; their jobs stay.
     Revoke { name: String },
+    /// Set a user's quota, so no one user can take the server: what would pass it is refused
+    /// (429) with a description their client shows. Each limit given replaces the last; one
+    /// left out is no limit.
+    #[command(
+        after_help = "Example:\n  fredbatch users quota dave --jobs 20 --runs-in-flight 500 --stored-gb 50"
+    )]
+    Quota {
+        name: String,
+        /// Jobs kept at once (deleted ones do not count).
+        #[arg(long, value_name = "N")]
+        jobs: Option<u64>,
+        /// Runs queued or running at once, over all their jobs.
+        #[arg(long, value_name = "N")]
+        runs_in_flight: Option<u64>,
+        /// Gigabytes of results stored (their jobs not deleted).
+        #[arg(long, value_name = "GB", allow_negative_numbers = true)]
+        stored_gb: Option<f64>,
+    },
 }
 
 pub async fn run(args: UsersArgs, ctx: &Context) -> anyhow::Result<ExitCode> {
@@ -68,6 +86,38 @@ pub async fn run(args: UsersArgs, ctx: &Context) -> anyhow::Result<ExitCode> {
                     ]);
                 }
                 println!("{rows}");
+            }
+        }
+        UsersCommand::Quota {
+            name,
+            jobs,
+            runs_in_flight,
+            stored_gb,
+        } => {
+            if let Some(gb) = stored_gb.filter(|gb| !gb.is_finite() || *gb < 0.0) {
+                anyhow::bail!("--stored-gb {gb}: give a number of gigabytes, 0 or more");
+            }
+            let quota = fredbatch_store::Quota {
+                jobs,
+                runs_in_flight,
+                stored_bytes: stored_gb.map(|gb| (gb * 1e9) as u64),
+            };
+            store.set_quota(&name, quota).await?;
+            if ctx.output.is_json() {
+                println!("{}", serde_json::json!({ "name": name, "quota": quota }));
+            } else {
+                let shown = |limit: Option<u64>| {
+                    limit.map_or_else(|| "no limit".to_owned(), |n| n.to_string())
+                };
+                ctx.note(&format!(
+                    "{name}'s quota: jobs {}, runs in flight {}, stored results {}.",
+                    shown(quota.jobs),
+                    shown(quota.runs_in_flight),
+                    quota.stored_bytes.map_or_else(
+                        || "no limit".to_owned(),
+                        |b| format!("{:.1} GB", b as f64 / 1e9)
+                    )
+                ));
             }
         }
         UsersCommand::Revoke { name } => {

@@ -34,6 +34,7 @@ impl Service {
             .into_iter()
             .filter(|tag| seen.insert(tag.clone()))
             .collect();
+        self.within_quota(user, 1, 0).await?;
         let defaults = &self.defaults;
         let job = self
             .store

@@ -8,6 +8,7 @@
 
 mod jobs;
 mod polled_runs;
+mod quotas;
 mod runs;
 mod uploads;
 

@@ -95,6 +95,7 @@ impl Service {
             });
         }
         let job = self.owned_job(user, job_id).await?;
+        self.within_quota(user, 0, new_runs.len() as u64).await?;
         if job.job.run_count as usize + new_runs.len() > MAX_RUNS_PER_JOB as usize {
             return Err(ApiError::BadRequest(format!(
                 "a job holds at most {MAX_RUNS_PER_JOB} runs"

@@ -5,10 +5,12 @@
 
 mod accounts;
 mod jobs;
+mod quotas;
 mod runs;
 mod server;
 
 pub use accounts::User;
 pub use jobs::{ApiJob, InputsCheck, NewApiJob};
+pub use quotas::{Quota, Usage};
 pub use runs::{ApiRun, NewApiRun};
 pub use server::{LockError, LockHolder};

@@ -1,0 +1,103 @@
+//! Quotas per user (`fredbatch users quota`): past a quota `serve` refuses with 429 and a
+//! `{"description"}` the client shows, stores nothing, and other users go on.
+
+mod common;
+
+use common::serve::{add_user, call, http, serve};
+use common::{Sandbox, text};
+use serde_json::{Value, json};
+
+fn run_request(job: i64, seed: u64) -> Value {
+    json!({
+        "jobId": job, "workingDir": "/home/modeler/model", "size": "hot", "fredVersion": "latest",
+        "fredArgs": [{"flag": "-p", "value": "main.fred"}, {"flag": "-s", "value": seed.to_string()}],
+        "fredFiles": ["/home/modeler/model/main.fred"],
+    })
+}
+
+#[test]
+fn a_user_past_their_quota_is_refused_with_a_description_and_others_go_on() {
+    let sandbox = Sandbox::new();
+    let alice = add_user(&sandbox, "alice");
+    let bob = add_user(&sandbox, "bob");
+    let set = sandbox.json(&[
+        "users",
+        "quota",
+        "alice",
+        "--jobs",
+        "1",
+        "--runs-in-flight",
+        "2",
+    ]);
+    assert_eq!(set["quota"]["jobs"], 1, "{set}");
+    let server = serve(&sandbox, &[]);
+    let register = |token: &str| {
+        http(
+            "POST",
+            &format!("{}/jobs/register", server.url),
+            Some(token),
+            json!({"tags": []}).to_string().as_bytes(),
+        )
+    };
+
+    let (status, first) = register(&alice);
+    assert_eq!(status, 200, "{}", text(&first));
+    let job = serde_json::from_slice::<Value>(&first).unwrap()["id"]
+        .as_i64()
+        .unwrap();
+    let (status, refused) = register(&alice);
+    assert_eq!(status, 429, "{}", text(&refused));
+    let description = serde_json::from_slice::<Value>(&refused).unwrap()["description"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert!(
+        description.contains("your quota is 1 job(s) and you have 1"),
+        "{description}"
+    );
+    assert_eq!(
+        register(&bob).0,
+        200,
+        "another user is not held by alice's quota"
+    );
+
+    let runs = |count: u64| {
+        let requests: Vec<Value> = (1..=count).map(|seed| run_request(job, seed)).collect();
+        http(
+            "POST",
+            &format!("{}/runs", server.url),
+            Some(&alice),
+            json!({ "runRequests": requests }).to_string().as_bytes(),
+        )
+    };
+    let (status, refused) = runs(3);
+    assert_eq!(status, 429, "{}", text(&refused));
+    assert!(
+        text(&refused).contains("your quota is 2 run(s) in flight"),
+        "{}",
+        text(&refused)
+    );
+    let listed = call(
+        &server,
+        "GET",
+        &format!("/runs?job_id={job}"),
+        &alice,
+        Value::Null,
+    );
+    assert_eq!(
+        listed["runs"].as_array().unwrap().len(),
+        0,
+        "nothing stored: {listed}"
+    );
+    assert_eq!(runs(2).0, 200);
+
+    let bad = sandbox.run(&["users", "quota", "alice", "--stored-gb", "-1"]);
+    assert!(!bad.status.success());
+    assert!(
+        text(&bad.stderr).contains("--stored-gb"),
+        "{}",
+        text(&bad.stderr)
+    );
+    let unknown = sandbox.run(&["users", "quota", "nobody", "--jobs", "3"]);
+    assert!(!unknown.status.success());
+}
