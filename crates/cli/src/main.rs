@@ -169,11 +169,16 @@ async fn dispatch(command: Command, ctx: &Context) -> anyhow::Result<ExitCode> {
     }
 }
 
-/// Diagnostics on stderr: warnings by default (`FREDBATCH_LOG` sets the filter). The worker
-/// logs its steps, as JSON lines when not on a terminal so log systems can index them.
+/// Diagnostics on stderr: warnings by default, and the server's audit log (`FREDBATCH_LOG` sets
+/// the filter). The worker logs its steps, as JSON lines when not on a terminal so log systems
+/// can index them.
 fn init_tracing(is_worker: bool) {
     use tracing_subscriber::EnvFilter;
-    let default = if is_worker { "info" } else { "warn" };
+    let default = if is_worker {
+        "info"
+    } else {
+        "warn,fredbatch::audit=info"
+    };
     let filter =
         EnvFilter::try_from_env("FREDBATCH_LOG").unwrap_or_else(|_| EnvFilter::new(default));
     let builder = tracing_subscriber::fmt()

@@ -12,6 +12,7 @@
 //! - [`lock`]: one server per store (losing it stops the server);
 //! - [`dashboard`]: the page at `/` and its JSON, and a job's results report (`fredbatch-report`).
 
+pub mod audit;
 pub mod auth;
 pub mod changed_jobs;
 pub mod connections;
@@ -22,6 +23,7 @@ pub mod handlers;
 pub mod in_flight;
 pub mod lock;
 pub mod openapi;
+pub mod prometheus;
 pub mod redact;
 pub mod routes;
 pub mod service;
@@ -145,6 +147,7 @@ pub async fn serve(
         }
     };
     let address = listener.local_addr().map_err(ServerError::Serve)?;
+    prometheus::install();
     let mut lock = lock::ServerLock::acquire(&config.store, &address.to_string()).await?;
     let key = config
         .store

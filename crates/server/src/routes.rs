@@ -1,6 +1,7 @@
 //! The one list of routes: it builds both the router and the OpenAPI document (each handler
 //! carries its own description), so nothing is routed undocumented or documented unrouted.
-//! Only `/` (the dashboard's page) and `/openapi.json` itself are routed outside it.
+//! Only `/` (the dashboard's page) and `/openapi.json` itself are routed outside it. Every
+//! request is counted for `/metrics`.
 //!
 //! Refusals are `{"description"}` bodies everywhere, unknown paths and methods included.
 
@@ -21,6 +22,7 @@ use crate::extract::BODY_LIMIT;
 use crate::handlers::{self, blobs, jobs, runs};
 use crate::in_flight;
 use crate::openapi;
+use crate::prometheus;
 use crate::service::Service;
 
 /// What the handlers reach: the platform API's service, and the dashboard over it.
@@ -61,6 +63,7 @@ pub fn documented() -> OpenApiRouter<AppState> {
         .routes(routes!(dashboard::table))
         .routes(routes!(dashboard::report))
         .routes(routes!(dashboard::cancel))
+        .routes(routes!(prometheus::scrape))
         .layer(DefaultBodyLimit::max(BODY_LIMIT));
     // Uploads are limited by the service as they stream, not buffered.
     let blobs = OpenApiRouter::new()
@@ -90,6 +93,7 @@ pub fn router(state: AppState) -> Router {
             in_flight,
             in_flight::limit_per_token,
         ))
+        .layer(middleware::from_fn(prometheus::count_requests))
 }
 
 async fn no_route(uri: Uri) -> impl IntoResponse {

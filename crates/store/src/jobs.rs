@@ -244,12 +244,23 @@ impl Store {
         }
         Ok(counts)
     }
-}
 
-/// Takes `count` consecutive ids from a counter and returns the first. The counter row is
-/// locked until the transaction ends, so concurrent registrations never share ids.
-/// Writes a new job's row: every column of [`Job`], whoever registers it.
-impl Store {
+    /// The runs of every job by status (what a server's operator watches).
+    pub async fn all_status_counts(&self) -> Result<StatusCounts, StoreError> {
+        let rows = sqlx::query("SELECT status, COUNT(*) AS n FROM runs GROUP BY status")
+            .fetch_all(&self.pool)
+            .await?;
+        let mut counts = StatusCounts::default();
+        for row in rows {
+            let status: String = row.try_get("status")?;
+            let status: RunStatus = status.parse().map_err(|_| StoreError::Corrupt {
+                what: format!("run status {status}"),
+            })?;
+            counts.add(status, row.try_get::<i64, _>("n")? as u32);
+        }
+        Ok(counts)
+    }
+
     /// The job's first run decided the check of its model: its other runs go on (or were
     /// ended) as any job's.
     pub async fn end_first_run_check(&self, job: JobId) -> Result<(), StoreError> {
@@ -261,6 +272,7 @@ impl Store {
     }
 }
 
+/// Writes a new job's row: every column of [`Job`], whoever registers it.
 pub(crate) async fn insert_job(tx: &mut Transaction<'_, Any>, job: &Job) -> Result<(), StoreError> {
     sqlx::query(&format!(
         "INSERT INTO jobs ({JOB_COLUMNS}) \
@@ -287,6 +299,8 @@ pub(crate) async fn insert_job(tx: &mut Transaction<'_, Any>, job: &Job) -> Resu
     Ok(())
 }
 
+/// Takes `count` consecutive ids from a counter and returns the first. The counter row is
+/// locked until the transaction ends, so concurrent registrations never share ids.
 pub(crate) async fn allocate(
     tx: &mut Transaction<'_, Any>,
     counter: &str,

@@ -130,6 +130,13 @@ impl Fleet {
     }
 
     pub async fn round(&mut self) -> Result<(), FleetError> {
+        let started = std::time::Instant::now();
+        let round = self.round_once().await;
+        crate::telemetry::round_took(started.elapsed());
+        round
+    }
+
+    async fn round_once(&mut self) -> Result<(), FleetError> {
         for job in self.wakeup.take() {
             // Runs were added, retried or stopped: watch it afresh (and submit what is new).
             self.watches.remove(&job);
@@ -259,12 +266,21 @@ async fn check_and_record(
 ) -> Result<(), JobSupervisionError> {
     let id = job.id;
     let configs = store.configs(id).await?;
-    let Some(outcome) = gate.check(job, &configs).await? else {
+    let checked = gate.check(job, &configs).await;
+    if checked.is_err() {
+        crate::telemetry::inputs_check("failed");
+    }
+    let Some(outcome) = checked? else {
         return Ok(());
     };
     let now = Utc::now();
     let outcome = match outcome {
         Ok(refused) => {
+            crate::telemetry::inputs_check(if refused.is_empty() {
+                "passed"
+            } else {
+                "configs_refused"
+            });
             for (config, reason) in &refused {
                 info!(job = %id, config, %reason, "configuration refused");
                 store
@@ -274,6 +290,7 @@ async fn check_and_record(
             Ok(())
         }
         Err(refused) => {
+            crate::telemetry::inputs_check("refused");
             info!(job = %id, reason = %refused, "inputs refused");
             Err(refused.to_string())
         }

@@ -26,6 +26,7 @@ mod memory_runner;
 pub mod results_zip;
 mod round;
 mod submit;
+mod telemetry;
 mod wakeup;
 mod watch;
 

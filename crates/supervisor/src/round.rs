@@ -20,13 +20,11 @@ pub(crate) async fn reconcile<'w>(
         .iter()
         .flat_map(|watch| watch.open_backend_jobs())
         .collect();
-    let described: HashMap<_, _> =
-        runner
-            .describe(&ids)
-            .await
-            .map_err(SupervisorError::backend(
-                "asking the backend for run states",
-            ))?;
+    let described = runner.describe(&ids).await;
+    crate::telemetry::backend_call("describe", &described);
+    let described: HashMap<_, _> = described.map_err(SupervisorError::backend(
+        "asking the backend for run states",
+    ))?;
     let mut failed = Vec::new();
     for watch in &mut watches {
         if let Err(error) = watch.apply(store, runner, &described).await {

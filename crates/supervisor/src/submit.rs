@@ -42,12 +42,11 @@ pub(crate) async fn submit_open_runs(
         .iter()
         .filter_map(|r| r.backend_job_id.clone())
         .collect();
-    let known = runner
-        .describe(&held)
-        .await
-        .map_err(SupervisorError::backend(
-            "asking the backend for run states",
-        ))?;
+    let known = runner.describe(&held).await;
+    crate::telemetry::backend_call("describe", &known);
+    let known = known.map_err(SupervisorError::backend(
+        "asking the backend for run states",
+    ))?;
     let (cancelled, mut to_submit): (Vec<Run>, Vec<Run>) = open
         .into_iter()
         .filter(|run| {
@@ -79,9 +78,10 @@ pub(crate) async fn submit_open_runs(
             worker: WorkerCommand::run(job.id, run.id),
         })
         .collect();
-    runner
+    let submitted = runner
         .submit(&job_spec(job, runner), &submissions, &RecordInStore(store))
-        .await
-        .map_err(SupervisorError::backend("submitting runs"))?;
+        .await;
+    crate::telemetry::backend_call("submit", &submitted);
+    submitted.map_err(SupervisorError::backend("submitting runs"))?;
     Ok(submissions.len())
 }

@@ -390,6 +390,12 @@ pub async fn cancel(
         .request_cancel(job.job.id, None)
         .await?;
     dashboard.service.changed.mark(job.job.id);
+    crate::audit::record(
+        &user,
+        "cancel job",
+        job.job.id.0,
+        &format!("{} run(s)", runs.len()),
+    );
     Ok(Json(Cancelled {
         job_id: job.job.id.0,
         runs: runs.len(),

@@ -9,6 +9,7 @@ use fredbatch_core::keys::{job_config_key, run_config_key, uploaded_inputs_key};
 use fredbatch_store::{ApiJob, InputsCheck, NewApiJob, User};
 
 use super::Service;
+use crate::audit;
 use crate::error::ApiError;
 use crate::signing::{Bucket, Method};
 use crate::wire::*;
@@ -49,6 +50,7 @@ impl Service {
                 first_run_checks: defaults.first_run_checks,
             })
             .await?;
+        audit::record(user, "register job", job.id.0, "");
         Ok(RegisteredJob {
             id: job.id.0,
             user_id: user.id,
@@ -163,6 +165,7 @@ impl Service {
         self.results
             .delete_prefix(&format!("job-{}/", job.job.id))
             .await?;
+        audit::record(user, "delete job", id, "its inputs and results removed");
         Ok(ErrorBody {
             description: format!("job {id} deleted"),
         })

@@ -11,6 +11,7 @@ use serde_json::value::RawValue;
 use fredbatch_core::limits::MAX_RUNS_PER_JOB;
 
 use super::Service;
+use crate::audit;
 use crate::error::ApiError;
 use crate::redact::without_paths;
 use crate::translate::translate;
@@ -106,6 +107,12 @@ impl Service {
             .add_runs(job.job.id, &new_runs, Utc::now())
             .await?;
         self.changed.mark(job.job.id);
+        audit::record(
+            user,
+            "add runs",
+            job.job.id.0,
+            &format!("{} run(s)", runs.len()),
+        );
         Ok(SubmitRunsResponse {
             run_responses: runs
                 .iter()
@@ -156,6 +163,12 @@ impl Service {
         let reset = self.store.retry_runs(&run_ids).await?;
         for job in jobs {
             self.changed.mark(job);
+            audit::record(
+                user,
+                "retry runs",
+                job.0,
+                &format!("{} run(s) asked", ids.len()),
+            );
         }
         Ok(RetryResponse {
             status: "Submitted",
@@ -173,6 +186,7 @@ impl Service {
                         .request_cancel(job.job.id, Some(run.run.id))
                         .await?;
                     self.changed.mark(job.job.id);
+                    audit::record(user, "stop run", job.job.id.0, &format!("run {id}"));
                     stopped.push(StoppedRun {
                         run_id: id,
                         reason: "Success",
