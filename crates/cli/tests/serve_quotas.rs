@@ -30,6 +30,11 @@ fn a_user_past_their_quota_is_refused_with_a_description_and_others_go_on() {
         "2",
     ]);
     assert_eq!(set["quota"]["jobs"], 1, "{set}");
+    let listed = sandbox.json(&["users", "list"]);
+    assert_eq!(listed["users"][0]["quota"]["runs_in_flight"], 2, "{listed}");
+    assert_eq!(listed["users"][1]["quota"]["jobs"], serde_json::Value::Null);
+    let table = text(&sandbox.run(&["users", "list"]).stdout);
+    assert!(table.contains("jobs 1, runs in flight 2"), "{table}");
     let server = serve(&sandbox, &[]);
     let register = |token: &str| {
         http(

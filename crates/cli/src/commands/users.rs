@@ -67,15 +67,27 @@ pub async fn run(args: UsersArgs, ctx: &Context) -> anyhow::Result<ExitCode> {
             }
         }
         UsersCommand::List => {
-            let users = store.users().await?;
+            let mut users = Vec::new();
+            for user in store.users().await? {
+                let quota = store.quota(user.id).await?;
+                users.push((user, quota));
+            }
             if ctx.output.is_json() {
+                let users: Vec<serde_json::Value> = users
+                    .iter()
+                    .map(|(user, quota)| {
+                        let mut shown = serde_json::to_value(user).expect("users serialize");
+                        shown["quota"] = serde_json::to_value(quota).expect("quotas serialize");
+                        shown
+                    })
+                    .collect();
                 println!(
                     "{}",
                     serde_json::to_string_pretty(&serde_json::json!({ "users": users }))?
                 );
             } else {
-                let mut rows = table(["id", "name", "created", "revoked"]);
-                for user in &users {
+                let mut rows = table(["id", "name", "created", "revoked", "quota"]);
+                for (user, quota) in &users {
                     rows.add_row(vec![
                         user.id.to_string(),
                         user.name.clone(),
@@ -83,6 +95,7 @@ pub async fn run(args: UsersArgs, ctx: &Context) -> anyhow::Result<ExitCode> {
                         user.revoked_at
                             .map(|t| t.format("%Y-%m-%d %H:%M").to_string())
                             .unwrap_or_default(),
+                        describe_quota(quota),
                     ]);
                 }
                 println!("{rows}");
@@ -131,4 +144,21 @@ pub async fn run(args: UsersArgs, ctx: &Context) -> anyhow::Result<ExitCode> {
     }
     store.close().await;
     Ok(ExitCode::SUCCESS)
+}
+
+/// A quota for people: `jobs 20, runs in flight 500, stored results 50.0 GB` (or `no limit`).
+fn describe_quota(quota: &fredbatch_store::Quota) -> String {
+    if *quota == fredbatch_store::Quota::default() {
+        return "no limit".to_owned();
+    }
+    let shown = |limit: Option<u64>| limit.map_or_else(|| "no limit".to_owned(), |n| n.to_string());
+    format!(
+        "jobs {}, runs in flight {}, stored results {}",
+        shown(quota.jobs),
+        shown(quota.runs_in_flight),
+        quota.stored_bytes.map_or_else(
+            || "no limit".to_owned(),
+            |b| format!("{:.1} GB", b as f64 / 1e9)
+        )
+    )
 }
