@@ -12,6 +12,7 @@
 
 pub mod calls;
 pub mod cancel;
+pub mod capacity;
 pub mod children;
 pub mod clients;
 pub mod config;

@@ -158,6 +158,10 @@ impl SimulationRunner for BatchRunner {
         RetryStrategy::interruptions_only(attempts, SPOT_INTERRUPTION_PATTERN)
     }
 
+    async fn largest_run(&self) -> Result<Option<fredbatch_core::Ceiling>, RunnerError> {
+        Ok(crate::capacity::ceiling(self.ready().await?).await?)
+    }
+
     async fn submit(
         &self,
         job: &JobSpec,

@@ -363,12 +363,14 @@ fn a_run_over_its_memory_is_stopped_and_ends_out_of_memory() {
         "county",
         "use FRED::Influenza\nlocations = Jefferson_County_PA\nstart_date = 2020-Jan-01\ndays = 60\n",
     );
-    // The demo engine holds 300 MB; the run reserved 128.
+    // The demo engine holds 300 MB; the run reserved 128, and may not try again with more.
     let output = sandbox.run(&[
         "run",
         model.to_str().unwrap(),
         "--memory",
         "128",
+        "--attempts",
+        "1",
         "--param",
         "demo_memory_mb=300",
     ]);

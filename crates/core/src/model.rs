@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::backend::BackendTarget;
 use crate::failure::FailureClass;
+use crate::growth::{RetryPolicy, RunSize};
 use crate::ids::{BackendJobId, JobId, RunId};
 use crate::params::ParamOverride;
 use crate::resources::Resources;
@@ -26,10 +27,13 @@ pub struct Job {
     /// How many configurations the job holds (1 unless it is a sweep).
     pub config_count: u32,
     pub resources: Resources,
-    /// Attempts allowed per run (retries of interruptions included).
+    /// Attempts allowed per run, interruptions not counted (see [`crate::growth`]).
     pub max_attempts: u32,
-    /// Each attempt is terminated after this long.
+    /// Each attempt is terminated after this long (unless a retry gave the run longer).
     pub attempt_timeout_seconds: u64,
+    /// What a failed attempt's run gets next: more memory, more time, the same again.
+    #[serde(default)]
+    pub retry_policy: RetryPolicy,
     /// Which backend runs it and where on it its runs go (for AWS Batch: the queue, job
     /// definition and log group), as recorded when it was registered, so later commands reach
     /// them whatever the environment says. In JSON: `"backend": "<kind>"` and, unless local,
@@ -83,6 +87,10 @@ pub struct Run {
     /// What FRED warned of in the latest attempt (statements it ignored, e.g. a misspelt key).
     #[serde(default)]
     pub warnings: Vec<String>,
+    /// The size its next or current attempt runs with, once a retry made it differ from its
+    /// job's ([`Job::size`]); `None` while it runs at its job's size.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub size: Option<RunSize>,
 }
 
 /// One configuration of a job: the model keys its runs set, besides the job's own overrides.
@@ -94,6 +102,19 @@ pub struct Config {
 }
 
 impl Job {
+    /// The size every run of the job starts with.
+    pub fn size(&self) -> RunSize {
+        RunSize {
+            resources: self.resources,
+            timeout_seconds: self.attempt_timeout_seconds,
+        }
+    }
+
+    /// The size `run`'s next or current attempt runs with.
+    pub fn size_of(&self, run: &Run) -> RunSize {
+        run.size.unwrap_or_else(|| self.size())
+    }
+
     /// Whether the job is a sweep (more than one configuration), which changes how its runs'
     /// results are laid out and reported.
     pub fn is_sweep(&self) -> bool {
@@ -178,6 +199,10 @@ pub struct Attempt {
     /// FRED's warning lines (`warnings.txt`) of this attempt.
     #[serde(default)]
     pub warnings: Vec<String>,
+    /// The vCPUs, memory and time limit it ran with (unknown for attempts recorded before
+    /// sizes were).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub size: Option<RunSize>,
 }
 
 impl Attempt {
@@ -227,6 +252,7 @@ mod tests {
             resources: Resources::LOCAL_DEFAULT,
             max_attempts: 3,
             attempt_timeout_seconds: 60,
+            retry_policy: RetryPolicy::default(),
             backend: BackendTarget::Slurm(SlurmTarget {
                 partition: Some("debug".into()),
                 account: None,

@@ -15,6 +15,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::backend::BackendKind;
+use crate::growth::Ceiling;
 use crate::ids::{BackendJobId, JobId, RunId};
 use crate::resources::Resources;
 use crate::retry::RetryStrategy;
@@ -85,6 +86,19 @@ pub struct BackendAttempt {
     pub log_ref: Option<String>,
 }
 
+impl BackendAttempt {
+    /// Why the attempt ended, in the words that tell its failure's class: the container's own
+    /// reason when it ran out of memory (AWS says only `Essential container in task exited` in
+    /// the status reason beside it), else the status reason, else the container's reason.
+    pub fn end_reason(&self) -> Option<&str> {
+        self.reason
+            .as_deref()
+            .filter(|reason| reason.starts_with("OutOfMemoryError"))
+            .or(self.status_reason.as_deref())
+            .or(self.reason.as_deref())
+    }
+}
+
 /// Which part of a run's log to read.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct LogRequest {
@@ -144,6 +158,11 @@ pub trait SimulationRunner: Send + Sync {
     /// How this backend's runs are retried: only interruptions (the host went away under the
     /// run), in the words this backend's status reasons use for them.
     fn retry_strategy(&self, attempts: u32) -> RetryStrategy;
+
+    /// The largest run this backend can place, and what sets that limit (this machine, the
+    /// largest node of the partition, the largest instance type of the compute environment);
+    /// `None` when the backend cannot tell. A run that ran out of memory never grows past it.
+    async fn largest_run(&self) -> Result<Option<Ceiling>, RunnerError>;
 
     /// Submits runs and returns their backend ids, in the order given, telling `progress` as
     /// parts are accepted. A run that this backend already holds under the same name is not

@@ -85,9 +85,11 @@ pub fn failure_reason(worker_reason: Option<&str>, backend: &BackendJob) -> Stri
         .last()
         .and_then(|attempt| attempt.status_reason.as_deref())
         .or(backend.status_reason.as_deref());
-    // AWS says so in the container's reason, beside a status reason that only says it exited.
-    let container_reason = backend.attempts.last().and_then(|a| a.reason.as_deref());
-    if let Some(reason) = container_reason.filter(|r| r.starts_with("OutOfMemoryError")) {
+    // AWS says so in the container's reason, beside a status reason that only says it exited;
+    // the local executor in its status reason. Either way it outranks what the worker last
+    // recorded, which an attempt killed for its memory could not update.
+    let end_reason = backend.attempts.last().and_then(|a| a.end_reason());
+    if let Some(reason) = end_reason.filter(|r| r.starts_with("OutOfMemoryError")) {
         return format!("out of memory: the run used more memory than it asked for ({reason})");
     }
     if let Some(reason) = backend_reason {

@@ -161,6 +161,7 @@ mod tests {
             }),
             results_key: None,
             warnings: Vec::new(),
+            size: None,
         }
     }
 

@@ -28,8 +28,8 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use fredbatch_core::{
-    BackendJob, BackendJobId, BackendState, JobSpec, LogPage, LogRequest, Resources, RetryStrategy,
-    RunSubmission, RunnerError, SimulationRunner, SubmitProgress,
+    BackendJob, BackendJobId, BackendState, Ceiling, JobSpec, LogPage, LogRequest, Resources,
+    RetryStrategy, RunSubmission, RunnerError, SimulationRunner, SubmitProgress,
 };
 use tokio::sync::Notify;
 
@@ -115,6 +115,14 @@ impl SimulationRunner for LocalExecutor {
     /// A worker killed by a signal nobody here sent is reported as `Host local: ...`.
     fn retry_strategy(&self, attempts: u32) -> RetryStrategy {
         RetryStrategy::interruptions_only(attempts, "Host local*")
+    }
+
+    /// What the executor may use of this machine: no run can reserve more.
+    async fn largest_run(&self) -> Result<Option<Ceiling>, RunnerError> {
+        Ok(Some(Ceiling {
+            resources: self.inner.config.capacity,
+            source: "what the local executor may use of this machine".to_owned(),
+        }))
     }
 
     async fn submit(

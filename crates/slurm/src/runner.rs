@@ -107,6 +107,10 @@ impl SimulationRunner for SlurmRunner {
         RetryStrategy::interruptions_only(attempts, &format!("{INTERRUPTION_PREFIX}*"))
     }
 
+    async fn largest_run(&self) -> Result<Option<fredbatch_core::Ceiling>, RunnerError> {
+        Ok(submit::ceiling(self).await?)
+    }
+
     async fn submit(
         &self,
         job: &JobSpec,

@@ -3,7 +3,9 @@
 //! array, telling the caller after each before sending the next.
 
 use fredbatch_core::backend_jobs::{BackendJobName, RunRange, Unit, job_prefix, plan, task_index};
-use fredbatch_core::{BackendJobId, JobSpec, RunSubmission, RunnerError, SubmitProgress};
+use fredbatch_core::{
+    BackendJobId, Ceiling, JobSpec, Resources, RunSubmission, RunnerError, SubmitProgress,
+};
 
 use crate::cluster;
 use crate::error::SlurmError;
@@ -117,6 +119,21 @@ pub(crate) async fn check_fits(
     .into())
 }
 
+/// The largest run some node of the partition can take: its most memory, and its most vCPUs.
+pub(crate) async fn ceiling(runner: &SlurmRunner) -> Result<Option<Ceiling>, SlurmError> {
+    let partition = cluster::partition(&runner.slurm, runner.config.partition.as_deref()).await?;
+    let nodes = cluster::nodes(&runner.slurm, &partition.name).await?;
+    let memory_mb = nodes.iter().map(|node| node.memory_mb).max();
+    let vcpus = nodes.iter().map(|node| node.cpus).max();
+    Ok(memory_mb.zip(vcpus).map(|(memory_mb, vcpus)| Ceiling {
+        resources: Resources {
+            vcpus: vcpus.min(partition.max_cpus_per_node.unwrap_or(u32::MAX)),
+            memory_mb: memory_mb.min(partition.max_mem_per_node_mb.unwrap_or(u64::MAX)),
+        },
+        source: format!("the largest node of partition {}", partition.name),
+    }))
+}
+
 /// The backend ids Slurm already holds for `runs`, by name.
 fn existing(
     job: &JobSpec,
@@ -172,7 +189,7 @@ mod tests {
     use super::*;
     use crate::record::JobRecord;
     use fredbatch_core::backend_jobs::run_job_name;
-    use fredbatch_core::{JobId, Resources, RetryStrategy, RunId, WorkerCommand};
+    use fredbatch_core::{JobId, RetryStrategy, RunId, WorkerCommand};
     use std::time::Duration;
 
     #[test]

@@ -9,6 +9,8 @@ use fredbatch_core::model::Measurements;
 use fredbatch_core::sync::{TIMEOUT_REASON, is_interruption};
 use fredbatch_core::{Attempt, AttemptStatus, BackendJob, BackendJobId, RunId, RunStatus};
 
+use sqlx::{Any, Row, Transaction};
+
 use crate::Store;
 use crate::error::StoreError;
 use crate::rows::{self, ATTEMPT_COLUMNS};
@@ -61,8 +63,10 @@ impl Store {
         now: DateTime<Utc>,
     ) -> Result<BeginAttempt, StoreError> {
         let mut tx = self.pool.begin().await?;
-        const NEXT: &str =
-            "CASE WHEN attempts_started + 1 >= $3 THEN attempts_started + 1 ELSE $3 END";
+        // The backend numbers only its own job's attempts: the run's earlier backend jobs made
+        // `attempts_before`.
+        const NEXT: &str = "CASE WHEN attempts_started + 1 >= attempts_before + $3 \
+             THEN attempts_started + 1 ELSE attempts_before + $3 END";
         let number: Option<i64> = sqlx::query_scalar(&format!(
             "UPDATE runs SET attempts_started = {NEXT}, \
              attempts = CASE WHEN attempts > {NEXT} THEN attempts ELSE {NEXT} END, \
@@ -81,15 +85,19 @@ impl Store {
             let status = self.run(run).await?.status;
             return Ok(BeginAttempt::AlreadyEnded { status });
         };
+        let size = current_size(&mut tx, run).await?;
         sqlx::query(
-            "INSERT INTO attempts (run_id, number, backend_job_id, status, started_at) \
-             VALUES ($1, $2, $3, $4, $5)",
+            "INSERT INTO attempts (run_id, number, backend_job_id, status, started_at, vcpus, \
+             memory_mb, timeout_seconds) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
         )
         .bind(run.0)
         .bind(number)
         .bind(backend_job_id.map(|id| id.0.as_str()))
         .bind(AttemptStatus::Running.as_str())
         .bind(to_millis(now))
+        .bind(size.0)
+        .bind(size.1)
+        .bind(size.2)
         .execute(&mut *tx)
         .await?;
         tx.commit().await?;
@@ -170,22 +178,24 @@ impl Store {
     /// Fills in what a backend knows of runs' ended attempts: where each attempt's log is and,
     /// for an attempt whose worker never recorded its end (a reclaimed machine, a killed
     /// container, a worker that never started), how it ended. The backend's attempt `i` is
-    /// attempt number `i + 1`. Safe to repeat: nothing the worker recorded is overwritten.
+    /// the run's attempt `i + 1` after those of its earlier backend jobs. Safe to repeat:
+    /// nothing the worker recorded is overwritten.
     pub async fn record_backend_attempts(
         &self,
         jobs: &[(RunId, &BackendJob)],
     ) -> Result<(), StoreError> {
         let mut tx = self.pool.begin().await?;
         for (run, job) in jobs {
+            let before: i64 = sqlx::query_scalar("SELECT attempts_before FROM runs WHERE id = $1")
+                .bind(run.0)
+                .fetch_one(&mut *tx)
+                .await?;
             for (index, attempt) in job.attempts.iter().enumerate() {
                 let Some(stopped_at) = attempt.stopped_at else {
                     continue;
                 };
-                let number = index as i64 + 1;
-                let reason = attempt
-                    .status_reason
-                    .as_deref()
-                    .or(attempt.reason.as_deref());
+                let number = before + index as i64 + 1;
+                let reason = attempt.end_reason();
                 let status = if reason
                     .is_some_and(|r| is_interruption(r) || r.starts_with(TIMEOUT_REASON))
                 {
@@ -215,10 +225,11 @@ impl Store {
                 if updated.rows_affected() > 0 {
                     continue;
                 }
+                let size = current_size(&mut tx, *run).await?;
                 sqlx::query(
                     "INSERT INTO attempts (run_id, number, backend_job_id, status, reason, \
-                     exit_code, started_at, finished_at, log_ref) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+                     exit_code, started_at, finished_at, log_ref, vcpus, memory_mb, \
+                     timeout_seconds) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
                 )
                 .bind(run.0)
                 .bind(number)
@@ -229,6 +240,9 @@ impl Store {
                 .bind(to_millis(attempt.started_at.unwrap_or(stopped_at)))
                 .bind(to_millis(stopped_at))
                 .bind(attempt.log_ref.as_deref())
+                .bind(size.0)
+                .bind(size.1)
+                .bind(size.2)
                 .execute(&mut *tx)
                 .await?;
                 // A later worker numbers its attempt after this one.
@@ -255,4 +269,25 @@ impl Store {
         .await?;
         rows.iter().map(rows::attempt).collect()
     }
+}
+
+/// The size `run`'s attempt starting now runs with, as (vCPUs, memory MB, timeout seconds):
+/// the run's own once a retry changed it, else its job's.
+async fn current_size(
+    tx: &mut Transaction<'_, Any>,
+    run: RunId,
+) -> Result<(i64, i64, i64), StoreError> {
+    let row = sqlx::query(
+        "SELECT COALESCE(r.vcpus, j.vcpus) AS vcpus, COALESCE(r.memory_mb, j.memory_mb) AS memory_mb, \
+         COALESCE(r.timeout_seconds, j.attempt_timeout_seconds) AS timeout_seconds \
+         FROM runs r JOIN jobs j ON j.id = r.job_id WHERE r.id = $1",
+    )
+    .bind(run.0)
+    .fetch_one(&mut **tx)
+    .await?;
+    Ok((
+        row.try_get("vcpus")?,
+        row.try_get("memory_mb")?,
+        row.try_get("timeout_seconds")?,
+    ))
 }

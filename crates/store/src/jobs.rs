@@ -2,7 +2,9 @@
 
 use chrono::{DateTime, Utc};
 use fredbatch_core::params::ParamOverride;
-use fredbatch_core::{BackendTarget, Config, Job, JobId, Resources, RunStatus, StatusCounts};
+use fredbatch_core::{
+    BackendTarget, Config, Job, JobId, Resources, RetryPolicy, RunStatus, StatusCounts,
+};
 use serde::Serialize;
 use sqlx::{Any, Row, Transaction};
 
@@ -28,6 +30,8 @@ pub struct NewJob {
     pub resources: Resources,
     pub max_attempts: u32,
     pub attempt_timeout_seconds: u64,
+    /// See [`Job::retry_policy`].
+    pub retry_policy: RetryPolicy,
     /// The backend and where on it the runs go.
     pub backend: BackendTarget,
     pub created_at: DateTime<Utc>,
@@ -87,6 +91,7 @@ impl Store {
             resources: new.resources,
             max_attempts: new.max_attempts,
             attempt_timeout_seconds: new.attempt_timeout_seconds,
+            retry_policy: new.retry_policy,
             backend: new.backend,
             inputs_key: inputs_key(job_id),
             // Stored to the millisecond; return what a later read will see.
@@ -276,7 +281,7 @@ impl Store {
 pub(crate) async fn insert_job(tx: &mut Transaction<'_, Any>, job: &Job) -> Result<(), StoreError> {
     sqlx::query(&format!(
         "INSERT INTO jobs ({JOB_COLUMNS}) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)"
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)"
     ))
     .bind(job.id.0)
     .bind(&job.name)
@@ -294,6 +299,7 @@ pub(crate) async fn insert_job(tx: &mut Transaction<'_, Any>, job: &Job) -> Resu
     .bind(i64::from(job.config_count))
     .bind(job.status_reason.as_deref())
     .bind(i64::from(job.first_run_checks))
+    .bind(rows::retry_policy_json(&job.retry_policy))
     .execute(&mut **tx)
     .await?;
     Ok(())

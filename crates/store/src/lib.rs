@@ -8,6 +8,7 @@ mod api;
 mod attempts;
 mod error;
 mod jobs;
+mod resized;
 mod rows;
 mod runs;
 mod secret;

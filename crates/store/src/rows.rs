@@ -4,7 +4,7 @@ use fredbatch_core::model::Measurements;
 use fredbatch_core::params::ParamOverride;
 use fredbatch_core::{
     Attempt, AttemptStatus, BackendJobId, BackendState, BackendTarget, Config, Job, JobId,
-    Resources, Run, RunId,
+    Resources, RetryPolicy, Run, RunId, RunSize,
 };
 use sqlx::Row;
 use sqlx::any::AnyRow;
@@ -14,17 +14,18 @@ use crate::time::{from_millis, opt_from_millis};
 
 pub const JOB_COLUMNS: &str = "id, name, model_dir, program, params, run_count, vcpus, memory_mb, \
                                max_attempts, attempt_timeout_seconds, backend, inputs_key, created_at, \
-                               config_count, status_reason, first_run_checks";
+                               config_count, status_reason, first_run_checks, retry_policy";
 
 pub const RUN_COLUMNS: &str = "id, job_id, run_number, config, replicate, status, status_reason, attempts, \
                                backend_job_id, backend_state, cancel_requested, results_key, \
-                               started_at, finished_at, retries, warnings, \
+                               started_at, finished_at, retries, warnings, vcpus, memory_mb, \
+                               timeout_seconds, \
                                CASE WHEN seed IS NULL THEN replicate ELSE 1 END AS fred_run";
 
 pub const ATTEMPT_COLUMNS: &str = "run_id, number, backend_job_id, status, reason, exit_code, \
                                    started_at, finished_at, wall_seconds, cpu_seconds, \
                                    peak_rss_kb, output_bytes, results_key, log_ref, \
-                                   warnings";
+                                   warnings, vcpus, memory_mb, timeout_seconds";
 
 fn corrupt(what: impl Into<String>) -> StoreError {
     StoreError::Corrupt { what: what.into() }
@@ -65,6 +66,11 @@ pub fn job(row: &AnyRow) -> Result<Job, StoreError> {
         config_count: u32_of(row.try_get("config_count")?, "config_count")?,
         status_reason: row.try_get("status_reason")?,
         first_run_checks: row.try_get::<i64, _>("first_run_checks")? != 0,
+        retry_policy: match row.try_get::<Option<String>, _>("retry_policy")? {
+            Some(text) => serde_json::from_str(&text)
+                .map_err(|e| corrupt(format!("job retry policy {text}: {e}")))?,
+            None => RetryPolicy::default(),
+        },
     })
 }
 
@@ -107,6 +113,7 @@ pub fn run(row: &AnyRow) -> Result<Run, StoreError> {
         started_at: opt_from_millis(row.try_get("started_at")?),
         finished_at: opt_from_millis(row.try_get("finished_at")?),
         warnings: warnings(row)?,
+        size: size(row)?,
     })
 }
 
@@ -140,7 +147,32 @@ pub fn attempt(row: &AnyRow) -> Result<Attempt, StoreError> {
         results_key: row.try_get("results_key")?,
         log_ref: row.try_get("log_ref")?,
         warnings: warnings(row)?,
+        size: size(row)?,
     })
+}
+
+/// A retry policy as stored: JSON.
+pub fn retry_policy_json(policy: &RetryPolicy) -> String {
+    serde_json::to_string(policy).expect("retry policies serialize")
+}
+
+/// A run's or an attempt's size, from its `vcpus`, `memory_mb` and `timeout_seconds` columns
+/// (all set, or all NULL).
+fn size(row: &AnyRow) -> Result<Option<RunSize>, StoreError> {
+    let vcpus: Option<i64> = row.try_get("vcpus")?;
+    let memory_mb: Option<i64> = row.try_get("memory_mb")?;
+    let timeout_seconds: Option<i64> = row.try_get("timeout_seconds")?;
+    let (Some(vcpus), Some(memory_mb), Some(timeout_seconds)) = (vcpus, memory_mb, timeout_seconds)
+    else {
+        return Ok(None);
+    };
+    Ok(Some(RunSize {
+        resources: Resources {
+            vcpus: u32_of(vcpus, "vcpus")?,
+            memory_mb: memory_mb as u64,
+        },
+        timeout_seconds: timeout_seconds as u64,
+    }))
 }
 
 /// FRED's warning lines as stored: a JSON array, or NULL for none.

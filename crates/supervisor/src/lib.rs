@@ -24,6 +24,7 @@ mod inputs_gate;
 #[cfg(feature = "testing")]
 mod memory_runner;
 pub mod results_zip;
+mod retry;
 mod round;
 mod submit;
 mod telemetry;
@@ -33,7 +34,7 @@ mod watch;
 use std::sync::Arc;
 use std::time::Duration;
 
-use fredbatch_core::{Job, JobId, JobSpec, Run, SimulationRunner};
+use fredbatch_core::{Job, JobId, Run, SimulationRunner};
 use fredbatch_store::{StatusCounts, Store};
 
 pub use backend_check::WrongBackend;
@@ -147,15 +148,5 @@ impl Supervisor {
             watch = self.watch(&job).await?;
             on_tick(&watch.counts);
         }
-    }
-}
-
-/// The submission parameters of a stored job on `runner`.
-pub fn job_spec(job: &Job, runner: &dyn SimulationRunner) -> JobSpec {
-    JobSpec {
-        job_id: job.id,
-        resources: job.resources,
-        retry: runner.retry_strategy(job.max_attempts),
-        attempt_timeout: Duration::from_secs(job.attempt_timeout_seconds),
     }
 }

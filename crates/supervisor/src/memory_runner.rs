@@ -112,6 +112,10 @@ impl SimulationRunner for MemoryRunner {
         RetryStrategy::interruptions_only(attempts, "Host memory*")
     }
 
+    async fn largest_run(&self) -> Result<Option<fredbatch_core::Ceiling>, RunnerError> {
+        Ok(None)
+    }
+
     async fn submit(
         &self,
         _job: &JobSpec,

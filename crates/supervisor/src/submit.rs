@@ -1,18 +1,20 @@
 //! Submitting a job's open runs, recording each part as the backend accepts it.
 
+use std::collections::BTreeMap;
+use std::time::Duration;
+
 use async_trait::async_trait;
 use chrono::Utc;
 use fredbatch_core::backend_jobs::run_submission_name;
 use fredbatch_core::{
-    BackendJobId, Job, Run, RunId, RunSubmission, RunnerError, SimulationRunner, SubmitProgress,
-    WorkerCommand,
+    BackendJobId, Job, JobSpec, Run, RunId, RunSize, RunSubmission, RunnerError, SimulationRunner,
+    SubmitProgress, WorkerCommand,
 };
 use fredbatch_store::Store;
 
 use crate::backend_check::{check_backend, clear_refusal};
 use crate::error::SupervisorError;
 use crate::first_run_check::{self, Gate};
-use crate::job_spec;
 
 /// Records which backend job holds which run as soon as the backend says so: a crash after
 /// that point loses nothing, and one before it is caught by the backend's own lookup by name.
@@ -69,19 +71,54 @@ pub(crate) async fn submit_open_runs(
     if to_submit.is_empty() {
         return Ok(0);
     }
-    let submissions: Vec<RunSubmission> = to_submit
-        .iter()
-        .map(|run| RunSubmission {
-            run_id: run.id,
-            run_number: run.run_number,
-            name: run_submission_name(job.id, run.run_number, run.retries),
-            worker: WorkerCommand::run(job.id, run.id),
-        })
-        .collect();
-    let submitted = runner
-        .submit(&job_spec(job, runner), &submissions, &RecordInStore(store))
-        .await;
-    crate::telemetry::backend_call("submit", &submitted);
-    submitted.map_err(SupervisorError::backend("submitting runs"))?;
-    Ok(submissions.len())
+    submit_runs(store, runner, job, &to_submit).await
+}
+
+/// Submits `runs` of `job`, each at its own size and with what is left of its interruptions
+/// budget: one backend submission per such group (most jobs have one). Returns how many
+/// were submitted.
+pub(crate) async fn submit_runs(
+    store: &Store,
+    runner: &dyn SimulationRunner,
+    job: &Job,
+    runs: &[Run],
+) -> Result<usize, SupervisorError> {
+    let mut groups: BTreeMap<(RunSize, u32), Vec<RunSubmission>> = BTreeMap::new();
+    for run in runs {
+        let interruptions_left = interruptions_left(store, job, run).await?;
+        groups
+            .entry((job.size_of(run), interruptions_left))
+            .or_default()
+            .push(RunSubmission {
+                run_id: run.id,
+                run_number: run.run_number,
+                name: run_submission_name(job.id, run.run_number, run.retries),
+                worker: WorkerCommand::run(job.id, run.id),
+            });
+    }
+    for ((size, interruptions_left), submissions) in &groups {
+        let spec = JobSpec {
+            job_id: job.id,
+            resources: size.resources,
+            // Interruptions the backend may retry itself, besides the first attempt.
+            retry: runner.retry_strategy(1 + interruptions_left),
+            attempt_timeout: Duration::from_secs(size.timeout_seconds),
+        };
+        let submitted = runner
+            .submit(&spec, submissions, &RecordInStore(store))
+            .await;
+        crate::telemetry::backend_call("submit", &submitted);
+        submitted.map_err(SupervisorError::backend("submitting runs"))?;
+    }
+    Ok(runs.len())
+}
+
+/// What is left of `run`'s interruptions budget (a run that never ran has all of it).
+async fn interruptions_left(store: &Store, job: &Job, run: &Run) -> Result<u32, SupervisorError> {
+    let used = if run.attempts == 0 {
+        0
+    } else {
+        crate::retry::history(&store.attempts(run.id).await?).interruptions
+    };
+    Ok(job.retry_policy.interruptions.saturating_sub(used))
 }

@@ -14,20 +14,25 @@ use fredbatch_store::{StatusCounts, Store};
 
 use crate::cancel::{Forwarded, forward};
 use crate::error::SupervisorError;
+use crate::retry::{CeilingCache, retry_failed};
+use crate::submit::submit_runs;
 
 /// Consecutive ticks a backend may fail to know a submitted run before it counts as lost.
 pub const LOST_AFTER: u32 = 5;
 
 /// The open runs of a job being watched, and what the watch remembers between ticks.
 pub struct JobWatch {
-    job: JobId,
+    job: Job,
     open: HashMap<RunId, Run>,
     pub counts: StatusCounts,
     cancelling: HashSet<RunId>,
     /// Consecutive ticks each run's backend job was unknown to the backend.
     unknown: HashMap<RunId, u32>,
-    /// Ended attempts of each run already recorded from the backend.
+    /// Ended attempts of each run's current backend job already recorded from the backend.
     ended_attempts: HashMap<RunId, usize>,
+    /// Runs going again after a failed attempt that still wait for their new backend job.
+    to_submit: Vec<RunId>,
+    ceiling: CeilingCache,
 }
 
 impl JobWatch {
@@ -42,21 +47,23 @@ impl JobWatch {
             .map(|r| (r.id, r))
             .collect();
         Ok(JobWatch {
-            job: job.id,
+            job: job.clone(),
             open,
             counts: store.status_counts(job.id).await?,
             cancelling: HashSet::new(),
             unknown: HashMap::new(),
             ended_attempts: HashMap::new(),
+            to_submit: Vec::new(),
+            ceiling: CeilingCache::default(),
         })
     }
 
     pub fn job(&self) -> JobId {
-        self.job
+        self.job.id
     }
 
     pub fn is_finished(&self) -> bool {
-        self.open.is_empty()
+        self.open.is_empty() && self.to_submit.is_empty()
     }
 
     /// The backend jobs of the open runs (what one tick describes).
@@ -136,8 +143,47 @@ impl JobWatch {
             };
             move_count(&mut self.counts, previous, status);
         }
+        let again = retry_failed(
+            store,
+            runner,
+            &self.job,
+            &mut self.ceiling,
+            &mut final_changes,
+        )
+        .await?;
+        for run in &again {
+            // Counted as ending ERROR above; it is queued again instead.
+            move_count(&mut self.counts, RunStatus::Error, RunStatus::Queued);
+            self.ended_attempts.remove(run);
+            self.unknown.remove(run);
+        }
+        self.to_submit.extend(again);
         store.apply_changes(&final_changes).await?;
         store.record_backend_states(&final_states).await?;
+        self.submit_again(store, runner).await
+    }
+
+    /// Submits the runs going again as new backend jobs and watches them from now on. On an
+    /// error they stay queued for the next round (and in the store for a resumed job).
+    async fn submit_again(
+        &mut self,
+        store: &Store,
+        runner: &dyn SimulationRunner,
+    ) -> Result<(), SupervisorError> {
+        if self.to_submit.is_empty() {
+            return Ok(());
+        }
+        let runs = store.runs_by_ids(&self.to_submit).await?;
+        let runs: Vec<Run> = runs
+            .into_iter()
+            .filter(|r| !r.status.is_terminal())
+            .collect();
+        submit_runs(store, runner, &self.job, &runs).await?;
+        self.to_submit.clear();
+        let ids: Vec<RunId> = runs.iter().map(|r| r.id).collect();
+        for run in store.runs_by_ids(&ids).await? {
+            self.open.insert(run.id, run);
+        }
         Ok(())
     }
 
@@ -175,7 +221,7 @@ impl JobWatch {
         store: &Store,
         runner: &dyn SimulationRunner,
     ) -> Result<(), SupervisorError> {
-        let requested = store.cancel_requests(self.job).await?;
+        let requested = store.cancel_requests(self.job.id).await?;
         let mut unsubmitted = Vec::new();
         for run_id in requested {
             if self.cancelling.contains(&run_id) {

@@ -30,6 +30,7 @@ async fn job(store: &Store, configs: usize, runs: u32) -> Job {
                 resources: Resources::LOCAL_DEFAULT,
                 max_attempts: 3,
                 attempt_timeout_seconds: 3600,
+                retry_policy: Default::default(),
                 backend: fredbatch_core::BackendTarget::Local,
                 created_at: Utc::now(),
                 first_run_checks: false,

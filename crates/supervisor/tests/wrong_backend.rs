@@ -18,6 +18,7 @@ fn new_job(backend: BackendTarget) -> NewJob {
         resources: Resources::LOCAL_DEFAULT,
         max_attempts: 3,
         attempt_timeout_seconds: 3600,
+        retry_policy: Default::default(),
         backend,
         created_at: Utc::now(),
         first_run_checks: false,

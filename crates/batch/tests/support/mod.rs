@@ -66,6 +66,7 @@ pub async fn stored_job(
                 resources: Resources::AWS_DEFAULT,
                 max_attempts: 3,
                 attempt_timeout_seconds: 4 * 3600,
+                retry_policy: Default::default(),
                 backend: BackendTarget::AwsBatch(AwsBatchTarget {
                     job_queue: "fred-q".into(),
                     job_definition: "fred-def".into(),

@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use anyhow::Context as _;
 use fredbatch_core::Resources;
+use fredbatch_core::growth::{PolicyError, RetryPolicy};
 use fredbatch_core::params::ParamOverride;
 use fredbatch_core::sweep::{SweepAxis, configurations, parse_design};
 
@@ -72,8 +73,10 @@ pub struct RunResourceArgs {
     /// Memory reserved per run, in MB [default: 2048 locally, 8192 on AWS Batch].
     #[arg(long, value_name = "MB", value_parser = clap::value_parser!(u64).range(1..))]
     pub memory: Option<u64>,
-    /// Attempts per run; only interruptions (a reclaimed Spot instance, a killed worker) are
-    /// retried, never a model error.
+    /// Attempts per run. A run that ran out of memory goes again with more (--memory-growth),
+    /// one over its time limit with more time if --time-growth says so; FRED's own errors are
+    /// never retried. Interruptions (a reclaimed Spot instance, a failed node, a killed worker)
+    /// do not count: they have their own budget (--interruptions).
     #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u32).range(1..=10))]
     pub attempts: u32,
     /// Each attempt is stopped after this long (e.g. `90m`, `4h`).
@@ -88,6 +91,44 @@ impl RunResourceArgs {
             vcpus: self.vcpus.unwrap_or(default.vcpus),
             memory_mb: self.memory.unwrap_or(default.memory_mb),
         }
+    }
+}
+
+/// How a run is retried after a failed attempt, besides --attempts.
+#[derive(clap::Args, Debug, Clone)]
+#[command(next_help_heading = "Retries")]
+pub struct RetryArgs {
+    /// After running out of memory, the next attempt gets this many times the memory, up to
+    /// --max-memory and what the backend can place (this machine, the partition's largest
+    /// node, the compute environment's largest instance type). Above 1.
+    #[arg(long, value_name = "F", default_value_t = RetryPolicy::DEFAULT_MEMORY_GROWTH)]
+    pub memory_growth: f64,
+    /// After running over its time limit (--timeout), the next attempt gets this many times
+    /// the time. Above 1 [default: over time is not retried].
+    #[arg(long, value_name = "F")]
+    pub time_growth: Option<f64>,
+    /// Interruptions a run may suffer and still go on, at the same size; they never count as
+    /// its attempts.
+    #[arg(long, value_name = "N", default_value_t = RetryPolicy::DEFAULT_INTERRUPTIONS)]
+    pub interruptions: u32,
+}
+
+impl RetryArgs {
+    /// The job's retry policy, refused (naming the flag) when it could not work for runs
+    /// starting at `start`; `max_memory_mb` is --max-memory.
+    pub fn policy(
+        &self,
+        start: &Resources,
+        max_memory_mb: Option<u64>,
+    ) -> Result<RetryPolicy, PolicyError> {
+        let policy = RetryPolicy {
+            memory_growth: self.memory_growth,
+            time_growth: self.time_growth,
+            max_memory_mb,
+            interruptions: self.interruptions,
+        };
+        policy.check(start)?;
+        Ok(policy)
     }
 }
 
@@ -139,7 +180,8 @@ pub struct CapacityArgs {
     /// vCPUs the local executor may use at once [default: all cores].
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
     pub max_vcpus: Option<u32>,
-    /// Memory the local executor may use at once, in MB [default: all memory].
+    /// Memory, in MB, the local executor may use at once [default: all memory], and the most
+    /// a run may grow to after running out of memory (on every backend).
     #[arg(long, value_name = "MB", value_parser = clap::value_parser!(u64).range(1..))]
     pub max_memory: Option<u64>,
 }

@@ -10,7 +10,7 @@ use std::time::Duration;
 use anyhow::bail;
 use fredbatch_core::BackendTarget;
 use fredbatch_core::model::Measurements;
-use fredbatch_core::{AttemptStatus, Job, JobId, Resources};
+use fredbatch_core::{AttemptStatus, Job, JobId, Resources, RetryPolicy};
 use fredbatch_cost::estimate::parse_fraction;
 use fredbatch_cost::sizing::{Comparison, Recommendation, compare, recommend};
 use fredbatch_cost::{Market, PriceTable, usd};
@@ -86,7 +86,14 @@ async fn run_job(args: &ProfileArgs, ctx: &Context, store: &Store) -> anyhow::Re
         timeout: Duration::from_secs(4 * 3600),
     };
     let job = prepared
-        .register(ctx, store, &resources, BackendTarget::Local, false)
+        .register(
+            ctx,
+            store,
+            &resources,
+            RetryPolicy::default(),
+            BackendTarget::Local,
+            false,
+        )
         .await?;
     let _lock = JobLock::acquire(&ctx.settings.lock_dir(), job.id)?;
     let capacity = LocalCapacity {

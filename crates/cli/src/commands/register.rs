@@ -5,9 +5,9 @@
 use anyhow::Context as _;
 use chrono::Utc;
 use fredbatch_core::BackendTarget;
-use fredbatch_core::Job;
 use fredbatch_core::keys::{cli_inputs_prefix, inputs_archive_key};
 use fredbatch_core::params::ParamOverride;
+use fredbatch_core::{Job, RetryPolicy};
 use fredbatch_inputs::{PackLimits, Packed, pack_model_dir};
 use fredbatch_store::{NewConfig, NewJob, Store};
 
@@ -62,6 +62,7 @@ impl Prepared<'_> {
         ctx: &Context,
         store: &Store,
         resources: &RunResourceArgs,
+        retry_policy: RetryPolicy,
         backend: BackendTarget,
         first_run_checks: bool,
     ) -> anyhow::Result<Job> {
@@ -88,6 +89,7 @@ impl Prepared<'_> {
                     resources: per_run,
                     max_attempts: resources.attempts,
                     attempt_timeout_seconds: resources.timeout.as_secs().max(1),
+                    retry_policy,
                     backend,
                     created_at: Utc::now(),
                     first_run_checks,

@@ -7,7 +7,7 @@ use fredbatch_core::BackendKind;
 
 use crate::Context;
 use crate::backend::{choose, connect_new};
-use crate::commands::args::{BackendArgs, ModelArgs, RunResourceArgs};
+use crate::commands::args::{BackendArgs, ModelArgs, RetryArgs, RunResourceArgs};
 use crate::commands::register::prepare;
 use crate::commands::supervised::{print_job, submit_and_watch};
 use crate::joblock::JobLock;
@@ -41,12 +41,17 @@ pub struct RunArgs {
     #[command(flatten)]
     pub resources: RunResourceArgs,
     #[command(flatten)]
+    pub retries: RetryArgs,
+    #[command(flatten)]
     pub backend: BackendArgs,
 }
 
 pub async fn run(args: RunArgs, ctx: &Context) -> anyhow::Result<ExitCode> {
     let kind = choose(&args.backend);
     let resources = args.resources.resources(kind);
+    let retry_policy = args
+        .retries
+        .policy(&resources, args.backend.capacity.max_memory)?;
     if kind == BackendKind::Local {
         let capacity = args.backend.capacity().resolve();
         if !resources.fits_in(&capacity) {
@@ -78,7 +83,14 @@ pub async fn run(args: RunArgs, ctx: &Context) -> anyhow::Result<ExitCode> {
     let ctx = &ctx.with_settings(settings);
     let store = ctx.settings.open_store().await?;
     let job = prepared
-        .register(ctx, &store, &args.resources, backend.target, !checks_here)
+        .register(
+            ctx,
+            &store,
+            &args.resources,
+            retry_policy,
+            backend.target,
+            !checks_here,
+        )
         .await?;
 
     if kind == BackendKind::Local && args.detach {

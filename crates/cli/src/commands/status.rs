@@ -5,8 +5,9 @@ use std::sync::Arc;
 
 use anyhow::bail;
 use chrono::Utc;
+use fredbatch_core::growth::megabytes;
 use fredbatch_core::sync::{explain_interruption, is_interruption};
-use fredbatch_core::{Attempt, FailureClass, JobId, Run, SimulationRunner};
+use fredbatch_core::{Attempt, FailureClass, JobId, Run, RunSize, SimulationRunner};
 use serde::Serialize;
 
 use crate::Context;
@@ -148,14 +149,18 @@ impl std::fmt::Display for RunDetail {
             let state = run.backend_state.map(|s| s.to_string()).unwrap_or_default();
             writeln!(f, "Backend job: {backend} {state}")?;
         }
+        if let Some(size) = &run.size {
+            writeln!(f, "Next attempt's size: {}", size_text(size))?;
+        }
         let mut table = table([
-            "Attempt", "Status", "Exit", "Wall", "CPU", "Peak RSS", "Output", "Reason",
+            "Attempt", "Status", "Size", "Exit", "Wall", "CPU", "Peak RSS", "Output", "Reason",
         ]);
         for AttemptView { attempt, failure } in &self.attempts {
             let m = attempt.measurements;
             table.add_row([
                 attempt.number.to_string(),
                 attempt.status.as_str().to_owned(),
+                attempt.size.as_ref().map(size_text).unwrap_or_default(),
                 attempt.exit_code.map(|c| c.to_string()).unwrap_or_default(),
                 m.map(|m| format!("{:.2}s", m.wall_seconds))
                     .unwrap_or_default(),
@@ -183,6 +188,16 @@ impl std::fmt::Display for RunDetail {
         }
         write!(f, "{table}")
     }
+}
+
+/// What an attempt ran with, e.g. `1 vCPU, 2 GiB, 4h`.
+fn size_text(size: &RunSize) -> String {
+    format!(
+        "{} vCPU, {}, {}",
+        size.resources.vcpus,
+        megabytes(size.resources.memory_mb),
+        humantime::format_duration(std::time::Duration::from_secs(size.timeout_seconds))
+    )
 }
 
 /// List jobs, newest first, with their run counts.

@@ -93,6 +93,8 @@ impl Store {
             resources: new.resources,
             max_attempts: new.max_attempts,
             attempt_timeout_seconds: new.attempt_timeout_seconds,
+            // API jobs are retried by the defaults: memory doubles after running out.
+            retry_policy: fredbatch_core::RetryPolicy::default(),
             backend: new.backend,
             inputs_key: api_inputs_prefix(job_id),
             created_at: from_millis(to_millis(new.created_at)),
