@@ -67,9 +67,13 @@ pub(crate) async fn retry_failed(
         let Some(last) = attempts.last() else {
             continue;
         };
-        let failure = last.failure().unwrap_or_else(|| {
-            FailureClass::of(change.status_reason.as_deref().unwrap_or_default())
-        });
+        // The run's reason puts the backend's word first for a stop from outside (a worker
+        // stopped by its timeout records only that it was interrupted); otherwise the last
+        // attempt's own record says more.
+        let failure = match FailureClass::of(change.status_reason.as_deref().unwrap_or_default()) {
+            FailureClass::Other => last.failure().unwrap_or(FailureClass::Other),
+            class => class,
+        };
         let run = store.run(change.run_id).await?;
         let ran_with = last.size.unwrap_or_else(|| job.size_of(&run));
         let ceiling = match failure {
@@ -87,11 +91,17 @@ pub(crate) async fn retry_failed(
         match next {
             Next::Again { size, why } => {
                 tracing::info!(run = %change.run_id, %why, "the run goes again");
-                if store.requeue_resized(change.run_id, &size, &why).await? {
+                if store.requeue_resized(change.run_id, &size).await? {
                     requeued.push(change.run_id);
                 }
             }
-            Next::End(Some(reason)) => change.status_reason = Some(reason),
+            Next::End(Some(reason)) => {
+                // The backend's own words stay beside why nothing more can be given.
+                change.status_reason = Some(match last.reason.as_deref() {
+                    Some(words) => format!("{reason} ({words})"),
+                    None => reason,
+                });
+            }
             Next::End(None) => {}
         }
     }

@@ -101,15 +101,16 @@ pub struct RetryArgs {
     /// After running out of memory, the next attempt gets this many times the memory, up to
     /// --max-memory and what the backend can place (this machine, the partition's largest
     /// node, the compute environment's largest instance type). Above 1.
-    #[arg(long, value_name = "F", default_value_t = RetryPolicy::DEFAULT_MEMORY_GROWTH)]
+    #[arg(long, value_name = "F", default_value_t = RetryPolicy::DEFAULT_MEMORY_GROWTH, allow_hyphen_values = true)]
     pub memory_growth: f64,
     /// After running over its time limit (--timeout), the next attempt gets this many times
     /// the time. Above 1 [default: over time is not retried].
-    #[arg(long, value_name = "F")]
+    #[arg(long, value_name = "F", allow_hyphen_values = true)]
     pub time_growth: Option<f64>,
     /// Interruptions a run may suffer and still go on, at the same size; they never count as
     /// its attempts.
-    #[arg(long, value_name = "N", default_value_t = RetryPolicy::DEFAULT_INTERRUPTIONS)]
+    // A negative count is read as one, so the refusal names this flag.
+    #[arg(long, value_name = "N", default_value_t = RetryPolicy::DEFAULT_INTERRUPTIONS, allow_hyphen_values = true)]
     pub interruptions: u32,
 }
 
