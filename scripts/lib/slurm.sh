@@ -4,7 +4,9 @@
 #
 # The node is named `localhost` (NodeAddr=127.0.0.1) whatever the machine's hostname is, and
 # advertises more CPUs than the machine has so many trivial jobs run at once. No cgroup plugins:
-# they need a delegating init system, and nothing here relies on them.
+# they need a delegating init system. Memory is enforced all the same, as a cluster would: the
+# accounting samples each step every second and kills one over its --mem (OverMemoryKill), which
+# Slurm reports as FAILED with "Exceeded job memory limit" in the job's output.
 
 slurm_cpus=${FREDBATCH_TEST_SLURM_CPUS:-16}
 
@@ -109,6 +111,10 @@ SlurmdLogFile=$dir/slurmd.log
 ProctrackType=proctrack/linuxproc
 TaskPlugin=task/none
 JobAcctGatherType=jobacct_gather/linux
+# Each step measured every second and killed once over its --mem (the default 30 s lets short
+# runs finish over their memory unnoticed).
+JobAcctGatherFrequency=task=1
+JobAcctGatherParams=OverMemoryKill
 AccountingStorageType=accounting_storage/none
 # Finished jobs stay visible to squeue for an hour; older ones are in the completion log.
 JobCompType=jobcomp/filetxt

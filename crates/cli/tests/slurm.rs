@@ -343,3 +343,59 @@ fn without_fred_here_the_first_run_checks_the_model_and_the_rest_is_not_submitte
         );
     }
 }
+
+/// The cluster enforces memory as a real one does: a run over its `--mem` is killed, told
+/// apart as out of memory, and goes again with twice the memory until it fits.
+#[test]
+fn a_run_killed_for_its_memory_on_slurm_grows_until_it_fits() {
+    let (partition, _lock) = cluster();
+    let sandbox = Sandbox::new();
+    let model = sandbox.model(
+        "county",
+        "use FRED::Influenza\nlocations = Jefferson_County_PA\nstart_date = 2020-Jan-01\ndays = 60\n",
+    );
+    // The engine holds 300 MB; the run starts at 100.
+    let output = sandbox
+        .command()
+        .env("FRED_HOME", sandbox.demo_fred_home())
+        .args([
+            "run",
+            model.to_str().unwrap(),
+            "--backend",
+            "slurm",
+            "--partition",
+            &partition,
+            "--shared-filesystem",
+            "--memory",
+            "100",
+            "--param",
+            "demo_memory_mb=300",
+        ])
+        .output()
+        .unwrap();
+    let status = sandbox.json(&["status", "1"]);
+    assert!(
+        output.status.success(),
+        "{}\n{status}",
+        text(&output.stderr)
+    );
+    let run_id = status["runs"][0]["id"].to_string();
+    let detail = sandbox.json(&["status", "--run", &run_id]);
+    let attempts: Vec<(u64, Value)> = detail["attempts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| {
+            (
+                a["size"]["memory_mb"].as_u64().unwrap(),
+                a["failure"].clone(),
+            )
+        })
+        .collect();
+    let oom = Value::from("out_of_memory");
+    assert_eq!(
+        attempts,
+        [(100, oom.clone()), (200, oom), (400, Value::Null)],
+        "{detail}"
+    );
+}

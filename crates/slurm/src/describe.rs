@@ -107,7 +107,13 @@ fn view(
     }
     let latest = records[records.len() - 1];
     let cancelled = cancel::recorded(&runner.config.log_dir, id).map(|c| c.reason);
-    let mapped = state::map(latest, cancelled.as_deref());
+    let mapped = map_attempt(
+        runner,
+        id,
+        records.len() as u32,
+        latest,
+        cancelled.as_deref(),
+    );
     let attempts: Vec<BackendAttempt> = records
         .iter()
         .enumerate()
@@ -177,7 +183,7 @@ fn attempt(
     record: &JobRecord,
     cancelled: Option<&str>,
 ) -> BackendAttempt {
-    let mapped = state::map(record, cancelled);
+    let mapped = map_attempt(runner, id, number, record, cancelled);
     let ended = mapped.state.is_final();
     BackendAttempt {
         exit_code: record
@@ -193,5 +199,53 @@ fn attempt(
                 .display()
                 .to_string(),
         ),
+    }
+}
+
+/// Attempt `number`'s state, told apart as out of memory when Slurm's accounting killed it
+/// for its memory (see [`state::MEMORY_KILL_LINE`]).
+fn map_attempt(
+    runner: &SlurmRunner,
+    id: &BackendJobId,
+    number: u32,
+    record: &JobRecord,
+    cancelled: Option<&str>,
+) -> Mapped {
+    let mapped = state::map(record, cancelled);
+    let killed = record.state == "FAILED"
+        && cancelled.is_none()
+        && record.exit.is_some_and(|exit| exit.signal == Some(9))
+        && log_tail_says(
+            &log_path(&runner.config.log_dir, &id.0, number),
+            state::MEMORY_KILL_LINE,
+        );
+    if killed {
+        state::out_of_memory()
+    } else {
+        mapped
+    }
+}
+
+/// Bytes of a log's end searched for Slurm's own lines.
+const LOG_TAIL_BYTES: u64 = 64 * 1024;
+
+/// Whether the last [`LOG_TAIL_BYTES`] of the log at `path` contain `line`. A log that cannot
+/// be read (not on this machine's filesystem) says nothing.
+fn log_tail_says(path: &std::path::Path, line: &str) -> bool {
+    use std::io::{Read as _, Seek as _, SeekFrom};
+    let read = || -> std::io::Result<String> {
+        let mut file = std::fs::File::open(path)?;
+        let length = file.metadata()?.len();
+        file.seek(SeekFrom::Start(length.saturating_sub(LOG_TAIL_BYTES)))?;
+        let mut tail = Vec::new();
+        file.read_to_end(&mut tail)?;
+        Ok(String::from_utf8_lossy(&tail).into_owned())
+    };
+    match read() {
+        Ok(tail) => tail.contains(line),
+        Err(error) => {
+            tracing::debug!(path = %path.display(), %error, "cannot read the attempt's log");
+            false
+        }
     }
 }

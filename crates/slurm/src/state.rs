@@ -66,16 +66,7 @@ pub fn map(record: &JobRecord, cancel_reason: Option<&str>) -> Mapped {
             }
             None => format!("{TIMEOUT_REASON} (Slurm TIMEOUT)"),
         }),
-        "OUT_OF_MEMORY" => Mapped {
-            reason: Some(
-                "OutOfMemoryError: Slurm stopped the job for using more memory than it asked for"
-                    .to_owned(),
-            ),
-            ..failed(
-                "the run used more memory than it asked for (OUT_OF_MEMORY): give it more --memory"
-                    .to_owned(),
-            )
-        },
+        "OUT_OF_MEMORY" => out_of_memory(),
         "CANCELLED" => failed(match cancel_reason {
             Some(reason) => reason.to_owned(),
             None => {
@@ -102,6 +93,28 @@ pub fn map(record: &JobRecord, cancel_reason: Option<&str>) -> Mapped {
                 "in a Slurm state this backend does not know: {other}"
             )),
         ),
+    }
+}
+
+/// What slurmstepd writes to a job's output when it kills a step for using more than its
+/// `--mem` (`JobAcctGatherParams=OverMemoryKill`). Slurm then reports the job only FAILED,
+/// killed by signal 9: these words are how the kill is told apart.
+pub const MEMORY_KILL_LINE: &str = "Exceeded job memory limit";
+
+/// A job Slurm stopped for its memory: OUT_OF_MEMORY (the cgroup's kill), or FAILED with
+/// [`MEMORY_KILL_LINE`] in its output (the accounting's kill).
+pub fn out_of_memory() -> Mapped {
+    Mapped {
+        state: BackendState::Failed,
+        status_reason: Some(
+            "the run used more memory than it asked for (OUT_OF_MEMORY): give it more --memory"
+                .to_owned(),
+        ),
+        reason: Some(
+            "OutOfMemoryError: Slurm stopped the job for using more memory than it asked for"
+                .to_owned(),
+        ),
+        interrupted: false,
     }
 }
 

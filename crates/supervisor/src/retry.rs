@@ -65,6 +65,7 @@ pub(crate) async fn retry_failed(
         }
         let attempts = store.attempts(change.run_id).await?;
         let Some(last) = attempts.last() else {
+            // No attempt ever ran (refused, or cancelled while queued): nothing to grow.
             continue;
         };
         // The run's reason puts the backend's word first for a stop from outside (a worker
