@@ -204,7 +204,7 @@ fn scale(value: u64, factor: f64) -> u64 {
 
 /// Memory for people: whole GiB as such (`16 GiB`), anything else in MB.
 pub fn megabytes(mb: u64) -> String {
-    if mb >= 1024 && mb % 1024 == 0 {
+    if mb >= 1024 && mb.is_multiple_of(1024) {
         format!("{} GiB", mb / 1024)
     } else {
         format!("{mb} MB")

@@ -52,6 +52,15 @@ pub struct Job {
     /// errors or warnings. Cleared once the first run decided.
     #[serde(default)]
     pub first_run_checks: bool,
+    /// Whether its runs may take the results of identical runs already DONE (see
+    /// [`crate::fingerprint`]); `--no-reuse` turns it off. Its own DONE runs can be reused
+    /// either way.
+    #[serde(default = "reuse_by_default")]
+    pub reuse: bool,
+}
+
+fn reuse_by_default() -> bool {
+    true
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -91,6 +100,9 @@ pub struct Run {
     /// job's ([`Job::size`]); `None` while it runs at its job's size.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub size: Option<RunSize>,
+    /// For a DONE run that computed nothing: the run that did, whose results it has.
+    #[serde(default)]
+    pub reused_from: Option<RunId>,
 }
 
 /// One configuration of a job: the model keys its runs set, besides the job's own overrides.
@@ -264,6 +276,7 @@ mod tests {
             created_at: DateTime::UNIX_EPOCH,
             status_reason: None,
             first_run_checks: false,
+            reuse: true,
         };
         let json = serde_json::to_value(&job).unwrap();
         assert_eq!(json["backend"], "slurm");

@@ -9,6 +9,7 @@ mod attempts;
 mod error;
 mod jobs;
 mod resized;
+mod reuse;
 mod rows;
 mod runs;
 mod secret;
@@ -28,6 +29,7 @@ pub use attempts::{AttemptEnd, BeginAttempt, CommitOutcome};
 pub use error::StoreError;
 pub use fredbatch_core::StatusCounts;
 pub use jobs::{JobSummary, NewConfig, NewJob};
+pub use reuse::{DoneRun, Nearest, ResultsRelease, Reusable, RunInputs};
 pub use secret::database_url_from_secret;
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");

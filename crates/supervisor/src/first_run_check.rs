@@ -89,6 +89,7 @@ mod tests {
             warnings: warnings.iter().map(|w| w.to_string()).collect(),
             fred_run: 1,
             size: None,
+            reused_from: None,
         }
     }
 

@@ -164,6 +164,7 @@ mod tests {
             warnings: Vec::new(),
             fred_run: 1,
             size: None,
+            reused_from: None,
         }
     }
 

@@ -22,6 +22,7 @@ fn new_job(backend: BackendTarget) -> NewJob {
         backend,
         created_at: Utc::now(),
         first_run_checks: false,
+        reuse: true,
     }
 }
 

@@ -22,7 +22,7 @@ use crate::Context;
 use crate::backend::{LocalCapacity, local_executor};
 use crate::commands::args::{ModelArgs, RunResourceArgs};
 use crate::commands::cost::PricingArgs;
-use crate::commands::register::prepare;
+use crate::commands::register::{HowItRuns, prepare};
 use crate::joblock::JobLock;
 use crate::output::{emit, table};
 use crate::progress::Progress;
@@ -75,7 +75,8 @@ pub async fn run(args: ProfileArgs, ctx: &Context) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// Registers the model as a local job and runs it to the end here, one vCPU per run and
+/// Registers the model as a local job and runs it to the end here (every run computed: a
+/// reused result measures nothing), one vCPU per run and
 /// `--parallel` runs at once, with progress on stderr.
 async fn run_job(args: &ProfileArgs, ctx: &Context, store: &Store) -> anyhow::Result<Job> {
     let prepared = prepare(&args.model)?;
@@ -90,9 +91,12 @@ async fn run_job(args: &ProfileArgs, ctx: &Context, store: &Store) -> anyhow::Re
             ctx,
             store,
             &resources,
-            RetryPolicy::default(),
-            BackendTarget::Local,
-            false,
+            HowItRuns {
+                backend: BackendTarget::Local,
+                retry_policy: RetryPolicy::default(),
+                first_run_checks: false,
+                reuse: false,
+            },
         )
         .await?;
     let _lock = JobLock::acquire(&ctx.settings.lock_dir(), job.id)?;

@@ -42,6 +42,17 @@ pub fn prepare(model: &ModelArgs) -> anyhow::Result<Prepared<'_>> {
     })
 }
 
+/// Where and how a registered job's runs go, besides their resources.
+pub struct HowItRuns {
+    pub backend: BackendTarget,
+    /// What a run gets after a failed attempt (see [`Job::retry_policy`]).
+    pub retry_policy: RetryPolicy,
+    /// Its first run is the check of its model (see [`Job::first_run_checks`]).
+    pub first_run_checks: bool,
+    /// Its runs identical to runs DONE before take their results (see [`Job::reuse`]).
+    pub reuse: bool,
+}
+
 impl Prepared<'_> {
     /// The model as FRED's check mode needs it: the packed inputs runs will get, and each
     /// configuration's overrides.
@@ -54,18 +65,21 @@ impl Prepared<'_> {
         }
     }
 
-    /// Registers the job and stores its inputs (in `ctx`'s uploads location); with
-    /// `first_run_checks`, its first run is the check of its model (see
-    /// [`Job::first_run_checks`]).
+    /// Registers the job and stores its inputs (in `ctx`'s uploads location), to run as `how`
+    /// says.
     pub async fn register(
         self,
         ctx: &Context,
         store: &Store,
         resources: &RunResourceArgs,
-        retry_policy: RetryPolicy,
-        backend: BackendTarget,
-        first_run_checks: bool,
+        how: HowItRuns,
     ) -> anyhow::Result<Job> {
+        let HowItRuns {
+            backend,
+            retry_policy,
+            first_run_checks,
+            reuse,
+        } = how;
         let model = self.model;
         let uploads = ctx.settings.uploads()?;
         let model_dir = model
@@ -93,6 +107,7 @@ impl Prepared<'_> {
                     backend,
                     created_at: Utc::now(),
                     first_run_checks,
+                    reuse,
                 },
                 cli_inputs_prefix,
             )

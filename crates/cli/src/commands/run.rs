@@ -8,7 +8,7 @@ use fredbatch_core::BackendKind;
 use crate::Context;
 use crate::backend::{choose, connect_new};
 use crate::commands::args::{BackendArgs, ModelArgs, RetryArgs, RunResourceArgs};
-use crate::commands::register::prepare;
+use crate::commands::register::{HowItRuns, prepare};
 use crate::commands::supervised::{print_job, submit_and_watch};
 use crate::joblock::JobLock;
 use crate::model_check::{can_check_here, check_model, this_machines_checker};
@@ -38,6 +38,12 @@ pub struct RunArgs {
     /// is stored; its runs' warnings are kept and shown either way.
     #[arg(long)]
     pub allow_warnings: bool,
+    /// Run every run, even those identical to a run DONE before. Without it, a run with the
+    /// same engine, model files, overrides and FRED run number (or seed) as a DONE run takes
+    /// that run's results at once, without running FRED or copying anything
+    /// (`fredbatch status JOB --run N` says which run it took them from, or why it ran).
+    #[arg(long)]
+    pub no_reuse: bool,
     #[command(flatten)]
     pub resources: RunResourceArgs,
     #[command(flatten)]
@@ -87,9 +93,12 @@ pub async fn run(args: RunArgs, ctx: &Context) -> anyhow::Result<ExitCode> {
             ctx,
             &store,
             &args.resources,
-            retry_policy,
-            backend.target,
-            !checks_here,
+            HowItRuns {
+                backend: backend.target,
+                retry_policy,
+                first_run_checks: !checks_here,
+                reuse: !args.no_reuse,
+            },
         )
         .await?;
 

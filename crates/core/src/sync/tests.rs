@@ -22,6 +22,7 @@ fn run(status: RunStatus) -> Run {
         warnings: Vec::new(),
         fred_run: 1,
         size: None,
+        reused_from: None,
     }
 }
 
