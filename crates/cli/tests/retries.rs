@@ -113,7 +113,8 @@ fn interruptions_have_their_own_budget_and_model_errors_are_never_retried() {
     let output = sandbox
         .command()
         .env("FRED_HOME", &killing)
-        .args(["run", model, "--interruptions", "0"])
+        // The first job's DONE run would serve this one: it must run.
+        .args(["run", model, "--interruptions", "0", "--no-reuse"])
         .output()
         .unwrap();
     assert_eq!(output.status.code(), Some(1));

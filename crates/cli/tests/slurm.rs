@@ -387,9 +387,10 @@ fn without_fred_here_the_first_run_checks_the_model_and_the_rest_is_not_submitte
 fn a_run_killed_for_its_memory_on_slurm_grows_until_it_fits() {
     let (partition, _lock) = cluster();
     let sandbox = Sandbox::new();
+    // Slurm's accounting samples each step once a second: 5,000 days last a few seconds.
     let model = sandbox.model(
         "county",
-        "use FRED::Influenza\nlocations = Jefferson_County_PA\nstart_date = 2020-Jan-01\ndays = 60\n",
+        "use FRED::Influenza\nlocations = Jefferson_County_PA\nstart_date = 2020-Jan-01\ndays = 5000\n",
     );
     // The engine holds 300 MB; the run starts at 100.
     let output = sandbox
