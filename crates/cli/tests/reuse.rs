@@ -117,6 +117,14 @@ fn identical_runs_take_the_results_of_runs_done_before_and_say_why_others_ran() 
         "{shown}"
     );
 
+    let cost = reuse.json(&["cost", "--job", "2"]);
+    assert_eq!(cost["reused_runs"], 2, "{cost}");
+    assert_eq!(
+        cost["attempts"].as_array().unwrap().len(),
+        2,
+        "only the runs that computed are priced: {cost}"
+    );
+
     let (detail, shown) = reuse.run_detail(2, 1);
     assert_eq!(detail["reused_from"]["job_id"], 1, "{detail}");
     assert_eq!(detail["reused_from"]["run_number"], 1, "{detail}");
