@@ -15,6 +15,9 @@ use serde_json::Value;
 
 pub struct Sandbox {
     pub dir: tempfile::TempDir,
+    /// The `fredbatch` its commands run: this build's, unless a benchmark measures another
+    /// build beside it.
+    pub binary: PathBuf,
 }
 
 impl Default for Sandbox {
@@ -25,8 +28,14 @@ impl Default for Sandbox {
 
 impl Sandbox {
     pub fn new() -> Sandbox {
+        Sandbox::with_binary(PathBuf::from(env!("CARGO_BIN_EXE_fredbatch")))
+    }
+
+    /// A sandbox whose commands run `binary` (another build of fredbatch).
+    pub fn with_binary(binary: PathBuf) -> Sandbox {
         Sandbox {
             dir: tempfile::tempdir().expect("temp dir"),
+            binary,
         }
     }
 
@@ -40,7 +49,7 @@ impl Sandbox {
 
     /// `fredbatch` with this sandbox's home and none of the caller's configuration.
     pub fn command(&self) -> Command {
-        let mut command = Command::new(env!("CARGO_BIN_EXE_fredbatch"));
+        let mut command = Command::new(&self.binary);
         for name in [
             "FRED_HOME",
             "DATABASE_URL",
