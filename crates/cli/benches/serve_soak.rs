@@ -253,8 +253,8 @@ fn by_minute(samples: &[(Duration, u64)], seconds: u32) -> Vec<f64> {
         .filter_map(|minute| {
             samples
                 .iter()
-                .filter(|(at, _)| at.as_secs() < u64::from(minute) * 60)
-                .last()
+                .rev()
+                .find(|(at, _)| at.as_secs() < u64::from(minute) * 60)
                 .map(|(_, kb)| *kb as f64 / 1024.0)
         })
         .collect()
