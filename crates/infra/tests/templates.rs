@@ -75,7 +75,8 @@ fn the_batch_stack_has_every_parameter_with_its_constraints() {
     }
     assert_eq!(
         parameters[parameter::FALLBACK_INSTANCE_TYPES]["Type"],
-        "CommaDelimitedList"
+        "String",
+        "a comma-separated list, split by the template"
     );
     assert_eq!(
         parameters[parameter::FALLBACK_MAX_VCPUS]["MinValue"],
@@ -318,7 +319,7 @@ fn the_on_demand_fallback_exists_only_when_it_has_vcpus() {
     let template = committed(batch::PATH);
     assert_eq!(
         template["Conditions"][batch::fallback::HAS_FALLBACK],
-        json!({ "Fn::Not": [{ "Fn::Equals": [{ "Ref": "FallbackMaxvCpus" }, "0"] }] })
+        json!({ "Fn::Not": [{ "Fn::Equals": [{ "Ref": "FallbackMaxvCpus" }, 0] }] })
     );
     let resources = &template["Resources"];
     let environment = &resources["BatchFallbackComputeEnvironment"];
@@ -329,7 +330,7 @@ fn the_on_demand_fallback_exists_only_when_it_has_vcpus() {
     assert_eq!(compute["MaxvCpus"], json!({ "Ref": "FallbackMaxvCpus" }));
     assert_eq!(
         compute["InstanceTypes"],
-        json!({ "Ref": "FallbackInstanceTypes" })
+        json!({ "Fn::Split": [",", { "Ref": "FallbackInstanceTypes" }] })
     );
     // The same instances, network and role as the Spot environment: nothing wider.
     let spot = &resources["BatchComputeEnvironment"]["Properties"]["ComputeResources"];

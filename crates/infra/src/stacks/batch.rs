@@ -183,12 +183,15 @@ fn parameters(t: &mut Template, env: Environment) {
     );
     p.add(
         parameter::FALLBACK_INSTANCE_TYPES,
-        Parameter::of_type(
-            "CommaDelimitedList",
-            "Instance types of the On-Demand fallback compute environment, where runs go that \
-             Spot interrupted too often",
+        Parameter::string(
+            "Instance types of the On-Demand fallback compute environment, comma-separated \
+             (e.g. c5.xlarge,c5.2xlarge), where runs go that Spot interrupted too often",
         )
-        .with_default(fallback::DEFAULT_INSTANCE_TYPES),
+        .with_default(fallback::DEFAULT_INSTANCE_TYPES)
+        .pattern(
+            r"^[a-z0-9.]+(,[a-z0-9.]+)*$",
+            "instance types or families separated by commas, without spaces",
+        ),
     );
     p.add(
         parameter::FALLBACK_MAX_VCPUS,

@@ -38,7 +38,9 @@ pub(super) fn condition(t: &mut Template) {
         HAS_FALLBACK,
         func::not(func::equals(
             func::reference(parameter::FALLBACK_MAX_VCPUS),
-            json!("0"),
+            // A number, not "0": CloudFormation compares both as text either way, and moto
+            // (which the tests deploy on) reads a given Number parameter as a number.
+            json!(0),
         )),
     );
 }
@@ -84,7 +86,9 @@ pub(super) fn resources(t: &mut Template) {
                     "MinvCpus": 0,
                     "DesiredvCpus": 0,
                     "MaxvCpus": func::reference(parameter::FALLBACK_MAX_VCPUS),
-                    "InstanceTypes": func::reference(parameter::FALLBACK_INSTANCE_TYPES),
+                    // A String split here rather than a CommaDelimitedList parameter: moto
+                    // splits a list parameter only when it is given, not its default.
+                    "InstanceTypes": func::split(",", func::reference(parameter::FALLBACK_INSTANCE_TYPES)),
                     "Subnets": func::reference(parameter::SUBNET_IDS),
                     "SecurityGroupIds": [func::reference("BatchSecurityGroup")],
                     "InstanceRole": func::get_att("BatchInstanceProfile", "Arn"),
