@@ -282,14 +282,15 @@ async fn send(
     for (key, value) in spot.tags().into_iter().flatten() {
         request = request.tags(key, value);
     }
-    // A continuation sent before a crash, or by another process, is found by name first;
-    // after an answer that may have been lost, it is looked for again before resending.
+    // The caller looked for it by name just before; after an answer that may have been lost,
+    // it is looked for again before anything is resent.
     let backoff = Backoff::SUBMIT;
     let mut attempt = 1;
     loop {
-        if let Some(id) = list_continuations(ready, queue, run.job)
-            .await?
-            .remove(&run.name)
+        if attempt > 1
+            && let Some(id) = list_continuations(ready, queue, run.job)
+                .await?
+                .remove(&run.name)
         {
             return Ok(id);
         }

@@ -35,7 +35,7 @@ use support::stored_job;
 
 /// Every third run is reclaimed on Spot.
 fn interrupted(run_number: u32) -> bool {
-    run_number % 3 == 0
+    run_number.is_multiple_of(3)
 }
 
 struct Figures {
