@@ -200,15 +200,29 @@ impl fmt::Display for StatusDocument {
                 view.duration_seconds
                     .map(|s| format!("{s:.1}s"))
                     .unwrap_or_else(|| "-".into()),
-                match (view.failure, &view.run.status_reason) {
-                    (Some(class), Some(reason)) => format!("[{class}] {reason}"),
-                    (_, reason) => reason.clone().unwrap_or_default(),
+                match (view.failure, &view.run.status_reason, view.run.reused_from) {
+                    (Some(class), Some(reason), _) => format!("[{class}] {reason}"),
+                    (_, None, Some(source)) => format!("reused run id {source}'s results"),
+                    (_, reason, _) => reason.clone().unwrap_or_default(),
                 },
                 view.results.clone().unwrap_or_default(),
             ]);
             table.add_row(row);
         }
         write!(f, "{table}")?;
+        let reused = self
+            .runs
+            .iter()
+            .filter(|v| v.run.reused_from.is_some())
+            .count();
+        if reused > 0 {
+            write!(
+                f,
+                "\n{reused} of {} runs took the results of identical runs DONE before (FRED \
+                 did not run for them; `--no-reuse` runs everything).",
+                self.runs.len()
+            )?;
+        }
         write_warnings(f, &self.runs)?;
         for view in self.runs.iter().filter(|v| !v.log_tail.is_empty()) {
             write!(

@@ -171,6 +171,69 @@ fn a_job_runs_on_the_deployed_stack_from_submission_to_results() {
         .count();
     assert_eq!(parents, 1, "nothing was submitted twice: {listed}");
 
+    // The same job again: its containers take the first job's results and run nothing.
+    let again = fredbatch(&[
+        "run",
+        example.to_str().unwrap(),
+        "--runs",
+        "3",
+        "--stack",
+        &stack,
+        "--detach",
+    ])
+    .output()
+    .unwrap();
+    assert!(again.status.success(), "{}", text(&again.stderr));
+    let listed = batch(
+        "listjobs",
+        json!({"jobQueue": queue, "filters": [{"name": "JOB_NAME", "values": ["fred-job-2-*"]}]}),
+    );
+    let parent = listed["jobSummaryList"][0]["jobId"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let detail = batch("describejobs", json!({"jobs": [parent]}));
+    let command: Vec<String> =
+        serde_json::from_value(detail["jobs"][0]["container"]["command"].clone()).unwrap();
+    assert_eq!(command[..3], ["worker", "--job-id", "2"]);
+    for index in 0..3 {
+        let container = fredbatch(&command.iter().map(String::as_str).collect::<Vec<_>>())
+            .envs(environment.iter().map(|(k, v)| (k, v)))
+            .env("AWS_BATCH_JOB_ARRAY_INDEX", index.to_string())
+            .env("AWS_BATCH_JOB_ID", format!("{parent}:{index}"))
+            .env("AWS_BATCH_JOB_ATTEMPT", "1")
+            .output()
+            .unwrap();
+        assert!(container.status.success(), "{}", text(&container.stderr));
+        assert!(
+            text(&container.stderr).contains("FRED is not run")
+                || text(&container.stdout).contains("FRED is not run"),
+            "{}",
+            text(&container.stderr)
+        );
+    }
+    let status = wait_for(
+        "every run of the second job DONE",
+        Duration::from_secs(60),
+        || {
+            let output = fredbatch(&["--output", "json", "status", "2"])
+                .output()
+                .unwrap();
+            let status: Value = serde_json::from_slice(&output.stdout).unwrap();
+            runs(&status)
+                .iter()
+                .all(|(s, _, _)| s == "DONE")
+                .then_some(status)
+        },
+    );
+    for run in status["runs"].as_array().unwrap() {
+        assert!(run["reused_from"].is_number(), "{run}");
+        assert!(
+            run["results"].as_str().unwrap().contains("/job-1/"),
+            "{run}"
+        );
+    }
+
     let doctor = fredbatch(&["doctor", "--stack", &stack]).output().unwrap();
     let report = text(&doctor.stdout);
     assert!(report.contains(&queue), "{report}");

@@ -102,6 +102,43 @@ fn a_job_runs_on_slurm_from_submission_to_results() {
         "{cost}"
     );
 
+    // Two runs more of the same model: the 20 done before are taken, 2 computed.
+    let again = sandbox
+        .command()
+        .env("FRED_HOME", sandbox.demo_fred_home())
+        .args([
+            "run",
+            &influenza(),
+            "--runs",
+            "22",
+            "--backend",
+            "slurm",
+            "--partition",
+            &partition,
+            "--shared-filesystem",
+            "--param",
+            "days=30",
+        ])
+        .output()
+        .unwrap();
+    assert!(again.status.success(), "{}", text(&again.stderr));
+    let status = sandbox.json(&["status", "2"]);
+    let reused = status["runs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|run| run["reused_from"].is_number())
+        .count();
+    assert_eq!(reused, 20, "{status}");
+    let out = sandbox.path().join("again");
+    let copied = sandbox.run(&["results", "2", "--out", out.to_str().unwrap()]);
+    assert!(copied.status.success(), "{}", text(&copied.stderr));
+    assert_eq!(
+        std::fs::read_to_string(out.join("run-20/RUN20/out.csv")).unwrap(),
+        csv
+    );
+    assert!(out.join("run-22/RUN22/out.csv").is_file());
+
     let doctor = sandbox.run(&["doctor", "--backend", "slurm", "--partition", &partition]);
     assert!(doctor.status.success(), "{}", text(&doctor.stdout));
     assert!(text(&doctor.stdout).contains(&format!("partition {partition} is UP")));

@@ -65,6 +65,11 @@ pub fn run_config_key(inputs_prefix: &str, run: RunId) -> String {
     format!("{inputs_prefix}/run_{run}_config.json")
 }
 
+/// The key prefix of every attempt's outputs of a job.
+pub fn job_results_prefix(job: JobId) -> String {
+    format!("job-{job}/")
+}
+
 /// The key prefix of one attempt's outputs.
 pub fn attempt_prefix(job: JobId, run_number: u32, attempt: u32) -> String {
     format!("job-{job}/run-{run_number}/attempt-{attempt}")

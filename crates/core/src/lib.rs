@@ -8,7 +8,9 @@
 //!   number r (`-r r`), so configurations share random numbers; 1 backend job = 1 run;
 //! - **attempt**: one execution of a run by a backend; a run may take several (retries);
 //! - **backend state**: where the backend says a run is (AWS Batch's states, exactly);
-//! - **run status**: what fredbatch tells users (QUEUED, RUNNING, DONE, ERROR, CANCELLED).
+//! - **run status**: what fredbatch tells users (QUEUED, RUNNING, DONE, ERROR, CANCELLED);
+//! - **fingerprint**: what decides a run's results; a run whose fingerprint matches a DONE
+//!   run's takes that run's results instead of computing them again (**reuse**).
 //!
 //! Nothing here knows about AWS, SQL or processes.
 
@@ -16,6 +18,7 @@ pub mod backend;
 pub mod backend_jobs;
 pub mod counts;
 pub mod failure;
+pub mod fingerprint;
 pub mod ids;
 pub mod judge;
 pub mod keys;

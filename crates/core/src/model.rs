@@ -48,6 +48,15 @@ pub struct Job {
     /// errors or warnings. Cleared once the first run decided.
     #[serde(default)]
     pub first_run_checks: bool,
+    /// Whether its runs may take the results of identical runs already DONE (see
+    /// [`crate::fingerprint`]); `--no-reuse` turns it off. Its own DONE runs can be reused
+    /// either way.
+    #[serde(default = "reuse_by_default")]
+    pub reuse: bool,
+}
+
+fn reuse_by_default() -> bool {
+    true
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -83,6 +92,9 @@ pub struct Run {
     /// What FRED warned of in the latest attempt (statements it ignored, e.g. a misspelt key).
     #[serde(default)]
     pub warnings: Vec<String>,
+    /// For a DONE run that computed nothing: the run that did, whose results it has.
+    #[serde(default)]
+    pub reused_from: Option<RunId>,
 }
 
 /// One configuration of a job: the model keys its runs set, besides the job's own overrides.
@@ -238,6 +250,7 @@ mod tests {
             created_at: DateTime::UNIX_EPOCH,
             status_reason: None,
             first_run_checks: false,
+            reuse: true,
         };
         let json = serde_json::to_value(&job).unwrap();
         assert_eq!(json["backend"], "slurm");

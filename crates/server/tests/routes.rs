@@ -332,6 +332,7 @@ async fn the_dashboard_shows_what_fred_warned_of_in_a_run() {
                 measurements: None,
                 results_key: None,
                 warnings: vec![warning.into()],
+                inputs: None,
             },
         )
         .await

@@ -328,7 +328,24 @@ impl Storage {
     }
 
     pub async fn delete_prefix(&self, prefix: &str) -> Result<(), StorageError> {
+        self.delete_prefix_keeping(prefix, &[]).await
+    }
+
+    /// Deletes every object under `prefix` except those under one of the prefixes `keep`
+    /// (each a folder-like prefix, with or without its trailing `/`).
+    pub async fn delete_prefix_keeping(
+        &self,
+        prefix: &str,
+        keep: &[String],
+    ) -> Result<(), StorageError> {
+        let keep: Vec<String> = keep
+            .iter()
+            .map(|k| format!("{}/", k.trim_end_matches('/')))
+            .collect();
         for object in self.list(prefix).await? {
+            if keep.iter().any(|k| object.key.starts_with(k.as_str())) {
+                continue;
+            }
             self.store
                 .delete(&ObjectPath::from(object.key.as_str()))
                 .await

@@ -11,6 +11,7 @@ use fredbatch_core::{Attempt, AttemptStatus, BackendJob, BackendJobId, RunId, Ru
 
 use crate::Store;
 use crate::error::StoreError;
+use crate::reuse::RunInputs;
 use crate::rows::{self, ATTEMPT_COLUMNS};
 use crate::sql;
 use crate::time::to_millis;
@@ -35,6 +36,8 @@ pub struct AttemptEnd {
     pub results_key: Option<String>,
     /// FRED's warning lines (`warnings.txt`).
     pub warnings: Vec<String>,
+    /// For a success: the inputs behind its results, recorded on the run with them.
+    pub inputs: Option<RunInputs>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -129,9 +132,13 @@ impl Store {
         .execute(&mut *tx)
         .await?;
         let outcome = if end.status == AttemptStatus::Succeeded {
+            let inputs = end.inputs.as_ref();
+            let fingerprint = inputs.map(|i| &i.fingerprint);
             let committed = sqlx::query(&format!(
                 "UPDATE runs SET status = {done}, status_reason = NULL, results_key = $1, \
-                 committed_attempt = $2, finished_at = $3, warnings = $4 WHERE id = $5 AND {open}",
+                 committed_attempt = $2, finished_at = $3, warnings = $4, engine_digest = $5, \
+                 model_digest = $6, overrides_digest = $7, fingerprint = $8, reused_from = $9, \
+                 reuse_note = $10 WHERE id = $11 AND {open}",
                 done = sql::run_status(RunStatus::Done),
                 open = sql::run_is_open("status"),
             ))
@@ -139,6 +146,12 @@ impl Store {
             .bind(i64::from(number))
             .bind(to_millis(end.finished_at))
             .bind(warnings.as_deref())
+            .bind(fingerprint.map(|f| f.engine.as_str()))
+            .bind(fingerprint.map(|f| f.model.as_str()))
+            .bind(fingerprint.map(|f| f.overrides.as_str()))
+            .bind(fingerprint.map(|f| f.key()))
+            .bind(inputs.and_then(|i| i.reused_from).map(|r| r.0))
+            .bind(inputs.and_then(|i| i.note.as_deref()))
             .bind(run.0)
             .execute(&mut *tx)
             .await?;

@@ -33,6 +33,8 @@ pub struct NewJob {
     pub created_at: DateTime<Utc>,
     /// See [`Job::first_run_checks`].
     pub first_run_checks: bool,
+    /// See [`Job::reuse`].
+    pub reuse: bool,
 }
 
 /// One configuration of a job to register.
@@ -93,6 +95,7 @@ impl Store {
             created_at: from_millis(to_millis(new.created_at)),
             status_reason: None,
             first_run_checks: new.first_run_checks,
+            reuse: new.reuse,
         };
         insert_job(&mut tx, &job).await?;
         for (number, config) in (1i64..).zip(&new.configs) {
@@ -276,7 +279,7 @@ impl Store {
 pub(crate) async fn insert_job(tx: &mut Transaction<'_, Any>, job: &Job) -> Result<(), StoreError> {
     sqlx::query(&format!(
         "INSERT INTO jobs ({JOB_COLUMNS}) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)"
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)"
     ))
     .bind(job.id.0)
     .bind(&job.name)
@@ -294,6 +297,7 @@ pub(crate) async fn insert_job(tx: &mut Transaction<'_, Any>, job: &Job) -> Resu
     .bind(i64::from(job.config_count))
     .bind(job.status_reason.as_deref())
     .bind(i64::from(job.first_run_checks))
+    .bind(i64::from(job.reuse))
     .execute(&mut **tx)
     .await?;
     Ok(())

@@ -8,6 +8,7 @@ mod api;
 mod attempts;
 mod error;
 mod jobs;
+mod reuse;
 mod rows;
 mod runs;
 mod secret;
@@ -27,6 +28,7 @@ pub use attempts::{AttemptEnd, BeginAttempt, CommitOutcome};
 pub use error::StoreError;
 pub use fredbatch_core::StatusCounts;
 pub use jobs::{JobSummary, NewConfig, NewJob};
+pub use reuse::{DoneRun, Nearest, ResultsRelease, Reusable, RunInputs};
 pub use secret::database_url_from_secret;
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");

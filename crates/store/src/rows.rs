@@ -14,11 +14,11 @@ use crate::time::{from_millis, opt_from_millis};
 
 pub const JOB_COLUMNS: &str = "id, name, model_dir, program, params, run_count, vcpus, memory_mb, \
                                max_attempts, attempt_timeout_seconds, backend, inputs_key, created_at, \
-                               config_count, status_reason, first_run_checks";
+                               config_count, status_reason, first_run_checks, reuse";
 
 pub const RUN_COLUMNS: &str = "id, job_id, run_number, config, replicate, status, status_reason, attempts, \
                                backend_job_id, backend_state, cancel_requested, results_key, \
-                               started_at, finished_at, retries, warnings, \
+                               started_at, finished_at, retries, warnings, reused_from, \
                                CASE WHEN seed IS NULL THEN replicate ELSE 1 END AS fred_run";
 
 pub const ATTEMPT_COLUMNS: &str = "run_id, number, backend_job_id, status, reason, exit_code, \
@@ -65,6 +65,7 @@ pub fn job(row: &AnyRow) -> Result<Job, StoreError> {
         config_count: u32_of(row.try_get("config_count")?, "config_count")?,
         status_reason: row.try_get("status_reason")?,
         first_run_checks: row.try_get::<i64, _>("first_run_checks")? != 0,
+        reuse: row.try_get::<i64, _>("reuse")? != 0,
     })
 }
 
@@ -107,6 +108,7 @@ pub fn run(row: &AnyRow) -> Result<Run, StoreError> {
         started_at: opt_from_millis(row.try_get("started_at")?),
         finished_at: opt_from_millis(row.try_get("finished_at")?),
         warnings: warnings(row)?,
+        reused_from: row.try_get::<Option<i64>, _>("reused_from")?.map(RunId),
     })
 }
 
@@ -148,7 +150,7 @@ pub fn warnings_json(warnings: &[String]) -> Option<String> {
     (!warnings.is_empty()).then(|| serde_json::to_string(warnings).expect("strings serialize"))
 }
 
-fn warnings(row: &AnyRow) -> Result<Vec<String>, StoreError> {
+pub fn warnings(row: &AnyRow) -> Result<Vec<String>, StoreError> {
     let Some(text) = row.try_get::<Option<String>, _>("warnings")? else {
         return Ok(Vec::new());
     };

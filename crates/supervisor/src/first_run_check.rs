@@ -88,6 +88,7 @@ mod tests {
             finished_at: None,
             warnings: warnings.iter().map(|w| w.to_string()).collect(),
             fred_run: 1,
+            reused_from: None,
         }
     }
 

@@ -163,6 +163,7 @@ mod tests {
             finished_at: None,
             warnings: Vec::new(),
             fred_run: 1,
+            reused_from: None,
         }
     }
 

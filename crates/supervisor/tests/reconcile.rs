@@ -33,6 +33,7 @@ async fn job(store: &Store, configs: usize, runs: u32) -> Job {
                 backend: fredbatch_core::BackendTarget::Local,
                 created_at: Utc::now(),
                 first_run_checks: false,
+                reuse: true,
             },
             |id| format!("job-{id}"),
         )
@@ -64,6 +65,7 @@ async fn commit_success(store: &Store, run: &fredbatch_core::Run, backend: &Back
                     run.job_id, run.run_number
                 )),
                 warnings: Vec::new(),
+                inputs: None,
             },
         )
         .await

@@ -21,6 +21,7 @@ fn new_job(backend: BackendTarget) -> NewJob {
         backend,
         created_at: Utc::now(),
         first_run_checks: false,
+        reuse: true,
     }
 }
 

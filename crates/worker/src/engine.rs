@@ -27,13 +27,26 @@ const TAIL_LINES: usize = 40;
 pub struct Engine {
     pub program: PathBuf,
     pub leading_args: Vec<OsString>,
+    /// What tells one build of it from another, for runs' fingerprints.
+    pub build: EngineBuild,
+}
+
+/// What identifies an engine's build: what it computes depends on nothing else.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum EngineBuild {
+    /// FRED: its executable and its defaults file, by content (a missing file counts as such).
+    Files(Vec<PathBuf>),
+    /// The demo engine of this fredbatch release.
+    BuiltIn(String),
 }
 
 impl Engine {
     /// Real FRED from an installation directory.
     pub fn fred(fred_home: &Path) -> Engine {
+        let program = fred_home.join("bin/FRED");
         Engine {
-            program: fred_home.join("bin/FRED"),
+            build: EngineBuild::Files(vec![program.clone(), fred_home.join("data/config.fred")]),
+            program,
             leading_args: Vec::new(),
         }
     }
@@ -43,6 +56,10 @@ impl Engine {
         Engine {
             program: fredbatch,
             leading_args: vec!["demo-fred".into()],
+            build: EngineBuild::BuiltIn(format!(
+                "the demo engine of fredbatch {}",
+                env!("CARGO_PKG_VERSION")
+            )),
         }
     }
 

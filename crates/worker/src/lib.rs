@@ -4,10 +4,13 @@
 //! 1. start an attempt in the store (a run that already ended is left alone: exit 0);
 //! 2. fetch the job's inputs archive and extract it safely into a fresh workspace;
 //! 3. write the run's program (the model's main file plus the job's overrides);
-//! 4. run the engine (`FRED -p <program> -r <run> -d <out>`), streaming its output;
-//! 5. judge the outcome from the files FRED left (its exit code alone proves nothing);
-//! 6. upload the outputs under the attempt's own prefix, the manifest last;
-//! 7. record the attempt, committing the run's result if it succeeded and no other attempt did.
+//! 4. take the run's fingerprint (engine, model files, overrides, run number): when an
+//!    identical run is DONE already, its results are this run's and the attempt ends here
+//!    (see `reuse`);
+//! 5. run the engine (`FRED -p <program> -r <run> -d <out>`), streaming its output;
+//! 6. judge the outcome from the files FRED left (its exit code alone proves nothing);
+//! 7. upload the outputs under the attempt's own prefix, the manifest last;
+//! 8. record the attempt, committing the run's result if it succeeded and no other attempt did.
 //!
 //! On SIGTERM (cancel, timeout, Spot reclaim) the engine is stopped, the attempt is recorded as
 //! interrupted, nothing is committed, and the worker ends by that same signal so the backend
@@ -15,25 +18,28 @@
 
 pub mod check;
 mod engine;
+mod fingerprint;
 mod measure;
 pub mod results;
+mod reuse;
 mod workspace;
 
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use chrono::Utc;
+use fredbatch_core::fingerprint::{RunFingerprint, overrides_digest};
 use fredbatch_core::judge::{RunEvidence, Verdict, judge};
 use fredbatch_core::params::ParamOverride;
 use fredbatch_core::program::{run_overrides, seed_override};
 use fredbatch_core::{AttemptStatus, BackendJobId, Job, JobId, Run, RunId, RunStatus};
 use fredbatch_inputs::{ExtractLimits, InputsError};
 use fredbatch_storage::{Storage, StorageError};
-use fredbatch_store::{AttemptEnd, BeginAttempt, CommitOutcome, Store, StoreError};
+use fredbatch_store::{AttemptEnd, BeginAttempt, CommitOutcome, RunInputs, Store, StoreError};
 use tokio::signal::unix::{Signal, SignalKind, signal};
 use tracing::{info, warn};
 
-pub use engine::Engine;
+pub use engine::{Engine, EngineBuild};
 
 use crate::results::{Manifest, attempt_prefix, upload_dir, upload_file, write_manifest};
 
@@ -121,6 +127,8 @@ pub enum WorkerError {
     Workspace(PathBuf, #[source] std::io::Error),
     #[error(transparent)]
     Engine(#[from] engine::SpawnError),
+    #[error("cannot read the engine {0} to fingerprint the run: {1}")]
+    EngineBuild(String, #[source] std::io::Error),
     #[error("lost track of the engine process: {0}")]
     EngineWait(#[source] std::io::Error),
     #[error("cannot store the run's outputs: {0}")]
@@ -189,15 +197,18 @@ pub async fn run(config: WorkerConfig) -> Result<WorkerOutcome, WorkerError> {
             measurements,
             results_key,
             warnings,
+            inputs,
         }) => (
             AttemptEnd {
                 status: AttemptStatus::Succeeded,
                 reason: None,
-                exit_code: Some(0),
+                // A reused result ran nothing: no exit code, no measurements.
+                exit_code: measurements.map(|_| 0),
                 finished_at: Utc::now(),
-                measurements: Some(measurements),
+                measurements,
                 results_key: Some(results_key.clone()),
                 warnings,
+                inputs: Some(inputs),
             },
             WorkerOutcome::Committed {
                 attempt,
@@ -218,6 +229,7 @@ pub async fn run(config: WorkerConfig) -> Result<WorkerOutcome, WorkerError> {
                 measurements,
                 results_key: Some(prefix),
                 warnings,
+                inputs: None,
             },
             WorkerOutcome::Failed { attempt, reason },
         ),
@@ -232,6 +244,7 @@ pub async fn run(config: WorkerConfig) -> Result<WorkerOutcome, WorkerError> {
                 measurements,
                 results_key: None,
                 warnings: Vec::new(),
+                inputs: None,
             },
             WorkerOutcome::Interrupted { attempt },
         ),
@@ -259,9 +272,11 @@ pub async fn run(config: WorkerConfig) -> Result<WorkerOutcome, WorkerError> {
 }
 
 struct Finished {
-    measurements: fredbatch_core::model::Measurements,
+    /// `None` when the results were reused and FRED did not run.
+    measurements: Option<fredbatch_core::model::Measurements>,
     results_key: String,
     warnings: Vec<String>,
+    inputs: RunInputs,
 }
 
 enum Stop {
@@ -285,7 +300,7 @@ impl From<WorkerError> for Stop {
     }
 }
 
-/// Steps 2 to 6, stopping early (and stopping the engine) on SIGTERM.
+/// Steps 2 to 7, stopping early (and stopping the engine) on SIGTERM.
 async fn execute(
     config: &WorkerConfig,
     job: &Job,
@@ -307,6 +322,32 @@ async fn execute(
     let ws = tokio::select! {
         ws = prepare => ws?,
         _ = sigterm.recv() => return Err(Stop::Interrupted(None)),
+    };
+    let fingerprint = RunFingerprint {
+        engine: engine_digest(&config.engine).await?,
+        model: ws.model_digest.clone(),
+        overrides: overrides_digest(overrides),
+        fred_run: run.fred_run,
+    };
+    let note = match reuse::decide(&config.store, &config.results, job, &fingerprint).await? {
+        reuse::Decision::Take(found) => {
+            info!(
+                from_job = %found.run.job_id,
+                from_run = found.run.run_number,
+                "identical to a DONE run: its results are this run's, FRED is not run"
+            );
+            return Ok(Finished {
+                measurements: None,
+                results_key: found.results_key,
+                warnings: found.warnings,
+                inputs: RunInputs {
+                    fingerprint,
+                    reused_from: Some(found.run.run_id),
+                    note: None,
+                },
+            });
+        }
+        reuse::Decision::Compute { note } => note,
     };
     let log = std::fs::File::create(&ws.log_path)
         .map_err(|e| WorkerError::Workspace(ws.log_path.clone(), e))?;
@@ -397,12 +438,28 @@ async fn execute(
                 .await
                 .map_err(WorkerError::from)?;
             Ok(Finished {
-                measurements,
+                measurements: Some(measurements),
                 results_key: prefix,
                 warnings,
+                inputs: RunInputs {
+                    fingerprint,
+                    reused_from: None,
+                    note: Some(note),
+                },
             })
         }
     }
+}
+
+/// The digest of the engine's build, read off the disk away from the async threads.
+async fn engine_digest(engine: &Engine) -> Result<String, WorkerError> {
+    let build = engine.build.clone();
+    let describe = engine.describe();
+    tokio::task::spawn_blocking(move || fingerprint::engine_digest(&build))
+        .await
+        .map_err(std::io::Error::other)
+        .and_then(|digest| digest)
+        .map_err(|e| WorkerError::EngineBuild(describe, e))
 }
 
 /// FRED's `warnings.txt` in `out_dir`, one warning per non-empty line (none when absent).

@@ -10,6 +10,8 @@ use fredbatch_storage::{Storage, StorageError};
 use futures::{StreamExt, TryStreamExt};
 use sha2::{Digest, Sha256};
 
+use crate::fingerprint::files_below;
+
 pub use fredbatch_core::keys::{MANIFEST, attempt_prefix};
 pub use fredbatch_core::manifest::{Manifest, ManifestFile};
 
@@ -97,24 +99,4 @@ fn sha256_of(path: &Path) -> std::io::Result<String> {
         .iter()
         .map(|b| format!("{b:02x}"))
         .collect())
-}
-
-/// Regular files below `root`, relative to it, sorted.
-fn files_below(root: &Path) -> std::io::Result<Vec<PathBuf>> {
-    let mut files = Vec::new();
-    let mut pending = vec![PathBuf::new()];
-    while let Some(relative) = pending.pop() {
-        for entry in std::fs::read_dir(root.join(&relative))? {
-            let entry = entry?;
-            let kind = entry.file_type()?;
-            let child = relative.join(entry.file_name());
-            if kind.is_dir() {
-                pending.push(child);
-            } else if kind.is_file() {
-                files.push(child);
-            }
-        }
-    }
-    files.sort();
-    Ok(files)
 }

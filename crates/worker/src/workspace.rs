@@ -11,6 +11,7 @@ use fredbatch_inputs::{ExtractLimits, extract_archive};
 use fredbatch_storage::Storage;
 
 use crate::WorkerError;
+use crate::fingerprint::model_digest;
 
 pub struct Workspace {
     /// Deleted on drop.
@@ -19,6 +20,8 @@ pub struct Workspace {
     pub program: PathBuf,
     pub out_dir: PathBuf,
     pub log_path: PathBuf,
+    /// The digest of the model's files as extracted (see `fingerprint::model_digest`).
+    pub model_digest: String,
 }
 
 pub async fn prepare(
@@ -44,11 +47,15 @@ pub async fn prepare(
         .await?;
     let model_dir = dir.path().join("model");
     std::fs::create_dir(&model_dir).map_err(|e| WorkerError::Workspace(model_dir.clone(), e))?;
+    // The model's digest is taken before the run's program joins its files.
     let extract = {
         let (archive, model_dir) = (archive.clone(), model_dir.clone());
-        tokio::task::spawn_blocking(move || extract_archive(&archive, &model_dir, limits))
+        tokio::task::spawn_blocking(move || -> Result<String, WorkerError> {
+            extract_archive(&archive, &model_dir, limits)?;
+            model_digest(&model_dir).map_err(|e| WorkerError::Workspace(model_dir.clone(), e))
+        })
     };
-    extract
+    let model_digest = extract
         .await
         .map_err(|e| WorkerError::Workspace(archive.clone(), std::io::Error::other(e)))??;
     let _ = std::fs::remove_file(&archive);
@@ -69,5 +76,6 @@ pub async fn prepare(
         program,
         out_dir,
         log_path,
+        model_digest,
     })
 }

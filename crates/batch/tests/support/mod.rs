@@ -76,6 +76,7 @@ pub async fn stored_job(
                 }),
                 created_at: chrono::Utc::now(),
                 first_run_checks: false,
+                reuse: true,
             },
             |id| format!("job-{id}"),
         )

@@ -75,7 +75,8 @@ pub async fn run(args: ProfileArgs, ctx: &Context) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// Registers the model as a local job and runs it to the end here, one vCPU per run and
+/// Registers the model as a local job and runs it to the end here (every run computed: a
+/// reused result measures nothing), one vCPU per run and
 /// `--parallel` runs at once, with progress on stderr.
 async fn run_job(args: &ProfileArgs, ctx: &Context, store: &Store) -> anyhow::Result<Job> {
     let prepared = prepare(&args.model)?;
@@ -86,7 +87,7 @@ async fn run_job(args: &ProfileArgs, ctx: &Context, store: &Store) -> anyhow::Re
         timeout: Duration::from_secs(4 * 3600),
     };
     let job = prepared
-        .register(ctx, store, &resources, BackendTarget::Local, false)
+        .register(ctx, store, &resources, BackendTarget::Local, false, false)
         .await?;
     let _lock = JobLock::acquire(&ctx.settings.lock_dir(), job.id)?;
     let capacity = LocalCapacity {

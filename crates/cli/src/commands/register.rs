@@ -56,7 +56,8 @@ impl Prepared<'_> {
 
     /// Registers the job and stores its inputs (in `ctx`'s uploads location); with
     /// `first_run_checks`, its first run is the check of its model (see
-    /// [`Job::first_run_checks`]).
+    /// [`Job::first_run_checks`]); with `reuse`, its runs identical to runs DONE before take
+    /// their results (see [`Job::reuse`]).
     pub async fn register(
         self,
         ctx: &Context,
@@ -64,6 +65,7 @@ impl Prepared<'_> {
         resources: &RunResourceArgs,
         backend: BackendTarget,
         first_run_checks: bool,
+        reuse: bool,
     ) -> anyhow::Result<Job> {
         let model = self.model;
         let uploads = ctx.settings.uploads()?;
@@ -91,6 +93,7 @@ impl Prepared<'_> {
                     backend,
                     created_at: Utc::now(),
                     first_run_checks,
+                    reuse,
                 },
                 cli_inputs_prefix,
             )

@@ -38,6 +38,12 @@ pub struct RunArgs {
     /// is stored; its runs' warnings are kept and shown either way.
     #[arg(long)]
     pub allow_warnings: bool,
+    /// Run every run, even those identical to a run DONE before. Without it, a run with the
+    /// same engine, model files, overrides and FRED run number (or seed) as a DONE run takes
+    /// that run's results at once, without running FRED or copying anything
+    /// (`fredbatch status JOB --run N` says which run it took them from, or why it ran).
+    #[arg(long)]
+    pub no_reuse: bool,
     #[command(flatten)]
     pub resources: RunResourceArgs,
     #[command(flatten)]
@@ -78,7 +84,14 @@ pub async fn run(args: RunArgs, ctx: &Context) -> anyhow::Result<ExitCode> {
     let ctx = &ctx.with_settings(settings);
     let store = ctx.settings.open_store().await?;
     let job = prepared
-        .register(ctx, &store, &args.resources, backend.target, !checks_here)
+        .register(
+            ctx,
+            &store,
+            &args.resources,
+            backend.target,
+            !checks_here,
+            !args.no_reuse,
+        )
         .await?;
 
     if kind == BackendKind::Local && args.detach {

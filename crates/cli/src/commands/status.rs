@@ -14,6 +14,7 @@ use crate::backend::{LocalCapacity, connect_existing, job_settings};
 use crate::commands::which_run::WhichRun;
 use crate::output::{emit, table};
 use crate::status_document::StatusDocument;
+use fredbatch_store::{DoneRun, RunInputs};
 use fredbatch_supervisor::Supervisor;
 
 /// Show a job's runs: status, attempts, duration, failure reasons, where results are.
@@ -50,6 +51,11 @@ pub async fn run(args: StatusArgs, ctx: &Context) -> anyhow::Result<ExitCode> {
         refresh_from_backend(ctx, &store, &job, &runner).await;
         let run = store.run(run.id).await?;
         let attempts = store.attempts(run.id).await?;
+        let inputs = store.run_inputs(run.id).await?;
+        let reused_from = match inputs.as_ref().and_then(|i| i.reused_from) {
+            Some(source) => Some(store.run(source).await?),
+            None => None,
+        };
         let attempts = attempts
             .into_iter()
             .map(|attempt| AttemptView {
@@ -63,6 +69,12 @@ pub async fn run(args: StatusArgs, ctx: &Context) -> anyhow::Result<ExitCode> {
                 failure: run.failure(),
                 run,
                 attempts,
+                inputs,
+                reused_from: reused_from.map(|source| DoneRun {
+                    run_id: source.id,
+                    job_id: source.job_id,
+                    run_number: source.run_number,
+                }),
             },
         )?;
         return Ok(ExitCode::SUCCESS);
@@ -120,6 +132,10 @@ struct RunDetail {
     /// What kind of failure ended the run, for an ERROR run.
     failure: Option<FailureClass>,
     attempts: Vec<AttemptView>,
+    /// What decided its results (see `fredbatch_core::fingerprint`), once DONE.
+    inputs: Option<RunInputs>,
+    /// The run whose results it took, named by job and run number.
+    reused_from: Option<DoneRun>,
 }
 
 #[derive(Serialize)]
@@ -147,6 +163,28 @@ impl std::fmt::Display for RunDetail {
         if let Some(backend) = &run.backend_job_id {
             let state = run.backend_state.map(|s| s.to_string()).unwrap_or_default();
             writeln!(f, "Backend job: {backend} {state}")?;
+        }
+        if let Some(inputs) = &self.inputs {
+            let print = &inputs.fingerprint;
+            let short = |digest: &str| digest.chars().take(12).collect::<String>();
+            writeln!(
+                f,
+                "Fingerprint: engine {}, model files {}, overrides {}, FRED run {}",
+                short(&print.engine),
+                short(&print.model),
+                short(&print.overrides),
+                print.fred_run
+            )?;
+            match (&self.reused_from, &inputs.note) {
+                (Some(source), _) => writeln!(
+                    f,
+                    "Results: reused from run {} of job {} (id {}), whose fingerprint is the \
+                     same; FRED did not run",
+                    source.run_number, source.job_id, source.run_id
+                )?,
+                (None, Some(note)) => writeln!(f, "Results: computed; not reused: {note}")?,
+                (None, None) => writeln!(f, "Results: computed")?,
+            }
         }
         let mut table = table([
             "Attempt", "Status", "Exit", "Wall", "CPU", "Peak RSS", "Output", "Reason",

@@ -21,6 +21,7 @@ fn run(status: RunStatus) -> Run {
         finished_at: None,
         warnings: Vec::new(),
         fred_run: 1,
+        reused_from: None,
     }
 }
 

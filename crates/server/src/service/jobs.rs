@@ -5,7 +5,9 @@ use std::collections::BTreeSet;
 
 use chrono::Utc;
 use fredbatch_core::RunId;
-use fredbatch_core::keys::{job_config_key, run_config_key, uploaded_inputs_key};
+use fredbatch_core::keys::{
+    job_config_key, job_results_prefix, run_config_key, uploaded_inputs_key,
+};
 use fredbatch_store::{ApiJob, InputsCheck, NewApiJob, User};
 
 use super::Service;
@@ -158,13 +160,18 @@ impl Service {
         self.store.delete_api_job(job.job.id, Utc::now()).await?;
         self.changed.mark(job.job.id);
         // Its inputs, results archives and attempts' outputs go with it: its URLs answer 410
-        // from now on, and nothing of it stays readable on disk.
+        // from now on, and nothing of it stays readable on disk, except results that runs of
+        // the user's other jobs took (they stay for those jobs).
         let prefix = format!("{}/", job.job.inputs_key);
         self.uploads.delete_prefix(&prefix).await?;
         self.results.delete_prefix(&prefix).await?;
+        let release = self.store.results_release(job.job.id).await?;
         self.results
-            .delete_prefix(&format!("job-{}/", job.job.id))
+            .delete_prefix_keeping(&job_results_prefix(job.job.id), &release.kept)
             .await?;
+        for freed in &release.freed {
+            self.results.delete_prefix(&format!("{freed}/")).await?;
+        }
         audit::record(user, "delete job", id, "its inputs and results removed");
         Ok(ErrorBody {
             description: format!("job {id} deleted"),

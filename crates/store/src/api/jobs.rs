@@ -98,6 +98,7 @@ impl Store {
             created_at: from_millis(to_millis(new.created_at)),
             status_reason: None,
             first_run_checks: new.first_run_checks,
+            reuse: true,
         };
         insert_job(&mut tx, &job).await?;
         sqlx::query("UPDATE jobs SET owner = $1, tags = $2 WHERE id = $3")

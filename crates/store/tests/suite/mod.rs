@@ -53,6 +53,7 @@ pub fn new_job(runs: u32) -> NewJob {
         }),
         created_at: Utc::now(),
         first_run_checks: false,
+        reuse: true,
     }
 }
 
@@ -70,5 +71,6 @@ pub fn end(status: AttemptStatus, reason: Option<&str>) -> AttemptEnd {
         }),
         results_key: Some("results/1/1/attempt-1".into()),
         warnings: Vec::new(),
+        inputs: None,
     }
 }
