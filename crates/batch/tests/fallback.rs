@@ -40,6 +40,7 @@ async fn commit(store: &Store, job: &Job, number: u32) {
             measurements: None,
             results_key: Some(format!("results/run-{}", run.run_number)),
             warnings: Vec::new(),
+            inputs: None,
         };
         store.finish_attempt(run.id, got, &end).await.unwrap();
     }

@@ -117,6 +117,7 @@ async fn commit_open(store: &Store, job: &Job, number: u32, which: impl Fn(u32) 
             measurements: None,
             results_key: Some(format!("results/run-{}", run.run_number)),
             warnings: Vec::new(),
+            inputs: None,
         };
         store.finish_attempt(run.id, number, &end).await.unwrap();
     }
