@@ -16,6 +16,7 @@ use aws_sdk_batch::types::{
     ArrayProperties, ContainerOverrides, EvaluateOnExit, JobSummary, KeyValuePair, KeyValuesPair,
     ResourceRequirement, ResourceType, RetryAction as AwsRetryAction, RetryStrategy as AwsRetry,
 };
+use fredbatch_core::backend::SPOT_INTERRUPTIONS_BEFORE_FALLBACK;
 use fredbatch_core::backend_jobs::{BackendJobName, RunRange, Unit, job_prefix, plan, task_index};
 use fredbatch_core::{BackendJobId, JobId, JobSpec, RetryAction, RunSubmission, SubmitProgress};
 use futures::StreamExt;
@@ -252,6 +253,16 @@ impl Existing {
     }
 }
 
+/// Attempts each run's job is allowed on the main (Spot) queue: with a fallback queue, only
+/// [`SPOT_INTERRUPTIONS_BEFORE_FALLBACK`] (then Spot gave up on it and it goes on On-Demand,
+/// see [`crate::fallback`]); without one, all the job's.
+fn spot_attempts(ready: &Ready, spec: &JobSpec) -> u32 {
+    ready
+        .config
+        .target()
+        .spot_attempts(spec.retry.attempts, SPOT_INTERRUPTIONS_BEFORE_FALLBACK)
+}
+
 /// What every SubmitJob of one call shares.
 struct Template {
     job: JobId,
@@ -301,7 +312,7 @@ impl Template {
                 .map(|(name, value)| KeyValuePair::builder().name(name).value(value).build())
                 .collect(),
             retry: AwsRetry::builder()
-                .attempts(spec.retry.attempts.clamp(1, 10) as i32)
+                .attempts(spot_attempts(ready, spec).clamp(1, 10) as i32)
                 .set_evaluate_on_exit(Some(rules.collect()))
                 .build(),
             timeout_seconds: spec

@@ -38,7 +38,7 @@ pub mod sync;
 pub mod worker_command;
 pub mod worker_line;
 
-pub use backend::{AwsBatchTarget, BackendKind, BackendTarget, SlurmTarget};
+pub use backend::{AwsBatchTarget, BackendKind, BackendTarget, BatchQueue, SlurmTarget};
 pub use counts::StatusCounts;
 pub use failure::FailureClass;
 pub use ids::{BackendJobId, JobId, RunId};

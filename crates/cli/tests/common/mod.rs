@@ -2,6 +2,7 @@
 
 #![allow(dead_code)]
 
+pub mod batch_stack;
 pub mod epx;
 pub mod serve;
 pub mod services;

@@ -49,6 +49,7 @@ pub fn new_job(runs: u32) -> NewJob {
             job_definition: "fred:3".into(),
             log_group: None,
             environment: vec![("FREDBATCH_RESULTS".into(), "s3://fred-results".into())],
+            fallback_queue: None,
         }),
         created_at: Utc::now(),
         first_run_checks: false,
