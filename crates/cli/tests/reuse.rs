@@ -139,6 +139,10 @@ fn identical_runs_take_the_results_of_runs_done_before_and_say_why_others_ran() 
         shown.contains("differs in the FRED run number"),
         "run 3 is new because no DONE run was FRED run 3: {shown}"
     );
+    assert!(
+        shown.contains("(run 2 of job 1)") || shown.contains("(run 1 of job 1)"),
+        "the nearest run is named by the run that computed it: {shown}"
+    );
 
     // The reused runs' results are the very bytes job 1 computed.
     let out = sandbox.path().join("out");
