@@ -4,7 +4,9 @@
 //! RUNNING job it succeeds and does nothing, so those get TerminateJob. A job can start between
 //! the look and the CancelJob, so after cancelling, the job is looked at once more and
 //! terminated if it got away. Either way the job ends FAILED with the given reason; cancelling
-//! an array child cancels that child only.
+//! an array child cancels that child only. A run going on in the fallback queue has its
+//! continuation cancelled too; one Spot just gave up on gets its continuation sent and cancelled
+//! at once, so no later look sends it (see [`crate::fallback`]).
 
 use fredbatch_core::{BackendJobId, BackendState};
 
@@ -15,6 +17,17 @@ use crate::mapping::state;
 use crate::runner::Ready;
 
 pub async fn cancel(ready: &Ready, id: &BackendJobId, reason: &str) -> Result<(), BatchError> {
+    cancel_job(ready, id, reason).await?;
+    if ready.config.fallback_queue.is_some()
+        && let (_, Some(continuation)) = crate::fallback::describe_run(ready, id).await?
+    {
+        cancel_job(ready, &continuation, reason).await?;
+    }
+    Ok(())
+}
+
+/// Cancels one Batch job.
+async fn cancel_job(ready: &Ready, id: &BackendJobId, reason: &str) -> Result<(), BatchError> {
     let current = match ready.recent_state(&id.0) {
         Some(known) => known,
         None => current_state(ready, id)

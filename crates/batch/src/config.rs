@@ -4,7 +4,9 @@
 //! The queue and definition come from the environment, as the AWS Batch design this project
 //! implements configures its application (`AWS_BATCH_JOB_QUEUE`, `AWS_BATCH_JOB_DEFINITION`;
 //! see `docs/design.md`), or from a deployed stack's outputs (`BatchJobQueueName`,
-//! `BatchJobDefinitionArn`, `BatchLogGroupName`, named in [`fredbatch_infra::contract`]).
+//! `BatchJobDefinitionArn`, `BatchLogGroupName`, named in [`fredbatch_infra::contract`]). The
+//! On-Demand fallback queue, optional, comes from `AWS_BATCH_FALLBACK_JOB_QUEUE` or the stack's
+//! `BatchFallbackJobQueueName` output (a stack deployed without a fallback has none).
 //! Credentials, region and endpoint are the AWS SDK's own business (profiles, `AWS_REGION`,
 //! `AWS_ENDPOINT_URL`, ...).
 
@@ -40,7 +42,12 @@ pub struct BatchConfig {
     pub user: Option<String>,
     /// Variables every run's container gets (e.g. FREDBATCH_UPLOADS / FREDBATCH_RESULTS).
     pub environment: Vec<(String, String)>,
+    /// The On-Demand queue runs go on in once Spot gave up on them; `None`: they stay on Spot.
+    pub fallback_queue: Option<String>,
 }
+
+/// The variable naming the fallback queue.
+pub const FALLBACK_QUEUE_VAR: &str = "AWS_BATCH_FALLBACK_JOB_QUEUE";
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum ConfigError {
@@ -76,6 +83,7 @@ impl BatchConfig {
             submit_concurrency: DEFAULT_SUBMIT_CONCURRENCY,
             user: None,
             environment: Vec::new(),
+            fallback_queue: None,
         }
     }
 
@@ -102,6 +110,7 @@ impl BatchConfig {
             return Err(ConfigError::Missing { missing });
         };
         let mut config = BatchConfig::new(queue, definition);
+        config.fallback_queue = get(FALLBACK_QUEUE_VAR);
         config.apply_tuning(&get)?;
         Ok(config)
     }
@@ -115,6 +124,7 @@ impl BatchConfig {
         let mut config = BatchConfig::new(target.job_queue, target.job_definition);
         config.log_group = target.log_group;
         config.environment = target.environment;
+        config.fallback_queue = target.fallback_queue;
         let get = |name: &str| var(name).filter(|v| !v.trim().is_empty());
         config.apply_tuning(&get)?;
         Ok(config)
@@ -128,6 +138,7 @@ impl BatchConfig {
             job_definition: self.job_definition.clone(),
             log_group: self.log_group.clone(),
             environment: self.environment.clone(),
+            fallback_queue: self.fallback_queue.clone(),
         }
     }
 
@@ -152,6 +163,9 @@ impl BatchConfig {
         );
         config.log_group = outputs.get(stack_output::LOG_GROUP_NAME).cloned();
         let get = |name: &str| var(name).filter(|v| !v.trim().is_empty());
+        // The variable wins, as FREDBATCH_LOG_GROUP does over the log group output.
+        config.fallback_queue = get(FALLBACK_QUEUE_VAR)
+            .or_else(|| outputs.get(stack_output::FALLBACK_JOB_QUEUE_NAME).cloned());
         config.apply_tuning(&get)?;
         Ok(config)
     }

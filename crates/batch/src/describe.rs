@@ -8,6 +8,8 @@
 //!   of requests instead of ten.
 //! - A listed child that ended FAILED is described in full (its attempts' reasons, exit codes
 //!   and log streams); so is any child a listing missed because the summary lagged behind.
+//! - A run Spot gave up on is described as it goes on in the fallback queue (see
+//!   [`crate::fallback`]).
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
@@ -118,6 +120,7 @@ pub async fn describe(
                 .map(|job| (job.id.clone(), job)),
         );
     }
+    crate::fallback::continue_on_fallback(ready, &mut found).await?;
     Ok(found)
 }
 

@@ -188,6 +188,28 @@ pub enum BatchError {
     UnknownJob(fredbatch_core::BackendJobId),
     #[error("{0}")]
     Invalid(String),
+    #[error(
+        "each run asks for {asked} (--vcpus/--memory), more than queue `{queue}` can ever start: \
+         {}",
+        largest_text(.largest)
+    )]
+    TooLarge {
+        asked: fredbatch_core::Resources,
+        queue: String,
+        largest: Option<crate::capacity::Placeable>,
+    },
+}
+
+fn largest_text(largest: &Option<crate::capacity::Placeable>) -> String {
+    match largest {
+        Some(p) => format!(
+            "the largest instance type its compute environments allow is {}, which can give one \
+             run at most {}; lower --vcpus/--memory, or deploy the stack with larger instance \
+             types (or a larger MaxvCpus)",
+            p.instance_type, p.most
+        ),
+        None => "its compute environments have no instance type".to_owned(),
+    }
 }
 
 fn code_suffix(code: &Option<String>) -> String {

@@ -1,6 +1,7 @@
 //! fredbatch's AWS Batch backend: submits runs as Batch jobs (array jobs for sweeps), tracks
 //! them in few requests, cancels them and reads their CloudWatch logs; and `doctor`, which
 //! checks the queue, compute environments, job definition and log group a deployment uses.
+//! Runs Spot interrupted too often go on in an On-Demand fallback queue (see [`fallback`]).
 //!
 //! Terms used throughout:
 //! - **plain job** / **array job**: see [`fredbatch_core::backend_jobs`]; **child**: see
@@ -20,6 +21,7 @@ pub mod definition;
 pub mod describe;
 pub mod doctor;
 pub mod error;
+pub mod fallback;
 pub mod logs;
 pub mod mapping;
 pub mod pacing;

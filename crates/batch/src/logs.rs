@@ -9,9 +9,7 @@
 use fredbatch_core::{BackendJob, BackendJobId, LogPage, LogRequest};
 
 use crate::calls::retrying_optional;
-use crate::describe::describe_one;
 use crate::error::BatchError;
-use crate::mapping::from_detail;
 use crate::runner::Ready;
 
 /// GetLogEvents' limit per page.
@@ -24,10 +22,10 @@ pub async fn logs(
     id: &BackendJobId,
     request: &LogRequest,
 ) -> Result<LogPage, BatchError> {
-    let job = describe_one(ready, id)
+    // With the attempts of its continuation on the fallback queue, if it has one.
+    let job = crate::fallback::describe_run(ready, id)
         .await?
-        .as_ref()
-        .and_then(from_detail)
+        .0
         .ok_or_else(|| BatchError::UnknownJob(id.clone()))?;
     let latest = job.attempts.len() as u32;
     let cursor = request.cursor.as_deref().and_then(parse_cursor);

@@ -80,6 +80,13 @@ impl BatchRunner {
             .await
     }
 
+    /// Refuses runs of `resources` that no compute environment of the job's queues (the main
+    /// one, and the fallback if any) can place, so a job too large for the stack is refused
+    /// before it is registered.
+    pub async fn check_fits(&self, resources: fredbatch_core::Resources) -> Result<(), BatchError> {
+        crate::capacity::check_fits(self.ready().await?, &resources).await
+    }
+
     /// The requests sent so far, per API operation.
     pub async fn request_counter(&self) -> Result<RequestCounter, BatchError> {
         Ok(self.ready().await?.clients.requests.clone())

@@ -252,6 +252,13 @@ impl Existing {
     }
 }
 
+/// Attempts each run's job is allowed on the main (Spot) queue: with a fallback queue, one
+/// per interruption the run may suffer (then Spot gave up on it and it goes on On-Demand, see
+/// [`crate::fallback`]); without one, also the last.
+fn spot_attempts(ready: &Ready, spec: &JobSpec) -> u32 {
+    ready.config.target().spot_attempts(spec.retry.attempts)
+}
+
 /// What every SubmitJob of one call shares.
 struct Template {
     job: JobId,
@@ -301,7 +308,7 @@ impl Template {
                 .map(|(name, value)| KeyValuePair::builder().name(name).value(value).build())
                 .collect(),
             retry: AwsRetry::builder()
-                .attempts(spec.retry.attempts.clamp(1, 10) as i32)
+                .attempts(spot_attempts(ready, spec).clamp(1, 10) as i32)
                 .set_evaluate_on_exit(Some(rules.collect()))
                 .build(),
             timeout_seconds: spec

@@ -7,6 +7,7 @@ mod cancel;
 mod definition;
 mod describe;
 mod doctor;
+mod fallback;
 mod growth;
 mod logs;
 mod submit;

@@ -152,8 +152,11 @@ pub async fn connect_new(
             let mut config = connection.config;
             config.environment = container_env(settings);
             let target = BackendTarget::AwsBatch(config.target());
+            let runner = BatchRunner::with_clients(config, connection.clients);
+            // Refused here, before the job is registered, rather than left RUNNABLE on AWS.
+            runner.check_fits(resources).await?;
             Ok(Connected {
-                runner: Arc::new(BatchRunner::with_clients(config, connection.clients)),
+                runner: Arc::new(runner),
                 target,
             })
         }

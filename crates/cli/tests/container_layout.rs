@@ -65,7 +65,7 @@ fn the_image_layout_runs_a_worker_with_fred_from_opt_fred() {
     let fresh = sandbox
         .command()
         .env("FRED_HOME", root.join("opt/fred"))
-        .args(["run", model.to_str().unwrap()])
+        .args(["run", model.to_str().unwrap(), "--no-reuse"])
         .output()
         .unwrap();
     assert!(fresh.status.success(), "{}", text(&fresh.stderr));

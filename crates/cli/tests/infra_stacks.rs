@@ -128,7 +128,7 @@ fn deploy_creates_every_dev_stack_in_order_then_changes_nothing() {
     let env = infra(&sandbox, &project, &["env", "--env", "dev"]);
     assert!(env.status.success(), "{}", text(&env.stderr));
     let lines: Vec<String> = text(&env.stdout).lines().map(str::to_owned).collect();
-    assert_eq!(lines.len(), 2, "{lines:?}");
+    assert_eq!(lines.len(), 3, "{lines:?}");
     assert!(
         lines[0].starts_with("export AWS_BATCH_JOB_DEFINITION=arn:aws:batch:"),
         "{lines:?}"
@@ -136,6 +136,13 @@ fn deploy_creates_every_dev_stack_in_order_then_changes_nothing() {
     assert_eq!(
         lines[1],
         format!("export AWS_BATCH_JOB_QUEUE={code}-dev-batch-infrastructure-queue")
+    );
+    assert_eq!(
+        lines[2],
+        format!(
+            "export AWS_BATCH_FALLBACK_JOB_QUEUE={code}-dev-batch-infrastructure-fallback-queue"
+        ),
+        "dev deploys the On-Demand fallback"
     );
 
     let again = infra(

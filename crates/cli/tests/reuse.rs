@@ -117,6 +117,14 @@ fn identical_runs_take_the_results_of_runs_done_before_and_say_why_others_ran() 
         "{shown}"
     );
 
+    let cost = reuse.json(&["cost", "--job", "2"]);
+    assert_eq!(cost["reused_runs"], 2, "{cost}");
+    assert_eq!(
+        cost["attempts"].as_array().unwrap().len(),
+        2,
+        "only the runs that computed are priced: {cost}"
+    );
+
     let (detail, shown) = reuse.run_detail(2, 1);
     assert_eq!(detail["reused_from"]["job_id"], 1, "{detail}");
     assert_eq!(detail["reused_from"]["run_number"], 1, "{detail}");
@@ -130,6 +138,10 @@ fn identical_runs_take_the_results_of_runs_done_before_and_say_why_others_ran() 
     assert!(
         shown.contains("differs in the FRED run number"),
         "run 3 is new because no DONE run was FRED run 3: {shown}"
+    );
+    assert!(
+        shown.contains("(run 2 of job 1)") || shown.contains("(run 1 of job 1)"),
+        "the nearest run is named by the run that computed it: {shown}"
     );
 
     // The reused runs' results are the very bytes job 1 computed.

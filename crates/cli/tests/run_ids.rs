@@ -5,7 +5,8 @@ mod common;
 
 use common::{Sandbox, text};
 
-/// Two finished jobs of two runs each: job 2's run 1 has id 3.
+/// Two finished jobs of two runs each: job 2's run 1 has id 3. Both compute their runs
+/// (`--no-reuse`), so each run has a log and results of its own.
 fn two_jobs() -> Sandbox {
     let sandbox = Sandbox::new();
     let model = sandbox.tiny_model();
@@ -17,6 +18,7 @@ fn two_jobs() -> Sandbox {
             "2",
             "--param",
             "days=3",
+            "--no-reuse",
         ]);
         assert!(output.status.success(), "{}", text(&output.stderr));
     }

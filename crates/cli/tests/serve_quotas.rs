@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::serve::{add_user, call, http, serve};
+use common::serve::{Server, add_user, api_job, call, http, serve};
 use common::{Sandbox, text};
 use serde_json::{Value, json};
 
@@ -105,4 +105,81 @@ fn a_user_past_their_quota_is_refused_with_a_description_and_others_go_on() {
     );
     let unknown = sandbox.run(&["users", "quota", "nobody", "--jobs", "3"]);
     assert!(!unknown.status.success());
+}
+
+/// The URL a job's inputs archive is uploaded to.
+fn inputs_url(server: &Server, token: &str, job: i64) -> String {
+    call(
+        server,
+        "POST",
+        "/jobs",
+        token,
+        json!({"jobId": job, "context": "job", "type": "input"}),
+    )["url"]
+        .as_str()
+        .unwrap()
+        .to_owned()
+}
+
+/// Uploads count in a user's stored bytes: an upload that would pass the quota is refused with
+/// 429 as it arrives and stores nothing; one that fits is stored and counted, so the next one
+/// no longer fits, until a job is deleted.
+#[test]
+fn uploads_count_in_the_stored_bytes_quota() {
+    let sandbox = Sandbox::new();
+    let alice = add_user(&sandbox, "alice");
+    let set = sandbox.json(&["users", "quota", "alice", "--stored-gb", "0.001"]);
+    assert_eq!(set["quota"]["stored_bytes"], 1_000_000, "{set}");
+    let server = serve(&sandbox, &[]);
+    let first = api_job(&server, &alice, &[], &[1], false);
+    let url = inputs_url(&server, &alice, first);
+
+    let (status, refused) = http("PUT", &url, None, &vec![b'x'; 1_200_000]);
+    assert_eq!(status, 429, "{}", text(&refused));
+    let description = serde_json::from_slice::<Value>(&refused).unwrap()["description"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert!(
+        description.contains("your quota is 1.0 MB stored (uploads and results)"),
+        "{description}"
+    );
+    let uploaded = sandbox
+        .home()
+        .join(format!("uploads/jobs/{first}/uploaded/job_input.zip"));
+    assert!(!uploaded.exists(), "nothing stored from a refused upload");
+
+    let (status, stored) = http("PUT", &url, None, &vec![b'x'; 600_000]);
+    assert_eq!(status, 200, "{}", text(&stored));
+    assert!(uploaded.exists());
+
+    let second = api_job(&server, &alice, &[], &[1], false);
+    let second_url = inputs_url(&server, &alice, second);
+    let (status, refused) = http("PUT", &second_url, None, &vec![b'x'; 600_000]);
+    assert_eq!(
+        status,
+        429,
+        "600 KB stored and 600 KB more: {}",
+        text(&refused)
+    );
+    assert!(
+        text(&refused).contains("yours take 0.6 MB"),
+        "{}",
+        text(&refused)
+    );
+
+    call(
+        &server,
+        "DELETE",
+        &format!("/jobs/{first}"),
+        &alice,
+        Value::Null,
+    );
+    let (status, stored) = http("PUT", &second_url, None, &vec![b'x'; 600_000]);
+    assert_eq!(
+        status,
+        200,
+        "the deleted job's upload no longer counts: {}",
+        text(&stored)
+    );
 }

@@ -104,7 +104,7 @@ fn refused_calls_say_why_and_leave_nothing_behind() {
     );
     let uploads = sandbox.home().join("uploads/jobs").join(job_id.to_string());
     assert!(
-        !uploads.join("job_input.zip").exists(),
+        !uploads.join("uploaded/job_input.zip").exists(),
         "nothing half-written"
     );
     // A hostile archive ends the job's runs ERROR with the reason, before any starts.

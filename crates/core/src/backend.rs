@@ -6,7 +6,10 @@
 //! - **backend kind**: which kind of backend (`local`, `aws-batch`, `slurm`); these recorded
 //!   names exist here and nowhere else;
 //! - **backend target**: the kind and where on that backend the runs go (an AWS Batch queue and
-//!   job definition, a Slurm partition and log folder); the local executor needs nothing more.
+//!   job definition, a Slurm partition and log folder); the local executor needs nothing more;
+//! - **fallback queue**: on AWS Batch, an On-Demand queue a run goes on in once Spot gave up on
+//!   it: every attempt its Spot job was allowed ([`AwsBatchTarget::spot_attempts`]) ended by
+//!   interruption ([`AwsBatchTarget::next_queue`]).
 
 use std::fmt;
 use std::path::PathBuf;
@@ -102,6 +105,52 @@ pub struct AwsBatchTarget {
     /// are), so a resubmitted run writes where the others did.
     #[serde(default)]
     pub environment: Vec<(String, String)>,
+    /// The On-Demand queue for runs Spot interrupted too often; `None`: they stay on Spot.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fallback_queue: Option<String>,
+}
+
+/// Which of a job's AWS Batch queues an attempt goes to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BatchQueue {
+    /// The job's queue (Spot).
+    Main,
+    /// The On-Demand fallback queue.
+    Fallback,
+}
+
+impl AwsBatchTarget {
+    /// Attempts a run's Spot job is allowed when it may make `attempts` (its first and one
+    /// per interruption it may still suffer): without a fallback, all of them; with one, all
+    /// but the last, which goes on On-Demand once Spot interrupted every other one (Spot gets
+    /// at least one).
+    pub fn spot_attempts(&self, attempts: u32) -> u32 {
+        match self.fallback_queue {
+            Some(_) => attempts.saturating_sub(1).max(1),
+            None => attempts,
+        }
+    }
+
+    /// Where the next attempt of a run goes once its job on the main (Spot) queue ended
+    /// FAILED after `attempts` attempts, `interrupted` of them by interruption: the fallback
+    /// when Spot gave up on it (every attempt interrupted: its retry strategy retries nothing
+    /// else) and there is a fallback; else the main queue, where nothing more is sent.
+    pub fn next_queue(&self, attempts: u32, interrupted: u32) -> BatchQueue {
+        let spot_gave_up = attempts > 0 && interrupted >= attempts;
+        if self.fallback_queue.is_some() && spot_gave_up {
+            BatchQueue::Fallback
+        } else {
+            BatchQueue::Main
+        }
+    }
+
+    /// The name or ARN of `queue`; the main queue when there is no fallback.
+    pub fn queue(&self, queue: BatchQueue) -> &str {
+        match (queue, &self.fallback_queue) {
+            (BatchQueue::Fallback, Some(fallback)) => fallback,
+            _ => &self.job_queue,
+        }
+    }
 }
 
 /// Where a job's runs go on a Slurm cluster.

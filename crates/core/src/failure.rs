@@ -8,7 +8,7 @@
 //! | over its time limit | [`TIMEOUT_REASON`] (AWS's words; the local executor and Slurm's TIMEOUT use them) |
 //! | interrupted | `Host ...` (a reclaimed Spot instance, a failed or preempted node, a killed worker), SIGTERM before FRED finished |
 //! | model | FRED's own errors (`FRED Error ...`), a missing program, FRED exiting non-zero |
-//! | infrastructure | the image could not be pulled or started, a misconfigured job, a worker that could not start or reach storage |
+//! | infrastructure | the image could not be pulled or started, a misconfigured job (or one a queue cancelled as no compute environment could run it), a worker that could not start or reach storage |
 //!
 //! Anything else is `other`: a class is never guessed.
 
@@ -59,6 +59,8 @@ impl FailureClass {
             || has("CannotStartContainer")
             || has("ResourceInitializationError")
             || reason.starts_with("MISCONFIGURATION")
+            // A queue's JobStateTimeLimitActions cancelled it: no compute environment could run it.
+            || has("by JobStateTimeLimit action")
             || reason.starts_with("Cannot start the worker")
             || reason.starts_with("cannot start the engine")
             || reason.starts_with("cannot fetch the job's inputs")
@@ -144,6 +146,10 @@ mod tests {
             ),
             (
                 "Cannot start the worker: No such file or directory",
+                Infrastructure,
+            ),
+            (
+                "Terminated by JobStateTimeLimit action due to reason: MISCONFIGURATION:JOB_RESOURCE_REQUIREMENT",
                 Infrastructure,
             ),
             (

@@ -39,7 +39,7 @@ pub mod sync;
 pub mod worker_command;
 pub mod worker_line;
 
-pub use backend::{AwsBatchTarget, BackendKind, BackendTarget, SlurmTarget};
+pub use backend::{AwsBatchTarget, BackendKind, BackendTarget, BatchQueue, SlurmTarget};
 pub use counts::StatusCounts;
 pub use failure::FailureClass;
 pub use growth::{Ceiling, RetryPolicy, RunSize};

@@ -3,7 +3,10 @@
 //! - **one run**: `worker --job-id J --run-id R`;
 //! - **array task**: `worker --job-id J --array-first-run N`, the one command every task of an
 //!   array job runs: task `i` runs run number `N + i`, `i` read from the backend's array-index
-//!   variable ([`ARRAY_INDEX_VARS`]).
+//!   variable ([`ARRAY_INDEX_VARS`]);
+//! - **run by number**: `worker --job-id J --run-number N`, for a backend that sends a later
+//!   attempt of a run as a job of its own, knowing the run by its number only (AWS Batch's
+//!   On-Demand fallback).
 //!
 //! The backend supplies the program (the container's entrypoint, or this executable), and
 //! tells the worker which backend job and attempt it is through [`BACKEND_JOB_ID_VARS`] and
@@ -35,6 +38,8 @@ pub enum WorkerRun {
     Id(RunId),
     /// The task of an array job: run number `first_run` plus the task's index.
     ArrayTask { first_run: u32 },
+    /// One run, by its number in the job.
+    Number(u32),
 }
 
 /// One worker command (see the module header).
@@ -54,6 +59,13 @@ impl WorkerCommand {
     }
 
     /// The command every task of an array of job `job_id` runs, task 0 running `first_run`.
+    pub fn run_number(job_id: JobId, number: u32) -> WorkerCommand {
+        WorkerCommand {
+            job_id,
+            run: WorkerRun::Number(number),
+        }
+    }
+
     pub fn array_task(job_id: JobId, first_run: u32) -> WorkerCommand {
         WorkerCommand {
             job_id,
@@ -71,6 +83,7 @@ impl WorkerCommand {
         let (flag, value) = match self.run {
             WorkerRun::Id(run) => ("--run-id", run.to_string()),
             WorkerRun::ArrayTask { first_run } => ("--array-first-run", first_run.to_string()),
+            WorkerRun::Number(number) => ("--run-number", number.to_string()),
         };
         vec![
             SUBCOMMAND.to_owned(),
@@ -104,6 +117,14 @@ mod tests {
         assert_eq!(
             array.args(),
             ["worker", "--job-id", "7", "--array-first-run", "3"]
+        );
+    }
+
+    #[test]
+    fn a_run_by_number() {
+        assert_eq!(
+            WorkerCommand::run_number(JobId(7), 4).args(),
+            ["worker", "--job-id", "7", "--run-number", "4"]
         );
     }
 

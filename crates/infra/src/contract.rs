@@ -22,6 +22,17 @@ pub mod parameter {
     pub const DATABASE_SECURITY_GROUP_ID: &str = "DatabaseSecurityGroupId";
     pub const JOB_VCPUS: &str = "JobVcpus";
     pub const JOB_MEMORY: &str = "JobMemory";
+    /// The On-Demand compute environment's instance types (a comma-separated list).
+    pub const FALLBACK_INSTANCE_TYPES: &str = "FallbackInstanceTypes";
+    /// Most vCPUs the On-Demand compute environment runs at once; 0 creates no fallback.
+    pub const FALLBACK_MAX_VCPUS: &str = "FallbackMaxvCpus";
+    /// Seconds a run may wait RUNNABLE at the head of a queue that no compute environment can
+    /// ever run (too large for every instance type, or for every maxvCpus) before it is
+    /// cancelled.
+    pub const CANCEL_MISCONFIGURED_AFTER_SECONDS: &str = "CancelMisconfiguredAfterSeconds";
+    /// Seconds a run may wait RUNNABLE at the head of a queue for instance capacity AWS does not
+    /// have before it is cancelled.
+    pub const CANCEL_NO_CAPACITY_AFTER_SECONDS: &str = "CancelNoCapacityAfterSeconds";
 }
 
 /// The batch stack's outputs.
@@ -39,4 +50,10 @@ pub mod output {
     pub const JOB_QUEUE_NAME: &str = "BatchJobQueueName";
     /// The stack's default job definition (`AWS_BATCH_JOB_DEFINITION`).
     pub const JOB_DEFINITION_ARN: &str = "BatchJobDefinitionArn";
+    /// The On-Demand compute environment (only when the stack has a fallback).
+    pub const FALLBACK_COMPUTE_ENVIRONMENT_ARN: &str = "BatchFallbackComputeEnvironmentArn";
+    pub const FALLBACK_JOB_QUEUE_ARN: &str = "BatchFallbackJobQueueArn";
+    /// The queue runs interrupted too often on Spot go to (`AWS_BATCH_FALLBACK_JOB_QUEUE`);
+    /// only when the stack has a fallback.
+    pub const FALLBACK_JOB_QUEUE_NAME: &str = "BatchFallbackJobQueueName";
 }

@@ -199,6 +199,8 @@ impl Resource {
 #[derive(Clone, Debug, PartialEq, Serialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct Output {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub condition: Option<String>,
     pub description: String,
     pub value: Value,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -209,12 +211,21 @@ impl Output {
     /// An output exported as `<stack name>-<export>`, for other stacks to import.
     pub fn exported(description: &str, value: Value, export: &str) -> Output {
         Output {
+            condition: None,
             description: description.to_owned(),
             value,
             export: Some(
                 serde_json::json!({ "Name": func::sub(&format!("${{AWS::StackName}}-{export}")) }),
             ),
         }
+    }
+}
+
+impl Output {
+    /// Given only when `condition` holds (its resources exist).
+    pub fn when(mut self, condition: &str) -> Output {
+        self.condition = Some(condition.to_owned());
+        self
     }
 }
 

@@ -66,8 +66,30 @@ fn the_batch_stack_has_every_parameter_with_its_constraints() {
         parameter::DATABASE_SECURITY_GROUP_ID,
         parameter::JOB_VCPUS,
         parameter::JOB_MEMORY,
+        parameter::FALLBACK_INSTANCE_TYPES,
+        parameter::FALLBACK_MAX_VCPUS,
+        parameter::CANCEL_MISCONFIGURED_AFTER_SECONDS,
+        parameter::CANCEL_NO_CAPACITY_AFTER_SECONDS,
     ] {
         assert!(parameters[name].is_object(), "parameter {name} is missing");
+    }
+    assert_eq!(
+        parameters[parameter::FALLBACK_INSTANCE_TYPES]["Type"],
+        "String",
+        "a comma-separated list, split by the template"
+    );
+    assert_eq!(
+        parameters[parameter::FALLBACK_MAX_VCPUS]["MinValue"],
+        0,
+        "0 turns the fallback off"
+    );
+    for name in [
+        parameter::CANCEL_MISCONFIGURED_AFTER_SECONDS,
+        parameter::CANCEL_NO_CAPACITY_AFTER_SECONDS,
+    ] {
+        // AWS Batch's bounds for maxTimeSeconds.
+        assert_eq!(parameters[name]["MinValue"], 600, "{name}");
+        assert_eq!(parameters[name]["MaxValue"], 86_400, "{name}");
     }
     assert_eq!(
         parameters[parameter::ENVIRONMENT]["AllowedValues"],
@@ -244,6 +266,103 @@ fn the_compute_environment_uses_spot_from_zero() {
     let queue = &template["Resources"]["BatchJobQueue"]["Properties"];
     assert_eq!(queue["Priority"], 1);
     assert_eq!(queue["State"], "ENABLED");
+    assert!(
+        template["Resources"]["BatchComputeEnvironment"]["Condition"].is_null(),
+        "the Spot compute environment always exists"
+    );
+}
+
+fn stuck_runnable_actions(queue: &Value) -> Vec<(String, Value)> {
+    queue["Properties"]["JobStateTimeLimitActions"]
+        .as_array()
+        .unwrap_or_else(|| panic!("no JobStateTimeLimitActions: {queue}"))
+        .iter()
+        .map(|action| {
+            assert_eq!(action["Action"], "CANCEL", "{action}");
+            assert_eq!(action["State"], "RUNNABLE", "{action}");
+            (
+                action["Reason"].as_str().unwrap().to_owned(),
+                action["MaxTimeSeconds"].clone(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn both_queues_cancel_runs_stuck_runnable_for_the_reasons_aws_batch_acts_on() {
+    let template = committed(batch::PATH);
+    let expected = vec![
+        (
+            "MISCONFIGURATION:COMPUTE_ENVIRONMENT_MAX_RESOURCE".to_owned(),
+            json!({ "Ref": "CancelMisconfiguredAfterSeconds" }),
+        ),
+        (
+            "MISCONFIGURATION:JOB_RESOURCE_REQUIREMENT".to_owned(),
+            json!({ "Ref": "CancelMisconfiguredAfterSeconds" }),
+        ),
+        (
+            "CAPACITY:INSUFFICIENT_INSTANCE_CAPACITY".to_owned(),
+            json!({ "Ref": "CancelNoCapacityAfterSeconds" }),
+        ),
+    ];
+    for queue in ["BatchJobQueue", "BatchFallbackJobQueue"] {
+        assert_eq!(
+            stuck_runnable_actions(&template["Resources"][queue]),
+            expected,
+            "{queue}"
+        );
+    }
+}
+
+#[test]
+fn the_on_demand_fallback_exists_only_when_it_has_vcpus() {
+    let template = committed(batch::PATH);
+    assert_eq!(
+        template["Conditions"][batch::fallback::HAS_FALLBACK],
+        json!({ "Fn::Not": [{ "Fn::Equals": [{ "Ref": "FallbackMaxvCpus" }, 0] }] })
+    );
+    let resources = &template["Resources"];
+    let environment = &resources["BatchFallbackComputeEnvironment"];
+    assert_eq!(environment["Condition"], batch::fallback::HAS_FALLBACK);
+    let compute = &environment["Properties"]["ComputeResources"];
+    assert_eq!(compute["Type"], "EC2", "On-Demand");
+    assert_eq!(compute["MinvCpus"], 0);
+    assert_eq!(compute["MaxvCpus"], json!({ "Ref": "FallbackMaxvCpus" }));
+    assert_eq!(
+        compute["InstanceTypes"],
+        json!({ "Fn::Split": [",", { "Ref": "FallbackInstanceTypes" }] })
+    );
+    // The same instances, network and role as the Spot environment: nothing wider.
+    let spot = &resources["BatchComputeEnvironment"]["Properties"]["ComputeResources"];
+    for same in ["Subnets", "SecurityGroupIds", "InstanceRole"] {
+        assert_eq!(compute[same], spot[same], "{same}");
+    }
+    assert_eq!(
+        environment["Properties"]["ServiceRole"],
+        resources["BatchComputeEnvironment"]["Properties"]["ServiceRole"]
+    );
+    let queue = &resources["BatchFallbackJobQueue"];
+    assert_eq!(queue["Condition"], batch::fallback::HAS_FALLBACK);
+    assert_eq!(
+        queue["Properties"]["ComputeEnvironmentOrder"],
+        json!([{ "Order": 1, "ComputeEnvironment": { "Ref": "BatchFallbackComputeEnvironment" } }])
+    );
+    assert_eq!(
+        template["Parameters"][parameter::FALLBACK_INSTANCE_TYPES]["Default"],
+        "c5.xlarge,c5.2xlarge",
+        "the Spot environment's types: a run that fits Spot fits its fallback"
+    );
+    let by_condition: Vec<&str> = resources
+        .as_object()
+        .unwrap()
+        .iter()
+        .filter(|(_, r)| r["Condition"] == batch::fallback::HAS_FALLBACK)
+        .map(|(name, _)| name.as_str())
+        .collect();
+    assert_eq!(
+        by_condition,
+        ["BatchFallbackComputeEnvironment", "BatchFallbackJobQueue"]
+    );
 }
 
 #[test]
@@ -325,8 +444,29 @@ fn every_output_of_the_design_is_exported_under_the_stacks_name() {
         (output::JOB_QUEUE_ARN, "JobQueueArn"),
         (output::JOB_QUEUE_NAME, "JobQueueName"),
         (output::JOB_DEFINITION_ARN, "JobDefinitionArn"),
+        (
+            output::FALLBACK_COMPUTE_ENVIRONMENT_ARN,
+            "FallbackComputeEnvironmentArn",
+        ),
+        (output::FALLBACK_JOB_QUEUE_ARN, "FallbackJobQueueArn"),
+        (output::FALLBACK_JOB_QUEUE_NAME, "FallbackJobQueueName"),
     ];
     assert_eq!(outputs.len(), expected.len());
+    for fallback in [
+        output::FALLBACK_COMPUTE_ENVIRONMENT_ARN,
+        output::FALLBACK_JOB_QUEUE_ARN,
+        output::FALLBACK_JOB_QUEUE_NAME,
+    ] {
+        assert_eq!(
+            outputs[fallback]["Condition"],
+            batch::fallback::HAS_FALLBACK,
+            "{fallback} exists only with the fallback"
+        );
+    }
+    assert_eq!(
+        outputs[output::FALLBACK_JOB_QUEUE_NAME]["Value"],
+        template["Resources"]["BatchFallbackJobQueue"]["Properties"]["JobQueueName"]
+    );
     for (output, export) in expected {
         assert_eq!(
             outputs[output]["Export"]["Name"],
@@ -349,6 +489,22 @@ fn every_output_of_the_design_is_exported_under_the_stacks_name() {
             committed(path)["Outputs"][output]["Export"].is_object(),
             "{path} {output}"
         );
+    }
+}
+
+/// The names of the rules a verbose cfn-guard record says failed.
+fn failed_rules(record: &Value, failed: &mut Vec<String>) {
+    match record {
+        Value::Object(fields) => {
+            if let Some(check) = fields.get("RuleCheck")
+                && check["status"] == "FAIL"
+            {
+                failed.push(check["name"].as_str().unwrap_or_default().to_owned());
+            }
+            fields.values().for_each(|v| failed_rules(v, failed));
+        }
+        Value::Array(items) => items.iter().for_each(|v| failed_rules(v, failed)),
+        _ => {}
     }
 }
 
@@ -420,16 +576,18 @@ fn the_guard_rules_pass_on_every_template_and_catch_a_violation() {
                         content: &text,
                         file_name: &rule_file.display().to_string(),
                     },
-                    false,
+                    // The verbose record: cfn-guard's summary report is cut to its last 8 KiB
+                    // when it is longer (it returns only what its BufWriter still holds).
+                    true,
                 )
                 .unwrap_or_else(|e| panic!("{}: {e}", rule_file.display()));
-                let report: Value = serde_json::from_str(&report).unwrap();
-                report["not_compliant"]
-                    .as_array()
-                    .cloned()
-                    .unwrap_or_default()
-                    .iter()
-                    .map(|failure| format!("{}: {failure}", rule_file.display()))
+                let record: Value = serde_json::from_str(&report)
+                    .unwrap_or_else(|e| panic!("{}: {e}: {report}", rule_file.display()));
+                let mut failed = Vec::new();
+                failed_rules(&record, &mut failed);
+                failed
+                    .into_iter()
+                    .map(|rule| format!("{}: {rule}", rule_file.display()))
                     .collect::<Vec<_>>()
             })
             .collect()
@@ -447,8 +605,21 @@ fn the_guard_rules_pass_on_every_template_and_catch_a_violation() {
         .pop();
     broken["Resources"]["BatchSecurityGroup"]["Properties"]["SecurityGroupEgress"][0]["FromPort"] =
         json!(0);
+    broken["Resources"]["BatchJobQueue"]["Properties"]
+        .as_object_mut()
+        .unwrap()
+        .remove("JobStateTimeLimitActions");
+    broken["Resources"]["BatchFallbackComputeEnvironment"]
+        .as_object_mut()
+        .unwrap()
+        .remove("Condition");
     let failures = evaluate(&broken.to_string(), "broken.json");
     let text = failures.join("\n");
     assert!(text.contains("only_interruptions_are_retried"), "{text}");
     assert!(text.contains("egress_https_only_to_the_internet"), "{text}");
+    assert!(text.contains("queues_cancel_runs_stuck_runnable"), "{text}");
+    assert!(
+        text.contains("on_demand_compute_is_the_optional_fallback"),
+        "{text}"
+    );
 }

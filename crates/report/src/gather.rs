@@ -28,9 +28,12 @@ pub async fn build_report(
     let mut attempts = Vec::with_capacity(runs.len());
     let mut counts = StatusCounts::default();
     for run in &runs {
-        let tried = store.attempts(run.id).await.map_err(from_store)?;
-        attempts.push((run.run_number, tried));
         counts.add(run.status, 1);
+        // A run that took an identical run's results ran nothing and costs nothing here.
+        if run.reused_from.is_none() {
+            let tried = store.attempts(run.id).await.map_err(from_store)?;
+            attempts.push((run.run_number, tried));
+        }
     }
     let cost = job_cost(
         &pricing.table,

@@ -4,7 +4,7 @@
 //! and errors, inputs checks). Counts only: no names, tokens or paths.
 
 use std::sync::{Arc, OnceLock};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use axum::extract::{MatchedPath, Request, State};
 use axum::http::header;
@@ -16,14 +16,34 @@ use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
 use crate::dashboard::Dashboard;
 use crate::error::ApiError;
 
-/// The process's one recorder (the `metrics` facade has one global recorder).
+/// How often the recorder folds the durations recorded since into their summaries. Until it
+/// does, each recorded duration is held on its own: a server polled thousands of times a
+/// second and never scraped would grow by megabytes a minute.
+const UPKEEP_EVERY: Duration = Duration::from_secs(5);
+
+/// The process's one recorder (the `metrics` facade has one global recorder), kept up by a
+/// thread of its own for as long as the process lives.
 fn recorder() -> &'static PrometheusHandle {
     static HANDLE: OnceLock<PrometheusHandle> = OnceLock::new();
     HANDLE.get_or_init(|| {
         let recorder = PrometheusBuilder::new().build_recorder();
         let handle = recorder.handle();
         // Another recorder installed first (a test harness) keeps the counts instead.
-        metrics::set_global_recorder(recorder).ok();
+        if metrics::set_global_recorder(recorder).is_err() {
+            tracing::debug!("a metrics recorder was installed already; it keeps the counts");
+        }
+        let upkept = handle.clone();
+        let upkeep = std::thread::Builder::new()
+            .name("metrics-upkeep".into())
+            .spawn(move || {
+                loop {
+                    std::thread::sleep(UPKEEP_EVERY);
+                    upkept.run_upkeep();
+                }
+            });
+        if let Err(error) = upkeep {
+            tracing::warn!(%error, "cannot start the metrics' upkeep; they are kept up at each scrape only");
+        }
         handle
     })
 }

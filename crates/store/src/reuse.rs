@@ -113,7 +113,7 @@ impl Store {
         fingerprint: &RunFingerprint,
     ) -> Result<Option<Nearest>, StoreError> {
         let row = sqlx::query(&format!(
-            "SELECT r.id, r.job_id, r.run_number, r.engine_digest, r.model_digest, \
+            "SELECT COALESCE(r.reused_from, r.id) AS source, r.engine_digest, r.model_digest, \
              r.overrides_digest, {FRED_RUN} AS fred_run \
              FROM runs r JOIN jobs j ON j.id = r.job_id \
              WHERE r.model_digest = $1 AND r.status = {done} AND r.fingerprint IS NOT NULL \
@@ -135,11 +135,13 @@ impl Store {
             return Ok(None);
         };
         let theirs = fingerprint_of(&row)?.expect("selected runs have fingerprints");
+        // Named by the run that computed those results, not one that took them.
+        let source = self.run(RunId(row.try_get("source")?)).await?;
         Ok(Some(Nearest {
             run: DoneRun {
-                run_id: RunId(row.try_get("id")?),
-                job_id: JobId(row.try_get("job_id")?),
-                run_number: row.try_get::<i64, _>("run_number")? as u32,
+                run_id: source.id,
+                job_id: source.job_id,
+                run_number: source.run_number,
             },
             differences: fingerprint.differences(&theirs),
         }))

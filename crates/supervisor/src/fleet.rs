@@ -23,20 +23,15 @@ use fredbatch_core::JobId;
 use fredbatch_core::model_check::ModelChecker;
 use fredbatch_storage::Storage;
 use fredbatch_store::{ApiJob, InputsCheck, StoreError};
-use tokio::sync::Semaphore;
 use tracing::{debug, info, warn};
 
+use crate::check_slots::{CHECKS_AT_ONCE, CHECKS_PER_USER, CheckSlots};
 use crate::inputs_gate::{InputsCheckError, InputsGate};
 use crate::results_zip::store_results_zip;
 use crate::{JobWakeup, JobWatch, Supervisor, SupervisorError};
 
 /// Results archives built per round at most, so one round stays short.
 const ZIPS_PER_ROUND: u32 = 20;
-
-/// Inputs checks running at once. Each runs beside the rounds, so one user's large or hostile
-/// archive holds up neither the round nor other users' checks; the bound keeps many uploads
-/// from taking every core and the scratch disk at once.
-const CHECKS_AT_ONCE: usize = 4;
 
 /// What fails a whole round (it is tried again next round).
 #[derive(Debug, thiserror::Error)]
@@ -70,7 +65,9 @@ pub struct Fleet {
     held: HashMap<JobId, String>,
     /// Jobs whose inputs are being checked, each by one task.
     checking: Arc<Mutex<HashSet<JobId>>>,
-    check_slots: Arc<Semaphore>,
+    /// Checks run beside the rounds, so one user's large or hostile archive holds up neither
+    /// the round nor, within these bounds, other users' checks.
+    check_slots: Arc<CheckSlots>,
 }
 
 impl Fleet {
@@ -97,7 +94,7 @@ impl Fleet {
             watches: HashMap::new(),
             held: HashMap::new(),
             checking: Arc::default(),
-            check_slots: Arc::new(Semaphore::new(CHECKS_AT_ONCE)),
+            check_slots: Arc::new(CheckSlots::new(CHECKS_AT_ONCE, CHECKS_PER_USER)),
         }
     }
 
@@ -195,18 +192,23 @@ impl Fleet {
             Arc::clone(&self.check_slots),
             Arc::clone(&self.checking),
         );
-        let (store, wakeup, job) = (
+        let (store, wakeup, owner, job) = (
             self.supervisor.store.clone(),
             Arc::clone(&self.wakeup),
+            job.owner,
             job.job.clone(),
         );
         tokio::spawn(async move {
-            let _slot = slots.acquire_owned().await;
+            let slot = slots.acquire(owner).await;
             if let Err(error) = check_and_record(&gate, &store, &wakeup, &job).await {
                 warn!(job = %id, %error, "cannot check the inputs; trying again next round");
                 let reason = format!("not submitted yet: {error}");
-                store.set_waiting_reason(id, Some(&reason)).await.ok();
+                if let Err(error) = store.set_waiting_reason(id, Some(&reason)).await {
+                    warn!(job = %id, %error, "cannot record why the job waits");
+                }
             }
+            drop(slot);
+            slots.forget_idle_users();
             checking.lock().expect("never poisoned").remove(&id);
         });
     }
@@ -265,6 +267,15 @@ async fn check_and_record(
     job: &fredbatch_core::Job,
 ) -> Result<(), JobSupervisionError> {
     let id = job.id;
+    // The round that started this check may have read the job before an earlier check of it
+    // recorded its outcome: checked once is enough.
+    let pending = store
+        .api_job(id)
+        .await?
+        .is_some_and(|job| job.inputs == InputsCheck::Pending && !job.deleted);
+    if !pending {
+        return Ok(());
+    }
     let configs = store.configs(id).await?;
     let checked = gate.check(job, &configs).await;
     if checked.is_err() {

@@ -17,6 +17,7 @@
 
 mod backend_check;
 mod cancel;
+mod check_slots;
 mod error;
 mod first_run_check;
 mod fleet;

@@ -81,12 +81,9 @@ pub fn wrk_latency_ms(report: &str, percentile: &str) -> f64 {
 pub fn run_measured(command: &mut std::process::Command) -> (std::time::Duration, u64) {
     let started = std::time::Instant::now();
     let mut child = command.spawn().expect("start the measured command");
-    let status_file = format!("/proc/{}/status", child.id());
     let mut peak_kb = 0;
     loop {
-        if let Ok(status) = std::fs::read_to_string(&status_file) {
-            peak_kb = peak_kb.max(vm_hwm_kb(&status));
-        }
+        peak_kb = peak_kb.max(process_status_kb(child.id(), "VmHWM:").unwrap_or(0));
         if let Some(status) = child.try_wait().expect("wait") {
             assert!(status.success(), "the measured command failed: {command:?}");
             break;
@@ -96,12 +93,18 @@ pub fn run_measured(command: &mut std::process::Command) -> (std::time::Duration
     (started.elapsed(), peak_kb)
 }
 
-fn vm_hwm_kb(status: &str) -> u64 {
-    status
+/// A figure in kB of a live process's `/proc/PID/status`, by its label: `VmRSS:` (resident
+/// now) or `VmHWM:` (the kernel's high-water mark of resident memory). None once it has ended.
+pub fn process_status_kb(pid: u32, label: &str) -> Option<u64> {
+    std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .ok()?
         .lines()
-        .find_map(|line| line.strip_prefix("VmHWM:"))
-        .and_then(|rest| rest.trim().trim_end_matches("kB").trim().parse().ok())
-        .unwrap_or(0)
+        .find_map(|line| line.strip_prefix(label))?
+        .trim()
+        .trim_end_matches("kB")
+        .trim()
+        .parse()
+        .ok()
 }
 
 #[cfg(test)]

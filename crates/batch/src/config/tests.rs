@@ -103,3 +103,50 @@ fn stack_outputs_name_queue_definition_and_log_group() {
         })
     ));
 }
+
+#[test]
+fn the_fallback_queue_comes_from_its_variable_or_the_stacks_output_and_is_recorded() {
+    let from_env = BatchConfig::from_vars(vars(&[
+        ("AWS_BATCH_JOB_QUEUE", "spot-q"),
+        ("AWS_BATCH_JOB_DEFINITION", "d:1"),
+        (FALLBACK_QUEUE_VAR, "on-demand-q"),
+    ]))
+    .unwrap();
+    assert_eq!(from_env.fallback_queue.as_deref(), Some("on-demand-q"));
+    let none = BatchConfig::from_vars(vars(&[
+        ("AWS_BATCH_JOB_QUEUE", "spot-q"),
+        ("AWS_BATCH_JOB_DEFINITION", "d:1"),
+    ]))
+    .unwrap();
+    assert_eq!(none.fallback_queue, None, "no fallback unless one is named");
+
+    let mut outputs: HashMap<String, String> = [
+        (stack_output::JOB_QUEUE_NAME, "spot-q"),
+        (stack_output::JOB_DEFINITION_ARN, "d:1"),
+        (stack_output::FALLBACK_JOB_QUEUE_NAME, "stack-on-demand-q"),
+    ]
+    .iter()
+    .map(|(k, v)| (k.to_string(), v.to_string()))
+    .collect();
+    let from_stack = BatchConfig::from_stack_outputs("s", &outputs, vars(&[])).unwrap();
+    assert_eq!(
+        from_stack.fallback_queue.as_deref(),
+        Some("stack-on-demand-q")
+    );
+    let overridden =
+        BatchConfig::from_stack_outputs("s", &outputs, vars(&[(FALLBACK_QUEUE_VAR, "mine")]))
+            .unwrap();
+    assert_eq!(overridden.fallback_queue.as_deref(), Some("mine"));
+    outputs.remove(stack_output::FALLBACK_JOB_QUEUE_NAME);
+    let without = BatchConfig::from_stack_outputs("s", &outputs, vars(&[])).unwrap();
+    assert_eq!(
+        without.fallback_queue, None,
+        "a stack deployed with FallbackMaxvCpus 0 has no fallback output"
+    );
+
+    // A job records it, and later commands reach it whatever their environment says.
+    let later =
+        BatchConfig::for_target(from_stack.target(), vars(&[(FALLBACK_QUEUE_VAR, "other")]))
+            .unwrap();
+    assert_eq!(later.fallback_queue.as_deref(), Some("stack-on-demand-q"));
+}

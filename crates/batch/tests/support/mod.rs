@@ -3,6 +3,7 @@
 pub mod http;
 pub mod moto;
 pub mod proxy;
+pub mod spot;
 
 use std::time::Duration;
 
@@ -72,6 +73,7 @@ pub async fn stored_job(
                     job_definition: "fred-def".into(),
                     log_group: None,
                     environment: Vec::new(),
+                    fallback_queue: None,
                 }),
                 created_at: chrono::Utc::now(),
                 first_run_checks: false,

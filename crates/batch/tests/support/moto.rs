@@ -122,6 +122,39 @@ impl Setup {
         }
     }
 
+    /// A second queue on the same compute environment, standing for the On-Demand fallback.
+    pub async fn create_fallback_queue(&self) -> String {
+        let queue = unique("fred-fallback-queue");
+        let arn = self
+            .direct
+            .batch
+            .describe_compute_environments()
+            .compute_environments(&self.compute_environment)
+            .send()
+            .await
+            .expect("describing the compute environment in moto")
+            .compute_environments()[0]
+            .compute_environment_arn()
+            .unwrap()
+            .to_owned();
+        self.direct
+            .batch
+            .create_job_queue()
+            .job_queue_name(&queue)
+            .state(JqState::Enabled)
+            .priority(1)
+            .compute_environment_order(
+                ComputeEnvironmentOrder::builder()
+                    .order(1)
+                    .compute_environment(arn)
+                    .build(),
+            )
+            .send()
+            .await
+            .expect("creating the fallback queue in moto");
+        queue
+    }
+
     /// A configuration for this setup, with the rate limit lifted (moto has none).
     pub fn config(&self) -> BatchConfig {
         let mut config = BatchConfig::new(&self.queue, &self.definition_arn);

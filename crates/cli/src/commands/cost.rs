@@ -185,7 +185,7 @@ pub async fn run(args: CostArgs, ctx: &Context) -> anyhow::Result<ExitCode> {
         Some(job_id) => {
             let store = ctx.settings.open_store().await?;
             let job = store.job(job_id).await?;
-            let runs = job_attempts(&store, &job).await?;
+            let (runs, reused_runs) = job_attempts(&store, &job).await?;
             if job.backend.kind() == BackendKind::Slurm {
                 // A cluster has no price list: what a job cost is the CPU time it held.
                 emit(ctx.output, &CpuHours::of(&job, &runs))?;
@@ -200,6 +200,7 @@ pub async fn run(args: CostArgs, ctx: &Context) -> anyhow::Result<ExitCode> {
                     backend: job.backend.kind(),
                     instance_types: types,
                     cost,
+                    reused_runs,
                     prices: table.source(),
                 },
             )?;
@@ -208,13 +209,23 @@ pub async fn run(args: CostArgs, ctx: &Context) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// Every run of `job` as (run number, attempts).
-pub async fn job_attempts(store: &Store, job: &Job) -> anyhow::Result<Vec<(u32, Vec<Attempt>)>> {
+/// Every run of `job` that computed its results, as (run number, attempts), and how many took
+/// the results of identical runs instead (they ran no FRED, so cost nothing here: the job that
+/// computed them paid).
+pub async fn job_attempts(
+    store: &Store,
+    job: &Job,
+) -> anyhow::Result<(Vec<(u32, Vec<Attempt>)>, usize)> {
     let mut out = Vec::new();
+    let mut reused = 0;
     for run in store.runs(job.id).await? {
+        if run.reused_from.is_some() {
+            reused += 1;
+            continue;
+        }
         out.push((run.run_number, store.attempts(run.id).await?));
     }
-    Ok(out)
+    Ok((out, reused))
 }
 
 #[derive(Serialize)]
@@ -274,6 +285,8 @@ struct JobCostReport {
     instance_types: Vec<String>,
     #[serde(flatten)]
     cost: JobCost,
+    /// Runs that took the results of identical runs DONE before: not counted.
+    reused_runs: usize,
     prices: String,
 }
 
@@ -336,6 +349,13 @@ impl fmt::Display for JobCostReport {
                 p.family
             )?,
             None => writeln!(f, "Floor: unknown, no attempt has measurements.")?,
+        }
+        if self.reused_runs > 0 {
+            writeln!(
+                f,
+                "{} run(s) took the results of identical runs DONE before and ran nothing: not counted.",
+                self.reused_runs
+            )?;
         }
         if c.running_attempts + c.unmeasured_attempts > 0 {
             writeln!(

@@ -45,7 +45,8 @@ pub enum InfraCommand {
     /// Delete an environment's stacks, dependents first (the shared image repository stays).
     Delete(ProjectArgs),
     /// Print the `export AWS_BATCH_JOB_DEFINITION=...` and `AWS_BATCH_JOB_QUEUE=...` lines
-    /// of the environment's deployed batch stack.
+    /// of the environment's deployed batch stack (and `AWS_BATCH_FALLBACK_JOB_QUEUE=...` when
+    /// it has an On-Demand fallback).
     Env(ProjectArgs),
 }
 

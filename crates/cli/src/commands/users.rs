@@ -41,7 +41,7 @@ pub enum UsersCommand {
         /// Runs queued or running at once, over all their jobs.
         #[arg(long, value_name = "N")]
         runs_in_flight: Option<u64>,
-        /// Gigabytes of results stored (their jobs not deleted).
+        /// Gigabytes stored: what their jobs uploaded and their results (jobs not deleted).
         #[arg(long, value_name = "GB", allow_negative_numbers = true)]
         stored_gb: Option<f64>,
     },

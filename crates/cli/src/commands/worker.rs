@@ -26,12 +26,16 @@ pub struct WorkerArgs {
     #[arg(long)]
     pub job_id: JobId,
     /// The run.
-    #[arg(long, required_unless_present = "array_first_run")]
+    #[arg(long, required_unless_present_any = ["array_first_run", "run_number"])]
     pub run_id: Option<RunId>,
     /// For an array job: the run number of index 0; this child's run is that plus
     /// AWS_BATCH_JOB_ARRAY_INDEX (AWS Batch) or SLURM_ARRAY_TASK_ID (Slurm).
     #[arg(long, value_name = "RUN_NUMBER", conflicts_with = "run_id")]
     pub array_first_run: Option<u32>,
+    /// The run, by its number in the job (a later attempt the backend sends as a job of its
+    /// own, e.g. on AWS Batch's On-Demand fallback queue).
+    #[arg(long, value_name = "N", conflicts_with_all = ["run_id", "array_first_run"])]
+    pub run_number: Option<u32>,
     /// Largest size the job's inputs may expand to, in MB.
     #[arg(long, default_value_t = 2048, value_name = "MB")]
     pub max_input_mb: u64,
@@ -40,10 +44,13 @@ pub struct WorkerArgs {
 impl WorkerArgs {
     /// The worker command these arguments give.
     pub fn command(&self) -> anyhow::Result<WorkerCommand> {
-        Ok(match (self.run_id, self.array_first_run) {
-            (Some(id), _) => WorkerCommand::run(self.job_id, id),
-            (None, Some(first)) => WorkerCommand::array_task(self.job_id, first),
-            (None, None) => bail!("give --run-id, or --array-first-run inside an array job"),
+        Ok(match (self.run_id, self.array_first_run, self.run_number) {
+            (Some(id), _, _) => WorkerCommand::run(self.job_id, id),
+            (None, Some(first), _) => WorkerCommand::array_task(self.job_id, first),
+            (None, None, Some(number)) => WorkerCommand::run_number(self.job_id, number),
+            (None, None, None) => {
+                bail!("give --run-id or --run-number, or --array-first-run inside an array job")
+            }
         })
     }
 }
@@ -69,6 +76,7 @@ pub async fn run(args: WorkerArgs, ctx: &Context) -> anyhow::Result<ExitCode> {
     let run = match command.run {
         WorkerRun::Id(id) => RunRef::Id(id),
         WorkerRun::ArrayTask { first_run } => RunRef::Number(first_run + array_index()?),
+        WorkerRun::Number(number) => RunRef::Number(number),
     };
     let outcome = fredbatch_worker::run(WorkerConfig {
         job_id: command.job_id,
@@ -146,6 +154,7 @@ mod tests {
             WorkerCommand::run(JobId(7), RunId(103)),
             WorkerCommand::array_task(JobId(7), 501),
             WorkerCommand::run(JobId(7), RunId(103)).for_array(1),
+            WorkerCommand::run_number(JobId(7), 12),
         ] {
             let args = parse(command.args());
             assert_eq!(args.command().unwrap(), command);
@@ -164,6 +173,17 @@ mod tests {
             "1",
         ];
         assert!(crate::Cli::try_parse_from(std::iter::once("fredbatch").chain(both)).is_err());
+        let number_and_id = [
+            "fredbatch",
+            "worker",
+            "--job-id",
+            "7",
+            "--run-id",
+            "1",
+            "--run-number",
+            "1",
+        ];
+        assert!(crate::Cli::try_parse_from(number_and_id).is_err());
         let neither = ["fredbatch", "worker", "--job-id", "7"];
         assert!(crate::Cli::try_parse_from(neither).is_err());
     }

@@ -2,6 +2,7 @@
 
 #![allow(dead_code)]
 
+pub mod batch_stack;
 pub mod epx;
 pub mod serve;
 pub mod services;
@@ -15,6 +16,9 @@ use serde_json::Value;
 
 pub struct Sandbox {
     pub dir: tempfile::TempDir,
+    /// The `fredbatch` its commands run: this build's, unless a benchmark measures another
+    /// build beside it.
+    pub binary: PathBuf,
 }
 
 impl Default for Sandbox {
@@ -25,8 +29,14 @@ impl Default for Sandbox {
 
 impl Sandbox {
     pub fn new() -> Sandbox {
+        Sandbox::with_binary(PathBuf::from(env!("CARGO_BIN_EXE_fredbatch")))
+    }
+
+    /// A sandbox whose commands run `binary` (another build of fredbatch).
+    pub fn with_binary(binary: PathBuf) -> Sandbox {
         Sandbox {
             dir: tempfile::tempdir().expect("temp dir"),
+            binary,
         }
     }
 
@@ -40,7 +50,7 @@ impl Sandbox {
 
     /// `fredbatch` with this sandbox's home and none of the caller's configuration.
     pub fn command(&self) -> Command {
-        let mut command = Command::new(env!("CARGO_BIN_EXE_fredbatch"));
+        let mut command = Command::new(&self.binary);
         for name in [
             "FRED_HOME",
             "DATABASE_URL",
@@ -105,12 +115,20 @@ impl Sandbox {
 
     /// A FRED installation whose `bin/FRED` is the given shell script, to provoke what the demo
     /// engine never does (hanging, being killed, writing nothing). The script may call the
-    /// functions of [`FAKE_FRED_PRELUDE`].
+    /// functions of [`FAKE_FRED_WAITS`]; FRED's check mode finds nothing to say.
     pub fn fake_fred(&self, script: &str) -> PathBuf {
+        self.fred_script(&format!(
+            "{FAKE_FRED_WAITS}{FAKE_FRED_CHECKS_NOTHING}{script}"
+        ))
+    }
+
+    /// A FRED installation whose `bin/FRED` is `script` alone, check mode included; it may
+    /// call the functions of [`FAKE_FRED_WAITS`].
+    pub fn fred_script(&self, script: &str) -> PathBuf {
         let home = self.path().join("fake-fred");
         std::fs::create_dir_all(home.join("bin")).unwrap();
         let fred = home.join("bin/FRED");
-        std::fs::write(&fred, format!("#!/bin/sh\n{FAKE_FRED_PRELUDE}{script}\n")).unwrap();
+        std::fs::write(&fred, format!("#!/bin/sh\n{script}\n")).unwrap();
         use std::os::unix::fs::PermissionsExt;
         std::fs::set_permissions(&fred, std::fs::Permissions::from_mode(0o755)).unwrap();
         home
@@ -138,14 +156,15 @@ impl Sandbox {
     }
 }
 
-/// The start of every fake FRED: FRED's check mode (`-c`, run before a job is stored) finds
-/// nothing to say, whatever the script does in a run. Then shell functions, so that no fake
-/// depends on how long anything takes: `await_file PATH` waits until PATH exists (a gate the
-/// test opens when it is ready); `until_killed` waits for the signal that ends the process (a
-/// hanging FRED). Both give up after two minutes and fail the run, so a test that went wrong
-/// leaves nothing running.
-pub const FAKE_FRED_PRELUDE: &str = r#"if [ "$7" = "-c" ]; then exit 0; fi
-await_file() {
+/// How a fake FRED's check mode (`-c`, run before a job is stored) finds nothing to say,
+/// whatever the script does in a run.
+pub const FAKE_FRED_CHECKS_NOTHING: &str = "if [ \"$7\" = \"-c\" ]; then exit 0; fi\n";
+
+/// Shell functions for fake FREDs, so that no fake depends on how long anything takes:
+/// `await_file PATH` waits until PATH exists (a gate the test opens when it is ready);
+/// `until_killed` waits for the signal that ends the process (a hanging FRED). Both give up
+/// after two minutes and fail the run, so a test that went wrong leaves nothing running.
+pub const FAKE_FRED_WAITS: &str = r#"await_file() {
     waited=0
     while [ ! -e "$1" ]; do
         if [ "$waited" -ge 2400 ]; then echo "fake FRED: $1 never appeared" >&2; exit 1; fi

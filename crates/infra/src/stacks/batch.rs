@@ -1,5 +1,7 @@
 //! The AWS Batch stack of the design this project implements (`docs/design.md`): a managed
-//! EC2 Spot compute environment that scales from 0 to `MaxvCpus`, a job queue, a job
+//! EC2 Spot compute environment that scales from 0 to `MaxvCpus`, a job queue (cancelling runs
+//! stuck RUNNABLE that no compute environment can run), an On-Demand fallback compute
+//! environment and queue for runs Spot interrupted too often (see [`fallback`]), a job
 //! definition (4 vCPUs and 8192 MB by default, retried only when Spot takes the instance away,
 //! 4 h per attempt, logs to CloudWatch), the four IAM roles with least privilege, a security
 //! group, and the log group. Its parameter and output names are [`crate::contract`]'s.
@@ -11,6 +13,7 @@
 //! the template's metadata).
 
 mod compute;
+pub mod fallback;
 mod outputs;
 mod roles;
 
@@ -44,8 +47,9 @@ pub const WILDCARD_REASON: &str = "ecr:GetAuthorizationToken is granted on `*`: 
 pub fn template(env: Environment) -> Template {
     let mut t = Template::new(
         "FRED simulations on AWS Batch: a Spot compute environment scaling from 0, a job queue, \
-         a job definition that retries only Spot interruptions, least-privilege IAM roles, a \
-         security group and a log group",
+         an optional On-Demand fallback compute environment and queue, a job definition that \
+         retries only Spot interruptions, least-privilege IAM roles, a security group and a log \
+         group",
     );
     t.metadata = json!({
         "fredbatch": {
@@ -64,9 +68,11 @@ pub fn template(env: Environment) -> Template {
             json!(""),
         )),
     );
+    fallback::condition(&mut t);
     roles(&mut t);
     network_and_logs(&mut t);
     batch(&mut t);
+    fallback::resources(&mut t);
     outputs(&mut t);
     t
 }
@@ -174,5 +180,45 @@ fn parameters(t: &mut Template, env: Environment) {
         Parameter::number("Memory each run reserves, in MiB")
             .with_default(Resources::AWS_DEFAULT.memory_mb)
             .range(256, 1_048_576),
+    );
+    p.add(
+        parameter::FALLBACK_INSTANCE_TYPES,
+        Parameter::string(
+            "Instance types of the On-Demand fallback compute environment, comma-separated \
+             (e.g. c5.xlarge,c5.2xlarge), where runs go that Spot interrupted too often",
+        )
+        .with_default(fallback::DEFAULT_INSTANCE_TYPES)
+        .pattern(
+            r"^[a-z0-9.]+(,[a-z0-9.]+)*$",
+            "instance types or families separated by commas, without spaces",
+        ),
+    );
+    p.add(
+        parameter::FALLBACK_MAX_VCPUS,
+        Parameter::number(
+            "Most vCPUs the On-Demand fallback runs at once; 0 creates no fallback (runs then \
+             stay on Spot however often they are interrupted)",
+        )
+        .with_default(fallback::DEFAULT_MAX_VCPUS)
+        .range(0, 10_000),
+    );
+    p.add(
+        parameter::CANCEL_MISCONFIGURED_AFTER_SECONDS,
+        Parameter::number(
+            "Seconds a run may wait RUNNABLE, at the head of a queue, because no compute \
+             environment can ever run it (larger than every instance type or maxvCpus) before \
+             Batch cancels it (600 to 86400)",
+        )
+        .with_default(1800)
+        .range(600, 86_400),
+    );
+    p.add(
+        parameter::CANCEL_NO_CAPACITY_AFTER_SECONDS,
+        Parameter::number(
+            "Seconds a run may wait RUNNABLE, at the head of a queue, for instance capacity AWS \
+             does not have before Batch cancels it (600 to 86400)",
+        )
+        .with_default(14_400)
+        .range(600, 86_400),
     );
 }

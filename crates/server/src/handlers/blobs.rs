@@ -17,7 +17,7 @@ use crate::wire::ErrorBody;
 /// An upload to a URL from `POST /jobs`: exactly 200 when stored (the client takes anything
 /// else as a failure).
 #[utoipa::path(put, path = "/blobs/{bucket}/{*key}", security(()), params(("bucket" = String, Path), ("key" = String, Path), SignedQuery),
-    responses((status = 200), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 410, body = ErrorBody), (status = 413, body = ErrorBody)))]
+    responses((status = 200), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 410, body = ErrorBody), (status = 413, body = ErrorBody), (status = 429, body = ErrorBody)))]
 pub async fn put_blob(
     State(service): State<Arc<Service>>,
     Path((bucket, key)): Path<(Bucket, String)>,

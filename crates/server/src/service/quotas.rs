@@ -1,14 +1,19 @@
 //! Holding each user to their quota (set with `fredbatch users quota`): what would take them
 //! past it is refused with 429 and a description their client shows, before anything is stored.
+//! Stored bytes are what a user's jobs uploaded and their runs' results.
 
 use fredbatch_store::User;
 
 use crate::error::ApiError;
 use crate::service::Service;
 
+/// What a user past a quota can do about it.
+const QUOTA_ASK: &str =
+    "delete jobs you no longer need, or ask the server's operator for a larger quota";
+
 impl Service {
     /// Refuses what would take `user` past a quota: `new_jobs` more jobs, `new_runs` more runs
-    /// in flight; and any new work while their stored results fill their quota.
+    /// in flight; and any new work while what they store fills their quota.
     pub(super) async fn within_quota(
         &self,
         user: &User,
@@ -20,7 +25,7 @@ impl Service {
             return Ok(());
         }
         let used = self.store.usage(user.id).await?;
-        let ask = "delete jobs you no longer need, or ask the server's operator for a larger quota";
+        let ask = QUOTA_ASK;
         if let Some(max) = quota.jobs
             && used.jobs + new_jobs > max
         {
@@ -41,12 +46,42 @@ impl Service {
         if let Some(max) = quota.stored_bytes
             && used.stored_bytes >= max
         {
-            return Err(ApiError::TooManyRequests(format!(
-                "your quota is {:.1} MB of results and yours take {:.1} MB: {ask}",
-                max as f64 / 1e6,
-                used.stored_bytes as f64 / 1e6
-            )));
+            return Err(stored_bytes_refusal(max, used.stored_bytes));
         }
         Ok(())
     }
+
+    /// `owner`'s stored-bytes quota and what they store now (`None`: no limit).
+    pub(super) async fn stored_bytes(&self, owner: i64) -> Result<Option<StoredBytes>, ApiError> {
+        let Some(max) = self.store.quota(owner).await?.stored_bytes else {
+            return Ok(None);
+        };
+        let used = self.store.usage(owner).await?.stored_bytes;
+        Ok(Some(StoredBytes { max, used }))
+    }
+}
+
+/// A user's stored-bytes quota and what they store now.
+pub(super) struct StoredBytes {
+    max: u64,
+    used: u64,
+}
+
+impl StoredBytes {
+    /// Refuses `more` bytes if they would take the user past the quota.
+    pub(super) fn admit(&self, more: u64) -> Result<(), ApiError> {
+        if self.used.saturating_add(more) > self.max {
+            return Err(stored_bytes_refusal(self.max, self.used));
+        }
+        Ok(())
+    }
+}
+
+/// The refusal of what would take a user past their `max` stored bytes, with `used` stored.
+fn stored_bytes_refusal(max: u64, used: u64) -> ApiError {
+    ApiError::TooManyRequests(format!(
+        "your quota is {:.1} MB stored (uploads and results) and yours take {:.1} MB: {QUOTA_ASK}",
+        max as f64 / 1e6,
+        used as f64 / 1e6
+    ))
 }

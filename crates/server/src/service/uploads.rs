@@ -55,8 +55,9 @@ impl Service {
     }
 
     /// Stores an upload sent to a URL this server signed. The body is spooled to disk as it
-    /// arrives and refused as soon as it passes the limit, so nothing is held in memory and
-    /// nothing is stored from a refused upload.
+    /// arrives and refused as soon as it passes the upload limit or its owner's stored-bytes
+    /// quota, so nothing is held in memory and nothing is stored from a refused upload. What
+    /// is stored counts toward the quota.
     pub async fn put_upload<S, E>(
         &self,
         key: &str,
@@ -78,17 +79,22 @@ impl Service {
                 "this upload URL was used already; ask for a new job to upload other files".into(),
             ));
         }
-        if let Some(job) = job_of_uploaded_inputs_key(key) {
-            let checked = self
-                .store
-                .api_job(job)
-                .await?
-                .is_some_and(|job| job.inputs != InputsCheck::Pending);
-            if checked {
-                return Err(ApiError::Conflict(format!(
-                    "job {job} has its inputs already; register a new job for other inputs"
-                )));
-            }
+        // A URL this server signed names its job (checked by `verify_url`).
+        let job = job_of_api_key(key)
+            .ok_or(SignatureError::Invalid)
+            .map_err(ApiError::from)?;
+        let Some(api_job) = self.store.api_job(job).await? else {
+            return Err(SignatureError::Invalid.into());
+        };
+        if job_of_uploaded_inputs_key(key).is_some() && api_job.inputs != InputsCheck::Pending {
+            return Err(ApiError::Conflict(format!(
+                "job {job} has its inputs already; register a new job for other inputs"
+            )));
+        }
+        let quota = self.stored_bytes(api_job.owner).await?;
+        let admit = |bytes: u64| quota.as_ref().map_or(Ok(()), |quota| quota.admit(bytes));
+        if let Some(length) = declared_length {
+            admit(length)?;
         }
         let scratch = |source| ApiError::Spool {
             path: self.scratch.clone(),
@@ -105,11 +111,13 @@ impl Service {
             if received > limit {
                 return Err(ApiError::TooLarge { limit });
             }
+            admit(received)?;
             file.write_all(&chunk).await.map_err(scratch)?;
         }
         file.flush().await.map_err(scratch)?;
         drop(file);
         self.uploads.put_file(key, spool.path()).await?;
+        self.store.record_upload(job, received).await?;
         Ok(())
     }
 

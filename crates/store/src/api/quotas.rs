@@ -1,7 +1,10 @@
 //! Each API user's quotas and what they use of them, so no one user can take a shared server:
-//! jobs kept, runs in flight, bytes of results stored. No quota set means no limit.
+//! jobs kept, runs in flight, bytes stored (what they uploaded and their runs' results). No
+//! quota set means no limit.
 
 use serde::Serialize;
+
+use fredbatch_core::JobId;
 
 use crate::Store;
 use crate::error::StoreError;
@@ -22,7 +25,8 @@ pub struct Usage {
     pub jobs: u64,
     /// Runs QUEUED or RUNNING.
     pub runs_in_flight: u64,
-    /// Results of their jobs not deleted: every attempt's uploaded output.
+    /// What their jobs not deleted store: the files their client uploaded and every
+    /// attempt's uploaded output.
     pub stored_bytes: u64,
 }
 
@@ -83,17 +87,35 @@ impl Store {
         .bind(user)
         .fetch_one(&self.pool)
         .await?;
-        let bytes: Option<i64> = sqlx::query_scalar(&format!(
+        let results: Option<i64> = sqlx::query_scalar(&format!(
             "SELECT CAST(SUM(attempts.output_bytes) AS BIGINT) FROM attempts \
              JOIN runs ON runs.id = attempts.run_id WHERE runs.job_id IN ({kept})"
         ))
         .bind(user)
         .fetch_one(&self.pool)
         .await?;
+        let uploaded: Option<i64> = sqlx::query_scalar(
+            "SELECT CAST(SUM(uploaded_bytes) AS BIGINT) FROM jobs \
+             WHERE owner = $1 AND deleted_at IS NULL",
+        )
+        .bind(user)
+        .fetch_one(&self.pool)
+        .await?;
+        let bytes = |sum: Option<i64>| sum.unwrap_or(0).max(0) as u64;
         Ok(Usage {
             jobs: jobs.max(0) as u64,
             runs_in_flight: runs.max(0) as u64,
-            stored_bytes: bytes.unwrap_or(0).max(0) as u64,
+            stored_bytes: bytes(results).saturating_add(bytes(uploaded)),
         })
+    }
+
+    /// Counts `bytes` more uploaded by `job`'s client and stored, toward its owner's quota.
+    pub async fn record_upload(&self, job: JobId, bytes: u64) -> Result<(), StoreError> {
+        sqlx::query("UPDATE jobs SET uploaded_bytes = uploaded_bytes + $1 WHERE id = $2")
+            .bind(i64::try_from(bytes).unwrap_or(i64::MAX))
+            .bind(job.0)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
     }
 }

@@ -267,3 +267,25 @@ pub async fn one_server_holds_the_lock_until_it_is_gone(store: Store) {
         .await
         .unwrap();
 }
+
+pub async fn uploads_count_in_stored_bytes_until_their_job_is_deleted(store: Store) {
+    let alice = store.add_user("alice", "hash-a", Utc::now()).await.unwrap();
+    let bob = store.add_user("bob", "hash-b", Utc::now()).await.unwrap();
+    let first = store.register_api_job(new_api_job(alice.id)).await.unwrap();
+    let second = store.register_api_job(new_api_job(alice.id)).await.unwrap();
+    store.record_upload(first.id, 3_000_000).await.unwrap();
+    store.record_upload(first.id, 200).await.unwrap();
+    store.record_upload(second.id, 1_000).await.unwrap();
+    assert_eq!(store.usage(alice.id).await.unwrap().stored_bytes, 3_001_200);
+    assert_eq!(
+        store.usage(bob.id).await.unwrap().stored_bytes,
+        0,
+        "alice's only"
+    );
+    store.delete_api_job(first.id, Utc::now()).await.unwrap();
+    assert_eq!(
+        store.usage(alice.id).await.unwrap().stored_bytes,
+        1_000,
+        "a deleted job's uploads are removed with it"
+    );
+}

@@ -23,7 +23,7 @@ use fredbatch_store::{AttemptEnd, NewConfig, NewJob};
 #[macro_export]
 macro_rules! store_suite {
     ($open:path) => {
-        $crate::store_suite!(@tests $open; jobs_get_sequential_ids_and_numbered_runs, changes_never_overwrite_a_committed_run, one_commit_per_run_even_when_attempts_race, failures_are_recorded_and_cancellation_is_requested_then_applied, concurrent_workers_update_different_runs_of_one_job, the_backends_ended_attempts_fill_in_what_workers_could_not_record, sweeps_keep_each_configuration_and_number_replicates_within_it, jobs_keep_their_backend_target_and_status_reason, api_jobs_take_runs_after_registration_and_keep_requests_verbatim, accounts_are_found_by_token_hash_until_revoked, retries_reset_only_ended_runs_and_inputs_checks_end_unstarted_runs, one_server_holds_the_lock_until_it_is_gone, requeued_runs_keep_each_attempts_size_and_number_on);
+        $crate::store_suite!(@tests $open; jobs_get_sequential_ids_and_numbered_runs, changes_never_overwrite_a_committed_run, one_commit_per_run_even_when_attempts_race, failures_are_recorded_and_cancellation_is_requested_then_applied, concurrent_workers_update_different_runs_of_one_job, the_backends_ended_attempts_fill_in_what_workers_could_not_record, sweeps_keep_each_configuration_and_number_replicates_within_it, jobs_keep_their_backend_target_and_status_reason, api_jobs_take_runs_after_registration_and_keep_requests_verbatim, accounts_are_found_by_token_hash_until_revoked, retries_reset_only_ended_runs_and_inputs_checks_end_unstarted_runs, one_server_holds_the_lock_until_it_is_gone, uploads_count_in_stored_bytes_until_their_job_is_deleted, requeued_runs_keep_each_attempts_size_and_number_on);
     };
     (@tests $open:path; $($name:ident),*) => {
         $(
@@ -52,6 +52,7 @@ pub fn new_job(runs: u32) -> NewJob {
             job_definition: "fred:3".into(),
             log_group: None,
             environment: vec![("FREDBATCH_RESULTS".into(), "s3://fred-results".into())],
+            fallback_queue: None,
         }),
         created_at: Utc::now(),
         first_run_checks: false,

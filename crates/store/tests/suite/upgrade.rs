@@ -88,6 +88,7 @@ pub async fn typed_backends_upgrade_from_the_release_before(store: Store) {
                 ("FREDBATCH_UPLOADS".into(), "s3://fred-uploads-dev".into()),
                 ("FREDBATCH_RESULTS".into(), "s3://fred-results-dev".into()),
             ],
+            fallback_queue: None,
         })
     );
     assert_eq!(

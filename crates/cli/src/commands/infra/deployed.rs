@@ -4,6 +4,7 @@
 use std::process::ExitCode;
 
 use anyhow::Context as _;
+use fredbatch_batch::config::FALLBACK_QUEUE_VAR;
 use fredbatch_infra::contract::output as stack_output;
 use fredbatch_infra::health::{StackHealth, stack_health};
 use serde::Serialize;
@@ -72,7 +73,8 @@ pub(super) async fn outputs(args: ProjectArgs, ctx: &Context) -> anyhow::Result<
     Ok(ExitCode::SUCCESS)
 }
 
-/// The two variables the AWS Batch backend reads, from the deployed batch stack.
+/// The variables the AWS Batch backend reads, from the deployed batch stack: its queue and job
+/// definition, and its On-Demand fallback queue when it has one.
 pub(super) async fn env(args: ProjectArgs, ctx: &Context) -> anyhow::Result<ExitCode> {
     let deployed = deployer(&args).await?.batch_stack(args.env).await?;
     // The same policy `fredbatch run --stack` applies: no variables for a stack runs cannot use.
@@ -94,18 +96,26 @@ pub(super) async fn env(args: ProjectArgs, ctx: &Context) -> anyhow::Result<Exit
         output(stack_output::JOB_DEFINITION_ARN)?,
         output(stack_output::JOB_QUEUE_NAME)?,
     );
+    let fallback = deployed
+        .outputs
+        .get(stack_output::FALLBACK_JOB_QUEUE_NAME)
+        .cloned();
     if ctx.output.is_json() {
-        println!(
-            "{}",
-            serde_json::json!({
-                "AWS_BATCH_JOB_DEFINITION": definition,
-                "AWS_BATCH_JOB_QUEUE": queue,
-                "FREDBATCH_STACK": deployed.name,
-            })
-        );
+        let mut variables = serde_json::json!({
+            "AWS_BATCH_JOB_DEFINITION": definition,
+            "AWS_BATCH_JOB_QUEUE": queue,
+            "FREDBATCH_STACK": deployed.name,
+        });
+        if let Some(fallback) = &fallback {
+            variables[FALLBACK_QUEUE_VAR] = fallback.as_str().into();
+        }
+        println!("{variables}");
     } else {
         println!("export AWS_BATCH_JOB_DEFINITION={definition}");
         println!("export AWS_BATCH_JOB_QUEUE={queue}");
+        if let Some(fallback) = fallback {
+            println!("export {FALLBACK_QUEUE_VAR}={fallback}");
+        }
     }
     Ok(ExitCode::SUCCESS)
 }

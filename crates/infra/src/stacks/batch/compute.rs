@@ -1,10 +1,12 @@
 //! Where the runs execute: the security group and log group, then the Spot compute
-//! environment, the job queue and the job definition.
+//! environment, the job queue and the job definition. (The On-Demand fallback is
+//! [`super::fallback`]'s.)
 
 use serde_json::json;
 
 use fredbatch_core::limits::SPOT_INTERRUPTION_PATTERN;
 
+use super::fallback::stuck_runnable_actions;
 use super::{ATTEMPT_TIMEOUT_SECONDS, ATTEMPTS, INSTANCE_TYPES};
 use crate::contract::parameter;
 use crate::contract::parameter::{ENVIRONMENT, RESULTS_BUCKET_NAME, UPLOAD_BUCKET_NAME};
@@ -104,6 +106,7 @@ pub(super) fn batch(t: &mut Template) {
                     "Order": 1,
                     "ComputeEnvironment": func::reference("BatchComputeEnvironment"),
                 }],
+                "JobStateTimeLimitActions": stuck_runnable_actions(),
                 "Tags": tag_map(),
             }),
         ),

@@ -1,5 +1,7 @@
-//! The batch stack's outputs (each also exported), named in [`crate::contract::output`].
+//! The batch stack's outputs (each also exported), named in [`crate::contract::output`]; the
+//! fallback's only when the stack has one.
 
+use super::fallback::{FALLBACK_QUEUE_NAME, HAS_FALLBACK};
 use crate::contract::output;
 use crate::template::{Output, Template, func};
 
@@ -69,5 +71,32 @@ pub(super) fn outputs(t: &mut Template) {
     for (name, description, value, export) in outputs {
         t.outputs
             .add(name, Output::exported(description, value, export));
+    }
+    // Only a stack with a fallback has these.
+    let fallback = [
+        (
+            output::FALLBACK_COMPUTE_ENVIRONMENT_ARN,
+            "On-Demand fallback compute environment ARN",
+            func::reference("BatchFallbackComputeEnvironment"),
+            "FallbackComputeEnvironmentArn",
+        ),
+        (
+            output::FALLBACK_JOB_QUEUE_ARN,
+            "On-Demand fallback job queue ARN",
+            func::reference("BatchFallbackJobQueue"),
+            "FallbackJobQueueArn",
+        ),
+        (
+            output::FALLBACK_JOB_QUEUE_NAME,
+            "On-Demand fallback job queue name",
+            func::sub(FALLBACK_QUEUE_NAME),
+            "FallbackJobQueueName",
+        ),
+    ];
+    for (name, description, value, export) in fallback {
+        t.outputs.add(
+            name,
+            Output::exported(description, value, export).when(HAS_FALLBACK),
+        );
     }
 }
