@@ -61,7 +61,12 @@ pub fn fits(limits: &QueueLimits, asked: &Resources) -> Result<(), Option<Placea
     if limits.is_empty() || limits.iter().any(Option::is_none) {
         return Ok(());
     }
-    if limits.iter().flatten().flatten().any(|p| asked.fits_in(&p.most)) {
+    if limits
+        .iter()
+        .flatten()
+        .flatten()
+        .any(|p| asked.fits_in(&p.most))
+    {
         return Ok(());
     }
     Err(largest(limits))
@@ -196,8 +201,12 @@ mod tests {
             fits(&limits, &size(16, 1024)).is_err(),
             "more vCPUs than any type"
         );
-        assert_eq!(largest(&limits).unwrap().instance_type, "c5.2xlarge");
-        assert_eq!(largest(&vec![None]), None, "an unknown environment: no ceiling");
+        assert_eq!(super::largest(&limits).unwrap().instance_type, "c5.2xlarge");
+        assert_eq!(
+            super::largest(&vec![None]),
+            None,
+            "an unknown environment: no ceiling"
+        );
     }
 
     #[test]
