@@ -82,6 +82,15 @@ impl Settings {
         Ok(Store::open(&self.database_url).await?)
     }
 
+    /// Opens the store only if it exists: `None` for a SQLite file not created yet (reading
+    /// must not create it before a command knows it will store anything).
+    pub async fn open_existing_store(&self) -> anyhow::Result<Option<Store>> {
+        match self.sqlite_path() {
+            Some(database) if !database.exists() => Ok(None),
+            _ => Ok(Some(Store::open(&self.database_url).await?)),
+        }
+    }
+
     /// The database file, when the store is SQLite in a file.
     pub fn sqlite_path(&self) -> Option<PathBuf> {
         let rest = self.database_url.strip_prefix("sqlite:")?;

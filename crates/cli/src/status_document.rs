@@ -9,7 +9,9 @@ use fredbatch_core::FailureClass;
 use chrono::{DateTime, Utc};
 use comfy_table::ContentArrangement;
 use fredbatch_core::program::run_overrides;
-use fredbatch_core::{Config, Job, JobStatus, LogRequest, Run, RunStatus, SimulationRunner};
+use fredbatch_core::{
+    Config, Job, JobStatus, LogRequest, Resources, Run, RunStatus, SimulationRunner,
+};
 use fredbatch_storage::Storage;
 use fredbatch_store::StatusCounts;
 use serde::Serialize;
@@ -51,6 +53,9 @@ pub struct RunView {
     pub results: Option<String>,
     /// What kind of failure ended it, for an ERROR run.
     pub failure: Option<FailureClass>,
+    /// What it runs (or ran) with, and why (see [`Job::run_size`]).
+    pub size: Resources,
+    pub size_why: String,
     /// The last lines of a failed run's log (for the first few failed runs), as written: the
     /// text form renders the worker's lines as `fredbatch logs` does.
     #[serde(skip_serializing_if = "Vec::is_empty")]
@@ -80,23 +85,28 @@ impl StatusDocument {
             .collect();
         let runs = runs
             .into_iter()
-            .map(|run| RunView {
-                failure: run.failure(),
-                params: run
-                    .config
-                    .checked_sub(1)
-                    .and_then(|i| params.get(i as usize))
-                    .cloned()
-                    .unwrap_or_default(),
-                duration_seconds: run
-                    .duration(now)
-                    .map(|d| d.num_milliseconds() as f64 / 1000.0),
-                results: match (results, &run.results_key) {
-                    (Some(storage), Some(key)) => Some(storage.describe(key)),
-                    _ => None,
-                },
-                log_tail: Vec::new(),
-                run,
+            .map(|run| {
+                let (size, size_why) = job.run_size(&run);
+                RunView {
+                    failure: run.failure(),
+                    size,
+                    size_why,
+                    params: run
+                        .config
+                        .checked_sub(1)
+                        .and_then(|i| params.get(i as usize))
+                        .cloned()
+                        .unwrap_or_default(),
+                    duration_seconds: run
+                        .duration(now)
+                        .map(|d| d.num_milliseconds() as f64 / 1000.0),
+                    results: match (results, &run.results_key) {
+                        (Some(storage), Some(key)) => Some(storage.describe(key)),
+                        _ => None,
+                    },
+                    log_tail: Vec::new(),
+                    run,
+                }
             })
             .collect();
         StatusDocument {
@@ -157,6 +167,10 @@ impl fmt::Display for StatusDocument {
         if let Some(reason) = &job.status_reason {
             writeln!(f, "Reason: {reason}")?;
         }
+        writeln!(f, "Size: {} per run ({})", job.resources, job.size_origin)?;
+        if let Some(budget) = job.budget {
+            writeln!(f, "Budget: {budget}")?;
+        }
         let sweep = job.is_sweep();
         if sweep {
             writeln!(
@@ -178,7 +192,9 @@ impl fmt::Display for StatusDocument {
         if sweep {
             headers.extend(["Config", "FRED run"]);
         }
-        headers.extend(["Status", "Attempts", "Duration", "Reason", "Results"]);
+        headers.extend([
+            "Status", "Attempts", "Size", "Duration", "Reason", "Results",
+        ]);
         let mut table = crate::output::table(headers);
         table.set_content_arrangement(ContentArrangement::Dynamic);
         // Problems first, so they are seen even when the table is cut.
@@ -197,6 +213,7 @@ impl fmt::Display for StatusDocument {
             row.extend([
                 view.run.status.to_string(),
                 view.run.attempts.to_string(),
+                view.size.to_string(),
                 view.duration_seconds
                     .map(|s| format!("{s:.1}s"))
                     .unwrap_or_else(|| "-".into()),

@@ -43,11 +43,14 @@ fn a_job_runs_on_the_deployed_stack_from_submission_to_results() {
     let example = repository().join("examples/influenza");
 
     // Submit: three runs, one array job, the buckets found from the stack.
+    // Sized by hand: the whole job goes out at once (a learned size is tested on its own).
     let submitted = fredbatch(&[
         "run",
         example.to_str().unwrap(),
         "--runs",
         "3",
+        "--memory",
+        "2048",
         "--stack",
         &stack,
         "--detach",
@@ -177,6 +180,8 @@ fn a_job_runs_on_the_deployed_stack_from_submission_to_results() {
         example.to_str().unwrap(),
         "--runs",
         "3",
+        "--memory",
+        "2048",
         "--stack",
         &stack,
         "--detach",

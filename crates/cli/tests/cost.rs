@@ -110,7 +110,7 @@ fn a_job_is_priced_from_every_attempt_retries_included() {
     let output = sandbox
         .command()
         .env("FRED_HOME", &fred_home)
-        .args(["run", model.to_str().unwrap()])
+        .args(["run", model.to_str().unwrap(), "--memory", "2048"])
         .output()
         .unwrap();
     assert!(output.status.success(), "{}", text(&output.stderr));

@@ -16,6 +16,7 @@
 
 pub mod backend;
 pub mod backend_jobs;
+pub mod budget;
 pub mod counts;
 pub mod failure;
 pub mod fingerprint;
@@ -33,6 +34,7 @@ pub mod program;
 pub mod resources;
 pub mod retry;
 pub mod runner;
+pub mod sizing;
 pub mod status;
 pub mod sweep;
 pub mod sync;
@@ -40,6 +42,7 @@ pub mod worker_command;
 pub mod worker_line;
 
 pub use backend::{AwsBatchTarget, BackendKind, BackendTarget, BatchQueue, SlurmTarget};
+pub use budget::Budget;
 pub use counts::StatusCounts;
 pub use failure::FailureClass;
 pub use growth::{Ceiling, RetryPolicy, RunSize};
@@ -51,5 +54,6 @@ pub use runner::{
     BackendAttempt, BackendJob, DynRunner, IgnoreProgress, JobSpec, LogPage, LogRequest,
     RunSubmission, RunnerError, SimulationRunner, SubmitProgress,
 };
+pub use sizing::SizeOrigin;
 pub use status::{BackendState, JobStatus, RunStatus};
 pub use worker_command::{WorkerCommand, WorkerRun};

@@ -4,11 +4,13 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::backend::BackendTarget;
+use crate::budget::Budget;
 use crate::failure::FailureClass;
 use crate::growth::{RetryPolicy, RunSize};
 use crate::ids::{BackendJobId, JobId, RunId};
 use crate::params::ParamOverride;
 use crate::resources::Resources;
+use crate::sizing::{LearnedFrom, SizeOrigin};
 use crate::status::{BackendState, RunStatus};
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -57,10 +59,25 @@ pub struct Job {
     /// either way.
     #[serde(default = "reuse_by_default")]
     pub reuse: bool,
+    /// How its runs got their size: given, learned from measured runs, or being measured by
+    /// its first wave (see [`crate::sizing`]).
+    #[serde(default = "given")]
+    pub size_origin: SizeOrigin,
+    /// Its model's size key ([`crate::sizing::size_key`]): later jobs of the same model learn
+    /// their size from its measured runs. `None` for jobs registered without one (API jobs).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub size_key: Option<String>,
+    /// What its runs may cost in all; `None`: no limit (see [`crate::budget`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub budget: Option<Budget>,
 }
 
 fn reuse_by_default() -> bool {
     true
+}
+
+fn given() -> SizeOrigin {
+    SizeOrigin::Given
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -125,6 +142,34 @@ impl Job {
     /// The size `run`'s next or current attempt runs with.
     pub fn size_of(&self, run: &Run) -> RunSize {
         run.size.unwrap_or_else(|| self.size())
+    }
+
+    /// What `run` runs (or ran) with, and why: its job's size and how it was found, the
+    /// default for a run of the first wave that measured it, or what a retry gave it.
+    pub fn run_size(&self, run: &Run) -> (Resources, String) {
+        if let Some(size) = run.size {
+            return (
+                size.resources,
+                "changed by a retry after an attempt ran out (see its attempts)".into(),
+            );
+        }
+        match &self.size_origin {
+            SizeOrigin::Learned {
+                from: LearnedFrom::FirstWave { wave, measured_at },
+                ..
+            } if run.run_number <= *wave => (
+                *measured_at,
+                format!("the default: one of the first {wave} runs, which measured the model"),
+            ),
+            origin => (self.resources, origin.to_string()),
+        }
+    }
+
+    /// Whether some of its runs may wait for others before they are submitted: for the first
+    /// run to check the model, for the first wave to measure the size of the rest, for runs
+    /// to end before the budget lets more start.
+    pub fn holds_runs(&self) -> bool {
+        self.first_run_checks || self.size_origin.is_measuring() || self.budget.is_some()
     }
 
     /// Whether the job is a sweep (more than one configuration), which changes how its runs'
@@ -254,6 +299,9 @@ mod tests {
     #[test]
     fn a_jobs_json_names_its_backend_and_target_side_by_side() {
         let job = Job {
+            budget: None,
+            size_key: None,
+            size_origin: crate::SizeOrigin::Given,
             id: JobId(7),
             name: "flu".into(),
             model_dir: "/m".into(),

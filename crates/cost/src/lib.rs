@@ -18,6 +18,7 @@ pub mod money;
 pub mod placement;
 pub mod prices;
 pub mod sizing;
+pub mod spend;
 pub mod usage;
 
 pub use error::CostError;

@@ -2,26 +2,18 @@
 //! what a run costs at that size beside the stack's default job definition
 //! (4 vCPU / 8192 MB).
 //!
-//! Rules (stated in every recommendation):
-//! - **vCPUs**: the most cores any run kept busy (CPU-seconds / wall seconds), rounded up to a
-//!   whole vCPU, as AWS Batch on EC2 takes whole vCPUs, forgiving `CPU_TOLERANCE` of
-//!   measurement noise. CPU gets no headroom: a run short of CPU is slower, not killed.
-//! - **memory**: the largest peak RSS of any run plus the headroom (default 25%), rounded up
-//!   to a multiple of `MEMORY_STEP_MIB`. Memory gets headroom: a run over its limit is killed.
+//! The rule is [`fredbatch_core::sizing`]'s, the one every learned size follows; a
+//! recommendation states it.
 
 use fredbatch_core::Resources;
 use fredbatch_core::model::Measurements;
+use fredbatch_core::sizing::{CPU_TOLERANCE, Fit, MEMORY_STEP_MIB, fit};
 use serde::{Deserialize, Serialize};
 
 use crate::error::CostError;
 use crate::placement::{Packing, best, default_instance_types, rank};
 use crate::prices::{Market, PriceTable};
 use crate::usage::floor_cost;
-
-/// Busy cores within this fraction above a whole number round down to it.
-pub const CPU_TOLERANCE: f64 = 0.10;
-/// Memory requests are multiples of this (MiB).
-pub const MEMORY_STEP_MIB: u64 = 256;
 
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Recommendation {
@@ -56,24 +48,15 @@ impl Recommendation {
 }
 
 pub fn recommend(runs: &[Measurements], memory_headroom: f64) -> Result<Recommendation, CostError> {
-    let measured: Vec<&Measurements> = runs.iter().filter(|m| m.wall_seconds > 0.0).collect();
-    if measured.is_empty() {
-        return Err(CostError::NoMeasurements);
-    }
-    let busiest_cores = measured
-        .iter()
-        .map(|m| m.cpu_seconds / m.wall_seconds)
-        .fold(0.0, f64::max);
-    let largest_peak_mib = measured
-        .iter()
-        .map(|m| m.peak_rss_kb as f64 / 1024.0)
-        .fold(0.0, f64::max);
-    let vcpus = ((busiest_cores / (1.0 + CPU_TOLERANCE)).ceil() as u32).max(1);
-    let wanted = largest_peak_mib * (1.0 + memory_headroom);
-    let memory_mb = ((wanted / MEMORY_STEP_MIB as f64).ceil() as u64).max(1) * MEMORY_STEP_MIB;
+    let fit = fit(runs, memory_headroom).ok_or(CostError::NoMeasurements)?;
+    let Fit {
+        busiest_cores,
+        largest_peak_mib,
+        ..
+    } = fit;
     Ok(Recommendation {
-        vcpus,
-        memory_mb,
+        vcpus: fit.resources.vcpus,
+        memory_mb: fit.resources.memory_mb,
         busiest_cores,
         largest_peak_mib,
         memory_headroom,

@@ -6,9 +6,11 @@
 //! listed twice, or more bytes than the limits allow are refused, sizes are counted as bytes are
 //! written (a zip header's sizes can lie), and nothing is written outside the destination.
 
+mod digest;
 mod extract;
 mod pack;
 
+pub use digest::ModelDigest;
 pub use extract::{ExtractLimits, Extracted, extract_archive};
 pub use pack::{PackLimits, Packed, pack_model_dir};
 

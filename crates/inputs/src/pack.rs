@@ -1,13 +1,13 @@
 //! Packing a model directory.
 
 use std::fs::File;
-use std::io::{BufWriter, Write};
+use std::io::{BufWriter, Read, Write};
 use std::path::{Path, PathBuf};
 
 use zip::write::SimpleFileOptions;
 use zip::{CompressionMethod, ZipWriter};
 
-use crate::{InputsError, io_error};
+use crate::{InputsError, ModelDigest, io_error};
 
 /// Bounds on what a model directory may hold.
 #[derive(Clone, Copy, Debug)]
@@ -30,6 +30,8 @@ impl Default for PackLimits {
 pub struct Packed {
     pub files: usize,
     pub bytes: u64,
+    /// The digest of the model's files (see [`crate::ModelDigest`]).
+    pub model_digest: String,
 }
 
 /// Checks `model_dir` (exists, holds `program`, no links, within limits) and writes its files
@@ -59,15 +61,32 @@ pub fn pack_model_dir(
     let mut zip = ZipWriter::new(BufWriter::new(out));
     let options = SimpleFileOptions::default().compression_method(CompressionMethod::Deflated);
     let mut bytes = 0u64;
+    let mut digest = ModelDigest::default();
     for relative in &files {
         let name = relative.to_string_lossy().replace('\\', "/");
-        zip.start_file(name, options).map_err(|e| InputsError::Io {
-            path: archive.display().to_string(),
-            source: e.into(),
-        })?;
+        zip.start_file(name.as_str(), options)
+            .map_err(|e| InputsError::Io {
+                path: archive.display().to_string(),
+                source: e.into(),
+            })?;
         let path = model_dir.join(relative);
         let mut input = File::open(&path).map_err(io_error(&path))?;
-        bytes += std::io::copy(&mut input, &mut zip).map_err(io_error(&path))?;
+        let len = input.metadata().map_err(io_error(&path))?.len();
+        // The bytes go to the archive and the digest as they are read: the same bytes.
+        let mut tee = Tee {
+            reader: &mut input,
+            zip: &mut zip,
+        };
+        let copied = digest
+            .add_file(&name, len, &mut tee)
+            .map_err(io_error(&path))?;
+        if copied != len {
+            return Err(InputsError::Io {
+                path: path.display().to_string(),
+                source: std::io::Error::other("the file changed while it was packed"),
+            });
+        }
+        bytes += copied;
     }
     let mut writer = zip.finish().map_err(|e| InputsError::Io {
         path: archive.display().to_string(),
@@ -77,7 +96,22 @@ pub fn pack_model_dir(
     Ok(Packed {
         files: files.len(),
         bytes,
+        model_digest: digest.finish(),
     })
+}
+
+/// Reading through it writes what is read into the archive too.
+struct Tee<'a, R, W> {
+    reader: &'a mut R,
+    zip: &'a mut W,
+}
+
+impl<R: Read, W: Write> Read for Tee<'_, R, W> {
+    fn read(&mut self, buffer: &mut [u8]) -> std::io::Result<usize> {
+        let read = self.reader.read(buffer)?;
+        self.zip.write_all(&buffer[..read])?;
+        Ok(read)
+    }
 }
 
 /// Regular files below `root`, relative to it, sorted so archives are reproducible.

@@ -197,12 +197,19 @@ impl Store {
         &self,
         jobs: &[(RunId, &BackendJob)],
     ) -> Result<(), StoreError> {
-        let mut tx = self.pool.begin().await?;
-        for (run, job) in jobs {
-            let before: i64 = sqlx::query_scalar("SELECT attempts_before FROM runs WHERE id = $1")
+        // Read before the transaction: a transaction that reads before it writes fails at once
+        // on SQLite (instead of waiting) when another process wrote in between. Only the
+        // supervisor, this process, changes `attempts_before`.
+        let mut before = Vec::with_capacity(jobs.len());
+        for (run, _) in jobs {
+            let earlier: i64 = sqlx::query_scalar("SELECT attempts_before FROM runs WHERE id = $1")
                 .bind(run.0)
-                .fetch_one(&mut *tx)
+                .fetch_one(&self.pool)
                 .await?;
+            before.push(earlier);
+        }
+        let mut tx = self.pool.begin().await?;
+        for ((run, job), before) in jobs.iter().zip(before) {
             for (index, attempt) in job.attempts.iter().enumerate() {
                 let Some(stopped_at) = attempt.stopped_at else {
                     continue;

@@ -3,7 +3,8 @@
 use chrono::{DateTime, Utc};
 use fredbatch_core::params::ParamOverride;
 use fredbatch_core::{
-    BackendTarget, Config, Job, JobId, Resources, RetryPolicy, RunStatus, StatusCounts,
+    BackendTarget, Budget, Config, Job, JobId, Resources, RetryPolicy, RunStatus, SizeOrigin,
+    StatusCounts,
 };
 use serde::Serialize;
 use sqlx::{Any, Row, Transaction};
@@ -39,6 +40,12 @@ pub struct NewJob {
     pub first_run_checks: bool,
     /// See [`Job::reuse`].
     pub reuse: bool,
+    /// See [`Job::size_origin`].
+    pub size_origin: SizeOrigin,
+    /// See [`Job::size_key`].
+    pub size_key: Option<String>,
+    /// See [`Job::budget`].
+    pub budget: Option<Budget>,
 }
 
 /// One configuration of a job to register.
@@ -101,6 +108,9 @@ impl Store {
             status_reason: None,
             first_run_checks: new.first_run_checks,
             reuse: new.reuse,
+            size_origin: new.size_origin,
+            size_key: new.size_key,
+            budget: new.budget,
         };
         insert_job(&mut tx, &job).await?;
         for (number, config) in (1i64..).zip(&new.configs) {
@@ -284,7 +294,7 @@ impl Store {
 pub(crate) async fn insert_job(tx: &mut Transaction<'_, Any>, job: &Job) -> Result<(), StoreError> {
     sqlx::query(&format!(
         "INSERT INTO jobs ({JOB_COLUMNS}) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)"
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21)"
     ))
     .bind(job.id.0)
     .bind(&job.name)
@@ -304,6 +314,12 @@ pub(crate) async fn insert_job(tx: &mut Transaction<'_, Any>, job: &Job) -> Resu
     .bind(i64::from(job.first_run_checks))
     .bind(i64::from(job.reuse))
     .bind(rows::retry_policy_json(&job.retry_policy))
+    .bind(serde_json::to_string(&job.size_origin).expect("size origins serialize"))
+    .bind(job.size_key.as_deref())
+    .bind(
+        job.budget
+            .map(|b| serde_json::to_string(&b).expect("budgets serialize")),
+    )
     .execute(&mut **tx)
     .await?;
     Ok(())

@@ -13,6 +13,7 @@ mod reuse;
 mod rows;
 mod runs;
 mod secret;
+mod sizes;
 mod sql;
 mod time;
 

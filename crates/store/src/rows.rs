@@ -4,7 +4,7 @@ use fredbatch_core::model::Measurements;
 use fredbatch_core::params::ParamOverride;
 use fredbatch_core::{
     Attempt, AttemptStatus, BackendJobId, BackendState, BackendTarget, Config, Job, JobId,
-    Resources, RetryPolicy, Run, RunId, RunSize,
+    Resources, RetryPolicy, Run, RunId, RunSize, SizeOrigin,
 };
 use sqlx::Row;
 use sqlx::any::AnyRow;
@@ -14,7 +14,8 @@ use crate::time::{from_millis, opt_from_millis};
 
 pub const JOB_COLUMNS: &str = "id, name, model_dir, program, params, run_count, vcpus, memory_mb, \
                                max_attempts, attempt_timeout_seconds, backend, inputs_key, created_at, \
-                               config_count, status_reason, first_run_checks, reuse, retry_policy";
+                               config_count, status_reason, first_run_checks, reuse, retry_policy, \
+                               size_origin, size_key, budget";
 
 pub const RUN_COLUMNS: &str = "id, job_id, run_number, config, replicate, status, status_reason, attempts, \
                                backend_job_id, backend_state, cancel_requested, results_key, \
@@ -71,6 +72,19 @@ pub fn job(row: &AnyRow) -> Result<Job, StoreError> {
             Some(text) => serde_json::from_str(&text)
                 .map_err(|e| corrupt(format!("job retry policy {text}: {e}")))?,
             None => RetryPolicy::default(),
+        },
+        size_origin: match row.try_get::<Option<String>, _>("size_origin")? {
+            Some(text) => serde_json::from_str(&text)
+                .map_err(|e| corrupt(format!("job size origin {text}: {e}")))?,
+            None => SizeOrigin::Given,
+        },
+        size_key: row.try_get("size_key")?,
+        budget: match row.try_get::<Option<String>, _>("budget")? {
+            Some(text) => Some(
+                serde_json::from_str(&text)
+                    .map_err(|e| corrupt(format!("job budget {text}: {e}")))?,
+            ),
+            None => None,
         },
     })
 }

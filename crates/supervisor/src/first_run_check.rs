@@ -6,18 +6,20 @@
 
 use chrono::Utc;
 use fredbatch_core::judge::is_model_error;
-use fredbatch_core::{Job, Run, RunId, RunStatus};
+use fredbatch_core::{Job, Run, RunStatus};
 use fredbatch_store::{Store, StoreError};
 use tracing::info;
 
 use crate::error::SupervisorError;
 
 /// Which of a job's open runs may be submitted now.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Gate {
     /// All of them.
     Open,
-    /// Only the first run, the check; the others wait for it.
-    FirstRunOnly(RunId),
+    /// Only runs numbered up to this (the first run, the check; the first wave, measured);
+    /// the others wait for them.
+    FirstRuns(u32),
 }
 
 /// Where `job`'s first-run check stands; once the first run ended, decides for the others
@@ -33,7 +35,7 @@ pub(crate) async fn gate(store: &Store, job: &Job) -> Result<Gate, SupervisorErr
         Err(error) => return Err(error.into()),
     };
     if !first.status.is_terminal() {
-        return Ok(Gate::FirstRunOnly(first.id));
+        return Ok(Gate::FirstRuns(first.run_number));
     }
     if let Some(reason) = refusal(&first) {
         let ended = store
@@ -67,7 +69,7 @@ fn refusal(first: &Run) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use fredbatch_core::JobId;
+    use fredbatch_core::{JobId, RunId};
 
     fn first(status: RunStatus, reason: Option<&str>, warnings: &[&str]) -> Run {
         Run {

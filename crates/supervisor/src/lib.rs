@@ -16,10 +16,12 @@
 //!   a job's runs are never submitted on two backends.
 
 mod backend_check;
+mod budget;
 mod cancel;
 mod check_slots;
 mod error;
 mod first_run_check;
+mod first_wave;
 mod fleet;
 mod inputs_gate;
 #[cfg(feature = "testing")]
@@ -103,7 +105,7 @@ impl Supervisor {
     pub async fn sync_once(&self, job: &Job) -> Result<(), SupervisorError> {
         let mut watch = self.watch(job).await?;
         self.tick(&mut watch).await?;
-        if job.first_run_checks && watch.is_finished() {
+        if job.holds_runs() && watch.is_finished() {
             self.submit(job).await?;
         }
         Ok(())
@@ -140,14 +142,18 @@ impl Supervisor {
                 self.tick(&mut watch).await?;
                 on_tick(&watch.counts);
             }
-            if !job.first_run_checks {
+            if !job.holds_runs() {
                 return Ok(true);
             }
-            // The first run, the model's check, ended: the others go on or end now.
+            // The runs the others waited for ended (the model's check, the first wave, those
+            // the budget let start): the others go on or end now.
             self.submit(&job).await?;
             job = self.store.job(job.id).await?;
             watch = self.watch(&job).await?;
             on_tick(&watch.counts);
+            if watch.is_finished() {
+                return Ok(true);
+            }
         }
     }
 }

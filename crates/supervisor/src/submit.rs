@@ -15,6 +15,7 @@ use fredbatch_store::Store;
 use crate::backend_check::{check_backend, clear_refusal};
 use crate::error::SupervisorError;
 use crate::first_run_check::{self, Gate};
+use crate::first_wave;
 
 /// Records which backend job holds which run as soon as the backend says so: a crash after
 /// that point loses nothing, and one before it is caught by the backend's own lookup by name.
@@ -38,7 +39,11 @@ pub(crate) async fn submit_open_runs(
 ) -> Result<usize, SupervisorError> {
     check_backend(store, runner, job).await?;
     clear_refusal(store, job).await?;
-    let gate = first_run_check::gate(store, job).await?;
+    let (gate, job) = match first_run_check::gate(store, job).await? {
+        Gate::Open => first_wave::gate(store, job).await?,
+        held => (held, job.clone()),
+    };
+    let job = &job;
     let open = store.open_runs(job.id).await?;
     let held: Vec<BackendJobId> = open
         .iter()
@@ -57,8 +62,12 @@ pub(crate) async fn submit_open_runs(
                 .is_none_or(|id| !known.contains_key(id))
         })
         .partition(|run| run.cancel_requested);
-    if let Gate::FirstRunOnly(first) = gate {
-        to_submit.retain(|run| run.id == first);
+    if let Gate::FirstRuns(last) = gate {
+        to_submit.retain(|run| run.run_number <= last);
+    }
+    if let Some(budget) = job.budget {
+        let running = known.values().filter(|b| !b.state.is_final()).count();
+        crate::budget::within_budget(store, job, budget, running, &mut to_submit).await?;
     }
     let cancelled: Vec<RunId> = cancelled.iter().map(|r| r.id).collect();
     store.mark_cancelled(&cancelled, Utc::now()).await?;

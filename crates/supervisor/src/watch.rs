@@ -41,9 +41,9 @@ impl JobWatch {
             .open_runs(job.id)
             .await?
             .into_iter()
-            // Runs held back until the first run has checked the model are not submitted,
-            // so the backend cannot know them yet: they are not lost.
-            .filter(|r| !job.first_run_checks || r.backend_job_id.is_some())
+            // Runs held back (for the model's check, the first wave, the budget) are not
+            // submitted, so the backend cannot know them yet: they are not lost.
+            .filter(|r| !job.holds_runs() || r.backend_job_id.is_some())
             .map(|r| (r.id, r))
             .collect();
         Ok(JobWatch {

@@ -22,6 +22,9 @@ async fn job(store: &Store, configs: usize, runs: u32) -> Job {
     store
         .create_job(
             NewJob {
+                budget: None,
+                size_key: None,
+                size_origin: fredbatch_core::SizeOrigin::Given,
                 name: "model".into(),
                 model_dir: "/models/model".into(),
                 program: "main.fred".into(),

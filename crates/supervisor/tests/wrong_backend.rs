@@ -10,6 +10,9 @@ use fredbatch_supervisor::{Supervisor, SupervisorError};
 
 fn new_job(backend: BackendTarget) -> NewJob {
     NewJob {
+        budget: None,
+        size_key: None,
+        size_origin: fredbatch_core::SizeOrigin::Given,
         name: "model".into(),
         model_dir: "/models/model".into(),
         program: "main.fred".into(),

@@ -7,6 +7,8 @@ use std::path::{Path, PathBuf};
 use fredbatch_core::fingerprint::{hex_digest, to_hex};
 use sha2::{Digest, Sha256};
 
+use fredbatch_inputs::ModelDigest;
+
 use crate::engine::EngineBuild;
 
 /// The digest of an engine's build.
@@ -32,19 +34,17 @@ pub fn engine_digest(build: &EngineBuild) -> std::io::Result<String> {
     }
 }
 
-/// The digest of every regular file below `dir`: relative paths and contents, in path order,
-/// so the same files give the same digest wherever and whenever they were extracted.
+/// The digest of every regular file below `dir` ([`ModelDigest`]: the one packing computed
+/// when the model was registered).
 pub fn model_digest(dir: &Path) -> std::io::Result<String> {
-    let mut hasher = Sha256::new();
+    let mut digest = ModelDigest::default();
     for relative in files_below(dir)? {
         let name = relative.to_string_lossy().replace('\\', "/");
-        hasher.update((name.len() as u64).to_le_bytes());
-        hasher.update(name.as_bytes());
         let file = std::fs::File::open(dir.join(&relative))?;
-        hasher.update(file.metadata()?.len().to_le_bytes());
-        hash_contents(&mut hasher, file)?;
+        let len = file.metadata()?.len();
+        digest.add_file(&name, len, file)?;
     }
-    Ok(to_hex(&hasher.finalize()))
+    Ok(digest.finish())
 }
 
 fn hash_contents(hasher: &mut Sha256, mut file: std::fs::File) -> std::io::Result<()> {
@@ -113,6 +113,20 @@ mod tests {
         )
         .unwrap();
         assert_ne!(a, moved);
+    }
+
+    #[test]
+    fn packing_a_model_gives_the_digest_its_extracted_files_give() {
+        let dir = model(&[("main.fred", "days = 10\n"), ("inc/flu.fred", "x = 1\n")]);
+        let archive = tempfile::NamedTempFile::new().unwrap();
+        let packed = fredbatch_inputs::pack_model_dir(
+            dir.path(),
+            "main.fred",
+            archive.path(),
+            fredbatch_inputs::PackLimits::default(),
+        )
+        .unwrap();
+        assert_eq!(packed.model_digest, model_digest(dir.path()).unwrap());
     }
 
     #[test]

@@ -59,6 +59,9 @@ pub async fn stored_job(
     let job = store
         .create_job(
             fredbatch_store::NewJob {
+                budget: None,
+                size_key: None,
+                size_origin: fredbatch_core::SizeOrigin::Given,
                 name: "sweep".into(),
                 model_dir: "/models/sweep".into(),
                 program: "main.fred".into(),

@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use anyhow::Context as _;
 use fredbatch_core::Resources;
+use fredbatch_core::budget::{Budget, BudgetError};
 use fredbatch_core::growth::{PolicyError, RetryPolicy};
 use fredbatch_core::params::ParamOverride;
 use fredbatch_core::sweep::{SweepAxis, configurations, parse_design};
@@ -130,6 +131,42 @@ impl RetryArgs {
         };
         policy.check(start)?;
         Ok(policy)
+    }
+}
+
+/// What a job may cost.
+#[derive(clap::Args, Debug, Clone, Default)]
+#[command(next_help_heading = "Cost")]
+pub struct BudgetArgs {
+    /// Print what the job would cost (CPU-hours, AWS Spot to On-Demand) and how long it would
+    /// take here, from the measured runs of earlier jobs of this model; store and submit
+    /// nothing.
+    #[arg(long)]
+    pub estimate: bool,
+    /// Start no run once what the job spent plus what its running runs will cost would pass
+    /// this many US dollars at AWS prices (Spot). Runs not started end CANCELLED with the
+    /// reason "budget reached".
+    // A negative amount is read as one, so the refusal names this flag.
+    #[arg(
+        long,
+        value_name = "USD",
+        allow_hyphen_values = true,
+        conflicts_with = "budget_cpu_hours"
+    )]
+    pub budget: Option<f64>,
+    /// The same in CPU-hours reserved (vCPUs x wall hours), for Slurm and this machine.
+    #[arg(long, value_name = "HOURS", allow_hyphen_values = true)]
+    pub budget_cpu_hours: Option<f64>,
+}
+
+impl BudgetArgs {
+    /// The budget the flags set, refused (naming the flag) when it is not positive.
+    pub fn budget(&self) -> Result<Option<Budget>, BudgetError> {
+        self.budget
+            .map(Budget::Usd)
+            .or(self.budget_cpu_hours.map(Budget::CpuHours))
+            .map(Budget::checked)
+            .transpose()
     }
 }
 

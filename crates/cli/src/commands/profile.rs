@@ -8,9 +8,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::bail;
-use fredbatch_core::BackendTarget;
 use fredbatch_core::model::Measurements;
 use fredbatch_core::{AttemptStatus, Job, JobId, Resources, RetryPolicy};
+use fredbatch_core::{BackendKind, BackendTarget, SizeOrigin};
 use fredbatch_cost::estimate::parse_fraction;
 use fredbatch_cost::sizing::{Comparison, Recommendation, compare, recommend};
 use fredbatch_cost::{Market, PriceTable, usd};
@@ -22,6 +22,7 @@ use crate::Context;
 use crate::backend::{LocalCapacity, local_executor};
 use crate::commands::args::{ModelArgs, RunResourceArgs};
 use crate::commands::cost::PricingArgs;
+use crate::commands::job_size::JobSize;
 use crate::commands::register::{HowItRuns, prepare};
 use crate::joblock::JobLock;
 use crate::output::{emit, table};
@@ -86,12 +87,21 @@ async fn run_job(args: &ProfileArgs, ctx: &Context, store: &Store) -> anyhow::Re
         attempts: 3,
         timeout: Duration::from_secs(4 * 3600),
     };
+    let key = prepared.size_key();
     let job = prepared
         .register(
             ctx,
             store,
             &resources,
             HowItRuns {
+                // Given, and measured for later jobs of the same model to learn from.
+                size: JobSize {
+                    resources: resources.resources(BackendKind::Local),
+                    origin: SizeOrigin::Given,
+                    key,
+                    history: Vec::new(),
+                },
+                budget: None,
                 backend: BackendTarget::Local,
                 retry_policy: RetryPolicy::default(),
                 first_run_checks: false,

@@ -7,12 +7,13 @@ use chrono::Utc;
 use fredbatch_core::BackendTarget;
 use fredbatch_core::keys::{cli_inputs_prefix, inputs_archive_key};
 use fredbatch_core::params::ParamOverride;
-use fredbatch_core::{Job, RetryPolicy};
+use fredbatch_core::{Budget, Job, RetryPolicy};
 use fredbatch_inputs::{PackLimits, Packed, pack_model_dir};
 use fredbatch_store::{NewConfig, NewJob, Store};
 
 use crate::Context;
 use crate::commands::args::{ModelArgs, RunResourceArgs};
+use crate::commands::job_size::JobSize;
 use crate::model_check::ModelToCheck;
 
 /// A model checked and packed, ready to register.
@@ -20,7 +21,7 @@ pub struct Prepared<'a> {
     model: &'a ModelArgs,
     configs: Vec<Vec<ParamOverride>>,
     archive: tempfile::NamedTempFile,
-    packed: Packed,
+    pub(crate) packed: Packed,
 }
 
 /// Checks the configurations and packs the model directory into a temporary archive.
@@ -42,8 +43,12 @@ pub fn prepare(model: &ModelArgs) -> anyhow::Result<Prepared<'_>> {
     })
 }
 
-/// Where and how a registered job's runs go, besides their resources.
+/// Where and how a registered job's runs go.
 pub struct HowItRuns {
+    /// Their size and how it was found.
+    pub size: JobSize,
+    /// What the runs may cost in all.
+    pub budget: Option<Budget>,
     pub backend: BackendTarget,
     /// What a run gets after a failed attempt (see [`Job::retry_policy`]).
     pub retry_policy: RetryPolicy,
@@ -54,6 +59,19 @@ pub struct HowItRuns {
 }
 
 impl Prepared<'_> {
+    /// Runs the job will hold, across its configurations.
+    pub fn run_count(&self) -> u32 {
+        self.configs.len() as u32 * self.model.runs
+    }
+
+    /// Every override a run may get: the job's and each configuration's.
+    pub fn overrides(&self) -> impl Iterator<Item = &ParamOverride> {
+        self.model
+            .params
+            .iter()
+            .chain(self.configs.iter().flatten())
+    }
+
     /// The model as FRED's check mode needs it: the packed inputs runs will get, and each
     /// configuration's overrides.
     pub fn to_check(&self) -> ModelToCheck<'_> {
@@ -75,6 +93,8 @@ impl Prepared<'_> {
         how: HowItRuns,
     ) -> anyhow::Result<Job> {
         let HowItRuns {
+            size,
+            budget,
             backend,
             retry_policy,
             first_run_checks,
@@ -91,10 +111,13 @@ impl Prepared<'_> {
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_else(|| "model".into());
         let config_count = self.configs.len();
-        let per_run = resources.resources(backend.kind());
+        let per_run = size.resources;
         let job = store
             .create_job(
                 NewJob {
+                    budget,
+                    size_key: Some(size.key),
+                    size_origin: size.origin.clone(),
                     name,
                     model_dir: model_dir.display().to_string(),
                     program: model.program.clone(),
@@ -128,8 +151,8 @@ impl Prepared<'_> {
             format!("{} run(s)", job.run_count)
         };
         ctx.note(&format!(
-            "Job {} registered: {shape} of {} ({} files, {} bytes of model), {per_run} per run.",
-            job.id, job.name, self.packed.files, self.packed.bytes
+            "Job {} registered: {shape} of {} ({} files, {} bytes of model), {per_run} per run ({}).",
+            job.id, job.name, self.packed.files, self.packed.bytes, size.origin
         ));
         Ok(job)
     }

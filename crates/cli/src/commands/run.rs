@@ -7,11 +7,14 @@ use fredbatch_core::BackendKind;
 
 use crate::Context;
 use crate::backend::{choose, connect_new};
-use crate::commands::args::{BackendArgs, ModelArgs, RetryArgs, RunResourceArgs};
+use crate::commands::args::{BackendArgs, BudgetArgs, ModelArgs, RetryArgs, RunResourceArgs};
+use crate::commands::estimate::Estimate;
+use crate::commands::job_size::decide;
 use crate::commands::register::{HowItRuns, prepare};
 use crate::commands::supervised::{print_job, submit_and_watch};
 use crate::joblock::JobLock;
 use crate::model_check::{can_check_here, check_model, this_machines_checker};
+use crate::output::emit;
 
 /// Run a FRED model: register a job, store its inputs, run every run, and report.
 ///
@@ -49,26 +52,34 @@ pub struct RunArgs {
     #[command(flatten)]
     pub retries: RetryArgs,
     #[command(flatten)]
+    pub cost: BudgetArgs,
+    #[command(flatten)]
     pub backend: BackendArgs,
 }
 
 pub async fn run(args: RunArgs, ctx: &Context) -> anyhow::Result<ExitCode> {
     let kind = choose(&args.backend);
-    let resources = args.resources.resources(kind);
+    let budget = args.cost.budget()?;
+    // Everything about the model is checked before anything is connected or stored.
+    let prepared = prepare(&args.model)?;
+    let history = ctx.settings.open_existing_store().await?;
+    let size = decide(&args.resources, kind, &prepared, history.as_ref()).await?;
+    let capacity = args.backend.capacity().resolve();
+    if args.cost.estimate {
+        let estimate = Estimate::new(prepared.run_count(), kind, &size, capacity);
+        emit(ctx.output, &estimate)?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    let resources = size.resources;
     let retry_policy = args
         .retries
         .policy(&resources, args.backend.capacity.max_memory)?;
-    if kind == BackendKind::Local {
-        let capacity = args.backend.capacity().resolve();
-        if !resources.fits_in(&capacity) {
-            bail!(
-                "each run asks for {resources}, but this machine offers at most {capacity} to runs; \
-                 lower --vcpus/--memory, or raise --max-vcpus/--max-memory if the machine really has more"
-            );
-        }
+    if kind == BackendKind::Local && !resources.fits_in(&capacity) {
+        bail!(
+            "each run asks for {resources}, but this machine offers at most {capacity} to runs; \
+             lower --vcpus/--memory, or raise --max-vcpus/--max-memory if the machine really has more"
+        );
     }
-    // Everything about the model is checked before anything is connected or stored.
-    let prepared = prepare(&args.model)?;
     if kind == BackendKind::Local && ctx.settings.fred_home.is_none() {
         ctx.note("FRED_HOME is not set: using the built-in demo engine (set FRED_HOME to run real FRED).");
     }
@@ -87,13 +98,18 @@ pub async fn run(args: RunArgs, ctx: &Context) -> anyhow::Result<ExitCode> {
     let mut settings = ctx.settings.clone();
     let backend = connect_new(kind, &args.backend, resources, &mut settings).await?;
     let ctx = &ctx.with_settings(settings);
-    let store = ctx.settings.open_store().await?;
+    let store = match history {
+        Some(store) => store,
+        None => ctx.settings.open_store().await?,
+    };
     let job = prepared
         .register(
             ctx,
             &store,
             &args.resources,
             HowItRuns {
+                size,
+                budget,
                 backend: backend.target,
                 retry_policy,
                 first_run_checks: !checks_here,

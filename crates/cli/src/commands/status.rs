@@ -7,7 +7,7 @@ use anyhow::bail;
 use chrono::Utc;
 use fredbatch_core::growth::megabytes;
 use fredbatch_core::sync::{explain_interruption, is_interruption};
-use fredbatch_core::{Attempt, FailureClass, JobId, Run, RunSize, SimulationRunner};
+use fredbatch_core::{Attempt, FailureClass, JobId, Resources, Run, RunSize, SimulationRunner};
 use serde::Serialize;
 
 use crate::Context;
@@ -50,6 +50,7 @@ pub async fn run(args: StatusArgs, ctx: &Context) -> anyhow::Result<ExitCode> {
         let job = store.job(run.job_id).await?;
         let runner = connect_existing(&job, &ctx.settings, LocalCapacity::default());
         refresh_from_backend(ctx, &store, &job, &runner).await;
+        let job = store.job(job.id).await?;
         let run = store.run(run.id).await?;
         let attempts = store.attempts(run.id).await?;
         let inputs = store.run_inputs(run.id).await?;
@@ -64,10 +65,13 @@ pub async fn run(args: StatusArgs, ctx: &Context) -> anyhow::Result<ExitCode> {
                 attempt,
             })
             .collect();
+        let (size, size_why) = job.run_size(&run);
         emit(
             ctx.output,
             &RunDetail {
                 failure: run.failure(),
+                size,
+                size_why,
                 run,
                 attempts,
                 inputs,
@@ -89,6 +93,8 @@ pub async fn run(args: StatusArgs, ctx: &Context) -> anyhow::Result<ExitCode> {
     };
     let runner = connect_existing(&job, &ctx.settings, LocalCapacity::default());
     refresh_from_backend(ctx, &store, &job, &runner).await;
+    // The refresh may have moved the job on (its first wave measured its size).
+    let job = store.job(job.id).await?;
     let runs = store.runs(job.id).await?;
     let results = job_settings(&job, &ctx.settings).results()?;
     let configs = store.configs(job.id).await?;
@@ -130,6 +136,9 @@ async fn refresh_from_backend(
 #[derive(Serialize)]
 struct RunDetail {
     run: Run,
+    /// What it runs (or ran) with, and why (see `Job::run_size`).
+    size: Resources,
+    size_why: String,
     /// What kind of failure ended the run, for an ERROR run.
     failure: Option<FailureClass>,
     attempts: Vec<AttemptView>,
@@ -165,8 +174,14 @@ impl std::fmt::Display for RunDetail {
             let state = run.backend_state.map(|s| s.to_string()).unwrap_or_default();
             writeln!(f, "Backend job: {backend} {state}")?;
         }
-        if let Some(size) = &run.size {
-            writeln!(f, "Next attempt's size: {}", size_text(size))?;
+        match &run.size {
+            Some(size) => writeln!(
+                f,
+                "Next attempt's size: {} ({})",
+                size_text(size),
+                self.size_why
+            )?,
+            None => writeln!(f, "Size: {} ({})", self.size, self.size_why)?,
         }
         if let Some(inputs) = &self.inputs {
             let print = &inputs.fingerprint;

@@ -52,6 +52,8 @@ pub async fn submit_and_watch(
     let watched = watch(&supervisor, store, job, &mut progress, tick).await;
     progress.finish();
     let interrupted = watched?;
+    // As the job now is: its first wave may have learned its runs' size.
+    let job = &store.job(job.id).await?;
     let mut report = StatusDocument::new(
         job.clone(),
         store.configs(job.id).await?,

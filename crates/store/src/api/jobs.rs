@@ -101,6 +101,9 @@ impl Store {
             status_reason: None,
             first_run_checks: new.first_run_checks,
             reuse: true,
+            size_origin: fredbatch_core::SizeOrigin::Given,
+            size_key: None,
+            budget: None,
         };
         insert_job(&mut tx, &job).await?;
         sqlx::query("UPDATE jobs SET owner = $1, tags = $2 WHERE id = $3")

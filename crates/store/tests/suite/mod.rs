@@ -38,6 +38,9 @@ macro_rules! store_suite {
 
 pub fn new_job(runs: u32) -> NewJob {
     NewJob {
+        budget: None,
+        size_key: None,
+        size_origin: fredbatch_core::SizeOrigin::Given,
         name: "influenza".into(),
         model_dir: "examples/influenza".into(),
         program: "main.fred".into(),
