@@ -174,21 +174,36 @@ fn a_job_runs_on_the_deployed_stack_from_submission_to_results() {
         .count();
     assert_eq!(parents, 1, "nothing was submitted twice: {listed}");
 
-    // The same job again: its containers take the first job's results and run nothing.
+    // The same job again, without a size: it asks for the size the first job's runs measured
+    // (not the job definition's 4 vCPU / 8192 MB), all at once; its containers take the first
+    // job's results and run nothing.
     let again = fredbatch(&[
         "run",
         example.to_str().unwrap(),
         "--runs",
         "3",
-        "--memory",
-        "2048",
         "--stack",
         &stack,
         "--detach",
+        "--output",
+        "json",
     ])
     .output()
     .unwrap();
     assert!(again.status.success(), "{}", text(&again.stderr));
+    let document: Value = serde_json::from_slice(&again.stdout).unwrap();
+    let job = &document["job"];
+    assert_eq!(job["size_origin"]["kind"], "learned", "{job}");
+    assert_eq!(job["size_origin"]["from"], "history", "{job}");
+    assert_eq!(
+        job["size_origin"]["runs"], 3,
+        "the first job's measured runs: {job}"
+    );
+    assert_eq!(job["resources"]["vcpus"], 1, "{job}");
+    assert!(
+        job["resources"]["memory_mb"].as_u64().unwrap() < 2048,
+        "a few hundred MB, as measured: {job}"
+    );
     let listed = batch(
         "listjobs",
         json!({"jobQueue": queue, "filters": [{"name": "JOB_NAME", "values": ["fred-job-2-*"]}]}),
