@@ -3,8 +3,8 @@
 //!
 //! A job whose runs need about three times the memory they start with, on the local executor
 //! with the demo engine (which holds `demo_memory_mb` while it simulates, and is killed by the
-//! executor like a container over its reservation): 300 MB needed, 100 MB to start with, the
-//! scaled-down twin of runs needing 3 GB started at 1 GB. Printed side by side:
+//! executor like a container over its reservation): 3000 MB needed, 1000 MB to start with.
+//! Printed side by side:
 //!
 //! - **before**: `--attempts 1`, what every run got before retries grew memory: an out-of-memory
 //!   kill ends the run for good;
@@ -15,7 +15,8 @@
 //! design's instance types (the bundled price table), for its measured wall time. Prints
 //! figures; asserts nothing.
 //!
-//! FREDBATCH_BENCH_GROWTH_RUNS sets the number of runs (default 8).
+//! FREDBATCH_BENCH_GROWTH_RUNS sets the number of runs (default 8); FREDBATCH_BENCH_GROWTH_START_MB
+//! and FREDBATCH_BENCH_GROWTH_NEEDED_MB the sizes (a smaller twin runs faster on a small machine).
 
 use std::path::Path;
 use std::process::{Command, Stdio};
@@ -28,8 +29,14 @@ use serde_json::Value;
 
 const COUNTY: &str =
     "use FRED::Influenza\nlocations = Jefferson_County_PA\nstart_date = 2020-Jan-01\ndays = 60\n";
-const START_MB: &str = "100";
-const NEEDED_MB: &str = "300";
+
+/// A size in MB from `variable`, else `default`.
+fn megabytes(variable: &str, default: u64) -> u64 {
+    std::env::var(variable)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
 
 /// What one job's attempts came to.
 #[derive(Default)]
@@ -54,17 +61,26 @@ fn main() {
     std::fs::create_dir(&model).expect("model dir");
     std::fs::write(model.join("main.fred"), COUNTY).expect("model file");
     let table = PriceTable::bundled();
+    let sizes = Sizes {
+        start_mb: megabytes("FREDBATCH_BENCH_GROWTH_START_MB", 1000),
+        needed_mb: megabytes("FREDBATCH_BENCH_GROWTH_NEEDED_MB", 3000),
+    };
 
     let before = job(
         &dir.path().join("before"),
         &model,
         runs,
+        &sizes,
         &["--attempts", "1"],
         &table,
     );
-    let after = job(&dir.path().join("after"), &model, runs, &[], &table);
+    let after = job(&dir.path().join("after"), &model, runs, &sizes, &[], &table);
+    let Sizes {
+        start_mb,
+        needed_mb,
+    } = sizes;
     println!(
-        "memory growth: {runs} runs needing {NEEDED_MB} MB, started at {START_MB} MB \
+        "memory growth: {runs} runs needing {needed_mb} MB, started at {start_mb} MB \
          (local executor, demo engine; priced on Spot, {})",
         default_instance_types().join("/")
     );
@@ -94,8 +110,21 @@ fn print(label: &str, o: &Outcome) {
     println!("    job wall time   : {:.1} s", o.wall_seconds);
 }
 
+/// What the runs start with and what they need.
+struct Sizes {
+    start_mb: u64,
+    needed_mb: u64,
+}
+
 /// Runs one job with `flags` in its own `home` and prices its attempts.
-fn job(home: &Path, model: &Path, runs: u32, flags: &[&str], table: &PriceTable) -> Outcome {
+fn job(
+    home: &Path,
+    model: &Path,
+    runs: u32,
+    sizes: &Sizes,
+    flags: &[&str],
+    table: &PriceTable,
+) -> Outcome {
     let started = std::time::Instant::now();
     let mut args = vec![
         "run".to_owned(),
@@ -103,9 +132,9 @@ fn job(home: &Path, model: &Path, runs: u32, flags: &[&str], table: &PriceTable)
         "--runs".to_owned(),
         runs.to_string(),
         "--memory".to_owned(),
-        START_MB.to_owned(),
+        sizes.start_mb.to_string(),
         "--param".to_owned(),
-        format!("demo_memory_mb={NEEDED_MB}"),
+        format!("demo_memory_mb={}", sizes.needed_mb),
     ];
     args.extend(flags.iter().map(|f| f.to_string()));
     // A job with runs lost exits 1: that is what is measured.
