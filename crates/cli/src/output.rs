@@ -1,5 +1,7 @@
 //! How commands report: human text on a terminal, or one JSON document for scripts.
 
+use std::io::Write;
+
 use comfy_table::Table;
 use comfy_table::presets::UTF8_FULL_CONDENSED;
 use serde::Serialize;
@@ -20,16 +22,21 @@ impl OutputFormat {
     }
 }
 
-/// Print a report: its `Display` form as text, or its `Serialize` form as pretty JSON.
+/// Print a report: its `Display` form as text, or its `Serialize` form as pretty JSON. A reader
+/// that stopped reading (`| head`) is not an error.
 pub fn emit<T: Serialize + std::fmt::Display>(
     format: OutputFormat,
     report: &T,
 ) -> anyhow::Result<()> {
-    match format {
-        OutputFormat::Text => println!("{report}"),
-        OutputFormat::Json => println!("{}", serde_json::to_string_pretty(report)?),
+    let mut out = std::io::stdout().lock();
+    let written = match format {
+        OutputFormat::Text => writeln!(out, "{report}"),
+        OutputFormat::Json => writeln!(out, "{}", serde_json::to_string_pretty(report)?),
+    };
+    match written {
+        Err(error) if error.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        other => Ok(other?),
     }
-    Ok(())
 }
 
 /// A table in the style every report uses, with its header.

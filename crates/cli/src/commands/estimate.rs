@@ -132,8 +132,11 @@ impl fmt::Display for Estimate {
     }
 }
 
-/// Seconds as people read them.
+/// Seconds as people read them: tenths under a minute.
 fn duration(seconds: f64) -> String {
+    if seconds < 60.0 {
+        return format!("{seconds:.1}s");
+    }
     humantime::format_duration(std::time::Duration::from_secs(seconds.round() as u64)).to_string()
 }
 
