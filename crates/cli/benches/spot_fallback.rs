@@ -65,7 +65,9 @@ async fn main() {
         moto_url()
     );
     let before = supervise("before: Spot only", runs, false).await;
-    let after = supervise("fallback after 2 on Spot", runs, true).await;
+    // The default --interruptions: the Spot attempts a run makes before it moves.
+    const _: () = assert!(SPOT_ATTEMPTS == 3);
+    let after = supervise("fallback after 3 on Spot", runs, true).await;
     println!(
         "{:<26} {:>5} {:>12} {:>18} {:>6} {:>7} {:>22} {:>9} {:>8}",
         "",
