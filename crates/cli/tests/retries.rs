@@ -87,6 +87,23 @@ fn a_run_that_reaches_its_cap_ends_error_saying_so() {
     );
     let sizes: Vec<u64> = attempts(&sandbox).into_iter().map(|(mb, _)| mb).collect();
     assert_eq!(sizes, [100, 200], "no attempt beyond the cap");
+
+    // Runs by the kind of failure that ended them.
+    let shown = |class: &str| {
+        sandbox.json(&["status", "1", "--failure", class])["runs"]
+            .as_array()
+            .unwrap()
+            .len()
+    };
+    assert_eq!(shown("out_of_memory"), 1);
+    assert_eq!(shown("model"), 0);
+    let unknown = sandbox.run(&["status", "1", "--failure", "oom"]);
+    assert!(!unknown.status.success());
+    let error = text(&unknown.stderr);
+    assert!(
+        error.contains("--failure") && error.contains("out_of_memory, over_time"),
+        "names the flag and the classes: {error}"
+    );
 }
 
 #[test]

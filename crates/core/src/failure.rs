@@ -84,6 +84,34 @@ impl FailureClass {
             FailureClass::Other => "other",
         }
     }
+
+    /// The name scripts use (`out_of_memory`): the JSON name, and what filters take.
+    pub fn name(self) -> &'static str {
+        match self {
+            FailureClass::OutOfMemory => "out_of_memory",
+            FailureClass::OverTime => "over_time",
+            FailureClass::Interrupted => "interrupted",
+            FailureClass::Model => "model",
+            FailureClass::Infrastructure => "infrastructure",
+            FailureClass::Other => "other",
+        }
+    }
+}
+
+/// A failure class name that is none of them.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("unknown failure class `{0}`; the classes are {list}", list = FailureClass::ALL.map(FailureClass::name).join(", "))]
+pub struct UnknownFailureClass(pub String);
+
+impl std::str::FromStr for FailureClass {
+    type Err = UnknownFailureClass;
+
+    fn from_str(text: &str) -> Result<FailureClass, UnknownFailureClass> {
+        FailureClass::ALL
+            .into_iter()
+            .find(|class| class.name() == text)
+            .ok_or_else(|| UnknownFailureClass(text.to_owned()))
+    }
 }
 
 impl std::fmt::Display for FailureClass {
@@ -95,6 +123,26 @@ impl std::fmt::Display for FailureClass {
 #[cfg(test)]
 mod tests {
     use super::FailureClass::{self, *};
+
+    #[test]
+    fn names_read_back_and_an_unknown_one_lists_them_all() {
+        for class in FailureClass::ALL {
+            assert_eq!(class.name().parse::<FailureClass>(), Ok(class));
+            assert_eq!(
+                serde_json::to_value(class).unwrap(),
+                serde_json::Value::from(class.name())
+            );
+        }
+        let error = "out-of-memory"
+            .parse::<FailureClass>()
+            .unwrap_err()
+            .to_string();
+        assert!(error.contains("`out-of-memory`"), "{error}");
+        assert!(
+            error.contains("out_of_memory, over_time, interrupted"),
+            "{error}"
+        );
+    }
 
     #[test]
     fn each_backends_words_get_their_class() {

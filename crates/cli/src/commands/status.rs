@@ -28,7 +28,8 @@ use fredbatch_supervisor::Supervisor;
     fredbatch status                 the latest job's runs\n  \
     fredbatch status 3               job 3's runs\n  \
     fredbatch status 3 --run 1       run 1 of job 3, with each attempt\n  \
-    fredbatch status --run 11        the run whose id is 11")]
+    fredbatch status --run 11        the run whose id is 11\n  \
+    fredbatch status 3 --failure out_of_memory   job 3's runs that ran out of memory")]
 pub struct StatusArgs {
     /// The job [default: the latest].
     pub job_id: Option<JobId>,
@@ -39,6 +40,10 @@ pub struct StatusArgs {
     /// List every run in the table, not only the first ones.
     #[arg(long)]
     pub all: bool,
+    /// Show only the runs that ended ERROR with this kind of failure: out_of_memory,
+    /// over_time, interrupted, model, infrastructure or other.
+    #[arg(long, value_name = "CLASS")]
+    pub failure: Option<FailureClass>,
 }
 
 pub async fn run(args: StatusArgs, ctx: &Context) -> anyhow::Result<ExitCode> {
@@ -100,6 +105,9 @@ pub async fn run(args: StatusArgs, ctx: &Context) -> anyhow::Result<ExitCode> {
     let configs = store.configs(job.id).await?;
     let mut report = StatusDocument::new(job, configs, runs, Some(&results), Utc::now());
     report.show_all = args.all;
+    if let Some(class) = args.failure {
+        report.runs.retain(|view| view.failure == Some(class));
+    }
     if let Ok(runner) = &runner {
         report.attach_failure_logs(runner.as_ref()).await;
     }
