@@ -183,3 +183,171 @@ fn the_stacks_default_job_definition_pays_several_times_the_floor_of_a_single_th
         );
     }
 }
+
+/// The sum of `field` over `items`.
+fn sum(items: &[Value], field: &str) -> f64 {
+    items.iter().map(|i| i[field].as_f64().unwrap()).sum()
+}
+
+/// Equal within a millionth of the larger: a sum of demo runs' figures is tiny.
+fn same(a: f64, b: f64) -> bool {
+    (a - b).abs() <= 1e-6 * a.abs().max(b.abs())
+}
+
+#[test]
+fn a_sweeps_cost_is_split_per_configuration_and_interruptions_are_counted_apart() {
+    let sandbox = Sandbox::new();
+    common::sweep_with_an_interruption(&sandbox);
+
+    let json = sandbox.json(&["cost", "--job", "1"]);
+    let attempts = json["attempts"].as_array().expect("attempts");
+    assert_eq!(attempts.len(), 5, "{json}");
+    let interrupted: Vec<&Value> = attempts
+        .iter()
+        .filter(|a| a["failure"] == "interrupted")
+        .collect();
+    assert_eq!(interrupted.len(), 1, "the killed worker's attempt: {json}");
+    let killed = interrupted[0];
+    let killed_run = killed["run_number"].as_u64().unwrap();
+
+    // The configurations add up to the job, on both markets, in CPU-hours and in attempts.
+    let total = &json["total"];
+    let configs = json["configurations"].as_array().expect("configurations");
+    assert_eq!(configs.len(), 2, "{json}");
+    assert_eq!(configs[0]["overrides"], "INF.transmissibility=0.5");
+    assert_eq!(configs[1]["overrides"], "INF.transmissibility=2.5");
+    for field in ["reserved_cpu_hours", "used_cpu_hours", "spot", "on_demand"] {
+        let whole = total[field].as_f64().unwrap();
+        assert!(whole > 0.0, "{field}: {json}");
+        assert!(same(sum(configs, field), whole), "{field}: {json}");
+    }
+    assert!(same(sum(configs, "attempts"), 5.0));
+    // Spot is the market priced: the job's cost is the total's Spot figure.
+    assert!(same(
+        total["spot"].as_f64().unwrap(),
+        json["reserved"].as_f64().unwrap()
+    ));
+    assert!(same(
+        total["reserved_cpu_hours"].as_f64().unwrap(),
+        sum(attempts, "wall_seconds") / 3600.0,
+    ));
+
+    // The interruption: its own line, in its run's configuration, not in what was useful.
+    let interruptions = &json["interruptions"];
+    assert_eq!(interruptions["attempts"], 1, "{json}");
+    let hours = killed["wall_seconds"].as_f64().unwrap() / 3600.0;
+    assert!(hours > 0.0, "{killed}");
+    assert!(same(
+        interruptions["reserved_cpu_hours"].as_f64().unwrap(),
+        hours
+    ));
+    assert!(same(
+        interruptions["spot"].as_f64().unwrap(),
+        killed["reserved"].as_f64().unwrap()
+    ));
+    // Runs 1 and 2 are configuration 1's, runs 3 and 4 configuration 2's.
+    let (with_it, without) = if killed_run <= 2 {
+        (&configs[0], &configs[1])
+    } else {
+        (&configs[1], &configs[0])
+    };
+    assert_eq!(with_it["attempts"], 3, "{with_it}");
+    assert_eq!(with_it["interrupted"]["attempts"], 1);
+    assert_eq!(without["interrupted"]["attempts"], 0);
+    assert_eq!(json["failed_attempts"]["attempts"], 0);
+    let useful = &json["useful"];
+    assert_eq!(useful["attempts"], 4);
+    assert!(same(
+        useful["reserved_cpu_hours"].as_f64().unwrap() + hours,
+        total["reserved_cpu_hours"].as_f64().unwrap()
+    ));
+
+    let output = sandbox.run(&["cost", "--job", "1"]);
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    let report = text(&output.stdout);
+    assert!(report.contains("Interruptions: 1 attempt, "), "{report}");
+    assert!(
+        report.contains("(Spot), paid for with nothing kept"),
+        "{report}"
+    );
+    assert!(report.contains("Failed attempts: none."), "{report}");
+    assert!(report.contains("Per configuration"), "{report}");
+    assert!(
+        report.contains("INF.transmissibility=0.5") && report.contains("INF.transmissibility=2.5"),
+        "{report}"
+    );
+    assert!(
+        report.contains("interrupted"),
+        "the attempt's failure: {report}"
+    );
+}
+
+#[test]
+fn a_job_of_one_configuration_has_no_table_and_its_failed_attempts_are_told_by_class() {
+    let sandbox = Sandbox::new();
+    // The demo engine holds 300 MB; the run starts at 100 and is killed out of memory twice
+    // (100, 200 MB) before 400 MB fits.
+    let model = sandbox.model(
+        "county",
+        "use FRED::Influenza\nlocations = Jefferson_County_PA\nstart_date = 2020-Jan-01\ndays = 60\n",
+    );
+    let output = sandbox.run(&[
+        "run",
+        model.to_str().unwrap(),
+        "--memory",
+        "100",
+        "--param",
+        "demo_memory_mb=300",
+    ]);
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    let json = sandbox.json(&["cost", "--job", "1", "--market", "on-demand"]);
+    let failed = &json["failed_attempts"];
+    assert_eq!(failed["attempts"], 2, "{json}");
+    assert_eq!(
+        failed["by_class"],
+        serde_json::json!([{ "class": "out_of_memory", "attempts": 2 }])
+    );
+    assert_eq!(json["interruptions"]["attempts"], 0);
+    assert_eq!(json["resized_attempts"], 2, "the two retries grew: {json}");
+    let attempts = json["attempts"].as_array().unwrap();
+    let memory: Vec<u64> = attempts
+        .iter()
+        .map(|a| a["resources"]["memory_mb"].as_u64().unwrap())
+        .collect();
+    assert_eq!(memory, [100, 200, 400], "{json}");
+    let lost: f64 = attempts[..2]
+        .iter()
+        .map(|a| a["reserved"].as_f64().unwrap())
+        .sum();
+    assert!(same(failed["on_demand"].as_f64().unwrap(), lost), "{json}");
+    assert!(same(
+        json["useful"]["on_demand"].as_f64().unwrap(),
+        attempts[2]["reserved"].as_f64().unwrap()
+    ));
+    let configs = json["configurations"].as_array().unwrap();
+    assert_eq!(configs.len(), 1, "one configuration, always in JSON");
+    assert_eq!(configs[0]["failed"]["attempts"], 2);
+
+    let report = text(
+        &sandbox
+            .run(&["cost", "--job", "1", "--market", "on-demand"])
+            .stdout,
+    );
+    assert!(
+        report.contains("Failed attempts: 2 attempts (2 out of memory), "),
+        "{report}"
+    );
+    assert!(
+        report.contains("(On-Demand), paid for with nothing kept"),
+        "{report}"
+    );
+    assert!(report.contains("Interruptions: none."), "{report}");
+    assert!(
+        !report.contains("Per configuration"),
+        "no table for one: {report}"
+    );
+    assert!(
+        report.contains("2 attempt(s) ran at another size"),
+        "{report}"
+    );
+}

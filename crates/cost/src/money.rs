@@ -32,6 +32,13 @@ pub fn usd(value: f64) -> String {
     format!("{sign}${}.{fraction}", thousands(whole))
 }
 
+/// A quantity that is not money (CPU-hours) read the same way, without the dollar sign:
+/// `0.00`, `0.000123`, `0.42`, `3.50`, `1,234.57`.
+pub fn figure(value: f64) -> String {
+    let text = usd(value);
+    text.replacen('$', "", 1)
+}
+
 /// What 1,000 runs cost, e.g. `$0.00082 per 1,000 runs`, when one run costs under a cent (and
 /// more than nothing); `None` otherwise, when the per-run figure reads well on its own.
 pub fn per_thousand_runs(per_run: f64) -> Option<String> {
@@ -88,6 +95,14 @@ mod tests {
     fn negative_and_impossible_amounts() {
         assert_eq!(usd(-1234.5), "-$1,234.50");
         assert_eq!(usd(f64::NAN), "-");
+    }
+
+    #[test]
+    fn quantities_read_like_amounts() {
+        assert_eq!(figure(0.000123456), "0.000123");
+        assert_eq!(figure(0.4), "0.40");
+        assert_eq!(figure(1234.567), "1,234.57");
+        assert_eq!(figure(-0.5), "-0.50");
     }
 
     #[test]

@@ -6,7 +6,7 @@ use fredbatch_core::keys::attempt_file_key;
 use fredbatch_core::{Job, Run, RunStatus};
 use fredbatch_cost::CostError;
 use fredbatch_cost::Pricing;
-use fredbatch_cost::usage::{JobCost, job_cost};
+use fredbatch_cost::usage::{JobCost, RunAttempts, job_cost};
 use fredbatch_storage::Storage;
 use fredbatch_store::{StatusCounts, Store, StoreError};
 
@@ -30,10 +30,17 @@ pub async fn build_report(
     for run in &runs {
         counts.add(run.status, 1);
         // A run that took an identical run's results ran nothing and costs nothing here.
-        if run.reused_from.is_none() {
-            let tried = store.attempts(run.id).await.map_err(from_store)?;
-            attempts.push((run.run_number, tried));
-        }
+        let reused = run.reused_from.is_some();
+        attempts.push(RunAttempts {
+            run_number: run.run_number,
+            config: run.config,
+            attempts: if reused {
+                Vec::new()
+            } else {
+                store.attempts(run.id).await.map_err(from_store)?
+            },
+            reused,
+        });
     }
     let cost = job_cost(
         &pricing.table,

@@ -1,7 +1,8 @@
 //! `fredbatch cost`: the cost estimate of the AWS Batch design this project implements
 //! (`docs/design.md`) from its assumptions, or what a real job cost
 //! (or would cost on AWS Batch) from its attempts' measurements, beside the floor of what its
-//! runs actually used.
+//! runs actually used, each configuration's share, and what interrupted and failed attempts
+//! cost (`fredbatch_cost::breakdown`).
 
 use std::fmt;
 use std::path::PathBuf;
@@ -10,11 +11,12 @@ use std::time::Duration;
 
 use anyhow::Context as _;
 use fredbatch_core::Resources;
-use fredbatch_core::{Attempt, BackendKind, Job, JobId};
+use fredbatch_core::{BackendKind, Job, JobId};
+use fredbatch_cost::breakdown::{Breakdown, ConfigCost, FailedAttempts, Tally, breakdown};
 use fredbatch_cost::estimate::{Assumptions, Estimate, estimate, parse_fraction};
 use fredbatch_cost::placement::{default_instance_types, runs_per_instance, usable_memory_mib};
-use fredbatch_cost::usage::{JobCost, job_cost};
-use fredbatch_cost::{Market, PriceTable, per_thousand_runs, usd};
+use fredbatch_cost::usage::{JobCost, Pricer, RunAttempts, job_cost};
+use fredbatch_cost::{Market, PriceTable, figure, per_thousand_runs, usd};
 use fredbatch_store::Store;
 use serde::Serialize;
 
@@ -25,9 +27,10 @@ use crate::output::{emit, table};
 ///
 /// Without --job: the design's arithmetic (one run holds one instance for its runtime, 30-day
 /// month) priced from the bundled table. With --job: every finished attempt (retries included)
-/// priced at its measured wall time with the job's vCPUs and memory packed onto the compute
-/// environment's instance types, beside the floor: the CPU-seconds and peak memory the
-/// attempts used, priced on the same family.
+/// priced at its measured wall time with the vCPUs and memory it ran with packed onto the
+/// compute environment's instance types, beside the floor: the CPU-seconds and peak memory the
+/// attempts used, priced on the same family; then each configuration's share (a table for a
+/// sweep), and what interrupted and failed attempts cost with nothing kept.
 #[derive(clap::Args, Debug)]
 #[command(after_help = "Examples:\n  \
     fredbatch cost --runs-per-day 100 --runtime 30m --instance c5.xlarge\n  \
@@ -185,14 +188,19 @@ pub async fn run(args: CostArgs, ctx: &Context) -> anyhow::Result<ExitCode> {
         Some(job_id) => {
             let store = ctx.settings.open_store().await?;
             let job = store.job(job_id).await?;
-            let (runs, reused_runs) = job_attempts(&store, &job).await?;
+            let runs = job_attempts(&store, &job).await?;
+            let labels = config_labels(&store, &job).await?;
+            let reused_runs = runs.iter().filter(|r| r.reused).count();
             if job.backend.kind() == BackendKind::Slurm {
                 // A cluster has no price list: what a job cost is the CPU time it held.
-                emit(ctx.output, &CpuHours::of(&job, &runs))?;
+                let split = breakdown(job.resources, &runs, None)?;
+                emit(ctx.output, &CpuHours::of(&job, split, &labels))?;
                 return Ok(ExitCode::SUCCESS);
             }
             let types = args.pricing.types_or(default_instance_types());
-            let cost = job_cost(&table, job.resources, args.pricing.market(), &types, &runs)?;
+            let market = args.pricing.market();
+            let cost = job_cost(&table, job.resources, market, &types, &runs)?;
+            let split = breakdown(job.resources, &runs, Some(&mut Pricer::new(&table, &types)))?;
             emit(
                 ctx.output,
                 &JobCostReport {
@@ -200,6 +208,7 @@ pub async fn run(args: CostArgs, ctx: &Context) -> anyhow::Result<ExitCode> {
                     backend: job.backend.kind(),
                     instance_types: types,
                     cost,
+                    split: Split::of(split, &labels),
                     reused_runs,
                     prices: table.source(),
                 },
@@ -209,23 +218,40 @@ pub async fn run(args: CostArgs, ctx: &Context) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// Every run of `job` that computed its results, as (run number, attempts), and how many took
-/// the results of identical runs instead (they ran no FRED, so cost nothing here: the job that
-/// computed them paid).
-pub async fn job_attempts(
-    store: &Store,
-    job: &Job,
-) -> anyhow::Result<(Vec<(u32, Vec<Attempt>)>, usize)> {
+/// Every run of `job` with its attempts, in run order; a run that took the results of an
+/// identical run is marked reused (it ran no FRED, so costs nothing here: the job that computed
+/// them paid).
+pub async fn job_attempts(store: &Store, job: &Job) -> anyhow::Result<Vec<RunAttempts>> {
     let mut out = Vec::new();
-    let mut reused = 0;
     for run in store.runs(job.id).await? {
-        if run.reused_from.is_some() {
-            reused += 1;
-            continue;
-        }
-        out.push((run.run_number, store.attempts(run.id).await?));
+        let reused = run.reused_from.is_some();
+        out.push(RunAttempts {
+            run_number: run.run_number,
+            config: run.config,
+            attempts: if reused {
+                Vec::new()
+            } else {
+                store.attempts(run.id).await?
+            },
+            reused,
+        });
     }
-    Ok((out, reused))
+    Ok(out)
+}
+
+/// Each configuration's overrides for people, by number.
+async fn config_labels(store: &Store, job: &Job) -> anyhow::Result<Vec<(u32, String)>> {
+    Ok(store
+        .configs(job.id)
+        .await?
+        .into_iter()
+        .map(|config| {
+            (
+                config.number,
+                fredbatch_core::params::describe(&config.params),
+            )
+        })
+        .collect())
 }
 
 #[derive(Serialize)]
@@ -285,15 +311,138 @@ struct JobCostReport {
     instance_types: Vec<String>,
     #[serde(flatten)]
     cost: JobCost,
+    #[serde(flatten)]
+    split: Split,
     /// Runs that took the results of identical runs DONE before: not counted.
     reused_runs: usize,
     prices: String,
 }
 
+/// Where a job's cost went (see `fredbatch_cost::breakdown`), each configuration with its
+/// overrides.
+#[derive(Serialize)]
+struct Split {
+    /// Every counted attempt: CPU-hours reserved and used and, where priced, both markets.
+    total: Tally,
+    configurations: Vec<ConfigRow>,
+    interruptions: Tally,
+    failed_attempts: FailedAttempts,
+    /// The attempts that succeeded.
+    useful: Tally,
+}
+
+#[derive(Serialize)]
+struct ConfigRow {
+    /// Its overrides, e.g. `INF.transmissibility=1.5`.
+    overrides: String,
+    #[serde(flatten)]
+    cost: ConfigCost,
+}
+
+impl Split {
+    fn of(split: Breakdown, labels: &[(u32, String)]) -> Split {
+        let label = |number: u32| {
+            labels
+                .iter()
+                .find(|(n, _)| *n == number)
+                .map(|(_, label)| label.clone())
+                .unwrap_or_default()
+        };
+        Split {
+            configurations: split
+                .configurations
+                .into_iter()
+                .map(|cost| ConfigRow {
+                    overrides: label(cost.config),
+                    cost,
+                })
+                .collect(),
+            total: split.total,
+            interruptions: split.interruptions,
+            failed_attempts: split.failed_attempts,
+            useful: split.useful,
+        }
+    }
+
+    /// The interruptions' and failed attempts' lines, then, for a sweep, one row per
+    /// configuration (with its cost on both markets when `priced`).
+    fn write(&self, f: &mut dyn fmt::Write, market: Market, priced: bool) -> fmt::Result {
+        if self.interruptions.attempts == 0 {
+            writeln!(f, "Interruptions: none.")?;
+        } else {
+            writeln!(
+                f,
+                "Interruptions: {}, paid for with nothing kept (reclaimed Spot instances, failed nodes, killed workers).",
+                self.interruptions.describe(market)
+            )?;
+        }
+        if self.failed_attempts.tally.attempts == 0 {
+            writeln!(f, "Failed attempts: none.")?;
+        } else {
+            writeln!(
+                f,
+                "Failed attempts: {}, paid for with nothing kept.",
+                self.failed_attempts.describe(market)
+            )?;
+        }
+        if self.configurations.len() < 2 {
+            return Ok(());
+        }
+        let mut header = vec![
+            "Config",
+            "Overrides",
+            "Runs",
+            "Attempts",
+            "Lost",
+            "CPU-h reserved",
+            "CPU-h used",
+        ];
+        if priced {
+            header.extend(["Spot", "On-Demand"]);
+        }
+        let mut t = table(header);
+        for row in self.configurations.iter().take(TEXT_ROWS) {
+            let c = &row.cost;
+            let runs = if c.reused_runs > 0 {
+                format!("{} (+{} reused)", c.runs, c.reused_runs)
+            } else {
+                c.runs.to_string()
+            };
+            let mut cells = vec![
+                c.config.to_string(),
+                row.overrides.clone(),
+                runs,
+                c.paid.attempts.to_string(),
+                (c.interrupted.attempts + c.failed.attempts).to_string(),
+                figure(c.paid.reserved_cpu_hours),
+                figure(c.paid.used_cpu_hours),
+            ];
+            if priced {
+                let money = |v: Option<f64>| v.map(usd).unwrap_or_else(|| "-".into());
+                cells.extend([money(c.paid.spot), money(c.paid.on_demand)]);
+            }
+            t.add_row(cells);
+        }
+        writeln!(
+            f,
+            "Per configuration (Lost: interrupted and failed attempts):"
+        )?;
+        writeln!(f, "{t}")?;
+        if self.configurations.len() > TEXT_ROWS {
+            writeln!(
+                f,
+                "... and {} more configurations (all of them: --output json)",
+                self.configurations.len() - TEXT_ROWS
+            )?;
+        }
+        Ok(())
+    }
+}
+
 /// "Per run: $0.00000082 ($0.00082 per 1,000 runs)." over the runs with a priced attempt.
 fn per_run_line(cost: &JobCost) -> Option<String> {
     let runs: std::collections::BTreeSet<u32> =
-        cost.attempts.iter().map(|a| a.run_number).collect();
+        cost.attempts.iter().map(|a| a.used.run_number).collect();
     if runs.is_empty() {
         return None;
     }
@@ -330,6 +479,13 @@ impl fmt::Display for JobCostReport {
         if let Some(line) = per_run_line(c) {
             writeln!(f, "{line}")?;
         }
+        let total = &self.split.total;
+        writeln!(
+            f,
+            "CPU-hours: {} reserved (wall time x vCPUs held), {} used (the engine's measured CPU time).",
+            figure(total.reserved_cpu_hours),
+            figure(total.used_cpu_hours)
+        )?;
         writeln!(
             f,
             "Packing: {} run(s) per {} ({}/h) on [{}] = {} per run-hour; {:.0}% of its vCPUs, {:.0}% of its memory reserved.",
@@ -364,21 +520,31 @@ impl fmt::Display for JobCostReport {
                 c.running_attempts, c.unmeasured_attempts
             )?;
         }
+        if c.resized_attempts > 0 {
+            writeln!(
+                f,
+                "{} attempt(s) ran at another size than {} (a retry grew them): priced at theirs.",
+                c.resized_attempts, c.request
+            )?;
+        }
+        self.split.write(f, c.market, true)?;
         let mut t = table([
-            "Run", "Attempt", "Status", "Wall s", "CPU s", "Peak MiB", "Cost", "Floor",
+            "Run", "Attempt", "Status", "Failure", "Wall s", "CPU s", "Peak MiB", "Cost", "Floor",
         ]);
         for a in c.attempts.iter().take(TEXT_ROWS) {
             let opt = |v: Option<f64>, digits: usize| {
                 v.map(|v| format!("{v:.digits$}"))
                     .unwrap_or_else(|| "-".into())
             };
+            let u = &a.used;
             t.add_row([
-                a.run_number.to_string(),
-                a.attempt.to_string(),
-                a.status.as_str().to_owned(),
-                format!("{:.2}", a.wall_seconds),
-                opt(a.cpu_seconds, 2),
-                opt(a.peak_rss_mib, 1),
+                u.run_number.to_string(),
+                u.attempt.to_string(),
+                u.status.as_str().to_owned(),
+                u.failure.map_or("", |class| class.label()).to_owned(),
+                format!("{:.2}", u.wall_seconds),
+                opt(u.cpu_seconds, 2),
+                opt(u.peak_rss_mib, 1),
                 usd(a.reserved),
                 a.floor.map(usd).unwrap_or_else(|| "-".into()),
             ]);
@@ -396,7 +562,7 @@ impl fmt::Display for JobCostReport {
 }
 
 /// What a job on a cluster cost in CPU-hours: reserved (each attempt's wall time times the
-/// vCPUs it held) beside used (the CPU time its engine measured).
+/// vCPUs it held) beside used (the CPU time its engine measured), and where they went.
 #[derive(Serialize)]
 struct CpuHours {
     job_id: fredbatch_core::JobId,
@@ -405,29 +571,21 @@ struct CpuHours {
     attempts: usize,
     reserved_cpu_hours: f64,
     used_cpu_hours: f64,
+    #[serde(flatten)]
+    split: Split,
 }
 
 impl CpuHours {
-    fn of(job: &Job, runs: &[(u32, Vec<Attempt>)]) -> CpuHours {
-        let attempts: Vec<&Attempt> = runs.iter().flat_map(|(_, a)| a).collect();
-        let wall: f64 = attempts
-            .iter()
-            .filter_map(|a| {
-                let ended = a.finished_at?;
-                Some((ended - a.started_at).num_milliseconds().max(0) as f64 / 1000.0)
-            })
-            .sum();
-        let used: f64 = attempts
-            .iter()
-            .filter_map(|a| a.measurements.map(|m| m.cpu_seconds))
-            .sum();
+    fn of(job: &Job, split: Breakdown, labels: &[(u32, String)]) -> CpuHours {
+        let total = &split.total;
         CpuHours {
             job_id: job.id,
             backend: job.backend.kind(),
             vcpus_per_run: job.resources.vcpus,
-            attempts: attempts.len(),
-            reserved_cpu_hours: wall * f64::from(job.resources.vcpus) / 3600.0,
-            used_cpu_hours: used / 3600.0,
+            attempts: total.attempts,
+            reserved_cpu_hours: total.reserved_cpu_hours,
+            used_cpu_hours: total.used_cpu_hours,
+            split: Split::of(split, labels),
         }
     }
 }
@@ -444,7 +602,7 @@ impl fmt::Display for CpuHours {
             "CPU-hours reserved: {:.4} (wall time x vCPUs held)",
             self.reserved_cpu_hours
         )?;
-        write!(
+        writeln!(
             f,
             "CPU-hours used:     {:.4} (the engine's measured CPU time){}",
             self.used_cpu_hours,
@@ -456,6 +614,9 @@ impl fmt::Display for CpuHours {
             } else {
                 String::new()
             }
-        )
+        )?;
+        let mut rest = String::new();
+        self.split.write(&mut rest, Market::Spot, false)?;
+        write!(f, "{}", rest.trim_end())
     }
 }

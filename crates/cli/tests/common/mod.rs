@@ -217,6 +217,40 @@ pub fn fred_killing_its_first_worker(sandbox: &Sandbox, then: &str) -> PathBuf {
     ))
 }
 
+/// A sweep of two configurations (`INF.transmissibility=0.5,2.5`) of two runs each, one run at
+/// a time, on the demo engine, whose very first attempt kills its worker (an interruption,
+/// retried): job 1 of `sandbox`, 5 attempts in all, one of them interrupted.
+pub fn sweep_with_an_interruption(sandbox: &Sandbox) {
+    let demo = format!(
+        "exec {} demo-fred \"$@\"\n",
+        env!("CARGO_BIN_EXE_fredbatch")
+    );
+    let fred_home = fred_killing_its_first_worker(sandbox, &demo);
+    let model = sandbox.tiny_model();
+    let output = sandbox
+        .command()
+        .env("FRED_HOME", &fred_home)
+        .args([
+            "run",
+            model.to_str().unwrap(),
+            "--runs",
+            "2",
+            "--sweep",
+            "INF.transmissibility=0.5,2.5",
+            "--max-vcpus",
+            "1",
+        ])
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}{}",
+        text(&output.stdout),
+        text(&output.stderr)
+    );
+}
+
 /// A FRED that waits until `gate` exists, then succeeds.
 pub fn gated_fred(sandbox: &Sandbox, gate: &Path) -> PathBuf {
     sandbox.fake_fred(&format!(
