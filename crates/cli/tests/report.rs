@@ -148,3 +148,43 @@ fn a_job_without_results_still_gets_a_page_that_says_so() {
     assert!(html.contains("FAILED"), "the job's status is shown");
     assert!(!out.join("new-infections.svg").exists());
 }
+
+#[test]
+fn the_report_shows_each_configurations_cost_and_what_interruptions_cost() {
+    let sandbox = Sandbox::new();
+    common::sweep_with_an_interruption(&sandbox);
+    let out = sandbox.path().join("report");
+    let json = sandbox.json(&["report", "1", "--out", out.to_str().unwrap()]);
+    let cost = &json["cost"];
+    assert_eq!(cost["market"], "spot", "{json}");
+    let configs = cost["configurations"].as_array().expect("configurations");
+    assert_eq!(configs.len(), 2, "{json}");
+    assert_eq!(cost["interruptions"]["attempts"], 1, "{json}");
+    let total = cost["total"]["spot"].as_f64().unwrap();
+    let summed: f64 = configs.iter().map(|c| c["spot"].as_f64().unwrap()).sum();
+    assert!((summed - total).abs() <= 1e-6 * total, "{json}");
+    // The same figures as `cost --job`.
+    let priced = sandbox.json(&["cost", "--job", "1"]);
+    assert_eq!(priced["interruptions"], cost["interruptions"]);
+    assert_eq!(priced["total"], cost["total"]);
+    // Each run's cost column holds its interrupted attempt too.
+    let runs: f64 = json["runs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["cost"].as_f64().unwrap())
+        .sum();
+    assert!((runs - total).abs() <= 1e-6 * total, "{json}");
+
+    let html = std::fs::read_to_string(out.join("index.html")).unwrap();
+    assert!(html.contains("<h2>Cost</h2>"), "{html}");
+    assert!(html.contains("Interruptions: 1 attempt, "), "{html}");
+    assert!(html.contains("Failed attempts: none."), "{html}");
+    let table = html
+        .split("id=\"config-costs\"")
+        .nth(1)
+        .and_then(|rest| rest.split("</table>").next())
+        .expect("a cost table per configuration");
+    assert_eq!(table.matches("<tr>").count(), 3, "{table}");
+    assert!(table.contains("INF.transmissibility=2.5"), "{table}");
+}

@@ -1,18 +1,20 @@
 //! Building a job's report from the store and the results storage: each DONE run's curve
-//! from its committed `out.csv`, every attempt priced, the job's status and counts. What
+//! from its committed `out.csv`, every attempt priced (and where the cost went: each
+//! configuration, interruptions, failed attempts), the job's status and counts. What
 //! `fredbatch report` writes to a folder and the dashboard shows.
 
 use fredbatch_core::keys::attempt_file_key;
 use fredbatch_core::{Job, Run, RunStatus};
 use fredbatch_cost::CostError;
 use fredbatch_cost::Pricing;
-use fredbatch_cost::usage::{JobCost, RunAttempts, job_cost};
+use fredbatch_cost::breakdown::breakdown;
+use fredbatch_cost::usage::{JobCost, Pricer, RunAttempts, job_cost};
 use fredbatch_storage::Storage;
 use fredbatch_store::{StatusCounts, Store, StoreError};
 
 use crate::curves::{Curve, parse_out_csv};
 use crate::error::ReportError;
-use crate::model::{ConfigCurves, JobHeader, JobReport, RunRow};
+use crate::model::{ConfigCurves, Costs, JobHeader, JobReport, RunRow};
 
 /// The report of `job`: each DONE run's curve read from `results`, costs from every
 /// attempt's measured time at `pricing` (a job too big for the types gets its curves
@@ -49,6 +51,12 @@ pub async fn build_report(
         &pricing.types,
         &attempts,
     );
+    let split = breakdown(
+        job.resources,
+        &attempts,
+        Some(&mut Pricer::new(&pricing.table, &pricing.types)),
+    )
+    .ok();
     let mut configs = empty_configs(store, job).await?;
     let mut rows = Vec::with_capacity(runs.len());
     for run in &runs {
@@ -86,6 +94,10 @@ pub async fn build_report(
         rows,
         configs,
         warnings: warnings_of(&runs),
+        costs: split.map(|breakdown| Costs {
+            market: pricing.market,
+            breakdown,
+        }),
     })
 }
 

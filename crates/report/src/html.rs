@@ -95,6 +95,7 @@ impl fmt::Display for Page<'_> {
             s.write_str("</ul>")?;
         }
         report.runs_table(s)?;
+        report.costs_section(s)?;
         writeln!(
             s,
             "<p class=\"note\">{}Cost: {}</p><script>{CHECK}</script></body></html>",
@@ -122,7 +123,7 @@ document.body.setAttribute('data-figures',(ok===figs.length?'ok ':'broken ')+ok+
 
 #[cfg(test)]
 mod tests {
-    use crate::sample::{doubled_sweep, report};
+    use crate::sample::{doubled_sweep, priced_sweep, report};
 
     #[test]
     fn page_holds_both_figures_the_table_and_no_network_reference() {
@@ -148,6 +149,55 @@ mod tests {
         );
         assert!(html.contains("id=\"configs\""));
         assert!(html.contains("1: INF.transmissibility=1.2 (2 runs)"));
+    }
+
+    #[test]
+    fn a_priced_sweep_shows_each_configurations_cost_and_what_interruptions_cost() {
+        let html = priced_sweep().html();
+        assert!(html.contains("<h2>Cost</h2>"), "{html}");
+        assert!(
+            html.contains(
+                "All attempts: 5 attempts, 5.00 CPU-hours, $0.05 (Spot), $0.15 on On-Demand; \
+                 2.50 CPU-hours used."
+            ),
+            "{html}"
+        );
+        assert!(
+            html.contains(
+                "Interruptions: 1 attempt, 1.00 CPU-hours, $0.01 (Spot), paid for with nothing kept."
+            ),
+            "{html}"
+        );
+        assert!(
+            html.contains("Failed attempts: 1 attempt (1 out of memory), 1.00 CPU-hours"),
+            "{html}"
+        );
+        let table = html
+            .split("id=\"config-costs\"")
+            .nth(1)
+            .and_then(|rest| rest.split("</table>").next())
+            .expect("a table per configuration");
+        assert_eq!(table.matches("<tr>").count(), 3, "a header and 2 rows");
+        assert!(
+            table.contains(
+                "<td>1</td><td>INF.transmissibility=1.2</td><td>2</td><td>3</td><td>1</td>\
+                 <td>3.00</td><td>1.50</td><td>$0.03</td><td>$0.09</td>"
+            ),
+            "{table}"
+        );
+        assert!(table.contains("+1 reused"), "{table}");
+
+        // One configuration: the lines, no table; nothing lost reads as none.
+        let mut single = report();
+        let mut costs = priced_sweep().costs.unwrap();
+        costs.breakdown.configurations.truncate(1);
+        costs.breakdown.interruptions = Default::default();
+        single.costs = Some(costs);
+        let html = single.html();
+        assert!(html.contains("Interruptions: none."), "{html}");
+        assert!(!html.contains("config-costs"), "{html}");
+        // Unpriced: no section.
+        assert!(!report().html().contains("<h2>Cost</h2>"));
     }
 
     #[test]

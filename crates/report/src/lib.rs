@@ -8,7 +8,8 @@
 //! - `model`: the report as data ([`JobReport`]), with each configuration's summary;
 //! - `figures`, `chart`, `legend`, `svg`: the figures as SVG documents;
 //! - `compare`: each configuration's paired difference from a baseline ([`JobReport::compare`]);
-//! - `html`, `tables`: the page and its tables;
+//! - `html`, `tables`: the page and its tables (what the job cost, per configuration and in
+//!   interrupted and failed attempts, among them);
 //! - `folder`: the page and its figures as files ([`JobReport::write_to`]).
 //!
 //! Costs come from `fredbatch-cost`; everything but `gather` and `folder` is pure
@@ -38,4 +39,4 @@ pub use figures::{Figure, MAX_DRAWN_RUNS};
 pub use folder::WrittenReport;
 pub use gather::{build_report, config_curves};
 pub use html::CONTENT_SECURITY_POLICY;
-pub use model::{Bands, ConfigCurves, ConfigSummary, JobHeader, JobReport, RunRow};
+pub use model::{Bands, ConfigCurves, ConfigSummary, Costs, JobHeader, JobReport, RunRow};

@@ -6,6 +6,8 @@
 //! (see [`crate::curves`] for those terms). The page is [`crate::html`], its figures
 //! [`crate::figures`].
 
+use fredbatch_cost::Market;
+use fredbatch_cost::breakdown::Breakdown;
 use serde::Serialize;
 
 use crate::band::{Band, band, quantile};
@@ -62,6 +64,18 @@ pub struct JobReport {
     /// FRED's warnings of the job's runs (statements they ignored), each with how many runs
     /// it concerns.
     pub warnings: Vec<(String, usize)>,
+    /// Where the job's cost went; `None` when it could not be priced (a size no instance type
+    /// of the pricing fits).
+    pub costs: Option<Costs>,
+}
+
+/// Where a job's cost went: each configuration's share, interruptions and failed attempts
+/// (see [`fredbatch_cost::breakdown`]), with the market the report prices on.
+#[derive(Clone, Debug, Serialize)]
+pub struct Costs {
+    pub market: Market,
+    #[serde(flatten)]
+    pub breakdown: Breakdown,
 }
 
 /// Across-run statistics of one configuration.

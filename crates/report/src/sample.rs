@@ -1,7 +1,11 @@
 //! A report to test with: one FRED run of the sample `out.csv` and one failed run.
 
+use fredbatch_core::FailureClass;
+use fredbatch_cost::Market;
+use fredbatch_cost::breakdown::{Breakdown, ClassCount, ConfigCost, FailedAttempts, Tally};
+
 use crate::curves::parse_out_csv;
-use crate::model::{ConfigCurves, JobHeader, JobReport, RunRow};
+use crate::model::{ConfigCurves, Costs, JobHeader, JobReport, RunRow};
 
 pub fn report() -> JobReport {
     let text = include_str!("../tests/data/fred-sample-out.csv");
@@ -47,6 +51,7 @@ pub fn report() -> JobReport {
             curves: vec![curve],
         }],
         warnings: Vec::new(),
+        costs: None,
     }
 }
 
@@ -81,6 +86,58 @@ pub fn doubled_sweep() -> JobReport {
         attempts: 1,
         cost: None,
         summary: Some(doubled.summary()),
+    });
+    r
+}
+
+/// Attempts of `hours` wall time each at 1 vCPU, `$0.01` an hour on Spot and `$0.03` on
+/// On-Demand.
+fn tally(attempts: usize, hours: f64) -> Tally {
+    Tally {
+        attempts,
+        reserved_cpu_hours: hours * attempts as f64,
+        used_cpu_hours: hours * attempts as f64 / 2.0,
+        spot: Some(0.01 * hours * attempts as f64),
+        on_demand: Some(0.03 * hours * attempts as f64),
+    }
+}
+
+/// [`doubled_sweep`] with its costs: configuration 1's runs took 3 attempts, one of them
+/// interrupted; configuration 2's run took 2, one of them out of memory.
+pub fn priced_sweep() -> JobReport {
+    let mut r = doubled_sweep();
+    r.costs = Some(Costs {
+        market: Market::Spot,
+        breakdown: Breakdown {
+            total: tally(5, 1.0),
+            configurations: vec![
+                ConfigCost {
+                    config: 1,
+                    runs: 2,
+                    reused_runs: 0,
+                    paid: tally(3, 1.0),
+                    interrupted: tally(1, 1.0),
+                    failed: tally(0, 1.0),
+                },
+                ConfigCost {
+                    config: 2,
+                    runs: 1,
+                    reused_runs: 1,
+                    paid: tally(2, 1.0),
+                    interrupted: tally(0, 1.0),
+                    failed: tally(1, 1.0),
+                },
+            ],
+            interruptions: tally(1, 1.0),
+            failed_attempts: FailedAttempts {
+                tally: tally(1, 1.0),
+                by_class: vec![ClassCount {
+                    class: FailureClass::OutOfMemory,
+                    attempts: 1,
+                }],
+            },
+            useful: tally(3, 1.0),
+        },
     });
     r
 }

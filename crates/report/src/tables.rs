@@ -1,10 +1,11 @@
 //! The report's tables, as HTML: for a sweep, one row per configuration (median and 5-95%
 //! range of attack rate, peak day and peak size); then one row per run (attack rate, peak day
-//! and size, duration, attempts, cost).
+//! and size, duration, attempts, cost); then where the cost went (every attempt, interruptions,
+//! failed attempts and, for a sweep, one row per configuration).
 
 use std::fmt;
 
-use fredbatch_cost::usd;
+use fredbatch_cost::{Market, figure, usd};
 
 use crate::model::JobReport;
 use crate::svg::{colour, escape};
@@ -171,6 +172,93 @@ impl JobReport {
             )?;
         }
         Ok(())
+    }
+}
+
+impl JobReport {
+    /// What every attempt cost, what interruptions and failed attempts cost with nothing kept,
+    /// and, for a sweep, each configuration's share (see [`fredbatch_cost::breakdown`]).
+    pub(crate) fn costs_section(&self, s: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let Some(costs) = &self.costs else {
+            return Ok(());
+        };
+        let (b, market) = (&costs.breakdown, costs.market);
+        let other = match market {
+            Market::Spot => Market::OnDemand,
+            Market::OnDemand => Market::Spot,
+        };
+        s.write_str("<h2>Cost</h2><ul id=\"costs\">")?;
+        write!(
+            s,
+            "<li id=\"cost-total\">All attempts: {}{}; {} CPU-hours used.</li>",
+            escape(&b.total.describe(market)),
+            b.total
+                .cost(other)
+                .map(|cost| format!(", {} on {}", usd(cost), other.label()))
+                .unwrap_or_default(),
+            figure(b.total.used_cpu_hours)
+        )?;
+        let lost = |tally_attempts: usize, line: String| {
+            if tally_attempts == 0 {
+                "none".to_owned()
+            } else {
+                format!("{}, paid for with nothing kept", escape(&line))
+            }
+        };
+        write!(
+            s,
+            "<li id=\"cost-interruptions\">Interruptions: {}.</li>\
+             <li id=\"cost-failed\">Failed attempts: {}.</li></ul>",
+            lost(b.interruptions.attempts, b.interruptions.describe(market)),
+            lost(
+                b.failed_attempts.tally.attempts,
+                b.failed_attempts.describe(market)
+            ),
+        )?;
+        if b.is_sweep() {
+            s.write_str(
+                "<table id=\"config-costs\"><thead><tr><th>Config</th><th>Overrides</th>\
+                 <th>Runs</th><th>Attempts</th><th>Lost</th><th>CPU-h reserved</th>\
+                 <th>CPU-h used</th><th>Spot</th><th>On-Demand</th></tr></thead><tbody>",
+            )?;
+            let money = |v: Option<f64>| v.map(usd).unwrap_or_else(|| "-".into());
+            for c in &b.configurations {
+                let label = self
+                    .configs
+                    .iter()
+                    .find(|config| config.number == c.config)
+                    .map_or("", |config| config.label.as_str());
+                let reused = if c.reused_runs > 0 {
+                    format!(" <small>+{} reused</small>", c.reused_runs)
+                } else {
+                    String::new()
+                };
+                write!(
+                    s,
+                    "<tr><td>{}</td><td>{}</td><td>{}{reused}</td><td>{}</td><td>{}</td>\
+                     <td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+                    c.config,
+                    escape(label),
+                    c.runs,
+                    c.paid.attempts,
+                    c.interrupted.attempts + c.failed.attempts,
+                    figure(c.paid.reserved_cpu_hours),
+                    figure(c.paid.used_cpu_hours),
+                    money(c.paid.spot),
+                    money(c.paid.on_demand),
+                )?;
+            }
+            s.write_str("</tbody></table>")?;
+        }
+        s.write_str(
+            "<p class=\"note\">Every attempt is paid for, retries included: a configuration's \
+             figures are all its runs' attempts, interrupted and failed ones too (Lost), and add \
+             up to the job's. Interruptions are attempts stopped from outside (a reclaimed Spot \
+             instance, a failed node, a killed worker); failed attempts ended with any other \
+             failure (out of memory, over time, ...). CPU-hours reserved: wall time × the vCPUs \
+             each attempt held; used: the engine's measured CPU time. Runs that took an \
+             identical run's results ran nothing and cost nothing here.</p>",
+        )
     }
 }
 

@@ -10,7 +10,7 @@ use std::process::ExitCode;
 use fredbatch_core::JobId;
 use fredbatch_cost::Pricing;
 use fredbatch_cost::placement::default_instance_types;
-use fredbatch_report::{ConfigSummary, RunRow, build_report};
+use fredbatch_report::{ConfigSummary, Costs, RunRow, build_report};
 use serde::Serialize;
 
 use crate::Context;
@@ -19,7 +19,8 @@ use crate::output::emit;
 
 /// Write an HTML report of a job's results: epidemic curves of every run, the median and
 /// 5-95% band across runs (of each configuration, in its own colour, for a sweep), a table of
-/// the configurations, a table per run, and the job's status.
+/// the configurations, a table per run, what the job cost (per configuration for a sweep, and
+/// what interrupted and failed attempts cost), and the job's status.
 ///
 /// The page is one file with its figures inline (no network, no server: open it in any
 /// browser); the figures are also written as SVG files beside it.
@@ -44,6 +45,9 @@ struct Written {
     /// What each configuration's runs found (median and 5-95% range).
     configs: Vec<ConfigSummary>,
     runs: Vec<RunRow>,
+    /// Where the job's cost went: every attempt, each configuration, interruptions and failed
+    /// attempts (absent when the job could not be priced).
+    cost: Option<Costs>,
 }
 
 impl fmt::Display for Written {
@@ -85,6 +89,7 @@ pub async fn run(args: ReportArgs, ctx: &Context) -> anyhow::Result<ExitCode> {
             figures: written.figures,
             runs_plotted: report.plotted_runs(),
             configs: report.config_summaries(),
+            cost: report.costs.clone(),
             runs: report.rows,
         },
     )?;
