@@ -1,8 +1,10 @@
 //! The batch stack's On-Demand fallback as deployed (moto, from `scripts/test`): its queue and
 //! compute environment exist, and are exported, only when `FallbackMaxvCpus` is above 0; and
 //! `fredbatch run` refuses, before storing anything, a run larger than any instance type the
-//! stack's compute environments allow. (Runs moving to the fallback queue are the batch crate's
-//! tests, `crates/batch/tests/fallback.rs`.)
+//! stack's compute environments allow; and `doctor --stack` finds the fallback On-Demand, or
+//! says what its absence means. (Runs moving to the fallback queue are the batch crate's tests,
+//! `crates/batch/tests/fallback.rs`, as are doctor's findings of fallbacks gone wrong,
+//! `crates/batch/tests/doctor.rs`.)
 //!
 //! moto keeps no `jobStateTimeLimitActions` (it neither refuses nor describes them), so the
 //! queues' cancelling of runs stuck RUNNABLE is checked in the template
@@ -84,6 +86,24 @@ fn the_fallback_exists_only_with_vcpus_and_oversized_runs_are_refused_up_front()
     let listed: serde_json::Value = serde_json::from_slice(&listed.stdout).unwrap();
     assert_eq!(listed["jobs"], json!([]), "nothing was registered");
 
+    // doctor checks the fallback queue the stack exports, and finds it On-Demand.
+    let doctor = text(&fredbatch(&["doctor", "--stack", &stack]).stdout);
+    assert!(
+        doctor.contains(&format!("Fallback queue: {fallback}")),
+        "{doctor}"
+    );
+    assert!(
+        doctor.contains(&format!(
+            "ok      fallback queue {fallback}: ENABLED and VALID"
+        )),
+        "{doctor}"
+    );
+    assert!(
+        doctor.contains("ok      fallback compute environment")
+            && doctor.contains("On-Demand (EC2)"),
+        "{doctor}"
+    );
+
     // FallbackMaxvCpus 0: no fallback queue, compute environment or output.
     forget_batch_log_group(ENVIRONMENT);
     let without = deploy_batch_stack(
@@ -100,4 +120,13 @@ fn the_fallback_exists_only_with_vcpus_and_oversized_runs_are_refused_up_front()
     assert!(outputs.contains_key(output::JOB_QUEUE_NAME));
     assert!(!queue_exists(&format!("{without}-fallback-queue")));
     assert!(queue_exists(&outputs[output::JOB_QUEUE_NAME]));
+
+    // Without one, doctor says runs Spot keeps interrupting stay on Spot, and how to add one.
+    let doctor = text(&fredbatch(&["doctor", "--stack", &without]).stdout);
+    assert!(
+        doctor.contains("WARNING fallback queue none: none configured")
+            && doctor.contains("stays on Spot"),
+        "{doctor}"
+    );
+    assert!(doctor.contains("--param FallbackMaxvCpus=64"), "{doctor}");
 }

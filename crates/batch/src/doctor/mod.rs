@@ -1,7 +1,8 @@
 //! `fredbatch doctor`: checks a deployment for the troubleshooting causes of the AWS Batch
 //! design this project implements (`docs/design.md`), and says what to do about each problem.
 //!
-//! - **finding**: one checked thing (the job queue, a compute environment, runs stuck
+//! - **finding**: one checked thing (the job queue, a compute environment, the On-Demand
+//!   fallback queue and its compute environments, runs stuck
 //!   RUNNABLE for one reason, ...) with a severity, AWS's own words when it gave any, and the
 //!   action to take;
 //! - **stuck run**: a job RUNNABLE for longer than the threshold (Batch found no place to run
@@ -109,6 +110,8 @@ pub struct DoctorOptions {
 #[derive(Clone, Debug, Serialize)]
 pub struct DoctorReport {
     pub job_queue: String,
+    /// The On-Demand queue runs Spot gave up on go on in; `None`: they stay on Spot.
+    pub fallback_queue: Option<String>,
     pub job_definition: String,
     pub log_group: String,
     pub findings: Vec<Finding>,
@@ -128,8 +131,13 @@ pub async fn diagnose(
 ) -> Result<DoctorReport, BatchError> {
     let ready = runner.ready().await?;
     let mut findings = Vec::new();
-    let compute_environments = infra::check_queue(ready, &mut findings).await;
-    infra::check_compute_environments(ready, &compute_environments, &mut findings).await;
+    let queue = infra::check_queue(ready, &mut findings).await;
+    let arns = queue
+        .as_ref()
+        .map(|q| q.environments.clone())
+        .unwrap_or_default();
+    let environments = infra::check_compute_environments(ready, &arns, &mut findings).await;
+    infra::check_fallback(ready, queue.as_ref(), &environments, &mut findings).await;
     infra::check_definition(ready, &mut findings).await;
     let log_group = ready.log_group().await;
     infra::check_log_group(ready, &log_group, &mut findings).await;
@@ -137,6 +145,7 @@ pub async fn diagnose(
     jobs::check_failures(ready, &options, &mut findings).await;
     Ok(DoctorReport {
         job_queue: ready.config.job_queue.clone(),
+        fallback_queue: ready.config.fallback_queue.clone(),
         job_definition: ready.config.job_definition.clone(),
         log_group,
         findings,
@@ -146,6 +155,11 @@ pub async fn diagnose(
 impl fmt::Display for DoctorReport {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         writeln!(f, "Job queue:      {}", self.job_queue)?;
+        writeln!(
+            f,
+            "Fallback queue: {}",
+            self.fallback_queue.as_deref().unwrap_or("none")
+        )?;
         writeln!(f, "Job definition: {}", self.job_definition)?;
         writeln!(f, "Log group:      {}", self.log_group)?;
         for finding in &self.findings {

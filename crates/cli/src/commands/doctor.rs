@@ -16,8 +16,9 @@ use crate::backend::{BackendArg, slurm_runner};
 use crate::commands::args::SlurmArgs;
 use crate::output::{emit, table};
 
-/// Check the AWS Batch queue, compute environments, job definition and log group, and find
-/// runs stuck RUNNABLE or failing; or, with `--backend slurm`, the partition, its nodes, and
+/// Check the AWS Batch queue, compute environments, On-Demand fallback queue (On-Demand, not
+/// Spot; or what runs Spot keeps interrupting do without one), job definition and log group,
+/// and find runs stuck RUNNABLE or failing; or, with `--backend slurm`, the partition, its nodes, and
 /// why a job's runs are pending.
 ///
 /// Exits 1 when something needs fixing. Uses the stack named by --stack, or
