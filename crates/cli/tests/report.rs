@@ -75,6 +75,21 @@ fn the_report_renders_in_chromium_with_every_figure_and_no_error() {
         assert!(row["cost"].as_f64().unwrap() > 0.0);
         assert_eq!(row["attempts"], 1);
     }
+    // No size given: the first two runs measured the model at the default, the third ran at
+    // what they measured; each row says so.
+    assert_eq!(rows[0]["size"], "1 vCPU, 2048 MB", "{}", rows[0]);
+    assert!(
+        rows[1]["size_why"]
+            .as_str()
+            .unwrap()
+            .contains("first 2 runs")
+    );
+    let learned = rows[2]["size_why"].as_str().unwrap();
+    assert!(
+        learned.contains("learned from 2 measured runs"),
+        "{learned}"
+    );
+    assert_ne!(rows[2]["size"], rows[0]["size"]);
     for figure in ["new-infections.svg", "current-infections.svg"] {
         let svg = std::fs::read_to_string(out.join(figure)).unwrap();
         assert!(
@@ -104,6 +119,10 @@ fn the_report_renders_in_chromium_with_every_figure_and_no_error() {
         dom.contains("id=\"fig-new-infections\"") && dom.contains("id=\"fig-current-infections\"")
     );
     assert!(dom.contains("<strong>DONE</strong>"));
+    assert!(
+        dom.contains("<th>Size</th>") && dom.contains("title=\"learned from 2 measured runs"),
+        "each run's size and why: {dom}"
+    );
     // A demo run costs a fraction of a cent: shown in decimals, and per 1,000 runs.
     assert!(dom.contains("per 1,000 runs"), "{dom}");
     assert_eq!(

@@ -61,7 +61,10 @@ pub async fn build_report(
     let mut rows = Vec::with_capacity(runs.len());
     for run in &runs {
         let curve = committed_curve(results, run).await?;
+        let (size, size_why) = job.run_size(run);
         rows.push(RunRow {
+            size: size.to_string(),
+            size_why,
             run_number: run.run_number,
             config: run.config,
             replicate: run.replicate,
@@ -87,7 +90,7 @@ pub async fn build_report(
             status: counts.job_status().to_string(),
             counts: format!("{} run(s): {}", runs.len(), counts.summary()),
             backend: job.backend.kind().to_string(),
-            resources: job.resources.to_string(),
+            resources: format!("{} ({})", job.resources, job.size_origin),
             created_at: job.created_at.format("%Y-%m-%d %H:%M:%S UTC").to_string(),
             cost_basis: cost_basis(job, pricing, &cost),
         },

@@ -22,6 +22,7 @@ pub struct JobHeader {
     /// e.g. "4 runs: 4 DONE".
     pub counts: String,
     pub backend: String,
+    /// The job's size per run and how it was found.
     pub resources: String,
     pub created_at: String,
     /// How the cost column was priced.
@@ -41,6 +42,9 @@ pub struct RunRow {
     /// What kind of failure ended it, for an ERROR run.
     pub failure: Option<fredbatch_core::FailureClass>,
     pub attempts: u32,
+    /// What it ran with (e.g. `1 vCPU, 512 MB`) and why that size (see `Job::run_size`).
+    pub size: String,
+    pub size_why: String,
     /// USD, all attempts of the run.
     pub cost: Option<f64>,
     /// `None` when the run has no committed `out.csv`.

@@ -94,7 +94,7 @@ impl JobReport {
             s.write_str("<th>Config</th><th>FRED run</th>")?;
         }
         s.write_str(
-            "<th>Status</th><th>Attempts</th>\
+            "<th>Status</th><th>Attempts</th><th>Size</th>\
              <th>Attack rate</th><th>Peak day</th><th>Peak size</th><th>Duration (days)</th>\
              <th>Cost per 1,000</th></tr></thead><tbody>",
         )?;
@@ -114,10 +114,12 @@ impl JobReport {
             }
             write!(
                 s,
-                "<td>{}</td><td>{}</td><td>{attack}</td><td>{peak_day}</td>\
-                 <td>{peak_size}</td><td>{duration}</td><td>{}</td></tr>",
+                "<td>{}</td><td>{}</td><td title=\"{}\">{}</td><td>{attack}</td>\
+                 <td>{peak_day}</td><td>{peak_size}</td><td>{duration}</td><td>{}</td></tr>",
                 escape(&row.status),
                 row.attempts,
+                escape(&row.size_why),
+                escape(&row.size),
                 row.cost
                     .map(|cost| usd(cost * 1000.0))
                     .unwrap_or_else(|| "-".into())
