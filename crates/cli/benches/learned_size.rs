@@ -65,7 +65,7 @@ fn main() {
     print("next job (learned from the first)", &next);
     if let (Some(b), Some(n)) = (before.over_floor, next.over_floor) {
         println!(
-            "  next job pays {:.2}x what the fixed default paid per unit of work",
+            "  next job's cost over floor: {:.2}x the fixed default's",
             n / b
         );
     }
