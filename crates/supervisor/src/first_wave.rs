@@ -40,7 +40,10 @@ pub(crate) async fn gate(store: &Store, job: &Job) -> Result<(Gate, Job), Superv
         None => (
             job.resources,
             SizeOrigin::Default {
-                why: format!("none of the first {wave} run(s) succeeded, so nothing was measured"),
+                why: format!(
+                    "the first {wave} run(s) measured nothing (none ran to success here; a run \
+                     that took an earlier run's results runs nothing)"
+                ),
             },
         ),
     };
