@@ -301,3 +301,130 @@ fn aws_batch_needs_a_shared_database_and_s3() {
         "{error}"
     );
 }
+
+/// Plays every child of array job `parent` on this machine, as its containers would run on
+/// AWS Batch: the command Batch holds, with Batch's variables.
+fn play_array(fredbatch: &dyn Fn(&[&str]) -> Command, parent: &str, size: usize) {
+    let detail = batch("describejobs", json!({"jobs": [parent]}));
+    let container = &detail["jobs"][0]["container"];
+    let command: Vec<String> = serde_json::from_value(container["command"].clone()).unwrap();
+    let environment: Vec<(String, String)> = container["environment"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|pair| {
+            (
+                pair["name"].as_str().unwrap().to_owned(),
+                pair["value"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    for index in 0..size {
+        let played = fredbatch(&command.iter().map(String::as_str).collect::<Vec<_>>())
+            .envs(environment.iter().map(|(k, v)| (k, v)))
+            .env("AWS_BATCH_JOB_ARRAY_INDEX", index.to_string())
+            .env("AWS_BATCH_JOB_ID", format!("{parent}:{index}"))
+            .env("AWS_BATCH_JOB_ATTEMPT", "1")
+            .output()
+            .unwrap();
+        assert!(played.status.success(), "{}", text(&played.stderr));
+    }
+}
+
+/// A detached job without a size on AWS Batch: its first wave goes out alone at the job
+/// definition's default; once it ended, `status` finds it measured and sends the rest as an
+/// array of their own at the size it measured.
+#[test]
+fn a_detached_first_wave_sizes_the_rest_when_status_finds_it_ended() {
+    let sandbox = Sandbox::new();
+    let (uploads, results) = (bucket("fred-uploads"), bucket("fred-results"));
+    // No other test deploys the batch stack in this environment (its log group is named after
+    // the environment).
+    let stack = deploy_batch_stack("dev", &uploads, &results, &[]);
+    let database = database();
+    let fred_home = sandbox.demo_fred_home();
+    let fredbatch = |args: &[&str]| -> Command {
+        let mut command = sandbox.command();
+        command
+            .envs(aws_env())
+            .env("DATABASE_URL", &database)
+            .env("FREDBATCH_ARRAY_JOBS", "true")
+            .env("FRED_HOME", &fred_home)
+            .args(args);
+        command
+    };
+    let example = repository().join("examples/influenza");
+    let submitted = fredbatch(&[
+        "run",
+        example.to_str().unwrap(),
+        "--runs",
+        "4",
+        "--stack",
+        &stack,
+        "--detach",
+        "--output",
+        "json",
+    ])
+    .output()
+    .unwrap();
+    assert!(submitted.status.success(), "{}", text(&submitted.stderr));
+    let document: Value = serde_json::from_slice(&submitted.stdout).unwrap();
+    assert_eq!(document["job"]["size_origin"]["kind"], "measuring");
+    let job = document["job"]["id"].to_string();
+    let queue = stack_outputs_queue(&stack);
+    let parents = |what: &str| -> Vec<Value> {
+        let listed = batch(
+            "listjobs",
+            json!({"jobQueue": queue, "filters": [{"name": "JOB_NAME", "values": [what]}]}),
+        );
+        listed["jobSummaryList"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|j| !j["jobId"].as_str().unwrap().contains(':'))
+            .cloned()
+            .collect()
+    };
+    let wave = parents(&format!("fred-job-{job}-*"));
+    assert_eq!(wave.len(), 1, "the wave alone: {wave:?}");
+    assert_eq!(wave[0]["jobName"], format!("fred-job-{job}-runs-1-2"));
+    play_array(&fredbatch, wave[0]["jobId"].as_str().unwrap(), 2);
+
+    // `status` finds the wave ended, learns the size and sends the rest.
+    let status = wait_for("the rest submitted", Duration::from_secs(60), || {
+        let output = fredbatch(&["--output", "json", "status", &job])
+            .output()
+            .unwrap();
+        let status: Value = serde_json::from_slice(&output.stdout).unwrap();
+        (status["job"]["size_origin"]["kind"] == "learned").then_some(status)
+    });
+    let learned = status["job"]["resources"]["memory_mb"].as_u64().unwrap();
+    assert!(learned < 2048, "{}", status["job"]);
+    let rest = parents(&format!("fred-job-{job}-runs-3-4"));
+    assert_eq!(rest.len(), 1, "the rest as one array: {rest:?}");
+    play_array(&fredbatch, rest[0]["jobId"].as_str().unwrap(), 2);
+    let status = wait_for("every run DONE", Duration::from_secs(60), || {
+        let output = fredbatch(&["--output", "json", "status", &job])
+            .output()
+            .unwrap();
+        let status: Value = serde_json::from_slice(&output.stdout).unwrap();
+        runs(&status)
+            .iter()
+            .all(|(s, _, _)| s == "DONE")
+            .then_some(status)
+    });
+    let sizes: Vec<u64> = status["runs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|run| run["size"]["memory_mb"].as_u64().unwrap())
+        .collect();
+    let default = sizes[0];
+    assert_eq!(sizes, [default, default, learned, learned], "{status}");
+    assert!(learned < default);
+}
+
+/// The job queue a deployed batch stack exports.
+fn stack_outputs_queue(stack: &str) -> String {
+    common::batch_stack::stack_outputs(stack)[stack_output::JOB_QUEUE_NAME].clone()
+}
