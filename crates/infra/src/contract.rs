@@ -16,6 +16,8 @@ pub mod parameter {
     /// The bucket runs write their results to.
     pub const RESULTS_BUCKET_NAME: &str = "ResultsBucketName";
     pub const MAX_VCPUS: &str = "MaxvCpus";
+    /// [`MAX_VCPUS`]'s default: the design's Spot compute environment scales from 0 to this.
+    pub const MAX_VCPUS_DEFAULT: u32 = 256;
     pub const LOG_RETENTION_DAYS: &str = "LogRetentionDays";
     pub const SPOT_BID_PERCENTAGE: &str = "SpotBidPercentage";
     pub const ALLOCATION_STRATEGY: &str = "AllocationStrategy";

@@ -13,12 +13,10 @@ use fredbatch_core::{BackendKind, Resources, SizeOrigin};
 use fredbatch_cost::money::usd;
 use fredbatch_cost::placement::{best, default_instance_types};
 use fredbatch_cost::{Market, PriceTable};
+use fredbatch_infra::contract::parameter::MAX_VCPUS_DEFAULT;
 use serde::Serialize;
 
 use crate::commands::job_size::JobSize;
-
-/// vCPUs the design's Spot compute environment scales up to.
-const DESIGN_MAX_VCPUS: u32 = 256;
 
 #[derive(Serialize)]
 pub struct Estimate {
@@ -54,7 +52,7 @@ impl Estimate {
                 (capacity.vcpus / per_run.vcpus.max(1))
                     .min((capacity.memory_mb / per_run.memory_mb.max(1)) as u32),
             ),
-            BackendKind::AwsBatch => Some(DESIGN_MAX_VCPUS / per_run.vcpus.max(1)),
+            BackendKind::AwsBatch => Some(MAX_VCPUS_DEFAULT / per_run.vcpus.max(1)),
             BackendKind::Slurm => None,
         }
         .map(|n| n.clamp(1, runs.max(1)));

@@ -130,7 +130,7 @@ fn parameters(t: &mut Template, env: Environment) {
         Parameter::number(
             "Most vCPUs the compute environment runs at once (256 is about 64 c5.xlarge runs)",
         )
-        .with_default(256)
+        .with_default(parameter::MAX_VCPUS_DEFAULT)
         .range(4, 10_000),
     );
     p.add(
