@@ -40,6 +40,9 @@ impl Store {
         now: DateTime<Utc>,
     ) -> Result<User, StoreError> {
         let mut tx = self.pool.begin().await?;
+        // Written first: on SQLite a transaction that reads before it writes fails at once
+        // (instead of waiting) when another process wrote in between. A refusal rolls it back.
+        let id = allocate(&mut tx, "user", 1).await?;
         let taken: Option<i64> = sqlx::query_scalar("SELECT id FROM users WHERE name = $1")
             .bind(name)
             .fetch_optional(&mut *tx)
@@ -47,7 +50,6 @@ impl Store {
         if taken.is_some() {
             return Err(StoreError::UserExists(name.to_owned()));
         }
-        let id = allocate(&mut tx, "user", 1).await?;
         sqlx::query("INSERT INTO users (id, name, token_hash, created_at) VALUES ($1, $2, $3, $4)")
             .bind(id)
             .bind(name)
