@@ -68,10 +68,12 @@ impl ModelArgs {
 #[derive(clap::Args, Debug, Clone)]
 #[command(next_help_heading = "Resources per run")]
 pub struct RunResourceArgs {
-    /// vCPUs reserved per run [default: 1 locally, 4 on AWS Batch, as the stack's job definition].
+    /// vCPUs reserved per run [default: learned from this model's measured runs; without any,
+    /// its first runs measure it at 1 locally, 4 on AWS Batch, as the stack's job definition].
     #[arg(long, value_parser = clap::value_parser!(u32).range(1..=256))]
     pub vcpus: Option<u32>,
-    /// Memory reserved per run, in MB [default: 2048 locally, 8192 on AWS Batch].
+    /// Memory reserved per run, in MB [default: learned, the largest measured peak + 25%; without
+    /// measured runs, its first runs measure it at 2048 locally, 8192 on AWS Batch].
     #[arg(long, value_name = "MB", value_parser = clap::value_parser!(u64).range(1..))]
     pub memory: Option<u64>,
     /// Attempts per run. A run that ran out of memory goes again with more (--memory-growth),
@@ -109,7 +111,8 @@ pub struct RetryArgs {
     #[arg(long, value_name = "F", allow_hyphen_values = true)]
     pub time_growth: Option<f64>,
     /// Interruptions a run may suffer and still go on, at the same size; they never count as
-    /// its attempts.
+    /// its attempts. On AWS Batch with a fallback queue, a run interrupted this often on Spot
+    /// goes on in the On-Demand queue.
     // A negative count is read as one, so the refusal names this flag.
     #[arg(long, value_name = "N", default_value_t = RetryPolicy::DEFAULT_INTERRUPTIONS, allow_hyphen_values = true)]
     pub interruptions: u32,
