@@ -27,6 +27,13 @@ use crate::private_files;
 /// a second one refuses to start, naming the first. SIGTERM or Ctrl-C drains: requests in
 /// flight finish, the lock is released; open jobs are resumed by the next start.
 #[derive(clap::Args, Debug)]
+// API jobs run at the size given here: they are not sized from measured runs as `run`'s are.
+#[command(mut_arg("vcpus", |arg| arg.help(
+    "vCPUs reserved per run of every API job [default: 1 locally, 4 on AWS Batch, as the stack's job definition]"
+)))]
+#[command(mut_arg("memory", |arg| arg.help(
+    "Memory reserved per run of every API job, in MB [default: 2048 locally, 8192 on AWS Batch]"
+)))]
 pub struct ServeArgs {
     /// The address to listen on. With port 0 the system picks a free port: the line
     /// `Serving the platform API on http://ADDRESS (...)` on stderr names the address bound,
