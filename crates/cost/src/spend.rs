@@ -5,8 +5,9 @@
 //! - **dollars**: the attempt's share of the instance that packs its size best among the
 //!   design's instance types, at Spot prices (what a Spot queue pays), for its wall time.
 //!
-//! An attempt is paid for from its start to its end (one still running, up to `now`): its
-//! reservation is held that long, the engine's own wall time is less.
+//! An attempt's wall time is counted as `fredbatch cost --job` counts it, so a budget and the
+//! job's cost agree: its measured wall time, or, for one that recorded none, from its start to
+//! its end (one still running, up to `now`).
 
 use chrono::{DateTime, Utc};
 use fredbatch_core::{Attempt, Budget, Resources};
@@ -59,8 +60,11 @@ impl Meter {
     }
 }
 
-/// How long an attempt held its reservation: from its start to its end (or `now`).
+/// An attempt's wall time: measured, or from its start to its end (or `now`).
 pub fn wall_seconds(attempt: &Attempt, now: DateTime<Utc>) -> f64 {
+    if let Some(measured) = &attempt.measurements {
+        return measured.wall_seconds;
+    }
     let end = attempt.finished_at.unwrap_or(now);
     ((end - attempt.started_at).num_milliseconds().max(0) as f64) / 1000.0
 }
@@ -106,13 +110,14 @@ mod tests {
             memory_mb: 1024,
         };
         let now = Utc::now();
-        // Two hours from start to end, at the size it ran with (whatever FRED measured).
+        // Measured: its half hour, at the size it ran with.
         let ran = attempt(Some(1800.0), Some(two));
         assert_eq!(
             meter.attempt_cost(&ran, &Resources::LOCAL_DEFAULT, now),
-            4.0
+            1.0
         );
-        // Recorded before sizes were: at the job's size.
+        // Unmeasured, recorded before sizes were: its start to its end (two hours), at the
+        // job's size.
         let older = attempt(None, None);
         assert_eq!(
             meter.attempt_cost(&older, &Resources::LOCAL_DEFAULT, now),
