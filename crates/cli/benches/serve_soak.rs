@@ -158,14 +158,25 @@ fn soak(load: &Load, wrk: &Path, binary: PathBuf) -> Figures {
     holder.join().expect("the idle connections' holder");
     sampler.join().expect("the memory sampler");
     let hwm_kb = process_status_kb(pid, "VmHWM:").unwrap_or(0);
-    // Stopped before its store is read, by this build's code.
+    // Stopped before its store is read.
     server.child.kill().ok();
     server.child.wait().ok();
 
-    let mut probe = sandbox.store();
-    let all_runs: Vec<fredbatch_core::Run> = jobs
+    // Read by the build under test itself (`status --output json`), whose schema it knows.
+    let all_runs: Vec<(String, u64)> = jobs
         .iter()
-        .flat_map(|(_, job)| probe.runs(*job).unwrap_or_default())
+        .flat_map(|(_, job)| {
+            sandbox.json(&["status", &job.to_string(), "--all"])["runs"]
+                .as_array()
+                .cloned()
+                .unwrap_or_default()
+        })
+        .map(|run| {
+            (
+                run["status"].as_str().unwrap_or_default().to_owned(),
+                run["attempts"].as_u64().unwrap_or(0),
+            )
+        })
         .collect();
     let samples = memory.lock().unwrap().clone();
     let peak_kb = samples
@@ -182,9 +193,12 @@ fn soak(load: &Load, wrk: &Path, binary: PathBuf) -> Figures {
         runs: all_runs.len(),
         lost: all_runs
             .iter()
-            .filter(|r| r.status.as_str() != "DONE")
+            .filter(|(status, _)| status != "DONE")
             .count(),
-        twice: all_runs.iter().filter(|r| r.attempts > 1).count(),
+        twice: all_runs
+            .iter()
+            .filter(|(_, attempts)| *attempts > 1)
+            .count(),
         not_given,
     }
 }
