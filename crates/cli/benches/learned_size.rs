@@ -16,10 +16,12 @@
 //!
 //! FREDBATCH_BENCH_LEARNED_RUNS sets the runs per job (default 10).
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+#[path = "support/own_home.rs"]
+mod own_home;
 
-use serde_json::Value;
+use std::path::{Path, PathBuf};
+
+use own_home::fredbatch_json;
 
 /// The demo engine's stand-in for Jefferson County: real FRED's peak there is 134 MB.
 const DEMO_COUNTY: &str = "use FRED::Influenza\nlocations = Jefferson_County_PA\nstart_date = 2020-Jan-01\ndays = 100\ndemo_memory_mb = 134\n";
@@ -52,14 +54,22 @@ fn main() {
     let fixed = dir.path().join("fixed");
     let before = job(
         &fixed,
+        fred_home.as_deref(),
         &model,
         runs,
         &["--vcpus", "1", "--memory", "2048"],
         1,
     );
     let learning = dir.path().join("learning");
-    let first = job(&learning, &model, runs, &[], 1);
-    let next = job(&learning, &model, runs, &["--no-reuse"], 2);
+    let first = job(&learning, fred_home.as_deref(), &model, runs, &[], 1);
+    let next = job(
+        &learning,
+        fred_home.as_deref(),
+        &model,
+        runs,
+        &["--no-reuse"],
+        2,
+    );
     print("before (fixed 1 vCPU / 2048 MB)", &before);
     print("first job (first wave measured, rest learned)", &first);
     print("next job (learned from the first)", &next);
@@ -91,8 +101,16 @@ fn print(label: &str, paid: &Paid) {
     );
 }
 
-/// Runs one job with `flags` in `home` (it is job number `id` there) and reads its cost.
-fn job(home: &Path, model: &Path, runs: u32, flags: &[&str], id: u32) -> Paid {
+/// Runs one job with `flags` in `home` on FRED at `fred_home` (none: the demo engine); it is
+/// job number `id` there. Reads its cost.
+fn job(
+    home: &Path,
+    fred_home: Option<&Path>,
+    model: &Path,
+    runs: u32,
+    flags: &[&str],
+    id: u32,
+) -> Paid {
     let mut args = vec![
         "run".to_owned(),
         model.display().to_string(),
@@ -100,10 +118,11 @@ fn job(home: &Path, model: &Path, runs: u32, flags: &[&str], id: u32) -> Paid {
         runs.to_string(),
     ];
     args.extend(flags.iter().map(|f| f.to_string()));
-    fredbatch(home, &args);
-    let status = fredbatch(home, &["status".to_owned(), id.to_string()]);
-    let cost = fredbatch(
+    fredbatch_json(home, fred_home, &args);
+    let status = fredbatch_json(home, fred_home, &["status".to_owned(), id.to_string()]);
+    let cost = fredbatch_json(
         home,
+        fred_home,
         &["cost".to_owned(), "--job".to_owned(), id.to_string()],
     );
     let job = &status["job"];
@@ -120,22 +139,4 @@ fn job(home: &Path, model: &Path, runs: u32, flags: &[&str], id: u32) -> Paid {
         reserved: cost["reserved"].as_f64().unwrap_or(0.0),
         floor: cost["floor"].as_f64().unwrap_or(0.0),
     }
-}
-
-/// `fredbatch --output json ARGS` with FREDBATCH_HOME at `home`: its JSON answer (`null` when
-/// it printed none).
-fn fredbatch(home: &Path, args: &[String]) -> Value {
-    let output = Command::new(env!("CARGO_BIN_EXE_fredbatch"))
-        .args(["--output", "json"])
-        .args(args)
-        .env("FREDBATCH_HOME", home)
-        .env_remove("DATABASE_URL")
-        .env_remove("FREDBATCH_UPLOADS")
-        .env_remove("FREDBATCH_RESULTS")
-        .env_remove("FREDBATCH_BACKEND")
-        .stdin(Stdio::null())
-        .stderr(Stdio::null())
-        .output()
-        .expect("run fredbatch");
-    serde_json::from_slice(&output.stdout).unwrap_or(Value::Null)
 }

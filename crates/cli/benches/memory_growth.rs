@@ -18,13 +18,16 @@
 //! FREDBATCH_BENCH_GROWTH_RUNS sets the number of runs (default 8); FREDBATCH_BENCH_GROWTH_START_MB
 //! and FREDBATCH_BENCH_GROWTH_NEEDED_MB the sizes (a smaller twin runs faster on a small machine).
 
+#[path = "support/own_home.rs"]
+mod own_home;
+
 use std::path::Path;
-use std::process::{Command, Stdio};
 
 use chrono::{DateTime, Utc};
 use fredbatch_core::Resources;
 use fredbatch_cost::placement::{best, default_instance_types};
 use fredbatch_cost::{Market, PriceTable, usd};
+use own_home::fredbatch_json;
 use serde_json::Value;
 
 const COUNTY: &str =
@@ -138,9 +141,9 @@ fn job(
     ];
     args.extend(flags.iter().map(|f| f.to_string()));
     // A job with runs lost exits 1: that is what is measured.
-    fredbatch(home, &args);
+    fredbatch_json(home, None, &args);
     let wall_seconds = started.elapsed().as_secs_f64();
-    let status = fredbatch(home, &["status".to_owned(), "1".to_owned()]);
+    let status = fredbatch_json(home, None, &["status".to_owned(), "1".to_owned()]);
     let mut outcome = Outcome {
         wall_seconds,
         ..Outcome::default()
@@ -150,8 +153,9 @@ fn job(
         if run["status"] != "DONE" {
             outcome.lost += 1;
         }
-        let detail = fredbatch(
+        let detail = fredbatch_json(
             home,
+            None,
             &[
                 "status".to_owned(),
                 "--run".to_owned(),
@@ -192,23 +196,4 @@ fn attempt_cost(attempt: &Value, table: &PriceTable) -> f64 {
     best(table, &resources, Market::Spot, &default_instance_types())
         .map(|packing| packing.cost(wall))
         .unwrap_or(0.0)
-}
-
-/// `fredbatch --output json ARGS` with FREDBATCH_HOME at `home`: its JSON answer (`null` when
-/// it printed none).
-fn fredbatch(home: &Path, args: &[String]) -> Value {
-    let output = Command::new(env!("CARGO_BIN_EXE_fredbatch"))
-        .args(["--output", "json"])
-        .args(args)
-        .env("FREDBATCH_HOME", home)
-        .env_remove("FRED_HOME")
-        .env_remove("DATABASE_URL")
-        .env_remove("FREDBATCH_UPLOADS")
-        .env_remove("FREDBATCH_RESULTS")
-        .env_remove("FREDBATCH_BACKEND")
-        .stdin(Stdio::null())
-        .stderr(Stdio::null())
-        .output()
-        .expect("run fredbatch");
-    serde_json::from_slice(&output.stdout).unwrap_or(Value::Null)
 }
