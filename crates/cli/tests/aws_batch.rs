@@ -7,7 +7,7 @@
 mod common;
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::process::{Command, Output};
 use std::time::Duration;
 
 use common::batch_stack::{batch, deploy_batch_stack};
@@ -28,18 +28,7 @@ fn a_job_runs_on_the_deployed_stack_from_submission_to_results() {
     let stack = deploy_batch_stack("staging", &uploads, &results, &[]);
     let database = database();
     let fred_home = sandbox.demo_fred_home();
-    let fredbatch = |args: &[&str]| -> Command {
-        let mut command = sandbox.command();
-        command
-            .envs(aws_env())
-            .env("DATABASE_URL", &database)
-            .env("FREDBATCH_ARRAY_JOBS", "true")
-            // FRED here too, so the model is checked before it is submitted (without it, the
-            // first run would be the check and the others would follow it).
-            .env("FRED_HOME", &fred_home)
-            .args(args);
-        command
-    };
+    let fredbatch = |args: &[&str]| on_aws(&sandbox, &database, &fred_home, args);
     let example = repository().join("examples/influenza");
 
     // Submit: three runs, one array job, the buckets found from the stack.
@@ -116,16 +105,7 @@ fn a_job_runs_on_the_deployed_stack_from_submission_to_results() {
         "database credentials come from the job definition's secret, never as plain values"
     );
     assert_eq!(detail["jobs"][0]["arrayProperties"]["size"], 3);
-    for index in 0..3 {
-        let container = fredbatch(&command.iter().map(String::as_str).collect::<Vec<_>>())
-            .envs(environment.iter().map(|(k, v)| (k, v)))
-            .env("AWS_BATCH_JOB_ARRAY_INDEX", index.to_string())
-            .env("AWS_BATCH_JOB_ID", format!("{parent}:{index}"))
-            .env("AWS_BATCH_JOB_ATTEMPT", "1")
-            .output()
-            .unwrap();
-        assert!(container.status.success(), "{}", text(&container.stderr));
-    }
+    play_array(&fredbatch, &parent, 3);
 
     // Status asks Batch, in few requests, and shows every run DONE.
     let status = wait_for("every run DONE", Duration::from_secs(60), || {
@@ -216,15 +196,7 @@ fn a_job_runs_on_the_deployed_stack_from_submission_to_results() {
     let command: Vec<String> =
         serde_json::from_value(detail["jobs"][0]["container"]["command"].clone()).unwrap();
     assert_eq!(command[..3], ["worker", "--job-id", "2"]);
-    for index in 0..3 {
-        let container = fredbatch(&command.iter().map(String::as_str).collect::<Vec<_>>())
-            .envs(environment.iter().map(|(k, v)| (k, v)))
-            .env("AWS_BATCH_JOB_ARRAY_INDEX", index.to_string())
-            .env("AWS_BATCH_JOB_ID", format!("{parent}:{index}"))
-            .env("AWS_BATCH_JOB_ATTEMPT", "1")
-            .output()
-            .unwrap();
-        assert!(container.status.success(), "{}", text(&container.stderr));
+    for container in play_array(&fredbatch, &parent, 3) {
         assert!(
             text(&container.stderr).contains("FRED is not run")
                 || text(&container.stdout).contains("FRED is not run"),
@@ -302,9 +274,24 @@ fn aws_batch_needs_a_shared_database_and_s3() {
     );
 }
 
+/// `fredbatch ARGS` for AWS Batch on moto, with the shared `database` and FRED at
+/// `fred_home` here too, so the model is checked before it is submitted (without it, the first
+/// run would be the check and the others would follow it).
+fn on_aws(sandbox: &Sandbox, database: &str, fred_home: &Path, args: &[&str]) -> Command {
+    let mut command = sandbox.command();
+    command
+        .envs(aws_env())
+        .env("DATABASE_URL", database)
+        .env("FREDBATCH_ARRAY_JOBS", "true")
+        .env("FRED_HOME", fred_home)
+        .args(args);
+    command
+}
+
 /// Plays every child of array job `parent` on this machine, as its containers would run on
-/// AWS Batch: the command Batch holds, with Batch's variables.
-fn play_array(fredbatch: &dyn Fn(&[&str]) -> Command, parent: &str, size: usize) {
+/// AWS Batch: the command Batch holds, with Batch's variables. Each must succeed; returns what
+/// each printed.
+fn play_array(fredbatch: &dyn Fn(&[&str]) -> Command, parent: &str, size: usize) -> Vec<Output> {
     let detail = batch("describejobs", json!({"jobs": [parent]}));
     let container = &detail["jobs"][0]["container"];
     let command: Vec<String> = serde_json::from_value(container["command"].clone()).unwrap();
@@ -319,16 +306,19 @@ fn play_array(fredbatch: &dyn Fn(&[&str]) -> Command, parent: &str, size: usize)
             )
         })
         .collect();
-    for index in 0..size {
-        let played = fredbatch(&command.iter().map(String::as_str).collect::<Vec<_>>())
-            .envs(environment.iter().map(|(k, v)| (k, v)))
-            .env("AWS_BATCH_JOB_ARRAY_INDEX", index.to_string())
-            .env("AWS_BATCH_JOB_ID", format!("{parent}:{index}"))
-            .env("AWS_BATCH_JOB_ATTEMPT", "1")
-            .output()
-            .unwrap();
-        assert!(played.status.success(), "{}", text(&played.stderr));
-    }
+    (0..size)
+        .map(|index| {
+            let played = fredbatch(&command.iter().map(String::as_str).collect::<Vec<_>>())
+                .envs(environment.iter().map(|(k, v)| (k, v)))
+                .env("AWS_BATCH_JOB_ARRAY_INDEX", index.to_string())
+                .env("AWS_BATCH_JOB_ID", format!("{parent}:{index}"))
+                .env("AWS_BATCH_JOB_ATTEMPT", "1")
+                .output()
+                .unwrap();
+            assert!(played.status.success(), "{}", text(&played.stderr));
+            played
+        })
+        .collect()
 }
 
 /// A detached job without a size on AWS Batch: its first wave goes out alone at the job
@@ -343,16 +333,7 @@ fn a_detached_first_wave_sizes_the_rest_when_status_finds_it_ended() {
     let stack = deploy_batch_stack("dev", &uploads, &results, &[]);
     let database = database();
     let fred_home = sandbox.demo_fred_home();
-    let fredbatch = |args: &[&str]| -> Command {
-        let mut command = sandbox.command();
-        command
-            .envs(aws_env())
-            .env("DATABASE_URL", &database)
-            .env("FREDBATCH_ARRAY_JOBS", "true")
-            .env("FRED_HOME", &fred_home)
-            .args(args);
-        command
-    };
+    let fredbatch = |args: &[&str]| on_aws(&sandbox, &database, &fred_home, args);
     let example = repository().join("examples/influenza");
     let submitted = fredbatch(&[
         "run",
