@@ -385,18 +385,15 @@ fn without_fred_here_the_first_run_checks_the_model_and_the_rest_is_not_submitte
     }
 }
 
-/// The cluster enforces memory as a real one does: a run over its `--mem` is killed, told
-/// apart as out of memory, and goes again with twice the memory until it fits.
-#[test]
-fn a_run_killed_for_its_memory_on_slurm_grows_until_it_fits() {
-    let (partition, _lock) = cluster();
-    let sandbox = Sandbox::new();
-    // Slurm's accounting samples each step once a second: 5,000 days last a few seconds.
+/// Runs a Jefferson County model (the demo engine, with `more` model lines) on `partition`
+/// with `flags` to the end; it must succeed. Returns job 1's status.
+fn run_county_on_slurm(sandbox: &Sandbox, partition: &str, more: &str, flags: &[&str]) -> Value {
     let model = sandbox.model(
         "county",
-        "use FRED::Influenza\nlocations = Jefferson_County_PA\nstart_date = 2020-Jan-01\ndays = 5000\n",
+        &format!(
+            "use FRED::Influenza\nlocations = Jefferson_County_PA\nstart_date = 2020-Jan-01\n{more}"
+        ),
     );
-    // The engine holds 300 MB; the run starts at 100.
     let output = sandbox
         .command()
         .env("FRED_HOME", sandbox.demo_fred_home())
@@ -406,13 +403,10 @@ fn a_run_killed_for_its_memory_on_slurm_grows_until_it_fits() {
             "--backend",
             "slurm",
             "--partition",
-            &partition,
+            partition,
             "--shared-filesystem",
-            "--memory",
-            "100",
-            "--param",
-            "demo_memory_mb=300",
         ])
+        .args(flags)
         .output()
         .unwrap();
     let status = sandbox.json(&["status", "1"]);
@@ -420,6 +414,23 @@ fn a_run_killed_for_its_memory_on_slurm_grows_until_it_fits() {
         output.status.success(),
         "{}\n{status}",
         text(&output.stderr)
+    );
+    status
+}
+
+/// The cluster enforces memory as a real one does: a run over its `--mem` is killed, told
+/// apart as out of memory, and goes again with twice the memory until it fits.
+#[test]
+fn a_run_killed_for_its_memory_on_slurm_grows_until_it_fits() {
+    let (partition, _lock) = cluster();
+    let sandbox = Sandbox::new();
+    // Slurm's accounting samples each step once a second: 5,000 days last a few seconds.
+    // The engine holds 300 MB; the run starts at 100.
+    let status = run_county_on_slurm(
+        &sandbox,
+        &partition,
+        "days = 5000\n",
+        &["--memory", "100", "--param", "demo_memory_mb=300"],
     );
     let run_id = status["runs"][0]["id"].to_string();
     let detail = sandbox.json(&["status", "--run", &run_id]);
@@ -450,31 +461,11 @@ fn a_first_wave_measures_the_size_the_rest_ask_slurm_for() {
     let (partition, _lock) = cluster();
     let sandbox = Sandbox::new();
     // Long enough for Slurm's accounting to sample it; the engine holds 300 MB.
-    let model = sandbox.model(
-        "county",
-        "use FRED::Influenza\nlocations = Jefferson_County_PA\nstart_date = 2020-Jan-01\ndays = 2000\ndemo_memory_mb = 300\n",
-    );
-    let output = sandbox
-        .command()
-        .env("FRED_HOME", sandbox.demo_fred_home())
-        .args([
-            "run",
-            model.to_str().unwrap(),
-            "--runs",
-            "4",
-            "--backend",
-            "slurm",
-            "--partition",
-            &partition,
-            "--shared-filesystem",
-        ])
-        .output()
-        .unwrap();
-    let status = sandbox.json(&["status", "1"]);
-    assert!(
-        output.status.success(),
-        "{}\n{status}",
-        text(&output.stderr)
+    let status = run_county_on_slurm(
+        &sandbox,
+        &partition,
+        "days = 2000\ndemo_memory_mb = 300\n",
+        &["--runs", "4"],
     );
     let job = &status["job"];
     assert_eq!(job["size_origin"]["kind"], "learned", "{job}");
