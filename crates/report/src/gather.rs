@@ -180,13 +180,13 @@ async fn committed_curve(results: &Storage, run: &Run) -> Result<Option<Curve>, 
 fn cost_basis(job: &Job, pricing: &Pricing, cost: &Result<JobCost, CostError>) -> String {
     match cost {
         Ok(c) => format!(
-            "every attempt's measured wall time (retries included) at {} per run, {} on {} \
-             ({} per {}); {}",
+            "every attempt's measured wall time (retries included) at the size it ran with \
+             (the job's: {} per run, {} per {}), {} on {}; {}",
             job.resources,
-            pricing.market.label(),
-            pricing.types.join(", "),
             c.packing.runs_per_instance,
             c.packing.instance,
+            pricing.market.label(),
+            pricing.types.join(", "),
             pricing.table.source()
         ),
         Err(error) => format!("not priced: {error}"),
